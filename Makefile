@@ -1,0 +1,45 @@
+# Routing Health — developer commands. Everything runs from the project's own .venv.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: install test test-sqlite test-postgres lint bench demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL at $(PG_URL) does not answer: skipped the PostgreSQL run"; fi
+
+test-sqlite: $(STAMP)
+	@echo "== test suite on SQLite"
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	@echo "== test suite on PostgreSQL"
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . || true
+
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+demo: $(STAMP)
+	DJANGO_DEBUG=1 $(PY) manage.py demo
+
+clean:
+	rm -rf $(VENV) data artifacts .pytest_cache .ruff_cache .hypothesis

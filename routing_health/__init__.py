@@ -1,0 +1,1 @@
+"""Routing Health: watches Salesforce lead routing and alerts when it breaks."""

@@ -1,0 +1,110 @@
+"""What ``check_config`` verifies against the connected org, as a list of findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from routing_health.config import RoutingConfig
+from routing_health.salesforce import SalesforceClient, SalesforceError, soql_literal
+from routing_health.sync_objects import LEAD_FIELDS
+
+HISTORY_FIELDS_REQUIRED = {"OwnerId": "Owner", "Status": "Status"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    what: str
+    detail: str = ""
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else "FAIL"
+        return f"[{mark}] {self.what}" + (f": {self.detail}" if self.detail else "")
+
+
+def check_org(client: SalesforceClient, config: RoutingConfig) -> list[Finding]:
+    """Connect, then check fields, history tracking and configured owners."""
+    findings: list[Finding] = []
+    try:
+        usage = client.refresh_usage()
+    except SalesforceError as exc:
+        return [Finding(False, "connect to Salesforce", str(exc))]
+    findings.append(
+        Finding(
+            True,
+            "connect to Salesforce",
+            f"{client.instance_url}" + (f", API usage {usage.used}/{usage.max}" if usage else ""),
+        )
+    )
+    findings += _check_lead_fields(client, config)
+    findings += _check_history_tracking(client)
+    findings += _check_owners(client, config)
+    return findings
+
+
+def _check_lead_fields(client: SalesforceClient, config: RoutingConfig) -> list[Finding]:
+    try:
+        describe = client.describe("Lead")
+    except SalesforceError as exc:
+        return [Finding(False, "describe Lead", str(exc))]
+    present = {f["name"] for f in describe.get("fields", [])}
+    wanted = list(dict.fromkeys([*LEAD_FIELDS, *config.lead_fields.api_names()]))
+    missing = [name for name in wanted if name not in present]
+    if missing:
+        return [
+            Finding(False, f"Lead field {name}", "does not exist (or is not visible to this user)")
+            for name in missing
+        ]
+    return [Finding(True, "Lead fields", ", ".join(wanted))]
+
+
+def _check_history_tracking(client: SalesforceClient) -> list[Finding]:
+    names = ", ".join(soql_literal(n) for n in HISTORY_FIELDS_REQUIRED)
+    soql = (
+        "SELECT QualifiedApiName, IsFieldHistoryTracked FROM FieldDefinition "
+        f"WHERE EntityDefinition.QualifiedApiName = 'Lead' AND QualifiedApiName IN ({names})"
+    )
+    try:
+        rows = [r for page in client.query_pages(soql) for r in page]
+    except SalesforceError as exc:
+        return [Finding(False, "Lead history tracking", f"could not read FieldDefinition: {exc}")]
+    tracked = {r["QualifiedApiName"]: bool(r.get("IsFieldHistoryTracked")) for r in rows}
+    return [
+        Finding(
+            tracked.get(api_name, False),
+            f"history tracking of Lead.{label}",
+            "on"
+            if tracked.get(api_name)
+            else "OFF: turn on Field History Tracking for Lead "
+            + label
+            + " (Setup > Object Manager > "
+            "Lead > Fields & Relationships > Set History Tracking)",
+        )
+        for api_name, label in HISTORY_FIELDS_REQUIRED.items()
+    ]
+
+
+def _check_owners(client: SalesforceClient, config: RoutingConfig) -> list[Finding]:
+    configured = {
+        **{owner: "owners.holding" for owner in config.owners.holding},
+        **{owner: "owners.fallback" for owner in config.owners.fallback},
+    }
+    if not configured:
+        return [Finding(False, "owners", "no holding or fallback owners are configured")]
+    users = [o for o in configured if o.startswith("005")]
+    queues = [o for o in configured if o.startswith("00G")]
+    found: set[str] = set()
+    try:
+        for sobject, ids in (("User", users), ("Group", queues)):
+            if ids:
+                id_list = ", ".join(map(soql_literal, ids))
+                soql = f"SELECT Id, Name FROM {sobject} WHERE Id IN ({id_list})"
+                found |= {r["Id"] for page in client.query_pages(soql) for r in page}
+    except SalesforceError as exc:
+        return [Finding(False, "configured owners", str(exc))]
+    return [
+        Finding(
+            owner in found, f"{key} {owner}", "exists" if owner in found else "not found in the org"
+        )
+        for owner, key in configured.items()
+    ]

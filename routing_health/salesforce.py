@@ -1,0 +1,445 @@
+"""The Salesforce boundary: the only module that imports ``simple_salesforce``.
+
+It logs in with one of the four auth modes of the spec (section 2.1), runs REST queries page
+by page and Bulk API 2.0 query jobs, and turns Salesforce's failure modes into our errors:
+
+- 5xx and connection resets/timeouts are retried with exponential backoff;
+- 401 ``INVALID_SESSION_ID`` re-authenticates once where we hold credentials;
+- 403 ``REQUEST_LIMIT_EXCEEDED`` stops with :class:`SalesforceLimitError`;
+- 400 ``INVALID_FIELD`` / ``MALFORMED_QUERY`` / ... become :class:`SalesforceQueryError`
+  naming the field, which the sync reports as a configuration problem.
+
+``Sforce-Limit-Info: api-usage=N/M`` is tracked on every response so a run can refuse to
+start when it would take the org past a configured share of its daily API limit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from simple_salesforce import Salesforce, SalesforceLogin
+from simple_salesforce.bulk2 import Operation
+from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
+    SalesforceExpiredSession,
+    SalesforceGeneralError,
+    SalesforceMalformedRequest,
+    SalesforceRefusedRequest,
+)
+from simple_salesforce.exceptions import SalesforceError as _SimpleSalesforceError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Record = dict[str, Any]
+
+_USAGE_RE = re.compile(r"api-usage=(\d+)/(\d+)")
+_QUOTED_NAME_RE = re.compile(r"(?:column|field) '([^']+)'|No such column '([^']+)'")
+_CONFIG_ERROR_CODES = {
+    "INVALID_FIELD",
+    "MALFORMED_QUERY",
+    "INVALID_TYPE",
+    "INVALID_QUERY_FILTER_OPERATOR",
+    "INVALID_OPERATION",
+}
+
+
+class SalesforceError(Exception):
+    """Base of every error this module raises."""
+
+
+class SalesforceSettingsError(SalesforceError):
+    """The connection settings (environment) are incomplete or contradictory."""
+
+
+class SalesforceAuthError(SalesforceError):
+    """Authentication failed, or the session expired and cannot be renewed."""
+
+
+class SalesforceLimitError(SalesforceError):
+    """The org's API limit is reached, or a run would take usage past the allowed share."""
+
+
+class SalesforceQueryError(SalesforceError):
+    """Salesforce rejected a query: a configuration problem (unknown field, bad object...)."""
+
+    def __init__(self, message: str, *, code: str, field: str | None, soql: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.soql = soql
+
+
+class SalesforceUnavailable(SalesforceError):
+    """Salesforce kept failing (5xx, resets) after every retry."""
+
+
+@dataclass(frozen=True)
+class ApiUsage:
+    used: int
+    max: int
+
+    @property
+    def share(self) -> float:
+        return self.used / self.max if self.max else 0.0
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Where and how to connect; see the environment table in the README."""
+
+    instance_url: str | None = None
+    access_token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    security_token: str | None = None
+    consumer_key: str | None = None
+    consumer_secret: str | None = None
+    private_key_file: str | None = None
+    domain: str = "login"
+    api_version: str = "62.0"
+    timeout_seconds: float = 60.0
+    max_api_share: float = 0.5
+    bulk_poll_seconds: float = 0.5  # first wait before polling a Bulk job; it then backs off
+
+    @classmethod
+    def from_django_settings(cls) -> ConnectionSettings:
+        from django.conf import settings
+
+        return cls(**settings.SALESFORCE)
+
+    @property
+    def auth_mode(self) -> str:
+        """``session``, ``jwt``, ``client_credentials`` or ``password``."""
+        if self.instance_url and self.access_token:
+            return "session"
+        if self.consumer_key and self.private_key_file:
+            if not self.username:
+                raise SalesforceSettingsError(
+                    "SALESFORCE_USERNAME is required with SALESFORCE_PRIVATE_KEY_FILE (JWT bearer)"
+                )
+            return "jwt"
+        if self.consumer_key and self.consumer_secret and not self.username:
+            return "client_credentials"
+        if self.username and self.password:
+            return "password"
+        raise SalesforceSettingsError(
+            "Salesforce is not configured: set SALESFORCE_INSTANCE_URL + SALESFORCE_ACCESS_TOKEN, "
+            "or SALESFORCE_CONSUMER_KEY + SALESFORCE_PRIVATE_KEY_FILE + SALESFORCE_USERNAME (JWT), "
+            "or SALESFORCE_CONSUMER_KEY + SALESFORCE_CONSUMER_SECRET (client credentials), "
+            "or SALESFORCE_USERNAME + SALESFORCE_PASSWORD (+ SALESFORCE_SECURITY_TOKEN)"
+        )
+
+    @property
+    def holds_credentials(self) -> bool:
+        return self.auth_mode != "session"
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """Gives every request a default timeout: simple_salesforce does not pass one."""
+
+    def __init__(self, timeout: float, **kwargs: Any) -> None:
+        self._timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().send(request, **kwargs)
+
+
+def _with_timeouts(session: requests.Session | None, timeout: float) -> requests.Session:
+    session = session or requests.Session()
+    for prefix, adapter in list(session.adapters.items()):
+        if type(adapter) is HTTPAdapter:
+            session.mount(prefix, _TimeoutAdapter(timeout))
+    return session
+
+
+def _error_code(content: Any) -> tuple[str, str]:
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return str(content[0].get("errorCode", "")), str(content[0].get("message", ""))
+    if isinstance(content, dict):
+        return str(content.get("errorCode", content.get("error", ""))), str(
+            content.get("message", content.get("error_description", ""))
+        )
+    return "", str(content)
+
+
+class SalesforceClient:
+    """A logged-in connection with retries, one re-authentication and usage tracking.
+
+    ``session`` lets tests route login hosts to a local emulator; production passes none.
+    """
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        session: requests.Session | None = None,
+        max_retries: int = 4,
+        backoff_seconds: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.session = _with_timeouts(session, settings.timeout_seconds)
+        self.max_retries = max_retries
+        self.backoff_seconds = backoff_seconds
+        self._sleep = sleep
+        self._reauthenticated = False
+        self.usage: ApiUsage | None = None
+        self.calls = 0
+        self._sf: Salesforce | None = None
+        self.bulk_poll_seconds = settings.bulk_poll_seconds
+
+    # -- connection -----------------------------------------------------------------------
+    @property
+    def sf(self) -> Salesforce:
+        if self._sf is None:
+            self._sf = self._login()
+        return self._sf
+
+    @property
+    def instance_url(self) -> str:
+        return f"https://{self.sf.sf_instance}"
+
+    def _login(self) -> Salesforce:
+        s = self.settings
+        mode = s.auth_mode
+        common = {"session": self.session, "version": s.api_version}
+        if mode == "session":
+            return Salesforce(instance_url=s.instance_url, session_id=s.access_token, **common)
+        try:
+            if mode == "jwt":
+                session_id, instance = SalesforceLogin(
+                    username=s.username,
+                    consumer_key=s.consumer_key,
+                    privatekey_file=s.private_key_file,
+                    domain=s.domain,
+                    session=self.session,
+                    sf_version=s.api_version,
+                )
+            elif mode == "client_credentials":
+                session_id, instance = SalesforceLogin(
+                    consumer_key=s.consumer_key,
+                    consumer_secret=s.consumer_secret,
+                    domain=s.domain,
+                    session=self.session,
+                    sf_version=s.api_version,
+                )
+            else:
+                session_id, instance = SalesforceLogin(
+                    username=s.username,
+                    password=s.password,
+                    security_token=s.security_token or "",
+                    domain=s.domain,
+                    session=self.session,
+                    sf_version=s.api_version,
+                )
+        except SalesforceAuthenticationFailed as exc:
+            raise SalesforceAuthError(f"Salesforce login ({mode}) failed: {exc.message}") from None
+        except requests.RequestException as exc:
+            raise SalesforceUnavailable(f"Salesforce login ({mode}) failed: {exc}") from None
+        log.info("salesforce login ok mode=%s instance=%s", mode, instance)
+        return Salesforce(instance=instance, session_id=session_id, **common)
+
+    # -- the retry envelope ---------------------------------------------------------------
+    def call(self, what: str, fn: Callable[[Salesforce], T], *, soql: str = "") -> T:
+        """Run ``fn(sf)`` with retries, one re-authentication and error translation."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self.calls += 1
+                result = fn(self.sf)
+                self._track_usage()
+                return result
+            except SalesforceExpiredSession:
+                if self.settings.holds_credentials and not self._reauthenticated:
+                    log.warning("salesforce session expired during %s: logging in again", what)
+                    self._reauthenticated = True
+                    self._sf = None
+                    continue
+                raise SalesforceAuthError(
+                    f"Salesforce session expired or invalid during {what}"
+                    + ("" if self.settings.holds_credentials else " (SALESFORCE_ACCESS_TOKEN)")
+                ) from None
+            except SalesforceRefusedRequest as exc:
+                code, message = _error_code(exc.content)
+                if code == "REQUEST_LIMIT_EXCEEDED":
+                    raise SalesforceLimitError(
+                        f"Salesforce API limit reached during {what}: {message}"
+                    ) from None
+                raise SalesforceAuthError(
+                    f"Salesforce refused {what} ({code or 403}): {message}"
+                ) from None
+            except SalesforceMalformedRequest as exc:
+                code, message = _error_code(exc.content)
+                raise self._query_error(what, code, message, soql) from None
+            except (SalesforceGeneralError, requests.ConnectionError, requests.Timeout) as exc:
+                status = getattr(exc, "status", None)
+                retryable = status is None or int(status) >= 500
+                if not retryable or attempt > self.max_retries:
+                    detail = f"HTTP {status}" if status else type(exc).__name__
+                    raise SalesforceUnavailable(
+                        f"Salesforce failed during {what} after {attempt} attempt(s): {detail}"
+                    ) from None
+                delay = self.backoff_seconds * (2 ** (attempt - 1))
+                log.warning(
+                    "salesforce %s failed (%s), retry %d/%d in %.1fs",
+                    what,
+                    status or type(exc).__name__,
+                    attempt,
+                    self.max_retries,
+                    delay,
+                )
+                self._sleep(delay)
+            except _SimpleSalesforceError as exc:
+                code, message = _error_code(exc.content)
+                raise SalesforceError(f"Salesforce error during {what}: {code} {message}") from None
+
+    @staticmethod
+    def _query_error(what: str, code: str, message: str, soql: str) -> SalesforceError:
+        if code not in _CONFIG_ERROR_CODES:
+            return SalesforceError(f"Salesforce rejected {what}: {code} {message}")
+        match = _QUOTED_NAME_RE.search(message)
+        field = next((g for g in match.groups() if g), None) if match else None
+        named = f" (field {field})" if field else ""
+        return SalesforceQueryError(
+            f"Salesforce rejected the query for {what}{named}: {code}: {message}",
+            code=code,
+            field=field,
+            soql=soql,
+        )
+
+    def _track_usage(self) -> None:
+        usage = getattr(self._sf, "api_usage", None) or {}
+        api = usage.get("api-usage")
+        if api is not None:
+            self.usage = ApiUsage(used=int(api.used), max=int(api.total))
+
+    # -- API usage ------------------------------------------------------------------------
+    def refresh_usage(self) -> ApiUsage | None:
+        """Read ``/limits`` (DailyApiRequests) so usage is known before a run starts."""
+        limits = self.call("limits", lambda sf: sf.limits())
+        daily = limits.get("DailyApiRequests") if isinstance(limits, dict) else None
+        if daily and daily.get("Max"):
+            self.usage = ApiUsage(
+                used=int(daily["Max"]) - int(daily["Remaining"]), max=daily["Max"]
+            )
+        return self.usage
+
+    def ensure_budget(self, estimated_calls: int, *, what: str) -> None:
+        """Refuse to start work that would take usage past ``max_api_share`` of the limit."""
+        if self.usage is None or not self.usage.max:
+            return
+        allowed = self.settings.max_api_share * self.usage.max
+        if self.usage.used + estimated_calls > allowed:
+            raise SalesforceLimitError(
+                f"not starting {what}: API usage {self.usage.used}/{self.usage.max} plus about "
+                f"{estimated_calls} call(s) would pass {self.settings.max_api_share:.0%} of the "
+                "daily limit (SALESFORCE_MAX_API_SHARE)"
+            )
+
+    # -- reads ----------------------------------------------------------------------------
+    def describe(self, sobject: str) -> dict[str, Any]:
+        return self.call(f"describe {sobject}", lambda sf: getattr(sf, sobject).describe())
+
+    def count(self, soql: str, *, include_deleted: bool = False) -> int:
+        result = self.call(
+            "count", lambda sf: sf.query(soql, include_deleted=include_deleted), soql=soql
+        )
+        return int(result["totalSize"])
+
+    def query_pages(
+        self, soql: str, *, include_deleted: bool = False, batch_size: int = 2000
+    ) -> Iterator[list[Record]]:
+        """REST query + queryMore, one list of records per page (``attributes`` removed)."""
+        headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
+        result = self.call(
+            "query",
+            lambda sf: sf.query(soql, include_deleted=include_deleted, headers=headers),
+            soql=soql,
+        )
+        while True:
+            yield [_strip_attributes(r) for r in result["records"]]
+            if result.get("done", True):
+                return
+            next_url = result["nextRecordsUrl"]
+            result = self.call(
+                "queryMore",
+                lambda sf, url=next_url: sf.query_more(
+                    url, identifier_is_url=True, headers=headers
+                ),
+                soql=soql,
+            )
+
+    def bulk_query_pages(
+        self,
+        sobject: str,
+        soql: str,
+        *,
+        include_deleted: bool = False,
+        page_size: int = 50_000,
+    ) -> Iterator[list[Record]]:
+        """A Bulk API 2.0 query job, one list of records per result page.
+
+        Values are CSV strings (empty → None); the order of rows is not guaranteed, so
+        callers must not rely on it. Each page request is retried on its own and resumes
+        from its locator.
+        """
+        operation = Operation.query_all if include_deleted else Operation.query
+
+        def client(sf: Salesforce) -> Any:
+            # The per-step client gives page-level retries and resume by locator.
+            return getattr(sf.bulk2, sobject)._client
+
+        job = self.call(
+            f"bulk job {sobject}", lambda sf: client(sf).create_job(operation, soql), soql=soql
+        )
+        job_id = job["id"]
+        log.info("salesforce bulk job %s created for %s", job_id, sobject)
+        self.call(
+            f"bulk job {job_id} wait",
+            lambda sf: client(sf).wait_for_job(job_id, True, self.bulk_poll_seconds),
+        )
+        locator = ""
+        while True:
+            page = self.call(
+                f"bulk results {job_id}",
+                lambda sf, loc=locator: client(sf).get_query_results(job_id, loc, page_size),
+            )
+            yield _parse_csv(page["records"])
+            locator = page["locator"]
+            if not locator:
+                return
+
+
+def _strip_attributes(record: Record) -> Record:
+    record.pop("attributes", None)
+    return record
+
+
+def _parse_csv(text: str) -> list[Record]:
+    reader = csv.DictReader(io.StringIO(text))
+    return [{k: (v if v != "" else None) for k, v in row.items()} for row in reader]
+
+
+def soql_literal(value: str) -> str:
+    """Quote a string for SOQL."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def soql_datetime(value: datetime) -> str:
+    """A SOQL datetime literal in UTC, floored to the second (SOQL takes no fractions)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

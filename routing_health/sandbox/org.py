@@ -1,0 +1,423 @@
+"""An in-memory Salesforce org: records per sObject plus the domain writes Salesforce performs.
+
+Records are dicts keyed by Salesforce API field names holding Python values (`str`, `bool`,
+`int`/`float`, `None`, aware-UTC `datetime` for datetime fields, `datetime.date` for date fields).
+Writes replace a record's dict instead of mutating it, so query cursors and Bulk jobs that hold
+references keep the snapshot they were started with. Treat dicts returned by `records()` as
+read-only; `get()` returns a copy.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from .schema import FieldSpec, SObjectSpec, standard_objects
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_ID_CHARS = frozenset(_BASE62)
+# Ids the Org allocates itself start here, so ids made by callers with small `n` never collide.
+ORG_ID_BASE = 10_000_000_000
+
+
+def _checksum(base15: str) -> str:
+    out = []
+    for chunk in (base15[0:5], base15[5:10], base15[10:15]):
+        bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
+        out.append(_CHECKSUM[bits])
+    return "".join(out)
+
+
+def new_id(prefix: str, n: int) -> str:
+    """The `n`-th 18-character Salesforce Id with key prefix `prefix` (e.g. "00Q" for Lead).
+
+    Shape: 3-char prefix, pod "5g", reserved "0", 9 base-62 digits of `n`, 3-char checksum.
+    """
+    if len(prefix) != 3 or not set(prefix) <= _ID_CHARS:
+        raise ValueError(f"bad key prefix {prefix!r}")
+    if not 0 <= n < 62**9:
+        raise ValueError(f"id counter out of range: {n}")
+    digits = []
+    while True:
+        n, rem = divmod(n, 62)
+        digits.append(_BASE62[rem])
+        if n == 0:
+            break
+    base = prefix + "5g0" + "".join(reversed(digits)).rjust(9, "0")
+    return base + _checksum(base)
+
+
+def to_id18(value: str) -> str | None:
+    """The 18-character form of a 15- or 18-character Id, or None if `value` is not Id-shaped."""
+    if len(value) not in (15, 18) or not set(value) <= _ID_CHARS:
+        return None
+    base = value[:15]
+    suffix = _checksum(base)
+    if len(value) == 18 and value[15:].upper() != suffix:
+        return None
+    return base + suffix
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: the org stores aware UTC datetimes")
+    value = value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+DEFAULT_LEAD_STATUSES = (
+    ("Open - Not Contacted", False, True),
+    ("Working - Contacted", False, False),
+    ("Closed - Converted", True, False),
+    ("Closed - Not Converted", False, False),
+)
+
+
+class Org:
+    """An in-memory org. All public methods are thread-safe (one re-entrant lock)."""
+
+    def __init__(self, *, seed_defaults: bool = True, clock: Callable[[], datetime] | None = None):
+        self.lock = threading.RLock()
+        self.schemas: dict[str, SObjectSpec] = standard_objects()
+        self._data: dict[str, dict[str, dict[str, Any]]] = {
+            name: {} for name, spec in self.schemas.items() if not spec.virtual
+        }
+        self._prefixes = {s.key_prefix: s.name for s in self.schemas.values() if s.key_prefix}
+        self._counters: dict[str, int] = {}
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.history_tracked: set[str] = {"OwnerId", "Status"}
+        self.record_created_history = False  # Salesforce's `created` LeadHistory row, if wanted
+        self.org_id = new_id("00D", 1)
+        self.default_user_id = new_id("005", ORG_ID_BASE - 1)  # who "did" a write without by_id
+        if seed_defaults:
+            for order, (label, converted, default) in enumerate(DEFAULT_LEAD_STATUSES, 1):
+                self.insert("LeadStatus", {"ApiName": label, "MasterLabel": label,
+                                           "IsConverted": converted, "IsDefault": default,
+                                           "SortOrder": order})
+
+    # ------------------------------------------------------------------ schema
+    def now(self) -> datetime:
+        """The org's current time, aware UTC, truncated to milliseconds like Salesforce."""
+        return _utc(self.clock())
+
+    def schema(self, sobject: str) -> SObjectSpec:
+        try:
+            return self.schemas[sobject]
+        except KeyError:
+            raise KeyError(f"unknown sObject {sobject!r}") from None
+
+    def describe(self, sobject: str) -> SObjectSpec | None:
+        """Case-insensitive schema lookup, as SOQL resolves `FROM lead`."""
+        for name, spec in self.schemas.items():
+            if name.lower() == sobject.lower():
+                return spec
+        return None
+
+    def add_field(self, sobject: str, name: str, type: str, *, filterable: bool = True,
+                  sortable: bool = True, label: str = "") -> None:
+        """Add a (custom) field such as `Region__c`; existing records read it as null."""
+        with self.lock:
+            self.schema(sobject).add(FieldSpec(name, type, filterable=filterable,
+                                               sortable=sortable, label=label))
+
+    def sobject_for_id(self, record_id: str) -> str | None:
+        return self._prefixes.get(record_id[:3])
+
+    # ------------------------------------------------------------------ CRUD
+    def next_id(self, sobject: str) -> str:
+        """A fresh Id for a new `sobject` record."""
+        prefix = self.schema(sobject).key_prefix
+        assert prefix, f"{sobject} has no key prefix"
+        return self.next_id_for_prefix(prefix)
+
+    def next_id_for_prefix(self, prefix: str) -> str:
+        """A fresh Id with key prefix `prefix` (also for non-records: 750 jobs, 01g cursors)."""
+        with self.lock:
+            n = self._counters.get(prefix, ORG_ID_BASE) + 1
+            self._counters[prefix] = n
+        return new_id(prefix, n)
+
+    def _defaults(self, spec: SObjectSpec, at: datetime) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in ("CreatedDate", "LastModifiedDate", "SystemModstamp"):
+            if spec.has(name):
+                out[name] = at
+        for name in ("IsDeleted", "IsArchived", "IsConverted", "IsClosed"):
+            if spec.has(name):
+                out[name] = False
+        return out
+
+    def insert(self, sobject: str, record: dict[str, Any]) -> str:
+        """Insert one record (validated) and return its Id; system fields default to now."""
+        spec = self.schema(sobject)
+        clean = {}
+        for key, value in record.items():
+            field = spec.fields.get(key)
+            if field is None:
+                raise KeyError(f"No such column {key!r} on entity {sobject!r}")
+            clean[key] = self._coerce(field, value)
+        with self.lock:
+            at = clean.get("CreatedDate") or self.now()
+            row = {**self._defaults(spec, at), **clean}
+            if not row.get("Id"):
+                row["Id"] = self.next_id(sobject)
+            if spec.has("LastModifiedDate") and "LastModifiedDate" not in clean:
+                row["LastModifiedDate"] = row.get("SystemModstamp", at)
+            if sobject in ("Lead", "Contact") and not row.get("Name"):
+                parts = (row.get("FirstName"), row.get("LastName"))
+                row["Name"] = " ".join(p for p in parts if p) or None
+            self._data[sobject][row["Id"]] = row
+            if sobject == "Lead" and self.record_created_history:
+                self._history(row["Id"], "created", "Text", None, None, at,
+                              row.get("CreatedById"))
+        return row["Id"]
+
+    def insert_many(self, sobject: str, records: Iterable[dict[str, Any]]) -> list[str]:
+        """Fast bulk load: no validation or coercion (pass aware-UTC datetimes, 18-char Ids);
+        fills Id, Name and boolean/timestamp defaults. Returns the Ids in input order."""
+        spec = self.schema(sobject)
+        store = self._data[sobject]
+        ids = []
+        with self.lock:
+            defaults = self._defaults(spec, self.now())
+            has_modstamp = "SystemModstamp" in defaults
+            has_modified = "LastModifiedDate" in defaults
+            named = sobject in ("Lead", "Contact")
+            for record in records:
+                row = {**defaults, **record}
+                if "Id" not in record:
+                    row["Id"] = self.next_id(sobject)
+                created = row.get("CreatedDate")
+                if has_modstamp and created is not None and "SystemModstamp" not in record:
+                    row["SystemModstamp"] = created
+                if has_modified and created is not None and "LastModifiedDate" not in record:
+                    row["LastModifiedDate"] = row.get("SystemModstamp", created)
+                if named and not row.get("Name"):
+                    parts = (row.get("FirstName"), row.get("LastName"))
+                    row["Name"] = " ".join(p for p in parts if p) or None
+                store[row["Id"]] = row
+                ids.append(row["Id"])
+        return ids
+
+    def load(self, tables: Mapping[str, Iterable[dict[str, Any]]], *,
+             custom_fields: Mapping[str, Iterable[tuple[str, str]]] | None = None,
+             ) -> dict[str, int]:
+        """Bulk-load whole tables (e.g. a synthetic org: `{s: syn.records(s) for s in
+        syn.tables}` with `custom_fields=syn.custom_fields`); returns rows loaded per sObject.
+        Build the Org with `seed_defaults=False` when the tables bring their own LeadStatus."""
+        for sobject, fields in (custom_fields or {}).items():
+            for name, type_ in fields:
+                if not self.schema(sobject).has(name):
+                    self.add_field(sobject, name, type_)
+        return {sobject: len(self.insert_many(sobject, rows)) for sobject, rows in tables.items()}
+
+    def update(self, sobject: str, record_id: str, **fields: Any) -> None:
+        """Change fields; SystemModstamp/LastModifiedDate move to now unless given."""
+        spec = self.schema(sobject)
+        with self.lock:
+            old = self._data[sobject][record_id]
+            changes = {k: self._coerce(spec.fields[k], v) for k, v in fields.items()}
+            at = self.now()
+            for name in ("SystemModstamp", "LastModifiedDate"):
+                if spec.has(name) and name not in changes:
+                    changes[name] = changes.get("SystemModstamp", at)
+            self._data[sobject][record_id] = {**old, **changes}
+
+    def delete(self, sobject: str, record_id: str, at: datetime | None = None) -> None:
+        """Soft-delete: IsDeleted=true; afterwards only queryAll returns the record."""
+        self.update(sobject, record_id, IsDeleted=True,
+                    **({"SystemModstamp": at} if at else {}))
+
+    def get(self, sobject: str, record_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            row = self._data[sobject].get(record_id)
+            return dict(row) if row is not None else None
+
+    def records(self, sobject: str) -> list[dict[str, Any]]:
+        """All stored records of `sobject` (deleted included), as read-only live dicts."""
+        spec = self.schema(sobject)
+        with self.lock:
+            if spec.virtual:
+                return self._virtual_rows(spec.name)
+            return list(self._data[sobject].values())
+
+    def count(self, sobject: str) -> int:
+        return len(self._data[sobject])
+
+    @staticmethod
+    def _coerce(field: FieldSpec, value: Any) -> Any:
+        if value is None:
+            return None
+        if field.type == "datetime":
+            if not isinstance(value, datetime):
+                raise TypeError(f"{field.name}: expected datetime, got {value!r}")
+            return _utc(value)
+        if field.type == "date":
+            if isinstance(value, datetime) or not isinstance(value, date):
+                raise TypeError(f"{field.name}: expected date, got {value!r}")
+        elif field.type == "boolean" and not isinstance(value, bool):
+            raise TypeError(f"{field.name}: expected bool, got {value!r}")
+        elif field.type in ("id", "reference") and isinstance(value, str) and len(value) == 15:
+            return to_id18(value) or value
+        return value
+
+    # ------------------------------------------------------------------ relationships
+    def related(self, target: str, value: Any) -> dict[str, Any] | None:
+        """The record a reference value points at (`Name` for polymorphic lookups)."""
+        if value is None:
+            return None
+        if target == "EntityDefinition":
+            spec = self.schemas.get(value)
+            return self._entity_row(spec) if spec and not spec.virtual else None
+        if target == "Name":
+            sobject = self.sobject_for_id(value)
+            row = self._data.get(sobject or "", {}).get(value)
+            if row is None:
+                return None
+            kind = "Queue" if sobject == "Group" and row.get("Type") == "Queue" else sobject
+            name_row = {k: row.get(k) for k in self.schemas["Name"].fields}
+            name_row.update(Id=value, Type=kind, _sobject=sobject)
+            return name_row
+        return self._data.get(target, {}).get(value)
+
+    def _entity_row(self, spec: SObjectSpec) -> dict[str, Any]:
+        return {"Id": spec.name, "DurableId": spec.name, "QualifiedApiName": spec.name,
+                "DeveloperName": spec.name.removesuffix("__c"), "Label": spec.label,
+                "KeyPrefix": spec.key_prefix, "IsQueryable": True}
+
+    def _virtual_rows(self, sobject: str) -> list[dict[str, Any]]:
+        entities = [s for s in self.schemas.values() if not s.virtual]
+        if sobject == "EntityDefinition":
+            return [self._entity_row(s) for s in entities]
+        if sobject != "FieldDefinition":
+            return []
+        rows = []
+        for entity in entities:
+            for f in entity.fields.values():
+                durable = f"{entity.name}.{f.name}"
+                rows.append({
+                    "Id": durable, "DurableId": durable, "QualifiedApiName": f.name,
+                    "DeveloperName": f.name.removesuffix("__c"),
+                    "Label": f.describe()["label"], "DataType": f.data_type_label,
+                    "IsFieldHistoryTracked": entity.name == "Lead"
+                    and f.name in self.history_tracked,
+                    "NamespacePrefix": None, "EntityDefinitionId": entity.name,
+                })
+        return rows
+
+    # ------------------------------------------------------------------ domain writes
+    def add_user(self, name: str, *, username: str | None = None, is_active: bool = True,
+                 time_zone: str = "America/New_York", user_role_id: str | None = None,
+                 at: datetime | None = None) -> str:
+        """Insert a User and return its Id."""
+        return self.insert("User", {
+            "Name": name, "Username": username or f"{name.lower().replace(' ', '.')}@example.com",
+            "IsActive": is_active, "TimeZoneSidKey": time_zone, "UserRoleId": user_role_id,
+            **({"CreatedDate": at} if at else {}),
+        })
+
+    def add_queue(self, name: str, *, developer_name: str | None = None,
+                  at: datetime | None = None) -> str:
+        """Insert a Group of Type 'Queue' and return its Id."""
+        return self.insert("Group", {
+            "Name": name, "DeveloperName": developer_name or name.replace(" ", "_"),
+            "Type": "Queue", **({"CreatedDate": at} if at else {}),
+        })
+
+    def _owner_name(self, owner_id: str | None) -> str | None:
+        row = self.related("Name", owner_id)
+        return row.get("Name") if row else owner_id
+
+    def _history(self, lead_id: str, field: str, data_type: str, old: Any, new: Any,
+                 at: datetime, by_id: str | None) -> str:
+        return self.insert("LeadHistory", {
+            "LeadId": lead_id, "Field": field, "DataType": data_type, "OldValue": old,
+            "NewValue": new, "CreatedDate": at, "CreatedById": by_id or self.default_user_id,
+        })
+
+    def change_owner(self, lead_id: str, new_owner_id: str, at: datetime,
+                     by_id: str | None = None) -> list[str]:
+        """Reassign a lead as Salesforce does; returns the LeadHistory Ids written.
+
+        With OwnerId tracked, Salesforce writes two rows with the same CreatedDate and
+        Field 'Owner': DataType 'EntityId' holding Ids, and DataType 'Text' holding names.
+        """
+        with self.lock:
+            lead = self._data["Lead"][lead_id]
+            old_owner = lead.get("OwnerId")
+            new_owner_id = to_id18(new_owner_id) or new_owner_id
+            if old_owner == new_owner_id:
+                return []
+            written = []
+            if "OwnerId" in self.history_tracked:
+                written.append(self._history(lead_id, "Owner", "EntityId", old_owner,
+                                             new_owner_id, at, by_id))
+                written.append(self._history(lead_id, "Owner", "Text",
+                                             self._owner_name(old_owner),
+                                             self._owner_name(new_owner_id), at, by_id))
+            self.update("Lead", lead_id, OwnerId=new_owner_id, SystemModstamp=at,
+                        LastModifiedDate=at, LastModifiedById=by_id or self.default_user_id)
+            return written
+
+    def change_status(self, lead_id: str, new_status: str, at: datetime,
+                      by_id: str | None = None, *, data_type: str = "Text") -> list[str]:
+        """Set a lead's Status; with Status tracked, writes one LeadHistory row."""
+        with self.lock:
+            old = self._data["Lead"][lead_id].get("Status")
+            if old == new_status:
+                return []
+            written = []
+            if "Status" in self.history_tracked:
+                written.append(self._history(lead_id, "Status", data_type, old, new_status,
+                                             at, by_id))
+            self.update("Lead", lead_id, Status=new_status, SystemModstamp=at,
+                        LastModifiedDate=at, LastModifiedById=by_id or self.default_user_id)
+            return written
+
+    def convert_lead(self, lead_id: str, at: datetime, status: str = "Closed - Converted",
+                     by_id: str | None = None) -> str:
+        """Convert a lead: new Contact, lead marked converted, its Tasks/Events moved to the
+        Contact (WhoId := contact, SystemModstamp := at) as Salesforce does. Returns the Contact Id.
+        """
+        with self.lock:
+            lead = self._data["Lead"][lead_id]
+            contact_id = self.insert("Contact", {
+                "FirstName": lead.get("FirstName"), "LastName": lead.get("LastName"),
+                "Name": lead.get("Name"), "Email": lead.get("Email"),
+                "OwnerId": lead.get("OwnerId") if str(lead.get("OwnerId")).startswith("005")
+                else None,
+                "CreatedDate": at, "CreatedById": by_id or self.default_user_id,
+            })
+            self.change_status(lead_id, status, at, by_id)
+            if self.history_tracked:  # Salesforce's "Lead converted" history line
+                self._history(lead_id, "leadConverted", "Text", None, None, at, by_id)
+            self.update("Lead", lead_id, IsConverted=True, ConvertedDate=at.astimezone(UTC).date(),
+                        ConvertedContactId=contact_id, SystemModstamp=at, LastModifiedDate=at)
+            for sobject in ("Task", "Event"):
+                for row in list(self._data[sobject].values()):
+                    if row.get("WhoId") == lead_id:
+                        self.update(sobject, row["Id"], WhoId=contact_id, SystemModstamp=at)
+            return contact_id
+
+    def add_task(self, who_id: str, owner_id: str, at: datetime, subject: str = "Call",
+                 *, subtype: str = "Call", **fields: Any) -> str:
+        """Log a completed Task (a touch) on a lead or contact at `at`."""
+        return self.insert("Task", {
+            "WhoId": who_id, "OwnerId": owner_id, "Subject": subject, "Type": subtype,
+            "TaskSubtype": subtype, "Status": "Completed", "IsClosed": True,
+            "ActivityDate": at.astimezone(UTC).date(), "CreatedDate": at,
+            "CreatedById": owner_id, **fields,
+        })
+
+    def add_event(self, who_id: str, owner_id: str, at: datetime, subject: str = "Meeting",
+                  **fields: Any) -> str:
+        """Add an Event (a meeting) on a lead or contact at `at`."""
+        return self.insert("Event", {
+            "WhoId": who_id, "OwnerId": owner_id, "Subject": subject, "Type": "Meeting",
+            "EventSubtype": "Event", "ActivityDate": at.astimezone(UTC).date(),
+            "StartDateTime": at, "EndDateTime": at + timedelta(minutes=30),
+            "DurationInMinutes": 30, "CreatedDate": at, "CreatedById": owner_id, **fields,
+        })

@@ -1,0 +1,186 @@
+"""REST API resources of the emulator: versions, limits, describe, records, query/queryAll with
+`nextRecordsUrl` cursors. Each method returns (status, extra headers, JSON payload)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from .formats import json_value, rest_record, sobject_url
+from .schema import NOT_QUERYABLE
+from .soql import MALFORMED_QUERY, Query, SoqlError, parse
+from .soql_eval import count, select
+
+if TYPE_CHECKING:
+    from .org import Org
+
+Result = tuple[int, dict[str, str], Any]
+DEFAULT_BATCH = 2000
+MIN_BATCH = 200
+MAX_CURSORS = 500
+_LOCATOR_RE = re.compile(r"^(01g[0-9A-Za-z]{15})-(\d+)$")
+_BATCH_RE = re.compile(r"batchSize\s*=\s*(\d+)", re.I)
+
+
+def not_found() -> Result:
+    return 404, {}, [{"errorCode": "NOT_FOUND",
+                      "message": "The requested resource does not exist"}]
+
+
+def release_label(version: str) -> str:
+    """Salesforce's release name for an API version: 62.0 → "Winter '25"."""
+    index = int(float(version)) - 60
+    season = ("Spring", "Summer", "Winter")[index % 3]
+    return f"{season} '{24 + (index + 1) // 3}"
+
+
+class _Cursor:
+    def __init__(self, query: Query, rows: list[dict[str, Any]], batch: int):
+        self.query, self.rows, self.batch = query, rows, batch
+
+
+class RestApi:
+    """Query cursors and describe data for one emulator."""
+
+    def __init__(self, org: Org, api_version: str):
+        self.org = org
+        self.api_version = api_version
+        self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- discovery
+    def versions(self) -> Result:
+        top = int(float(self.api_version))
+        return 200, {}, [
+            {"label": release_label(f"{v}.0"), "url": f"/services/data/v{v}.0", "version": f"{v}.0"}
+            for v in range(31, top + 1)
+        ]
+
+    def supports(self, version: str) -> bool:
+        try:
+            return 31.0 <= float(version) <= float(self.api_version)
+        except ValueError:
+            return False
+
+    def resources(self, version: str) -> Result:
+        base = f"/services/data/v{version}"
+        names = ("sobjects", "query", "queryAll", "limits", "jobs")
+        return 200, {}, {name: f"{base}/{name}" for name in names}
+
+    def limits(self, used: int, maximum: int) -> Result:
+        return 200, {}, {
+            "DailyApiRequests": {"Max": maximum, "Remaining": max(0, maximum - used)},
+            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+            "DailyBulkV2QueryFileStorageMB": {"Max": 976562, "Remaining": 976562},
+        }
+
+    # ---------------------------------------------------------------- describe
+    def _spec(self, name: str) -> Any:
+        spec = self.org.describe(name)
+        return None if spec is None or spec.name in NOT_QUERYABLE else spec
+
+    def _urls(self, version: str, name: str) -> dict[str, str]:
+        base = f"/services/data/v{version}/sobjects/{name}"
+        return {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"}
+
+    def _summary(self, spec: Any, version: str) -> dict[str, Any]:
+        return {
+            "name": spec.name, "label": spec.label, "labelPlural": spec.label + "s",
+            "keyPrefix": spec.key_prefix, "custom": spec.name.endswith("__c"),
+            "queryable": True, "retrieveable": not spec.virtual, "searchable": False,
+            "createable": False, "updateable": False, "deletable": False,
+            "replicateable": not spec.virtual, "urls": self._urls(version, spec.name),
+        }
+
+    def global_describe(self, version: str) -> Result:
+        specs = [s for s in self.org.schemas.values() if s.name not in NOT_QUERYABLE]
+        return 200, {}, {"encoding": "UTF-8", "maxBatchSize": 200,
+                         "sobjects": [self._summary(s, version) for s in specs]}
+
+    def describe(self, name: str, version: str) -> Result:
+        spec = self._spec(name)
+        if spec is None:
+            return not_found()
+        fields = []
+        for f in spec.fields.values():
+            entry = f.describe()
+            if spec.name == "Lead" and f.name == "Status":
+                entry["picklistValues"] = [
+                    {"active": True, "defaultValue": bool(r.get("IsDefault")),
+                     "label": r.get("MasterLabel"), "value": r.get("ApiName")}
+                    for r in self.org.records("LeadStatus") if not r.get("IsDeleted")
+                ]
+            fields.append(entry)
+        return 200, {}, {**self._summary(spec, version), "fields": fields,
+                         "childRelationships": [], "recordTypeInfos": []}
+
+    def sobject(self, name: str, version: str) -> Result:
+        spec = self._spec(name)
+        if spec is None:
+            return not_found()
+        return 200, {}, {"objectDescribe": self._summary(spec, version), "recentItems": []}
+
+    def record(self, name: str, record_id: str, version: str) -> Result:
+        spec = self._spec(name)
+        if spec is None or spec.virtual:
+            return not_found()
+        row = self.org.get(spec.name, record_id) or self.org.get(spec.name, record_id[:15])
+        if row is None or row.get("IsDeleted"):
+            return not_found()
+        out: dict[str, Any] = {"attributes": {"type": spec.name,
+                                              "url": sobject_url(version, spec.name, row["Id"])}}
+        out.update({f: json_value(row.get(f)) for f in spec.fields})
+        return 200, {}, out
+
+    # ---------------------------------------------------------------- query
+    def query(self, soql: str | None, *, include_deleted: bool, options: str | None,
+              version: str) -> Result:
+        if not soql:
+            return 400, {}, [{"message": "A query string has to be specified",
+                              "errorCode": MALFORMED_QUERY}]
+        try:
+            query = parse(soql, self.org)
+        except SoqlError as exc:
+            return 400, {}, exc.body()
+        if query.count == "COUNT()":
+            n = count(query, self.org, include_deleted=include_deleted)
+            return 200, {}, {"totalSize": n, "done": True, "records": []}
+        if query.count:
+            n = count(query, self.org, include_deleted=include_deleted)
+            rec = {"attributes": {"type": "AggregateResult"}, "expr0": n}
+            return 200, {}, {"totalSize": 1, "done": True, "records": [rec]}
+        rows = select(query, self.org, include_deleted=include_deleted)
+        batch = DEFAULT_BATCH
+        if options and (m := _BATCH_RE.search(options)):
+            batch = min(DEFAULT_BATCH, max(MIN_BATCH, int(m.group(1))))
+        cursor_id = None
+        if len(rows) > batch:
+            cursor_id = self.org.next_id_for_prefix("01g")
+            with self._lock:
+                self._cursors[cursor_id] = _Cursor(query, rows, batch)
+                while len(self._cursors) > MAX_CURSORS:
+                    self._cursors.popitem(last=False)
+        return 200, {}, self._page(query, rows, 0, batch, cursor_id, version)
+
+    def query_more(self, locator: str, version: str) -> Result:
+        m = _LOCATOR_RE.match(locator)
+        with self._lock:
+            cursor = self._cursors.get(m.group(1)) if m else None
+        if cursor is None or m is None or int(m.group(2)) > len(cursor.rows):
+            return 400, {}, [{"message": "invalid query locator",
+                              "errorCode": "INVALID_QUERY_LOCATOR"}]
+        return 200, {}, self._page(cursor.query, cursor.rows, int(m.group(2)), cursor.batch,
+                                   m.group(1), version)
+
+    def _page(self, query: Query, rows: list[dict[str, Any]], start: int, batch: int,
+              cursor_id: str | None, version: str) -> dict[str, Any]:
+        page = rows[start:start + batch]
+        end = start + len(page)
+        out: dict[str, Any] = {"totalSize": len(rows), "done": end >= len(rows)}
+        if end < len(rows):
+            out["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor_id}-{end}"
+        with self.org.lock:
+            out["records"] = [rest_record(query, rec, self.org, version) for rec in page]
+        return out

@@ -1,0 +1,416 @@
+"""The Salesforce REST + Bulk API 2.0 emulator, served over HTTPS on loopback.
+
+    with SalesforceEmulator(org) as emu:
+        sf = Salesforce(instance_url=emu.url, session_id=emu.access_token, version="62.0",
+                        session=emu.login_session())
+
+The real `simple_salesforce` client runs unmodified: trust `emu.ca_path` (`REQUESTS_CA_BUNDLE`)
+or use `emu.login_session()`, which also routes login.salesforce.com / test.salesforce.com /
+*.my.salesforce.com to the emulator for the credential logins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import ssl
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from socketserver import TCPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .auth import JSON_TYPE, Auth, OAuthClient
+from .bulk import BulkQueryJobs
+from .faults import RESET, SLOW, FaultInjector
+from .org import Org
+from .rest import RestApi, not_found
+from .tls import TLSMaterial, make_tls
+
+_DATA = re.compile(r"^/services/data/v(\d+\.\d)(/.*)?$")
+_SOAP = re.compile(r"^/services/Soap/u/(\d+\.\d)/?$")
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    (method, re.compile(pattern), name)
+    for method, pattern, name in [
+        ("GET", r"^/?$", "resources"),
+        ("GET", r"^/limits/?$", "limits"),
+        ("GET", r"^/sobjects/?$", "global_describe"),
+        ("GET", r"^/sobjects/(\w+)/?$", "sobject"),
+        ("GET", r"^/sobjects/(\w+)/describe/?$", "describe"),
+        ("GET", r"^/sobjects/(\w+)/([0-9A-Za-z]{15,18})/?$", "record"),
+        ("GET", r"^/(query|queryAll)/?$", "query"),
+        ("GET", r"^/(?:query|queryAll)/([\w-]+)/?$", "query_more"),
+        ("POST", r"^/jobs/query/?$", "job_create"),
+        ("GET", r"^/jobs/query/?$", "job_list"),
+        ("GET", r"^/jobs/query/(750\w{15})/?$", "job_status"),
+        ("PATCH", r"^/jobs/query/(750\w{15})/?$", "job_abort"),
+        ("DELETE", r"^/jobs/query/(750\w{15})/?$", "job_delete"),
+        ("GET", r"^/jobs/query/(750\w{15})/results/?$", "job_results"),
+    ]
+]
+log = logging.getLogger(__name__)
+_INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+_LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.",
+                    "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+EMULATED_HOSTS = ("login.salesforce.com", "test.salesforce.com")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
+    server_version = "SalesforceEmulator"
+    sys_version = ""
+    timeout = 120
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self.server.emulator._handle(self)
+
+    do_POST = do_PATCH = do_DELETE = do_PUT = do_GET
+
+    def body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def reply(self, status: int, content_type: str | None, body: bytes,
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        if status != 204:
+            self.send_header("Content-Type", content_type or JSON_TYPE)
+            self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if status != 204 and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def reset(self) -> None:
+        """Drop the connection with a TCP RST and no response."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], emulator: SalesforceEmulator,
+                 context: ssl.SSLContext):
+        self.emulator = emulator
+        self.context = context
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        TCPServer.server_bind(self)  # skip HTTPServer's getfqdn(): a DNS lookup we don't need
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # TLS handshake here, in the connection's thread, so a slow client can't stall accept().
+        request.settimeout(30)
+        try:
+            conn = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        with self.connections_lock:
+            self.connections.add(conn)
+        try:
+            self.RequestHandlerClass(conn, client_address, self)
+        except (ConnectionError, ssl.SSLError, TimeoutError):
+            pass
+        finally:
+            with self.connections_lock:
+                self.connections.discard(conn)
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("emulator connection error", exc_info=True)  # quiet: no stderr per request
+
+    def close_connections(self) -> None:
+        with self.connections_lock:
+            conns = list(self.connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _EmulatorAdapter(HTTPAdapter):
+    """Sends requests for the Salesforce login hosts (and any *.my.salesforce.com) to the
+    emulator, keeping the original `Host` header; verifies TLS against the emulator CA."""
+
+    def __init__(self, netloc: str, ca_path: str):
+        super().__init__()
+        self.netloc, self.ca_path = netloc, ca_path
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        parts = urlsplit(request.url or "")
+        host = parts.hostname or ""
+        emulated = host in EMULATED_HOSTS or host.endswith(".my.salesforce.com")
+        if emulated or parts.netloc == self.netloc:
+            if emulated:
+                request.headers["Host"] = parts.netloc
+                request.url = urlunsplit(parts._replace(netloc=self.netloc))
+            kwargs["verify"] = self.ca_path
+            kwargs["proxies"] = {}
+        return super().send(request, **kwargs)
+
+
+class SalesforceEmulator:
+    """An emulated Salesforce org over HTTPS on 127.0.0.1 (context manager; `start()` → self).
+
+    Attributes: `org`, `url`, `ca_path`, `access_token` (valid bearer token issued at start),
+    `api_version`, `requests_log` [(method, path, query string)], `faults`, `users_credentials`
+    {username: (password, security token)}, `bulk` (job store: `in_progress_polls`,
+    `fail_next`), `api_usage` (used, max).
+    """
+
+    def __init__(self, org: Org | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                 api_version: str = "62.0", tls: TLSMaterial | None = None,
+                 tls_dir: str | Path | None = None, api_limit: int = 100_000):
+        self.org = org or Org()
+        self.host, self.port = host, port
+        self.api_version = api_version
+        self.tls = tls or make_tls(tls_dir)
+        self.ca_path = str(self.tls.ca_path)
+        self.url = ""
+        self.access_token = ""
+        self.requests_log: list[tuple[str, str, str]] = []
+        self.errors: list[BaseException] = []  # emulator bugs, answered as 500 UNKNOWN_EXCEPTION
+        self.faults = FaultInjector()
+        self.auth = Auth(self.org, "")
+        self.users_credentials = self.auth.users_credentials
+        self.rest = RestApi(self.org, api_version)
+        self.bulk = BulkQueryJobs(self.org)
+        self._usage_lock = threading.Lock()
+        self._used, self._max = 0, api_limit
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> SalesforceEmulator:
+        if self._server is not None:
+            return self
+        self._server = _Server((self.host, self.port), self, self.tls.server_context())
+        self.port = self._server.server_port
+        self.url = f"https://{self.host}:{self.port}"
+        self.auth.instance_url = self.url
+        self.access_token = self.auth.issue()
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        name=f"sf-emulator-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SalesforceEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---------------------------------------------------------------- controls
+    @property
+    def netloc(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def api_usage(self) -> tuple[int, int]:
+        with self._usage_lock:
+            return self._used, self._max
+
+    def set_api_usage(self, used: int, max: int) -> None:
+        """Set the daily API counter reported in `Sforce-Limit-Info: api-usage=used/max`."""
+        with self._usage_lock:
+            self._used, self._max = used, max
+
+    def issue_token(self, user_id: str | None = None) -> str:
+        """A new valid bearer token (for `user_id`, default the org's integration user)."""
+        return self.auth.issue(user_id)
+
+    def expire_tokens(self) -> None:
+        """Invalidate every token issued so far (the next data call gets 401)."""
+        self.auth.expire_all()
+
+    def add_credentials(self, username: str, password: str, security_token: str = "") -> None:
+        """Accept `username` with password+security token (SOAP login, password grant)."""
+        self.users_credentials[username] = (password, security_token)
+
+    def register_oauth_client(self, consumer_key: str, consumer_secret: str, *,
+                              run_as: str | None = None) -> None:
+        """A connected app for the password and client-credentials grants."""
+        old = self.auth.clients.get(consumer_key, OAuthClient())
+        self.auth.clients[consumer_key] = OAuthClient(consumer_secret, run_as,
+                                                      old.public_key_pem, old.jwt_username)
+
+    def register_jwt_client(self, consumer_key: str, public_key_pem: str | bytes,
+                            username: str) -> None:
+        """A connected app whose JWT bearer assertions must be signed by this RSA key."""
+        pem = public_key_pem.decode() if isinstance(public_key_pem, bytes) else public_key_pem
+        old = self.auth.clients.get(consumer_key, OAuthClient())
+        self.auth.clients[consumer_key] = OAuthClient(old.secret, old.run_as, pem, username)
+
+    def login_session(self) -> requests.Session:
+        """A `requests.Session` that reaches this emulator for login.salesforce.com,
+        test.salesforce.com, *.my.salesforce.com and `self.url`, verifying TLS with `ca_path`."""
+        session = requests.Session()
+        session.verify = self.ca_path
+        session.mount("https://", _EmulatorAdapter(self.netloc, self.ca_path))
+        return session
+
+    # ---------------------------------------------------------------- dispatch
+    def _handle(self, handler: _Handler) -> None:
+        try:
+            self._dispatch(handler)
+        except (ConnectionError, ssl.SSLError, TimeoutError):
+            handler.close_connection = True
+        except Exception as exc:
+            self.errors.append(exc)
+            log.exception("Salesforce emulator error on %s %s", handler.command, handler.path)
+            body = json.dumps([{"message": f"emulator error: {exc!r}",
+                                "errorCode": "UNKNOWN_EXCEPTION"}]).encode()
+            handler.reply(500, JSON_TYPE, body, self._limit_header())
+
+    def _dispatch(self, handler: _Handler) -> None:
+        parts = urlsplit(handler.path)
+        method, path = handler.command, parts.path
+        self.requests_log.append((method, path, parts.query))
+        body = handler.body()  # read first: an unread body would poison a kept-alive connection
+        fault = self.faults.match(method, path)
+        if fault is not None:
+            if fault.kind == RESET:
+                handler.reset()
+                return
+            if fault.kind == SLOW:
+                time.sleep(fault.delay)
+            else:
+                body = json.dumps(fault.response_body()).encode()
+                handler.reply(int(fault.kind), JSON_TYPE, body, self._limit_header(fault.headers))
+                return
+        host = (handler.headers.get("Host") or "").split(":")[0].lower()
+        if path in ("/services/oauth2/token", "/services/oauth2/token/") and method == "POST":
+            handler.reply(*self.auth.oauth_token(body, handler.headers.get("Authorization"),
+                                                 host))
+            return
+        if (m := _SOAP.match(path)) and method == "POST":
+            handler.reply(*self.auth.soap_login(body, m.group(1), host))
+            return
+        if path.rstrip("/") == "/services/data" and method == "GET":
+            self._json(handler, *self.rest.versions())
+            return
+        m = _DATA.match(path)
+        if m is None or not self.rest.supports(m.group(1)):
+            self._json(handler, *not_found())
+            return
+        user_id = self.auth.user_for(handler.headers.get("Authorization"))
+        if user_id is None:
+            self._json(handler, 401, {"WWW-Authenticate": "Token"}, _INVALID_SESSION)
+            return
+        with self._usage_lock:
+            if self._used >= self._max:
+                exceeded = True
+            else:
+                exceeded, self._used = False, self._used + 1
+        if exceeded:
+            self._json(handler, 403, {}, _LIMIT_EXCEEDED)
+            return
+        self._json(handler, *self._route(handler, method, m.group(1), m.group(2) or "/",
+                                         parts.query, body, user_id))
+
+    def _limit_header(self, headers: dict[str, str] | None = None) -> dict[str, str]:
+        used, maximum = self.api_usage
+        return {"Sforce-Limit-Info": f"api-usage={used}/{maximum}", **(headers or {})}
+
+    def _json(self, handler: _Handler, status: int, headers: dict[str, str],
+              payload: Any) -> None:
+        """Answer a data call (JSON, or CSV bytes) with the `Sforce-Limit-Info` header."""
+        if isinstance(payload, bytes):
+            handler.reply(status, "text/csv", payload, self._limit_header(headers))
+            return
+        body = b"" if payload is None else json.dumps(payload).encode()
+        handler.reply(status, JSON_TYPE, body, self._limit_header(headers))
+
+    def _route(self, handler: _Handler, method: str, version: str, rest: str, query: str,
+               body: bytes, user_id: str) -> tuple[int, dict[str, str], Any]:
+        params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        allowed = []
+        for route_method, pattern, name in _ROUTES:
+            m = pattern.match(rest)
+            if m is None:
+                continue
+            if route_method != method:
+                allowed.append(route_method)
+                continue
+            args = m.groups()
+            api, jobs = self.rest, self.bulk
+            if name == "resources":
+                return api.resources(version)
+            if name == "limits":
+                return api.limits(*self.api_usage)
+            if name == "global_describe":
+                return api.global_describe(version)
+            if name in ("sobject", "describe"):
+                return getattr(api, name)(args[0], version)
+            if name == "record":
+                return api.record(args[0], args[1], version)
+            if name == "query":
+                return api.query(params.get("q"), include_deleted=args[0] == "queryAll",
+                                 options=handler.headers.get("Sforce-Query-Options"),
+                                 version=version)
+            if name == "query_more":
+                return api.query_more(args[0], version)
+            if name == "job_create":
+                return jobs.create(_json_body(body), user_id, version)
+            if name == "job_list":
+                return jobs.list()
+            if name == "job_status":
+                return jobs.status(args[0])
+            if name == "job_abort":
+                return jobs.abort(args[0], _json_body(body))
+            if name == "job_delete":
+                return jobs.delete(args[0])
+            if name == "job_results":
+                return jobs.results(args[0], params.get("maxRecords"), params.get("locator"))
+        if allowed:
+            return 405, {}, [{"errorCode": "METHOD_NOT_ALLOWED", "message":
+                              f"HTTP Method '{method}' not allowed. Allowed are "
+                              f"{','.join(sorted(set(allowed)))}"}]
+        return not_found()
+
+
+def _json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body or b"null")
+    except ValueError:
+        return None

@@ -1,0 +1,742 @@
+"""A local Slack Web API emulator for tests and the demo.
+
+Speaks enough of the Web API for `slack_sdk.WebClient`: `auth.test`, `chat.postMessage`,
+`chat.update` and `conversations.info`, with JSON or form bodies, bearer-token auth and Slack's
+habit of answering API errors with HTTP 200 and `{"ok": false, "error": "..."}`. It checks
+messages against Slack's Block Kit limits and rejects them as Slack does (`invalid_blocks`,
+`msg_too_long`, …), records every accepted message, and injects faults on demand::
+
+    with SlackEmulator(valid_tokens={"xoxb-test"}) as slack:
+        slack.faults.add(kind="ratelimited", times=3, retry_after=1)
+        WebClient(token="xoxb-test", base_url=slack.api_url).chat_postMessage(...)
+        slack.messages  # what was accepted
+
+Fault kinds: "ratelimited" (429 + Retry-After), "server_error" (500/503, an HTML body), "error"
+(HTTP 200 with Slack error `error`), "timeout" (answer only after `delay` seconds: the client
+may give up while the message still gets posted, as with Slack), "down" (reset connections).
+A fault applies `times` times, or until `faults.clear()` when `times` is None.
+
+Plain HTTP on 127.0.0.1 (port 0 = any free port), thread-safe and quiet. No Django, no slack_sdk.
+Run `python -m routing_health.sandbox.slack_emulator` to watch alerts arrive in a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+DEFAULT_TOKEN = "xoxb-emulator-token"
+DEFAULT_CHANNEL_ID = "C0ROUTING01"
+DEFAULT_CHANNEL_NAME = "routing-alerts"
+
+# Slack's limits (Block Kit reference; chat.postMessage).
+MAX_BLOCKS = 50
+MAX_HEADER_TEXT = 150
+MAX_SECTION_TEXT = 3000
+MAX_SECTION_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BLOCK_ID = 255
+MAX_MARKDOWN_BLOCK_TEXT = 12000
+MAX_MESSAGE_TEXT = 40000
+# Undocumented: Slack answers `msg_blocks_too_long` once the blocks carry roughly 13,000
+# characters of text (observed; it varies with the block mix). We stop a little earlier.
+DEFAULT_BLOCKS_TEXT_LIMIT = 12000
+
+BLOCK_TYPES = frozenset(
+    {
+        "actions",
+        "context",
+        "divider",
+        "file",
+        "header",
+        "image",
+        "input",
+        "markdown",
+        "rich_text",
+        "section",
+        "table",
+        "video",
+    }
+)
+FAULT_KINDS = frozenset({"ratelimited", "server_error", "error", "timeout", "down"})
+
+
+def text_length(text: str) -> int:
+    """Characters as Slack's limits count them (UTF-16 code units)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+# --------------------------------------------------------------------------------------------
+# Message validation (pure)
+
+
+def _text_object(obj: Any, pointer: str, limit: int, *, plain_only: bool = False) -> list[str]:
+    if not isinstance(obj, Mapping):
+        return [f"must provide an object [json-pointer:{pointer}]"]
+    allowed = {"plain_text"} if plain_only else {"plain_text", "mrkdwn"}
+    if obj.get("type") not in allowed:
+        return [f"must be one of {sorted(allowed)} [json-pointer:{pointer}/type]"]
+    text = obj.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return [f"must be more than 0 characters [json-pointer:{pointer}/text]"]
+    if text_length(text) > limit:
+        return [f"must be less than {limit + 1} characters [json-pointer:{pointer}/text]"]
+    return []
+
+
+def _elements(block: Mapping[str, Any], pointer: str, limit: int) -> list[str]:
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not elements:
+        return [f"must provide an array of at least 1 item [json-pointer:{pointer}/elements]"]
+    if len(elements) > limit:
+        return [f"no more than {limit} items allowed [json-pointer:{pointer}/elements]"]
+    return []
+
+
+def validate_blocks(blocks: Any) -> list[str]:
+    """Slack-style problems with a `blocks` array (empty when Slack would accept it)."""
+    if not isinstance(blocks, list):
+        return ["must provide an array [json-pointer:/blocks]"]
+    if len(blocks) > MAX_BLOCKS:
+        return [f"no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]"]
+    problems: list[str] = []
+    block_ids: set[str] = set()
+    for index, block in enumerate(blocks):
+        pointer = f"/blocks/{index}"
+        if not isinstance(block, Mapping) or block.get("type") not in BLOCK_TYPES:
+            problems.append(f"unsupported type [json-pointer:{pointer}/type]")
+            continue
+        block_id = block.get("block_id")
+        if block_id is not None:
+            if not isinstance(block_id, str) or len(block_id) > MAX_BLOCK_ID:
+                problems.append(f"invalid block_id [json-pointer:{pointer}/block_id]")
+            elif block_id in block_ids:
+                problems.append(f"duplicate block_id [json-pointer:{pointer}/block_id]")
+            else:
+                block_ids.add(block_id)
+        kind = block["type"]
+        if kind == "header":
+            problems += _text_object(
+                block.get("text"), f"{pointer}/text", MAX_HEADER_TEXT, plain_only=True
+            )
+        elif kind == "section":
+            fields = block.get("fields")
+            if "text" not in block and not fields:
+                problems.append(f"must provide text or fields [json-pointer:{pointer}]")
+            if "text" in block:
+                problems += _text_object(block["text"], f"{pointer}/text", MAX_SECTION_TEXT)
+            if fields is not None:
+                if not isinstance(fields, list) or len(fields) > MAX_SECTION_FIELDS:
+                    problems.append(
+                        f"no more than {MAX_SECTION_FIELDS} items allowed "
+                        f"[json-pointer:{pointer}/fields]"
+                    )
+                else:
+                    for i, item in enumerate(fields):
+                        problems += _text_object(item, f"{pointer}/fields/{i}", MAX_FIELD_TEXT)
+        elif kind == "context":
+            found = _elements(block, pointer, MAX_CONTEXT_ELEMENTS)
+            problems += found
+            if not found:
+                for i, element in enumerate(block["elements"]):
+                    if isinstance(element, Mapping) and element.get("type") == "image":
+                        continue
+                    problems += _text_object(element, f"{pointer}/elements/{i}", MAX_SECTION_TEXT)
+        elif kind == "actions":
+            problems += _elements(block, pointer, MAX_ACTIONS_ELEMENTS)
+        elif kind == "markdown":
+            text = block.get("text")
+            if not isinstance(text, str) or not text or len(text) > MAX_MARKDOWN_BLOCK_TEXT:
+                problems.append(f"invalid markdown text [json-pointer:{pointer}/text]")
+    return problems
+
+
+def _block_text_total(value: Any) -> int:
+    if isinstance(value, Mapping):
+        total = 0
+        for key, item in value.items():
+            if key == "text" and isinstance(item, str):
+                total += text_length(item)
+            else:
+                total += _block_text_total(item)
+        return total
+    if isinstance(value, list):
+        return sum(_block_text_total(item) for item in value)
+    return 0
+
+
+def validate_message(
+    text: Any,
+    blocks: Any,
+    *,
+    blocks_text_limit: int | None = DEFAULT_BLOCKS_TEXT_LIMIT,
+) -> tuple[str, list[str]] | None:
+    """(Slack error code, details) for a message Slack would reject, else None."""
+    if text is not None and not isinstance(text, str):
+        return "invalid_arguments", ["text must be a string"]
+    if blocks is None or blocks == []:
+        if not text or not text.strip():
+            return "no_text", []
+    else:
+        if not isinstance(blocks, list):
+            return "invalid_blocks_format", ["must provide an array [json-pointer:/blocks]"]
+        problems = validate_blocks(blocks)
+        if problems:
+            return "invalid_blocks", problems
+        if blocks_text_limit is not None and _block_text_total(blocks) > blocks_text_limit:
+            return "msg_blocks_too_long", []
+    if text and text_length(text) > MAX_MESSAGE_TEXT:
+        return "msg_too_long", []
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# State
+
+
+@dataclass
+class EmulatedChannel:
+    id: str
+    name: str
+    is_archived: bool = False
+    is_member: bool = True
+
+
+@dataclass
+class RecordedMessage:
+    """An accepted message; `updated` once chat.update changed it (`text`/`blocks` are current)."""
+
+    channel: str
+    ts: str
+    thread_ts: str | None
+    text: str
+    blocks: list[dict[str, Any]]
+    updated: bool = False
+    update_count: int = 0
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One HTTP request: the API method, the HTTP status and the Slack error (None when ok)."""
+
+    method: str
+    status: int
+    error: str | None
+
+
+@dataclass
+class Fault:
+    kind: str
+    times: int | None = None
+    retry_after: float | None = None
+    status: int | None = None
+    error: str | None = None
+    delay: float = 0.0
+    methods: frozenset[str] | None = None
+
+
+class FaultInjector:
+    """Faults applied to the next requests, first added first (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(
+        self,
+        kind: str,
+        *,
+        times: int | None = None,
+        retry_after: float | None = None,
+        status: int | None = None,
+        error: str | None = None,
+        delay: float = 0.0,
+        method: str | Iterable[str] | None = None,
+    ) -> Fault:
+        """Inject a fault `times` times (None: until cleared), optionally only for `method`(s).
+
+        ratelimited: HTTP 429, `Retry-After: retry_after` (default 1). server_error: `status`
+        (default 500). error: HTTP 200 `{"ok": false, "error": error}`. timeout: wait `delay`
+        seconds, then answer normally. down: reset the connection without answering.
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
+        if kind == "error" and not error:
+            raise ValueError("an 'error' fault needs error=..., e.g. 'channel_not_found'")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None: until cleared)")
+        methods = None
+        if method is not None:
+            methods = frozenset([method] if isinstance(method, str) else method)
+        fault = Fault(kind, times, retry_after, status, error, delay, methods)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def active(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def take(self, method: str) -> Fault | None:
+        """The fault for this request (counting it down), or None."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.methods is not None and method not in fault.methods:
+                    continue
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+
+class _ApiError(Exception):
+    def __init__(self, error: str, **extra: Any):
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128  # the default backlog of 5 drops bursts of concurrent clients
+
+    def __init__(self, address: tuple[str, int], emulator: SlackEmulator):
+        self.emulator = emulator
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that time out or are reset mid-answer are expected; stay quiet
+
+
+class _Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # avoid 40 ms delayed-ACK stalls between header and body
+    server: _Server
+
+    def do_POST(self) -> None:
+        self.server.emulator._handle(self)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# The emulator
+
+
+class SlackEmulator:
+    """A Slack Web API on `api_url` ("http://127.0.0.1:PORT/api/"); a context manager.
+
+    - `valid_tokens`: bearer tokens accepted (a mutable set: discard one to revoke it).
+    - `channels`: channel names (given IDs C0000001…) or `EmulatedChannel`s; by default one
+      channel "#routing-alerts" with ID C0ROUTING01. Also `add_channel()`.
+    - `messages`, `calls`: snapshots of what was accepted and of every request.
+    - `on_message`: called with each accepted message (from a server thread).
+    """
+
+    def __init__(
+        self,
+        *,
+        valid_tokens: Iterable[str] = (DEFAULT_TOKEN,),
+        channels: Iterable[EmulatedChannel | str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        blocks_text_limit: int | None = DEFAULT_BLOCKS_TEXT_LIMIT,
+        strict_threads: bool = True,
+        on_message: Callable[[RecordedMessage], None] | None = None,
+    ):
+        self.valid_tokens: set[str] = set(valid_tokens)
+        self.host = host
+        self.port = port
+        self.blocks_text_limit = blocks_text_limit
+        # Slack's behaviour for an unknown thread_ts is loosely documented; by default we reject
+        # it (thread_not_found) so a bug threading replies on the wrong ts shows up in tests.
+        self.strict_threads = strict_threads
+        self.on_message = on_message
+        self.faults = FaultInjector()
+        self.channels: dict[str, EmulatedChannel] = {}
+        self._lock = threading.RLock()
+        self._messages: list[RecordedMessage] = []
+        self._calls: list[RecordedCall] = []
+        self._last_ts = 0.0
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        for item in [DEFAULT_CHANNEL_NAME] if channels is None else channels:
+            if isinstance(item, EmulatedChannel):
+                self.channels[item.id] = item
+            elif channels is None:
+                self.add_channel(item, id=DEFAULT_CHANNEL_ID)
+            else:
+                self.add_channel(item)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> SlackEmulator:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = _Server((self.host, self.port), self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"slack-emulator-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._stopping.set()  # wakes handlers sleeping in a "timeout" fault
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def api_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the Slack emulator is not running; call start() first")
+        return f"http://{self.host}:{self.port}/api/"
+
+    # -- state -------------------------------------------------------------------------------
+
+    def add_channel(
+        self, name: str, *, id: str | None = None, archived: bool = False, member: bool = True
+    ) -> EmulatedChannel:
+        with self._lock:
+            channel_id = id or f"C{len(self.channels) + 1:08d}"
+            channel = EmulatedChannel(channel_id, name.lstrip("#"), archived, member)
+            self.channels[channel_id] = channel
+            return channel
+
+    @property
+    def messages(self) -> list[RecordedMessage]:
+        with self._lock:
+            return list(self._messages)
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        with self._lock:
+            return list(self._calls)
+
+    def reset(self) -> None:
+        """Forget messages, calls and faults (channels and tokens stay)."""
+        with self._lock:
+            self._messages.clear()
+            self._calls.clear()
+        self.faults.clear()
+
+    def _record_call(self, method: str, status: int, error: str | None) -> None:
+        with self._lock:
+            self._calls.append(RecordedCall(method, status, error))
+
+    def _next_ts(self) -> str:
+        with self._lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def _handle(self, handler: _Handler) -> None:
+        url = urlsplit(handler.path)
+        if not url.path.startswith("/api/"):
+            self._send(handler, 404, b"Not Found", content_type="text/plain")
+            return
+        method = url.path[len("/api/") :]
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length > 0 else b""
+
+        fault = self.faults.take(method)
+        if fault is not None and self._apply_fault(handler, method, fault):
+            return
+
+        status, body = 200, {"ok": True}
+        try:
+            params = self._params(handler, url.query, raw)
+            self._authenticate(handler, params)
+            body = self._dispatch(method, params)
+        except _ApiError as exc:
+            body = {"ok": False, "error": exc.error, **exc.extra}
+        self._record_call(method, status, None if body.get("ok") else body.get("error"))
+        self._send(handler, status, body)
+
+    def _apply_fault(self, handler: _Handler, method: str, fault: Fault) -> bool:
+        """Act out a fault; True when the request has been answered (or dropped)."""
+        if fault.kind == "timeout":
+            self._stopping.wait(fault.delay)
+            return False  # then answer normally, late
+        if fault.kind == "down":
+            self._record_call(method, 0, "connection_reset")
+            handler.close_connection = True
+            try:  # RST instead of FIN: the client sees a reset, not a clean close
+                handler.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                handler.connection.close()
+            except OSError:
+                pass
+            return True
+        if fault.kind == "ratelimited":
+            retry_after = 1 if fault.retry_after is None else fault.retry_after
+            self._record_call(method, 429, "ratelimited")
+            self._send(
+                handler,
+                429,
+                {"ok": False, "error": "ratelimited"},
+                headers={"Retry-After": _whole_seconds(retry_after)},
+            )
+            return True
+        if fault.kind == "server_error":
+            status = fault.status or 500
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = _whole_seconds(fault.retry_after)
+            self._record_call(method, status, f"http_{status}")
+            page = f"<html><body><h1>{status} Server Error</h1></body></html>".encode()
+            self._send(handler, status, page, content_type="text/html", headers=headers)
+            return True
+        # kind == "error": a Slack API error, HTTP 200 like every Slack API error
+        self._record_call(method, 200, fault.error)
+        self._send(handler, 200, {"ok": False, "error": fault.error})
+        return True
+
+    def _send(
+        self,
+        handler: _Handler,
+        status: int,
+        body: Mapping[str, Any] | bytes,
+        *,
+        content_type: str = "application/json; charset=utf-8",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(payload)))
+            for name, value in (headers or {}).items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(payload)
+        except OSError:
+            pass  # the client gave up (e.g. after a "timeout" fault)
+
+    @staticmethod
+    def _params(handler: _Handler, query: str, raw: bytes) -> dict[str, Any]:
+        params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+        content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type == "application/json" and raw:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                raise _ApiError("invalid_json") from None
+            if not isinstance(data, dict):
+                raise _ApiError("json_not_object")
+            params.update(data)
+        elif raw:
+            try:
+                params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+            except UnicodeDecodeError:
+                raise _ApiError("invalid_form_data") from None
+        return params
+
+    def _authenticate(self, handler: _Handler, params: Mapping[str, Any]) -> None:
+        authorization = handler.headers.get("Authorization") or ""
+        token = None
+        if authorization.lower().startswith("bearer "):
+            token = authorization[len("bearer ") :].strip()
+        token = token or params.get("token")
+        if not token:
+            raise _ApiError("not_authed")
+        with self._lock:
+            if token not in self.valid_tokens:
+                raise _ApiError("invalid_auth")
+
+    # -- API methods -------------------------------------------------------------------------
+
+    def _dispatch(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://routing-health-emulated.slack.com/",
+                "team": "Routing Health (emulated)",
+                "user": "routing-health",
+                "team_id": "T0EMULATED",
+                "user_id": "U0ROUTING",
+                "bot_id": "B0ROUTING",
+            }
+        if method == "conversations.info":
+            channel = self._channel(params.get("channel"), by_name=False)
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel.id,
+                    "name": channel.name,
+                    "is_channel": True,
+                    "is_archived": channel.is_archived,
+                    "is_member": channel.is_member,
+                },
+            }
+        if method == "chat.postMessage":
+            return self._post_message(params)
+        if method == "chat.update":
+            return self._update_message(params)
+        raise _ApiError("unknown_method")
+
+    def _channel(self, value: Any, *, by_name: bool) -> EmulatedChannel:
+        with self._lock:
+            if isinstance(value, str) and value:
+                if value in self.channels:
+                    return self.channels[value]
+                if by_name:  # chat.postMessage takes "#name" or "name"; the others need an ID
+                    for channel in self.channels.values():
+                        if channel.name == value.lstrip("#"):
+                            return channel
+        raise _ApiError("channel_not_found")
+
+    def _writable_channel(self, value: Any, *, by_name: bool) -> EmulatedChannel:
+        channel = self._channel(value, by_name=by_name)
+        if channel.is_archived:
+            raise _ApiError("is_archived")
+        if not channel.is_member:
+            raise _ApiError("not_in_channel")
+        return channel
+
+    def _content(self, params: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        text = params.get("text")
+        blocks = params.get("blocks")
+        if isinstance(blocks, str):  # form bodies carry blocks as a JSON string
+            try:
+                blocks = json.loads(blocks)
+            except ValueError:
+                raise _ApiError("invalid_blocks_format") from None
+        problem = validate_message(text, blocks, blocks_text_limit=self.blocks_text_limit)
+        if problem is not None:
+            error, details = problem
+            extra = {"errors": details, "response_metadata": {"messages": details}}
+            raise _ApiError(error, **(extra if details else {}))
+        return text or "", list(blocks or [])
+
+    def _post_message(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        channel = self._writable_channel(params.get("channel"), by_name=True)
+        text, blocks = self._content(params)
+        thread_ts = params.get("thread_ts") or None
+        with self._lock:
+            if thread_ts is not None and self.strict_threads:
+                if not any(
+                    m.channel == channel.id and m.ts == thread_ts and m.thread_ts is None
+                    for m in self._messages
+                ):
+                    raise _ApiError("thread_not_found")
+            message = RecordedMessage(channel.id, self._next_ts(), thread_ts, text, blocks)
+            self._messages.append(message)
+        if self.on_message is not None:
+            self.on_message(message)
+        return {"ok": True, "channel": channel.id, "ts": message.ts, "message": _wire(message)}
+
+    def _update_message(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        channel = self._writable_channel(params.get("channel"), by_name=False)
+        ts = params.get("ts")
+        if not ts:
+            raise _ApiError("message_not_found")
+        text, blocks = self._content(params)
+        with self._lock:
+            for message in self._messages:
+                if message.channel == channel.id and message.ts == ts:
+                    message.text, message.blocks = text, blocks
+                    message.updated = True
+                    message.update_count += 1
+                    return {
+                        "ok": True,
+                        "channel": channel.id,
+                        "ts": ts,
+                        "text": text,
+                        "message": _wire(message),
+                    }
+        raise _ApiError("message_not_found")
+
+
+def _whole_seconds(seconds: float) -> str:
+    # Slack sends whole seconds, and slack_sdk's retry handler int()s the header.
+    return str(max(0, math.ceil(seconds)))
+
+
+def _wire(message: RecordedMessage) -> dict[str, Any]:
+    wire: dict[str, Any] = {
+        "type": "message",
+        "bot_id": "B0ROUTING",
+        "ts": message.ts,
+        "text": message.text,
+        "blocks": message.blocks,
+    }
+    if message.thread_ts:
+        wire["thread_ts"] = message.thread_ts
+    return wire
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the emulator in the foreground and print each message it accepts."""
+    parser = argparse.ArgumentParser(description="Local Slack Web API emulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    args = parser.parse_args(argv)
+
+    def show(message: RecordedMessage) -> None:
+        channel = emulator.channels.get(message.channel)
+        name = channel.name if channel else message.channel
+        where = f" (thread {message.thread_ts})" if message.thread_ts else ""
+        print(f"[{message.ts}] #{name}{where}: {message.text}", flush=True)
+
+    emulator = SlackEmulator(
+        valid_tokens={args.token}, host=args.host, port=args.port, on_message=show
+    )
+    with emulator:
+        print(
+            f"Slack emulator on {emulator.api_url}\n"
+            f"  SLACK_API_URL={emulator.api_url} SLACK_BOT_TOKEN={args.token} "
+            f"SLACK_CHANNEL={DEFAULT_CHANNEL_ID}",
+            flush=True,
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""Django settings, read from the environment (see README, "Configuration")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from routing_health.env import envbool, envfloat, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(envstr("ROUTING_HEALTH_DATA_DIR", str(BASE_DIR / "data")))
+
+DEBUG = envbool("DJANGO_DEBUG", False)
+SECRET_KEY = envstr("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set (set it, or DJANGO_DEBUG=1 for a local dev default)"
+        )
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "routing_health",
+    "dashboards",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "routing_health.urls"
+WSGI_APPLICATION = "routing_health.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'routing_health.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(envstr("DATABASE_URL", _default_db), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0 if DEBUG else 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = False
+CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# --- Routing Health ---------------------------------------------------------------------------
+ROUTING_HEALTH_CONFIG = envstr("ROUTING_HEALTH_CONFIG", "routing_health.toml")
+PUBLIC_URL = (envstr("PUBLIC_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+SALESFORCE = {
+    "instance_url": envstr("SALESFORCE_INSTANCE_URL"),
+    "access_token": envstr("SALESFORCE_ACCESS_TOKEN"),
+    "username": envstr("SALESFORCE_USERNAME"),
+    "password": envstr("SALESFORCE_PASSWORD"),
+    "security_token": envstr("SALESFORCE_SECURITY_TOKEN"),
+    "consumer_key": envstr("SALESFORCE_CONSUMER_KEY"),
+    "consumer_secret": envstr("SALESFORCE_CONSUMER_SECRET"),
+    "private_key_file": envstr("SALESFORCE_PRIVATE_KEY_FILE"),
+    "domain": envstr("SALESFORCE_DOMAIN", "login"),
+    "api_version": envstr("SALESFORCE_API_VERSION", "62.0"),
+    "timeout_seconds": envfloat("SALESFORCE_TIMEOUT_SECONDS", 60.0),
+    "max_api_share": envfloat("SALESFORCE_MAX_API_SHARE", 0.5),
+    "bulk_poll_seconds": envfloat("SALESFORCE_BULK_POLL_SECONDS", 0.5),
+}
+
+SLACK_BOT_TOKEN = envstr("SLACK_BOT_TOKEN")
+SLACK_CHANNEL = envstr("SLACK_CHANNEL")
+SLACK_API_URL = envstr("SLACK_API_URL", "https://slack.com/api/")
+
+REDIS_URL = envstr("REDIS_URL")
+Q_CLUSTER: dict[str, object] = {
+    "name": "routing_health",
+    "workers": envint("Q_WORKERS", 2),
+    "timeout": 600,  # a task may run this long ...
+    "retry": 900,  # ... and is redelivered only after this, so never twice while running
+    "max_attempts": 3,
+    "catch_up": False,
+    "ack_failures": True,
+    "save_limit": 500,
+    "orm": "default",
+}
+if REDIS_URL:
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = REDIS_URL
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "kv": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kv"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {"django": {"level": "WARNING"}},
+}

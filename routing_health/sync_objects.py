@@ -1,0 +1,480 @@
+"""What the sync pulls per Salesforce object, and how a page of records is written.
+
+Records arrive either from REST (JSON: typed values, datetimes like
+``2026-01-05T10:11:12.000+0000``) or Bulk API 2.0 (CSV: strings, ``...000Z``, empty = null);
+the parsers below accept both. A malformed record (missing Id, unparseable date) is logged
+with its Id and skipped; the page goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.db import models
+
+from routing_health.config import RoutingConfig
+from routing_health.models import (
+    Activity,
+    FlowDefinition,
+    FlowVersionChange,
+    Lead,
+    LeadStatus,
+    OwnerChange,
+    Queue,
+    SalesforceUser,
+    StatusChange,
+)
+from routing_health.sfid import is_sf_id, to_18
+
+log = logging.getLogger(__name__)
+
+LEAD_FIELDS = (
+    "Id",
+    "Name",
+    "Company",
+    "CreatedDate",
+    "SystemModstamp",
+    "OwnerId",
+    "Status",
+    "IsConverted",
+    "ConvertedDate",
+    "ConvertedContactId",
+    "IsDeleted",
+)
+HISTORY_FIELDS = (
+    "Id",
+    "LeadId",
+    "Field",
+    "DataType",
+    "OldValue",
+    "NewValue",
+    "CreatedDate",
+    "CreatedById",
+)
+ACTIVITY_FIELDS = (
+    "Id",
+    "WhoId",
+    "OwnerId",
+    "CreatedDate",
+    "SystemModstamp",
+    "Subject",
+    "IsDeleted",
+)
+UPSERT_BATCH = 5_000
+
+
+class MalformedRecord(ValueError):
+    """A record we cannot store; the message names the field."""
+
+
+@dataclass
+class PageResult:
+    upserted: int = 0
+    skipped: int = 0
+    max_watermark: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    name: str
+    sobject: str
+    fields: Callable[[RoutingConfig], list[str]]
+    write_page: Callable[[list[dict[str, Any]], RoutingConfig], PageResult]
+    watermark_field: str | None = "SystemModstamp"
+    include_deleted: bool = False
+    where: tuple[str, ...] = field(default_factory=tuple)
+
+
+# -- value parsers ---------------------------------------------------------------------------
+def parse_datetime(value: Any, name: str) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value:
+        raise MalformedRecord(f"{name} is missing")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise MalformedRecord(f"{name} {value!r} is not a Salesforce datetime") from None
+    if parsed.tzinfo is None:
+        raise MalformedRecord(f"{name} {value!r} has no timezone")
+    return parsed.astimezone(UTC)
+
+
+def parse_date(value: Any, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise MalformedRecord(f"{name} {value!r} is not a date") from None
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() == "true"
+
+
+def parse_id(value: Any, name: str, *, required: bool = True) -> str:
+    if value in (None, ""):
+        if required:
+            raise MalformedRecord(f"{name} is missing")
+        return ""
+    text = str(value)
+    if not is_sf_id(text):
+        raise MalformedRecord(f"{name} {text!r} is not a Salesforce Id")
+    return to_18(text)
+
+
+def text(value: Any, limit: int = 255) -> str:
+    return "" if value is None else str(value)[:limit]
+
+
+def _parse_all(
+    sobject: str, records: Iterable[dict[str, Any]], build: Callable[[dict[str, Any]], Any]
+) -> tuple[list[Any], int]:
+    built, skipped = [], 0
+    for record in records:
+        try:
+            item = build(record)
+        except MalformedRecord as exc:
+            skipped += 1
+            log.warning(
+                "sync object=%s record=%s skipped: %s", sobject, record.get("Id") or "?", exc
+            )
+            continue
+        if item is not None:
+            built.append(item)
+    return built, skipped
+
+
+def _upsert(model: type[models.Model], rows: list[models.Model], key: str = "id") -> int:
+    if not rows:
+        return 0
+    # One statement cannot upsert the same key twice (PostgreSQL refuses): the last wins.
+    rows = list({getattr(row, key): row for row in rows}.values())
+    update_fields = [
+        f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != key
+    ]
+    model.objects.bulk_create(
+        rows,
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=[key],
+        update_fields=update_fields,
+    )
+    return len(rows)
+
+
+def _max(values: Iterable[datetime]) -> datetime | None:
+    return max(values, default=None)
+
+
+# -- Lead ------------------------------------------------------------------------------------
+def lead_fields(config: RoutingConfig) -> list[str]:
+    extra = [name for name in config.lead_fields.api_names() if name not in LEAD_FIELDS]
+    return [*LEAD_FIELDS, *extra]
+
+
+def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    lf = config.lead_fields
+    configured = [name for name in lf.api_names() if name not in LEAD_FIELDS]
+
+    def build(r: dict[str, Any]) -> Lead:
+        raw = {name: r.get(name) for name in configured}
+        return Lead(
+            id=parse_id(r.get("Id"), "Id"),
+            name=text(r.get("Name")),
+            company=text(r.get("Company")),
+            created_at=parse_datetime(r.get("CreatedDate"), "CreatedDate"),
+            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+            owner_id=parse_id(r.get("OwnerId"), "OwnerId"),
+            status=text(r.get("Status")),
+            is_converted=parse_bool(r.get("IsConverted")),
+            converted_date=parse_date(r.get("ConvertedDate"), "ConvertedDate"),
+            converted_contact_id=parse_id(
+                r.get("ConvertedContactId"), "ConvertedContactId", required=False
+            ),
+            is_deleted=parse_bool(r.get("IsDeleted")),
+            region=config.region_for(
+                r.get(lf.region) if lf.region else None, r.get(lf.country) if lf.country else None
+            ),
+            tier=config.tier_for(r.get(lf.tier) if lf.tier else None),
+            failed_node=text(r.get(lf.failed_node)) if lf.failed_node else "",
+            rejection_reason=text(r.get(lf.rejection_reason)) if lf.rejection_reason else "",
+            raw_fields={k: (None if v is None else str(v)) for k, v in raw.items()},
+        )
+
+    rows, skipped = _parse_all("Lead", records, build)
+    return PageResult(_upsert(Lead, rows), skipped, _max(r.system_modstamp for r in rows))
+
+
+# -- LeadHistory -----------------------------------------------------------------------------
+def _looks_like_id(value: Any) -> bool:
+    return isinstance(value, str) and is_sf_id(value)
+
+
+def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    """Keep the ID row of each owner change and every Status change.
+
+    Salesforce writes two rows per owner change (same CreatedDate): one with Ids
+    (DataType 'EntityId') and one with display names. Only the Id row is stored, so a
+    change is never counted twice.
+    """
+    owners: list[OwnerChange] = []
+    statuses: list[StatusChange] = []
+    skipped = 0
+    newest: datetime | None = None
+    for r in records:
+        try:
+            created = parse_datetime(r.get("CreatedDate"), "CreatedDate")
+            newest = created if newest is None or created > newest else newest
+            kind = r.get("Field")
+            if kind == "Owner":
+                data_type = r.get("DataType")
+                is_id_row = data_type == "EntityId" or (
+                    data_type in (None, "") and _looks_like_id(r.get("NewValue"))
+                )
+                if not is_id_row:
+                    continue
+                owners.append(
+                    OwnerChange(
+                        id=parse_id(r.get("Id"), "Id"),
+                        lead_id=parse_id(r.get("LeadId"), "LeadId"),
+                        created_at=created,
+                        created_by_id=parse_id(r.get("CreatedById"), "CreatedById", required=False),
+                        old_owner_id=parse_id(r.get("OldValue"), "OldValue", required=False),
+                        new_owner_id=parse_id(r.get("NewValue"), "NewValue"),
+                    )
+                )
+            elif kind == "Status":
+                statuses.append(
+                    StatusChange(
+                        id=parse_id(r.get("Id"), "Id"),
+                        lead_id=parse_id(r.get("LeadId"), "LeadId"),
+                        created_at=created,
+                        created_by_id=parse_id(r.get("CreatedById"), "CreatedById", required=False),
+                        old_status=text(r.get("OldValue")),
+                        new_status=text(r.get("NewValue")),
+                    )
+                )
+        except MalformedRecord as exc:
+            skipped += 1
+            log.warning("sync object=LeadHistory record=%s skipped: %s", r.get("Id") or "?", exc)
+    upserted = _upsert(OwnerChange, owners) + _upsert(StatusChange, statuses)
+    return PageResult(upserted, skipped, newest)
+
+
+# -- Task / Event ----------------------------------------------------------------------------
+def _activity_writer(kind: str) -> Callable[[list[dict[str, Any]], RoutingConfig], PageResult]:
+    def write(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+        def build(r: dict[str, Any]) -> Activity:
+            return Activity(
+                id=parse_id(r.get("Id"), "Id"),
+                kind=kind,
+                who_id=parse_id(r.get("WhoId"), "WhoId", required=False),
+                owner_id=parse_id(r.get("OwnerId"), "OwnerId", required=False),
+                created_at=parse_datetime(r.get("CreatedDate"), "CreatedDate"),
+                system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+                subject=text(r.get("Subject")),
+                is_deleted=parse_bool(r.get("IsDeleted")),
+            )
+
+        rows, skipped = _parse_all(kind, records, build)
+        newest = _max(r.system_modstamp for r in rows)
+        kept = _link_to_leads(rows)
+        return PageResult(_upsert(Activity, kept), skipped, newest)
+
+    return write
+
+
+def _link_to_leads(rows: list[Activity]) -> list[Activity]:
+    """Resolve the lead an activity belongs to, keeping it after conversion.
+
+    On conversion Salesforce moves a lead's activities to the new Contact; such an activity
+    still belongs to the lead whose ConvertedContactId it now points at, or to the lead we
+    stored it under before. Activities of no lead of ours are not kept.
+    """
+    contact_ids = {r.who_id for r in rows if r.who_id.startswith("003")}
+    by_contact = (
+        dict(
+            Lead.objects.filter(converted_contact_id__in=contact_ids).values_list(
+                "converted_contact_id", "id"
+            )
+        )
+        if contact_ids
+        else {}
+    )
+    known = dict(
+        Activity.objects.filter(id__in=[r.id for r in rows])
+        .exclude(lead_id="")
+        .values_list("id", "lead_id")
+    )
+    kept = []
+    for row in rows:
+        if row.who_id.startswith("00Q"):
+            row.lead_id = row.who_id
+        else:
+            row.lead_id = by_contact.get(row.who_id) or known.get(row.id, "")
+        if row.lead_id:
+            kept.append(row)
+    return kept
+
+
+# -- users, queues, statuses, flows ----------------------------------------------------------
+def write_users(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    def build(r: dict[str, Any]) -> SalesforceUser:
+        return SalesforceUser(
+            id=parse_id(r.get("Id"), "Id"),
+            name=text(r.get("Name")),
+            is_active=parse_bool(r.get("IsActive")),
+            time_zone_sid_key=text(r.get("TimeZoneSidKey"), 64),
+            user_role_id=parse_id(r.get("UserRoleId"), "UserRoleId", required=False),
+            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+        )
+
+    rows, skipped = _parse_all("User", records, build)
+    return PageResult(_upsert(SalesforceUser, rows), skipped, _max(r.system_modstamp for r in rows))
+
+
+def write_queues(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    def build(r: dict[str, Any]) -> Queue:
+        return Queue(
+            id=parse_id(r.get("Id"), "Id"),
+            name=text(r.get("Name")),
+            developer_name=text(r.get("DeveloperName")),
+            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+        )
+
+    rows, skipped = _parse_all("Group", records, build)
+    return PageResult(_upsert(Queue, rows), skipped, _max(r.system_modstamp for r in rows))
+
+
+def write_lead_statuses(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    """Small and read in full every run: the stored set is replaced by what Salesforce has."""
+
+    def build(r: dict[str, Any]) -> LeadStatus | None:
+        if not r.get("ApiName"):
+            raise MalformedRecord("ApiName is missing")
+        return LeadStatus(
+            api_name=text(r["ApiName"]),
+            is_converted=parse_bool(r.get("IsConverted")),
+            is_default=parse_bool(r.get("IsDefault")),
+        )
+
+    rows, skipped = _parse_all("LeadStatus", records, build)
+    if rows:
+        LeadStatus.objects.exclude(api_name__in=[r.api_name for r in rows]).delete()
+    return PageResult(_upsert(LeadStatus, rows, key="api_name"), skipped, None)
+
+
+def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    """Flows are read in full; a changed active version is kept as an annotation."""
+
+    def build(r: dict[str, Any]) -> FlowDefinition:
+        if not r.get("ApiName"):
+            raise MalformedRecord("ApiName is missing")
+        modified = r.get("LastModifiedDate")
+        return FlowDefinition(
+            api_name=text(r["ApiName"]),
+            label=text(r.get("Label")),
+            active_version_id=parse_id(r.get("ActiveVersionId"), "ActiveVersionId", required=False),
+            latest_version_id=parse_id(r.get("LatestVersionId"), "LatestVersionId", required=False),
+            last_modified_at=parse_datetime(modified, "LastModifiedDate") if modified else None,
+        )
+
+    rows, skipped = _parse_all("FlowDefinitionView", records, build)
+    stored = {
+        f.api_name: f
+        for f in FlowDefinition.objects.filter(api_name__in=[r.api_name for r in rows])
+    }
+    changes = [
+        FlowVersionChange(
+            flow_api_name=row.api_name,
+            label=row.label,
+            old_active_version_id=stored[row.api_name].active_version_id
+            if row.api_name in stored
+            else "",
+            new_active_version_id=row.active_version_id,
+            changed_at=row.last_modified_at or datetime.now(UTC),
+        )
+        for row in rows
+        if row.active_version_id
+        and (
+            row.api_name not in stored
+            or stored[row.api_name].active_version_id != row.active_version_id
+        )
+    ]
+    FlowVersionChange.objects.bulk_create(changes)
+    return PageResult(_upsert(FlowDefinition, rows, key="api_name"), skipped, None)
+
+
+OBJECTS: dict[str, ObjectSpec] = {
+    spec.name: spec
+    for spec in (
+        ObjectSpec(
+            "User",
+            "User",
+            lambda c: ["Id", "Name", "IsActive", "TimeZoneSidKey", "UserRoleId", "SystemModstamp"],
+            write_users,
+        ),
+        ObjectSpec(
+            "Group",
+            "Group",
+            lambda c: ["Id", "Name", "DeveloperName", "SystemModstamp"],
+            write_queues,
+            where=("Type = 'Queue'",),
+        ),
+        ObjectSpec(
+            "LeadStatus",
+            "LeadStatus",
+            lambda c: ["ApiName", "IsConverted", "IsDefault"],
+            write_lead_statuses,
+            watermark_field=None,
+        ),
+        ObjectSpec(
+            "FlowDefinitionView",
+            "FlowDefinitionView",
+            lambda c: [
+                "ApiName",
+                "Label",
+                "ActiveVersionId",
+                "LatestVersionId",
+                "LastModifiedDate",
+            ],
+            write_flows,
+            watermark_field=None,
+        ),
+        ObjectSpec("Lead", "Lead", lead_fields, write_leads, include_deleted=True),
+        ObjectSpec(
+            "LeadHistory",
+            "LeadHistory",
+            lambda c: list(HISTORY_FIELDS),
+            write_history,
+            watermark_field="CreatedDate",
+            where=("Field IN ('Owner', 'Status')",),
+        ),
+        ObjectSpec(
+            "Task",
+            "Task",
+            lambda c: list(ACTIVITY_FIELDS),
+            _activity_writer("Task"),
+            include_deleted=True,
+            where=("WhoId != null",),
+        ),
+        ObjectSpec(
+            "Event",
+            "Event",
+            lambda c: list(ACTIVITY_FIELDS),
+            _activity_writer("Event"),
+            include_deleted=True,
+            where=("WhoId != null",),
+        ),
+    )
+}
