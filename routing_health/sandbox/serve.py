@@ -1,0 +1,92 @@
+"""Run the Salesforce emulator with a synthetic org in its own process.
+
+``python -m routing_health.sandbox.serve --leads 2000 --scenario demo --info-file run.json``
+generates the org, serves it over HTTPS on 127.0.0.1 and writes (and prints) one JSON line:
+``{"url", "ca_path", "access_token", "config_path", "facts_path"}`` so a parent process can
+point the real client at it. It runs until interrupted. The benchmark and ``make demo`` use it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from routing_health.sandbox.org import Org
+from routing_health.sandbox.server import SalesforceEmulator
+from routing_health.sandbox.synthetic import generate_org
+
+
+def build_org(*, leads: int, seed: int, now: datetime, scenario: str, days: int) -> tuple[Org, Any]:
+    """An emulator org loaded with a synthetic org; returns ``(org, synthetic)``."""
+    synthetic = generate_org(leads=leads, seed=seed, now=now, days=days, scenario=scenario)
+    org = Org(seed_defaults=False)
+    org.load(
+        {name: synthetic.records(name) for name in synthetic.tables},
+        custom_fields=synthetic.custom_fields,
+    )
+    return org, synthetic
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--leads", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--days", type=int, default=42)
+    parser.add_argument("--scenario", default="demo", choices=("demo", "plain"))
+    parser.add_argument(
+        "--now", default=None, help="ISO instant of 'now' in the org (default: now)"
+    )
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--workdir", default=None, help="where to write the config, CA and facts")
+    parser.add_argument("--info-file", default=None)
+    args = parser.parse_args(argv)
+
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    now = now.replace(microsecond=0) - timedelta(seconds=1)
+    started = time.monotonic()
+    org, synthetic = build_org(
+        leads=args.leads, seed=args.seed, now=now, scenario=args.scenario, days=args.days
+    )
+    workdir = Path(args.workdir) if args.workdir else None
+    emulator = SalesforceEmulator(org, port=args.port, tls_dir=workdir)
+    emulator.start()
+    info: dict[str, Any] = {
+        "url": emulator.url,
+        "ca_path": str(emulator.ca_path),
+        "access_token": emulator.access_token,
+        "leads": args.leads,
+        "seconds_to_start": round(time.monotonic() - started, 2),
+    }
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        config_path = workdir / "routing_health.toml"
+        config_path.write_text(synthetic.config_toml)
+        facts_path = workdir / "facts.json"
+        facts_path.write_text(json.dumps(synthetic.facts, default=str, indent=2))
+        info |= {"config_path": str(config_path), "facts_path": str(facts_path)}
+    line = json.dumps(info)
+    if args.info_file:
+        Path(args.info_file).write_text(line + "\n")
+    print(line, flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""``manage.py check_config`` against the emulator."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from routing_health.sfid import to_18
+from tests.sync.test_sync import tiny_config_text
+
+
+@pytest.fixture
+def configured(emulator, tiny, settings, tmp_path):
+    path = tmp_path / "routing_health.toml"
+    path.write_text(tiny_config_text(tiny))
+    settings.ROUTING_HEALTH_CONFIG = str(path)
+    settings.SALESFORCE = {
+        **settings.SALESFORCE,
+        "instance_url": emulator.url,
+        "access_token": emulator.access_token,
+    }
+    return path
+
+
+def test_a_good_configuration_passes_every_check(configured, capsys):
+    call_command("check_config")
+    out = capsys.readouterr().out
+    assert "[ok  ] history tracking of Lead.Owner: on" in out
+    assert "[ok  ] history tracking of Lead.Status: on" in out
+    assert "FAIL" not in out
+    assert out.strip().endswith("configuration OK")
+
+
+def test_it_says_when_owner_history_tracking_is_off(configured, tiny, capsys):
+    tiny.org.history_tracked.discard("OwnerId")
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("check_config")
+    out = capsys.readouterr().out
+    assert "[FAIL] history tracking of Lead.Owner: OFF" in out
+
+
+def test_it_names_a_configured_lead_field_that_does_not_exist(configured, capsys):
+    configured.write_text(configured.read_text().replace("Region__c", "Regoin__c"))
+    with pytest.raises(CommandError):
+        call_command("check_config")
+    assert "[FAIL] Lead field Regoin__c: does not exist" in capsys.readouterr().out
+
+
+def test_it_names_a_configured_owner_missing_from_the_org(configured, capsys):
+    missing = to_18("00G5g000000ZZZZ")
+    text = configured.read_text().replace('fallback = ["', f'fallback = ["{missing}", "')
+    configured.write_text(text)
+    with pytest.raises(CommandError):
+        call_command("check_config")
+    out = capsys.readouterr().out
+    assert f"[FAIL] owners.fallback {missing}: not found in the org" in out
+
+
+def test_an_invalid_file_fails_before_connecting(configured, emulator, capsys):
+    configured.write_text("[windows]\nbounce_hour = 3\n")
+    with pytest.raises(CommandError, match="bounce_hour"):
+        call_command("check_config")
+    assert not [r for r in emulator.requests_log if "/query" in r[1]]
