@@ -39,7 +39,7 @@ bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 demo: $(STAMP)
-	DJANGO_DEBUG=1 $(PY) manage.py demo
+	DJANGO_DEBUG=1 $(PY) manage.py demo $(DEMO_ARGS)
 
 clean:
 	rm -rf $(VENV) data artifacts .pytest_cache .ruff_cache .hypothesis

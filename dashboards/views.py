@@ -1,11 +1,21 @@
+"""Dashboard pages. The metric pages are shells until the metrics land (see ``navigation``)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from dashboards import charts
+from dashboards.leads import filter_suggestions, has_leads, lead_queryset
+from dashboards.rendering import page_state, render_page
+from routing_health.models import SyncRun, SyncState
 from routing_health.selectors import sync_freshness
+
+HEALTH_RUNS = 50
 
 
 @require_GET
@@ -15,6 +25,79 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(sync_freshness())
 
 
+def _shell_view(name: str, *, with_filters: bool = True) -> Callable[[HttpRequest], HttpResponse]:
+    """A page that shows its filters and an empty state (or what it will show) for now."""
+
+    @require_GET
+    def view(request: HttpRequest) -> HttpResponse:
+        state = page_state(request)
+        data = has_leads()
+        context: dict[str, object] = {"has_data": data}
+        if with_filters:
+            context["suggestions"] = filter_suggestions(state.filters, state.report.tier_names())
+        return render_page(request, f"dashboards/{name}.html", state, page=name, context=context)
+
+    view.__name__ = view.__qualname__ = name.replace("-", "_")
+    view.__doc__ = f"The {name} page."
+    return view
+
+
+trends = _shell_view("trends")
+segments = _shell_view("segments")
+queues = _shell_view("queues")
+failures = _shell_view("failures")
+reps = _shell_view("reps")
+alerts = _shell_view("alerts", with_filters=False)
+reports = _shell_view("reports", with_filters=False)
+
+
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboards/overview.html", {"freshness": sync_freshness()})
+    state = page_state(request)
+    data = has_leads()
+    context: dict[str, object] = {
+        "has_data": data,
+        "suggestions": filter_suggestions(state.filters, state.report.tier_names()),
+    }
+    if data:
+        context["leads_in_range"] = lead_queryset(state.filters).count()
+    return render_page(request, "dashboards/overview.html", state, page="overview", context=context)
+
+
+def api_usage_level(share: float | None, limit_share: float) -> tuple[str, str]:
+    """Status of the org's daily API usage against the share at which a sync stops."""
+    if share is None:
+        return "neutral", "Unknown"
+    if share >= limit_share:
+        return "breach", "Over the sync limit"
+    if share >= 0.8 * limit_share:
+        return "warn", "Near the sync limit"
+    return "ok", "OK"
+
+
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    """Sync runs, API usage and per-object watermarks."""
+    state = page_state(request)
+    runs = list(SyncRun.objects.order_by("-started_at", "-id")[:HEALTH_RUNS])
+    limit_share = float(settings.SALESFORCE.get("max_api_share") or 0.5)
+    latest_usage = next(
+        (run for run in runs if run.api_usage_max and run.api_usage_used is not None), None
+    )
+    share = latest_usage.api_usage_used / latest_usage.api_usage_max if latest_usage else None
+    level, label = api_usage_level(share, limit_share)
+    context = {
+        "runs": runs,
+        "states": SyncState.objects.order_by("object_name"),
+        "latest_usage": latest_usage,
+        "latest_usage_share": share,
+        "usage_level": level,
+        "usage_label": label,
+        "limit_share": limit_share,
+        "usage_chart": (
+            charts.api_usage_chart(runs, state.report.zone, limit_share=limit_share)
+            if latest_usage
+            else None
+        ),
+    }
+    return render_page(request, "dashboards/health.html", state, page="health", context=context)

@@ -54,9 +54,13 @@ class OwnerChange(models.Model):
     created_by_id = models.CharField(max_length=SF_ID, blank=True, default="")
     old_owner_id = models.CharField(max_length=SF_ID, blank=True, default="")
     new_owner_id = models.CharField(max_length=SF_ID, blank=True, default="")
+    synced_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["lead_id", "created_at", "id"], name="owner_chg_lead_idx")]
+        indexes = [
+            models.Index(fields=["lead_id", "created_at", "id"], name="owner_chg_lead_idx"),
+            models.Index(fields=["created_at"], name="owner_chg_created_idx"),
+        ]
 
 
 class StatusChange(models.Model):
@@ -66,9 +70,13 @@ class StatusChange(models.Model):
     created_by_id = models.CharField(max_length=SF_ID, blank=True, default="")
     old_status = models.CharField(max_length=255, blank=True, default="")
     new_status = models.CharField(max_length=255, blank=True, default="")
+    synced_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["lead_id", "created_at", "id"], name="status_chg_lead_idx")]
+        indexes = [
+            models.Index(fields=["lead_id", "created_at", "id"], name="status_chg_lead_idx"),
+            models.Index(fields=["created_at"], name="status_chg_created_idx"),
+        ]
 
 
 class Activity(models.Model):
@@ -87,10 +95,14 @@ class Activity(models.Model):
     system_modstamp = models.DateTimeField()
     subject = models.CharField(max_length=255, blank=True, default="")
     is_deleted = models.BooleanField(default=False)
+    synced_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         verbose_name_plural = "activities"
-        indexes = [models.Index(fields=["lead_id", "created_at"], name="activity_lead_idx")]
+        indexes = [
+            models.Index(fields=["lead_id", "created_at"], name="activity_lead_idx"),
+            models.Index(fields=["created_at"], name="activity_created_idx"),
+        ]
 
 
 class SalesforceUser(models.Model):
@@ -179,3 +191,257 @@ class SyncRun(models.Model):
     class Meta:
         indexes = [models.Index(fields=["object_name", "-started_at"], name="sync_run_obj_idx")]
         ordering = ["-started_at"]
+
+
+class JobLock(models.Model):
+    """A named lease held by one worker until ``expires_at`` (see ``routing_health.locks``).
+
+    A row is taken with a conditional write (insert, or update where expired or already
+    ours), so two processes cannot both hold it; a crashed holder blocks only until expiry.
+    """
+
+    name = models.CharField(primary_key=True, max_length=100)
+    owner = models.CharField(max_length=100)
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.owner} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A token for scripts and BI tools (``Authorization: Bearer <token>``).
+
+    Only a SHA-256 hash is stored; the token itself is shown once, when it is created.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to recognise a token.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class LeadFact(models.Model):
+    """The metric engine's facts about one lead, as of ``MetricsState.as_of``."""
+
+    lead_id = models.CharField(primary_key=True, max_length=SF_ID)
+    created_at = models.DateTimeField()
+    created_day = models.DateField()  # local date in the report timezone
+    region = models.CharField(max_length=255, blank=True, default="")
+    tier = models.CharField(max_length=255, blank=True, default="")
+    source = models.CharField(max_length=255, blank=True, default="")
+    outcome = models.CharField(max_length=16)
+    failure_reason = models.CharField(max_length=255, blank=True, default="")
+    routed_owner = models.CharField(max_length=SF_ID, blank=True, default="")
+    first_rep = models.CharField(max_length=SF_ID, blank=True, default="")
+    rep_assigned_at = models.DateTimeField(null=True, blank=True)
+    tta_minutes = models.FloatField(null=True, blank=True)
+    first_touch_minutes = models.FloatField(null=True, blank=True)
+    bounced = models.BooleanField(default=False)
+    accepted = models.BooleanField(default=False)
+    acceptance_pending = models.BooleanField(default=False)
+    rejected = models.BooleanField(default=False)
+    rejection_reason = models.CharField(max_length=255, blank=True, default="")
+    queued = models.BooleanField(default=False)
+    queue_owner = models.CharField(max_length=SF_ID, blank=True, default="")
+    queue_entered_at = models.DateTimeField(null=True, blank=True)
+    assign_sla_applicable = models.BooleanField(default=False)
+    assign_sla_met = models.BooleanField(default=False)
+    touch_sla_applicable = models.BooleanField(default=False)
+    touch_sla_met = models.BooleanField(default=False)
+    next_change_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_day", "region", "tier"], name="fact_day_segment_idx"),
+            models.Index(fields=["next_change_at"], name="fact_next_change_idx"),
+            models.Index(fields=["queued", "queue_entered_at"], name="fact_queued_idx"),
+            models.Index(fields=["outcome", "created_day"], name="fact_outcome_idx"),
+            models.Index(fields=["first_rep", "created_day"], name="fact_rep_idx"),
+        ]
+
+
+class DailyRollup(models.Model):
+    """Counts behind every metric, per local creation day × region × tier × lead source.
+
+    ``tta_values`` and ``first_touch_values`` are the sorted float64 values (``numpy``
+    bytes), so percentiles over any range of days are exact.
+    """
+
+    day = models.DateField()
+    region = models.CharField(max_length=255, blank=True, default="")
+    tier = models.CharField(max_length=255, blank=True, default="")
+    source = models.CharField(max_length=255, blank=True, default="")
+    leads = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    pending = models.PositiveIntegerField(default=0)
+    assigned = models.PositiveIntegerField(default=0)
+    assign_sla_applicable = models.PositiveIntegerField(default=0)
+    assign_sla_met = models.PositiveIntegerField(default=0)
+    bounced = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    acceptance_base = models.PositiveIntegerField(default=0)
+    touched = models.PositiveIntegerField(default=0)
+    touch_sla_applicable = models.PositiveIntegerField(default=0)
+    touch_sla_met = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    queued = models.PositiveIntegerField(default=0)
+    queued_over_limit = models.PositiveIntegerField(default=0)
+    oldest_queue_entered_at = models.DateTimeField(null=True, blank=True)
+    tta_values = models.BinaryField(default=b"")
+    first_touch_values = models.BinaryField(default=b"")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "tier", "source"], name="rollup_unique_segment_day"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="rollup_day_idx")]
+
+
+class MetricsState(models.Model):
+    """Singleton (pk=1): as of when the stored facts and rollups are, and from what."""
+
+    as_of = models.DateTimeField(null=True, blank=True)
+    config_fingerprint = models.CharField(max_length=32, blank=True, default="")
+    sync_mark = models.DateTimeField(null=True, blank=True)
+    computed_seconds = models.FloatField(null=True, blank=True)
+
+
+# --- Alerts (spec section 6): incidents, their change log, and the notification outbox ---------
+
+
+class AlertIncident(models.Model):
+    """One alert fingerprint (rule + segment [+ failure reason]) and its current episode.
+
+    One row per fingerprint: a re-firing after a resolve reopens the row as a new ``episode``
+    (``IncidentEvent`` rows keep the history of every episode). Every write is claimed with a
+    conditional ``UPDATE … WHERE id = ? AND version = ?`` that must change exactly one row, so
+    two concurrent evaluations cannot both make the same state change.
+    """
+
+    class State(models.TextChoices):
+        FIRING = "firing"
+        RESOLVED = "resolved"
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    rule = models.CharField(max_length=64)
+    region = models.CharField(max_length=255, blank=True, default="")
+    tier = models.CharField(max_length=255, blank=True, default="")
+    failure_reason = models.TextField(blank=True, default="")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.FIRING)
+    episode = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # First evaluation that found the condition clear; resolving waits a little (anti-flap).
+    clear_since = models.DateTimeField(null=True, blank=True)
+    # Set while sync_stale holds this data-derived rule.
+    held_since = models.DateTimeField(null=True, blank=True)
+    current_value = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    comparison = models.CharField(max_length=4, blank=True, default="")
+    sample = models.PositiveIntegerField(default=0)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    # A firing notification exists for the current episode (snoozed firings have none yet).
+    announced = models.BooleanField(default=False)
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    slack_ts = models.CharField(max_length=32, blank=True, default="")
+    slack_channel = models.CharField(max_length=32, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "rule"], name="incident_state_idx")]
+
+    def __str__(self) -> str:
+        segment = "/".join(p for p in (self.region, self.tier, self.failure_reason) if p)
+        return f"{self.rule} {segment or 'all'} ({self.state})"
+
+
+class IncidentEvent(models.Model):
+    """The change log of an incident (healthchecks' ``Flip``): one row per state change."""
+
+    class Kind(models.TextChoices):
+        FIRED = "fired"
+        REMINDED = "reminded"
+        RESOLVED = "resolved"
+        SNOOZED = "snoozed"
+        UNSNOOZED = "unsnoozed"
+        HELD = "held"
+
+    incident = models.ForeignKey(AlertIncident, on_delete=models.CASCADE, related_name="events")
+    episode = models.PositiveIntegerField(default=1)
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.FloatField(null=True, blank=True)
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["incident", "at"], name="incident_event_idx")]
+        ordering = ["at", "id"]
+
+
+class Notification(models.Model):
+    """The outbox: one message to send about one incident change, created in the same
+    transaction as that change and delivered (with retries) by ``alerts.delivery``."""
+
+    class Kind(models.TextChoices):
+        FIRING = "firing"
+        REMINDER = "reminder"
+        RESOLVED = "resolved"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # waiting for its first or next attempt
+        SENT = "sent"
+        FAILED = "failed"  # a permanent error, or not delivered within the retry period
+        KEPT = "kept"  # not sent: Slack is not configured (shown on the dashboard)
+
+    incident = models.ForeignKey(
+        AlertIncident, on_delete=models.CASCADE, related_name="notifications"
+    )
+    episode = models.PositiveIntegerField(default=1)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True, default="")
+    slack_ts = models.CharField(max_length=32, blank=True, default="")
+    channel = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx"),
+            models.Index(fields=["incident", "episode"], name="notification_incident_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class NotificationAttempt(models.Model):
+    """One HTTP attempt to deliver a notification, with its outcome (never the token)."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    at = models.DateTimeField()
+    # A hash of the Slack API URL, channel and token: which destination was tried.
+    destination = models.CharField(max_length=16)
+    ok = models.BooleanField(default=False)
+    error = models.CharField(max_length=100, blank=True, default="")
+    permanent = models.BooleanField(default=False)
+    retry_after = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["destination", "at"], name="attempt_destination_idx")]

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from routing_health.sandbox.live import LiveFeed
 from routing_health.sandbox.org import Org
 from routing_health.sandbox.server import SalesforceEmulator
 from routing_health.sandbox.synthetic import generate_org
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--workdir", default=None, help="where to write the config, CA and facts")
     parser.add_argument("--info-file", default=None)
+    parser.add_argument(
+        "--live-seconds", type=float, default=0, help="add and route a new lead this often"
+    )
     args = parser.parse_args(argv)
 
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
@@ -76,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.info_file).write_text(line + "\n")
     print(line, flush=True)
 
+    feed = LiveFeed(org, synthetic.facts, seconds=args.live_seconds) if args.live_seconds else None
+    if feed is not None:
+        feed.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -84,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if feed is not None:
+            feed.stop()
         emulator.stop()
     return 0
 

@@ -27,16 +27,21 @@ from tests.sync.conftest import T0
 pytestmark = pytest.mark.django_db
 
 
+def _rows(model) -> list[tuple]:
+    fields = [f.attname for f in model._meta.concrete_fields if f.name != "synced_at"]
+    return sorted(model.objects.values_list(*fields))
+
+
 def snapshot() -> dict[str, list[tuple]]:
-    """Every stored row of the synced tables, without sync bookkeeping."""
+    """Every stored row of the synced tables, without sync bookkeeping (synced_at)."""
     return {
         "leads": sorted(
             Lead.objects.values_list(
                 "id", "owner_id", "status", "is_deleted", "region", "tier", "system_modstamp"
             )
         ),
-        "owner_changes": sorted(OwnerChange.objects.values_list()),
-        "activities": sorted(Activity.objects.values_list()),
+        "owner_changes": _rows(OwnerChange),
+        "activities": _rows(Activity),
         "users": sorted(SalesforceUser.objects.values_list()),
         "queues": sorted(Queue.objects.values_list()),
         "statuses": sorted(LeadStatus.objects.values_list()),
@@ -309,3 +314,23 @@ tier = "Rating"
 holding = ["{tiny.integration_user}", "{tiny.holding_queue}"]
 fallback = ["{tiny.fallback_queue}"]
 """
+
+
+def test_the_command_refuses_to_overlap_a_running_sync(emulator, tiny, settings, tmp_path):
+    from datetime import timedelta as _td
+
+    from routing_health.jobs import SYNC_LOCK
+    from routing_health.locks import NamedLock
+
+    path = tmp_path / "routing_health.toml"
+    path.write_text(tiny_config_text(tiny))
+    settings.ROUTING_HEALTH_CONFIG = str(path)
+    settings.SALESFORCE = {
+        **settings.SALESFORCE,
+        "instance_url": emulator.url,
+        "access_token": emulator.access_token,
+    }
+    assert NamedLock(SYNC_LOCK, ttl=_td(minutes=5), owner="scheduled-worker").acquire()
+    with pytest.raises(CommandError, match="another sync is running"):
+        call_command("sync_salesforce")
+    assert Lead.objects.count() == 0

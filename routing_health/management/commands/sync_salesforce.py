@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing_health import runtime
+from routing_health import jobs, runtime
 from routing_health.config import ConfigError
+from routing_health.locks import LockBusy, hold_lock
 from routing_health.salesforce import SalesforceError
 from routing_health.sync import SyncAborted, sync_salesforce
 from routing_health.sync_objects import OBJECTS
@@ -31,13 +32,17 @@ class Command(BaseCommand):
         try:
             config = runtime.routing_config()
             client = runtime.salesforce_client()
-            outcome = sync_salesforce(
-                client=client,
-                config=config,
-                objects=names or None,
-                full=full,
-                progress=self.stdout.write,
-            )
+            # The same lock as the scheduled sync: two runs never overlap.
+            with hold_lock(jobs.SYNC_LOCK, jobs.job_lock_ttl()):
+                outcome = sync_salesforce(
+                    client=client,
+                    config=config,
+                    objects=names or None,
+                    full=full,
+                    progress=self.stdout.write,
+                )
+        except LockBusy as exc:
+            raise CommandError(f"another sync is running ({exc}); try again later") from None
         except (ConfigError, SyncAborted, SalesforceError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(outcome.summary(client))

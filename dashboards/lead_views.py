@@ -1,0 +1,148 @@
+"""The lead list (``/leads``, with CSV export) and one lead's timeline (``/leads/<id>``)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET
+
+from dashboards import charts
+from dashboards.filters import Filters
+from dashboards.leads import (
+    filter_suggestions,
+    has_leads,
+    lead_history,
+    lead_queryset,
+    lead_rows,
+    leads_per_day,
+    owner_names,
+    salesforce_lead_url,
+)
+from dashboards.rendering import page_state, render_page
+from routing_health.models import Lead
+from routing_health.sfid import is_sf_id, to_18
+
+PAGE_SIZE = 50
+CSV_CHUNK = 2000
+CSV_COLUMNS = (
+    "lead_id",
+    "name",
+    "company",
+    "region",
+    "tier",
+    "source",
+    "owner_id",
+    "owner",
+    "status",
+    "converted",
+    "created",
+    "salesforce_url",
+)
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """``value`` as a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+@require_GET
+def lead_list(request: HttpRequest) -> HttpResponse:
+    state = page_state(request)
+    queryset = lead_queryset(state.filters)
+    if request.GET.get("format") == "csv":
+        return _csv_response(queryset, state.filters)
+    paginator = Paginator(queryset, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    counts = leads_per_day(state.filters)
+    context = {
+        "has_data": has_leads(),
+        "rows": list(lead_rows(page.object_list)),
+        "page_obj": page,
+        "paginator": paginator,
+        "previous_qs": (
+            state.filters.querystring(page=page.previous_page_number())
+            if page.has_previous()
+            else None
+        ),
+        "next_qs": (
+            state.filters.querystring(page=page.next_page_number()) if page.has_next() else None
+        ),
+        "csv_qs": state.filters.querystring(format="csv"),
+        "volume_chart": charts.leads_per_day_chart(counts) if paginator.count else None,
+        "suggestions": filter_suggestions(state.filters, state.report.tier_names()),
+    }
+    return render_page(request, "dashboards/leads.html", state, page="leads", context=context)
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns the line, for streaming ``csv.writer``."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(leads: Iterable[Lead], filters: Filters) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    zone = filters.zone
+    for row in lead_rows(leads, owner_names()):
+        yield writer.writerow(
+            [
+                csv_cell(value)
+                for value in (
+                    row.id,
+                    row.name,
+                    row.company,
+                    row.region,
+                    row.tier,
+                    row.source,
+                    row.owner_id,
+                    row.owner_name,
+                    row.status,
+                    "true" if row.is_converted else "false",
+                    row.created_at.astimezone(zone).isoformat(),
+                    row.salesforce_url or "",
+                )
+            ]
+        )
+
+
+def _csv_response(queryset: Iterable[Lead], filters: Filters) -> StreamingHttpResponse:
+    leads = queryset.iterator(chunk_size=CSV_CHUNK)  # type: ignore[attr-defined]
+    response = StreamingHttpResponse(_csv_lines(leads, filters), content_type="text/csv")
+    name = f"leads_{filters.start.isoformat()}_{filters.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def lead_timeline(request: HttpRequest, lead_id: str) -> HttpResponse:
+    """One lead: its fields and recorded owner / status / activity history."""
+    if not is_sf_id(lead_id):
+        raise Http404("not a Salesforce Id")
+    canonical = to_18(lead_id)
+    if canonical != lead_id:
+        response = redirect("lead-timeline", lead_id=canonical)
+        if request.GET:
+            response["Location"] += f"?{request.GET.urlencode()}"
+        return response
+    lead = get_object_or_404(Lead, pk=canonical)
+    state = page_state(request)
+    owner = owner_names([lead.owner_id]).get(lead.owner_id, "")
+    context = {
+        "lead": lead,
+        "owner_name": owner,
+        "salesforce_url": salesforce_lead_url(lead.id),
+        "events": lead_history(lead),
+        "back_qs": state.filters.querystring(),
+    }
+    return render_page(
+        request, "dashboards/lead_timeline.html", state, page="lead-timeline", context=context
+    )

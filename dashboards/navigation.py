@@ -1,0 +1,94 @@
+"""The dashboard's pages, in navigation order, with what each one is for (spec section 8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    url_name: str
+    label: str
+    summary: str
+    will_show: tuple[str, ...] = ()
+    in_nav: bool = True
+
+
+PAGES: tuple[Page, ...] = (
+    Page(
+        "overview",
+        "Overview",
+        "Is routing healthy right now, per region and SLA tier?",
+        (
+            "Headline metrics against their targets, coloured by status",
+            "Trend sparklines for each headline metric",
+            "Every number linked to the leads behind it",
+        ),
+    ),
+    Page(
+        "trends",
+        "Trends",
+        "How routing metrics move day by day and week by week.",
+        (
+            "Daily and weekly charts of each metric",
+            "Flow version activations drawn as annotations",
+            "Before / after comparison around a change",
+        ),
+    ),
+    Page(
+        "segments",
+        "Segments",
+        "Where routing is weak: region × tier.",
+        ("A region × tier heatmap for each metric", "Cells linked to their leads"),
+    ),
+    Page(
+        "queues",
+        "Queues",
+        "Leads waiting in queues, oldest first.",
+        (
+            "Queued leads by age, oldest first, with links",
+            "Leads past the queue-age limit highlighted",
+        ),
+    ),
+    Page(
+        "failures",
+        "Failures",
+        "Which routing decisions failed, and since when.",
+        (
+            "Failed leads by failure reason (the failed decision node)",
+            "Failures over time",
+        ),
+    ),
+    Page(
+        "reps",
+        "Reps",
+        "What happens after assignment, rep by rep.",
+        (
+            "Assignments, acceptance, first touch, bounces and rejections per rep",
+            "Each rep's share of the distribution",
+        ),
+    ),
+    Page(
+        "alerts",
+        "Alerts",
+        "Routing incidents: firing now, history and snoozes.",
+        ("Firing alerts with their segment and value", "Alert history", "Snooze controls"),
+    ),
+    Page(
+        "reports",
+        "Reports",
+        "The weekly routing review.",
+        ("Weekly reviews: week over week, SLA attainment, rejection reasons",),
+    ),
+    Page(
+        "health",
+        "Health",
+        "Is the pipeline itself working?",
+        ("Sync runs, API usage and notification failures",),
+    ),
+    Page("leads", "Leads", "The leads behind the numbers.", in_nav=False),
+    Page("lead-timeline", "Lead timeline", "Why did this lead go here?", in_nav=False),
+)
+
+PAGES_BY_NAME = {page.url_name: page for page in PAGES}
+NAV_PAGES = tuple(page for page in PAGES if page.in_nav)

@@ -1,0 +1,278 @@
+"""The notification outbox: deliver due ``Notification`` rows through ``SlackTransport``.
+
+Guarantees:
+
+- **Claimed once.** A row is claimed with ``UPDATE … SET attempts = attempts + 1,
+  next_attempt_at = now + lease WHERE id = ? AND status = 'pending' AND attempts = ? AND
+  next_attempt_at <= now``, which must change exactly one row; a concurrent deliverer skips it.
+  A worker that dies after claiming leaves the row to be retried when the lease ends (the
+  unavoidable crash-after-send window: the message may then be posted twice).
+- **In order per incident.** A reminder or resolved notice waits while an earlier notification
+  of its incident is pending, and then goes into the thread of that episode's firing message
+  (``reply_broadcast``, so the channel sees it too). A resolved notice also edits the original
+  message's header to "Resolved" (best effort, via the stored channel id and ``ts``).
+- **Retried, not lost.** ``ratelimited`` waits ``Retry-After``; 5xx, timeouts and connection
+  errors back off exponentially (30 s doubling, at most 1 h). A retryable error ends the run
+  (Slack is unwell: the other rows wait for the next run rather than pile on). A row still
+  undelivered ``RETRY_FOR`` (48 h) after it was created is failed as expired.
+- **Permanent errors are not retried.** The row fails after one attempt. A destination error
+  (``invalid_auth``, ``channel_not_found``, ``not_in_channel``, ``is_archived``, …) disables the
+  destination: nothing more is attempted there until the Slack settings change or someone runs
+  ``deliver_notifications --retry-failed``. ``selectors.notification_problems`` shows all of it.
+- **Not configured.** Without ``SLACK_BOT_TOKEN``/``SLACK_CHANNEL`` pending rows become ``kept``
+  ("not sent: Slack is not configured") and stay visible on the dashboard.
+
+Every attempt is a ``NotificationAttempt`` row. Errors are recorded and logged by their Slack
+error code only: no token, no request headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Min
+
+from routing_health.models import AlertIncident, Notification, NotificationAttempt
+from routing_health.slack import (
+    DESTINATION_ERRORS,
+    SlackError,
+    SlackPermanentError,
+    SlackRetryableError,
+    SlackTransport,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_FOR = timedelta(hours=48)
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+LEASE = timedelta(minutes=10)
+NOT_CONFIGURED = "not sent: Slack is not configured (SLACK_BOT_TOKEN and SLACK_CHANNEL)"
+EXPIRED = "expired: not delivered within {hours:g} h; last error: {error}"
+THREAD_GONE = frozenset({"thread_not_found", "message_not_found", "cannot_reply_to_message"})
+PENDING, SENT, FAILED, KEPT = (
+    Notification.Status.PENDING,
+    Notification.Status.SENT,
+    Notification.Status.FAILED,
+    Notification.Status.KEPT,
+)
+
+
+@dataclass
+class DeliverySummary:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0  # attempted, failed for now, scheduled again
+    queued: int = 0  # still pending after this run
+    kept: int = 0
+    expired: int = 0
+    disabled: str = ""  # the destination error that stops delivery, if any
+
+    def line(self) -> str:
+        text = (f"notifications: sent {self.sent}, failed {self.failed}, "
+                f"queued {self.queued}, kept {self.kept}")
+        if self.expired:
+            text += f", expired {self.expired}"
+        if self.disabled:
+            text += f" (Slack destination disabled: {self.disabled})"
+        return text
+
+
+def destination_key(transport: SlackTransport) -> str:
+    """Which Slack destination (API URL, channel, token) a transport sends to, as a short hash."""
+    token = str(getattr(getattr(transport, "_client", None), "token", "") or "")
+    raw = f"{transport.api_url}\n{transport.channel}\n{token}".encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def destination_problem(key: str) -> NotificationAttempt | None:
+    """The destination error that disabled ``key`` (its latest attempt), else None."""
+    last = NotificationAttempt.objects.filter(destination=key).order_by("-id").first()
+    if last is not None and not last.ok and last.permanent and last.error in DESTINATION_ERRORS:
+        return last
+    return None
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay after the ``attempts``-th failed attempt: 30 s, 1 min, 2 min, … at most 1 h."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def _expire(now: datetime) -> int:
+    stale = Notification.objects.filter(status=PENDING, created_at__lt=now - RETRY_FOR)
+    count = 0
+    for row in stale:
+        error = EXPIRED.format(hours=RETRY_FOR / timedelta(hours=1), error=row.last_error or "-")
+        count += Notification.objects.filter(pk=row.pk, status=PENDING).update(
+            status=FAILED, last_error=error
+        )
+    return count
+
+
+def requeue_failed(now: datetime) -> int:
+    """Put failed notifications younger than ``RETRY_FOR`` back in the queue."""
+    return Notification.objects.filter(status=FAILED, created_at__gte=now - RETRY_FOR).update(
+        status=PENDING, next_attempt_at=now
+    )
+
+
+def deliver_pending(
+    now: datetime, transport: SlackTransport | None, *, limit: int = 1000, force: bool = False
+) -> DeliverySummary:
+    """Send the due notifications (oldest first, at most ``limit``) at wall-clock ``now``.
+
+    ``force`` tries a disabled destination once more. See the module doc for the guarantees.
+    """
+    summary = DeliverySummary(expired=_expire(now))
+    if transport is None:
+        summary.kept = Notification.objects.filter(status=PENDING).update(
+            status=KEPT, last_error=NOT_CONFIGURED
+        )
+        return summary
+    key = destination_key(transport)
+    problem = None if force else destination_problem(key)
+    if problem is not None:
+        summary.disabled = problem.error
+    else:
+        _deliver_due(now, transport, key, limit, summary)
+    summary.queued = Notification.objects.filter(status=PENDING).count()
+    return summary
+
+
+def _first_pending(incident_ids: set[int]) -> dict[int, int]:
+    rows = (
+        Notification.objects.filter(status=PENDING, incident_id__in=incident_ids)
+        .values("incident_id")
+        .annotate(first=Min("id"))
+    )
+    return {row["incident_id"]: row["first"] for row in rows}
+
+
+def _deliver_due(
+    now: datetime, transport: SlackTransport, key: str, limit: int, summary: DeliverySummary
+) -> None:
+    due = list(
+        Notification.objects.filter(status=PENDING, next_attempt_at__lte=now).order_by(
+            "created_at", "id"
+        )[:limit]
+    )
+    first = _first_pending({n.incident_id for n in due})
+    for note in due:
+        if first.get(note.incident_id) != note.id:
+            continue  # an earlier notification of this incident goes first
+        claimed = Notification.objects.filter(
+            pk=note.pk, status=PENDING, attempts=note.attempts, next_attempt_at__lte=now
+        ).update(attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
+        if claimed != 1:
+            continue  # another deliverer has it
+        note.attempts += 1
+        error = _attempt(note, transport, now, key)
+        if error is None:
+            summary.sent += 1
+        elif error.permanent:
+            summary.failed += 1
+        else:
+            summary.retrying += 1
+        first[note.incident_id] = _first_pending({note.incident_id}).get(note.incident_id, -1)
+        if isinstance(error, SlackPermanentError) and error.disables_destination:
+            summary.disabled = error.code
+            break
+        if isinstance(error, SlackRetryableError):
+            break
+
+
+def _parent(note: Notification) -> Notification | None:
+    """The sent firing message of the same episode, whose thread this notice joins."""
+    return (
+        Notification.objects.filter(
+            incident_id=note.incident_id, episode=note.episode,
+            kind=Notification.Kind.FIRING, status=SENT,
+        )
+        .exclude(slack_ts="")
+        .order_by("id")
+        .first()
+    )
+
+
+def _send(note: Notification, transport: SlackTransport) -> str:
+    payload: Mapping[str, Any] = note.payload
+    parent = _parent(note) if note.kind != Notification.Kind.FIRING else None
+    if parent is None:
+        return transport.post(payload)
+    try:
+        ts = transport.post_in_thread(parent.slack_ts, {**payload, "reply_broadcast": True})
+    except SlackPermanentError as exc:
+        if exc.code not in THREAD_GONE:
+            raise
+        return transport.post(payload)  # the original was deleted or is elsewhere
+    if note.kind == Notification.Kind.RESOLVED:
+        _mark_original_resolved(parent, payload, transport)
+    return ts
+
+
+def _mark_original_resolved(
+    parent: Notification, resolved: Mapping[str, Any], transport: SlackTransport
+) -> None:
+    """Swap the firing message's header for the resolved one; best effort, never retried."""
+    blocks = list(parent.payload.get("blocks") or [])
+    new_header = (resolved.get("blocks") or [None])[0]
+    if not blocks or blocks[0].get("type") != "header" or not new_header:
+        return
+    blocks[0] = new_header
+    try:
+        transport.update(
+            parent.slack_ts,
+            {"text": resolved.get("text", ""), "blocks": blocks},
+            channel=parent.channel or None,
+        )
+    except SlackError as exc:
+        log.info("could not mark Slack message %s resolved: %s", parent.slack_ts, exc.code)
+
+
+def _attempt(
+    note: Notification, transport: SlackTransport, now: datetime, key: str
+) -> SlackError | None:
+    """One attempt; records it and the outcome. Returns the error, or None when sent."""
+    try:
+        ts = _send(note, transport)
+    except SlackError as exc:
+        error: SlackError = exc
+    except Exception as exc:  # a bug must not wedge the outbox: back off and surface it
+        log.exception("sending notification %s failed unexpectedly", note.pk)
+        error = SlackRetryableError(f"internal_error: {type(exc).__name__}")
+    else:
+        channel = transport.channel_id or ""
+        with transaction.atomic():
+            NotificationAttempt.objects.create(notification=note, at=now, destination=key, ok=True)
+            Notification.objects.filter(pk=note.pk).update(
+                status=SENT, sent_at=now, slack_ts=ts, channel=channel, last_error=""
+            )
+            if note.kind == Notification.Kind.FIRING:
+                AlertIncident.objects.filter(pk=note.incident_id, episode=note.episode).update(
+                    slack_ts=ts, slack_channel=channel
+                )
+        return None
+    retry_after = getattr(error, "retry_after", None)
+    with transaction.atomic():
+        NotificationAttempt.objects.create(
+            notification=note, at=now, destination=key, ok=False, error=error.code[:100],
+            permanent=error.permanent, retry_after=retry_after,
+        )
+        if error.permanent:
+            Notification.objects.filter(pk=note.pk).update(status=FAILED, last_error=str(error))
+        else:
+            delay = backoff(note.attempts)
+            if retry_after is not None:
+                wait = timedelta(seconds=retry_after)
+                delay = wait if error.code == "ratelimited" else max(delay, wait)
+            Notification.objects.filter(pk=note.pk).update(
+                next_attempt_at=now + delay, last_error=str(error)
+            )
+    log.warning("Slack notification %s: %s (attempt %s)", note.pk, error.code, note.attempts)
+    return error

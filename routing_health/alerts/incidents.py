@@ -1,0 +1,349 @@
+"""The incident lifecycle: findings → state changes → events and outbox rows, edge-triggered.
+
+``plan_transitions`` (pure) compares an evaluation's findings with the stored incidents and says
+what changes; ``apply_transitions`` writes each change with its ``IncidentEvent`` and, when
+someone must hear of it, its ``Notification``, in one transaction. Lifecycle:
+
+- A fingerprint that starts breaching **fires**: one "firing" notification. One row per
+  fingerprint: firing again after a resolve reopens the row as the next ``episode`` (new
+  ``first_seen``, a new Slack message and thread).
+- While it keeps breaching, a **reminder** at most every ``reminder_hours`` (default 4) after the
+  last notification; otherwise the row is only refreshed (value, sample, leads).
+- It **resolves** once the condition has been clear for ``resolve_after`` (default 15 minutes,
+  measured from the first evaluation that found it clear; a breach in between starts over), so
+  a flapping condition does not page on every flip. The resolve sends one "resolved" notice when
+  the episode was announced. A rule disabled in the configuration resolves the same way.
+- **Snoozed** (``snoozed_until`` later than the evaluation): evaluation and state changes go on,
+  notifications do not. An episode that fired while snoozed is announced by the first evaluation
+  after the snooze ends; one that also resolved meanwhile is never announced.
+- **Held** (``sync_stale`` firing): data-derived rules neither fire, resolve nor remind; a
+  ``held`` event marks when a firing incident's hold began.
+- An evaluation older than an incident's ``last_seen`` (or ``resolved_at``) leaves it alone, and
+  evaluating twice at the same ``as_of`` changes nothing the second time.
+
+Every write is claimed with ``UPDATE … WHERE id = ? AND version = ?`` (or the unique fingerprint
+for a new row): when it does not change exactly one row, a concurrent evaluation made the change
+first and this one skips it, so a state change is never notified twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from routing_health.alerts.evaluate import Finding
+from routing_health.alerts.message import AlertKind
+from routing_health.alerts.notices import alert_message, finding_details, render
+from routing_health.models import AlertIncident, IncidentEvent, Notification
+
+RESOLVE_AFTER = timedelta(minutes=15)
+FIRING, RESOLVED = AlertIncident.State.FIRING, AlertIncident.State.RESOLVED
+Action = Literal["fire", "announce", "remind", "refresh", "clearing", "resolve", "hold"]
+NOTE_SNOOZED = "snoozed: not notified"
+NOTE_HELD = "sync_stale is firing: this rule is held until the data is fresh"
+MSG_NO_INCIDENT = "no alert incident with id or fingerprint {key!r}"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One planned change of one fingerprint. ``incident`` is the row as read (None: new)."""
+
+    action: Action
+    fingerprint: str
+    rule: str
+    region: str
+    tier: str
+    failure_reason: str | None
+    incident: AlertIncident | None
+    finding: Finding | None
+    value: float | None
+    notify: AlertKind | None = None
+    unsnooze: bool = False
+
+    def describe(self) -> str:
+        segment = "/".join(p for p in (self.region, self.tier) if p) or "all leads"
+        reason = f" [{self.failure_reason}]" if self.failure_reason else ""
+        value = "n/a" if self.value is None else f"{self.value:.4g}"
+        notify = f", notify {self.notify}" if self.notify else ""
+        return f"{self.action} {self.rule} {segment}{reason} (value {value}{notify})"
+
+
+@dataclass(frozen=True)
+class Plan:
+    transitions: tuple[Transition, ...]
+    held: int = 0
+    snoozed: int = 0
+
+
+def _snoozed(incident: AlertIncident | None, as_of: datetime) -> bool:
+    return bool(incident and incident.snoozed_until and incident.snoozed_until > as_of)
+
+
+def _snooze_ended(incident: AlertIncident | None, as_of: datetime) -> bool:
+    return bool(incident and incident.snoozed_until and incident.snoozed_until <= as_of)
+
+
+def _for_finding(
+    finding: Finding, incident: AlertIncident | None, as_of: datetime, reminder: timedelta
+) -> Transition | None:
+    def make(action: Action, notify: AlertKind | None) -> Transition:
+        return Transition(
+            action, finding.fingerprint, finding.rule, finding.region, finding.tier,
+            finding.failure_reason, incident, finding, finding.value,
+            None if _snoozed(incident, as_of) else notify, _snooze_ended(incident, as_of),
+        )
+
+    if incident is None:
+        return make("fire", "firing")
+    if incident.state == RESOLVED:
+        if incident.resolved_at is not None and as_of <= incident.resolved_at:
+            return None  # an evaluation older than the resolve
+        return make("fire", "firing")
+    if as_of <= incident.last_seen:
+        return None  # evaluated at this time (or later) already
+    if _snoozed(incident, as_of):
+        return make("refresh", None)
+    if not incident.announced:
+        return make("announce", "firing")
+    last = incident.last_notified_at
+    if last is not None and as_of - last >= reminder:
+        return make("remind", "reminder")
+    return make("refresh", None)
+
+
+def plan_transitions(
+    *,
+    findings: Sequence[Finding],
+    incidents: Iterable[AlertIncident],
+    evaluated: frozenset[str],
+    held: frozenset[str] = frozenset(),
+    values: Mapping[str, float | None] | None = None,
+    as_of: datetime,
+    reminder: timedelta = timedelta(hours=4),
+    resolve_after: timedelta = RESOLVE_AFTER,
+) -> Plan:
+    """What this evaluation changes (see the module doc). Pure: reads the incident rows only.
+
+    ``evaluated``: the rules whose findings are complete in this evaluation (an incident of
+    such a rule without a finding is clear); ``held``: the rules held by ``sync_stale``.
+    """
+    values = values or {}
+    by_fingerprint = {incident.fingerprint: incident for incident in incidents}
+    out: list[Transition] = []
+    held_count = snoozed = 0
+    seen: set[str] = set()
+    for finding in findings:
+        seen.add(finding.fingerprint)
+        incident = by_fingerprint.get(finding.fingerprint)
+        if finding.rule in held:
+            held_count += 1
+            if incident is not None and incident.state == FIRING and incident.held_since is None:
+                out.append(_hold(incident))
+            continue
+        if finding.rule not in evaluated:
+            continue
+        snoozed += _snoozed(incident, as_of)
+        transition = _for_finding(finding, incident, as_of, reminder)
+        if transition is not None:
+            out.append(transition)
+    for incident in by_fingerprint.values():
+        if incident.fingerprint in seen or incident.state != FIRING:
+            continue
+        if incident.rule in held:
+            held_count += 1
+            if incident.held_since is None:
+                out.append(_hold(incident))
+            continue
+        if incident.rule not in evaluated or as_of < incident.last_seen:
+            continue
+        snoozed += _snoozed(incident, as_of)
+        absent = 0.0 if incident.rule == "routing_failures" else None
+        value = values.get(incident.fingerprint, absent)
+        clear_since = incident.clear_since or as_of
+        if as_of - clear_since >= resolve_after:
+            notify: AlertKind | None = "resolved"
+            if not incident.announced or _snoozed(incident, as_of):
+                notify = None
+            out.append(_change(incident, "resolve", value, notify, as_of))
+        elif incident.clear_since is None or incident.held_since is not None:
+            out.append(_change(incident, "clearing", value, None, as_of))
+    return Plan(tuple(out), held_count, snoozed)
+
+
+def _change(incident: AlertIncident, action: Action, value: float | None,
+            notify: AlertKind | None, as_of: datetime | None = None) -> Transition:
+    ended = as_of is not None and _snooze_ended(incident, as_of)
+    return Transition(
+        action, incident.fingerprint, incident.rule, incident.region, incident.tier,
+        incident.failure_reason or None, incident, None, value, notify, ended,
+    )
+
+
+def _hold(incident: AlertIncident) -> Transition:
+    return _change(incident, "hold", incident.current_value, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Applying
+
+
+def _finding_fields(finding: Finding) -> dict[str, Any]:
+    return {
+        "current_value": finding.value,
+        "threshold": finding.threshold,
+        "comparison": finding.comparison,
+        "sample": finding.sample,
+        "details": finding_details(finding),
+    }
+
+
+def _fields(t: Transition, as_of: datetime) -> dict[str, Any]:
+    """The column updates of a transition of an existing incident."""
+    incident = t.incident
+    assert incident is not None
+    fields: dict[str, Any] = {"held_since": None}
+    if t.finding is not None:
+        fields.update(_finding_fields(t.finding), last_seen=as_of, clear_since=None)
+    if t.unsnooze:
+        fields["snoozed_until"] = None
+    if t.notify in ("firing", "reminder"):
+        fields.update(announced=True, last_notified_at=as_of)
+    if t.action == "fire":  # reopen: a new episode
+        fields.update(
+            state=FIRING, episode=incident.episode + 1, first_seen=as_of, resolved_at=None,
+            announced=t.notify == "firing", last_notified_at=as_of if t.notify else None,
+            slack_ts="", slack_channel="",
+        )
+    elif t.action == "clearing":
+        fields["clear_since"] = incident.clear_since or as_of
+    elif t.action == "resolve":
+        fields.update(state=RESOLVED, resolved_at=as_of, clear_since=None, current_value=t.value)
+    elif t.action == "hold":
+        fields["held_since"] = as_of
+    return fields
+
+
+EVENT_OF: Mapping[str, str] = {
+    "fire": IncidentEvent.Kind.FIRED,
+    "announce": IncidentEvent.Kind.FIRED,
+    "remind": IncidentEvent.Kind.REMINDED,
+    "resolve": IncidentEvent.Kind.RESOLVED,
+    "hold": IncidentEvent.Kind.HELD,
+}
+
+
+def apply_transitions(
+    transitions: Iterable[Transition], *, as_of: datetime, now: datetime
+) -> list[Transition]:
+    """Write each transition (claimed, see the module doc); returns those this call made.
+
+    ``as_of`` is the evaluation time (incident times); ``now`` the wall clock (outbox times).
+    """
+    applied: list[Transition] = []
+    for t in transitions:
+        try:
+            with transaction.atomic():
+                incident = _claim(t, as_of)
+                if incident is None:
+                    continue  # a concurrent evaluation changed the row first
+                _record(t, incident, as_of, now)
+        except IntegrityError:
+            continue  # a concurrent evaluation created this fingerprint first
+        applied.append(t)
+    return applied
+
+
+def _claim(t: Transition, as_of: datetime) -> AlertIncident | None:
+    if t.incident is None:
+        assert t.finding is not None
+        return AlertIncident.objects.create(
+            fingerprint=t.fingerprint, rule=t.rule, region=t.region, tier=t.tier,
+            failure_reason=t.failure_reason or "", state=FIRING, episode=1,
+            first_seen=as_of, last_seen=as_of, announced=t.notify == "firing",
+            last_notified_at=as_of if t.notify else None, **_finding_fields(t.finding),
+        )
+    fields = _fields(t, as_of)
+    claimed = AlertIncident.objects.filter(pk=t.incident.pk, version=t.incident.version).update(
+        version=F("version") + 1, **fields
+    )
+    if claimed != 1:
+        return None
+    return AlertIncident.objects.get(pk=t.incident.pk)
+
+
+def _record(t: Transition, incident: AlertIncident, as_of: datetime, now: datetime) -> None:
+    if t.unsnooze:
+        IncidentEvent.objects.create(
+            incident=incident, episode=incident.episode, at=as_of,
+            kind=IncidentEvent.Kind.UNSNOOZED, note="the snooze ended",
+        )
+    kind = EVENT_OF.get(t.action)
+    if kind is not None:
+        note = ""
+        if t.action == "hold":
+            note = NOTE_HELD
+        elif t.action == "announce":
+            note = "first notification of this episode (it fired while snoozed)"
+        elif t.notify is None and t.action in ("fire", "resolve") and _snoozed(t.incident, as_of):
+            note = NOTE_SNOOZED
+        IncidentEvent.objects.create(
+            incident=incident, episode=incident.episode, at=as_of, kind=kind, value=t.value,
+            note=note,
+        )
+    if t.notify is None:
+        return
+    message = alert_message(
+        t.notify, rule=incident.rule, region=incident.region, tier=incident.tier,
+        failure_reason=incident.failure_reason or None, details=incident.details,
+        value=t.value, threshold=incident.threshold, comparison=incident.comparison,
+        first_seen=incident.first_seen, as_of=as_of,
+    )
+    Notification.objects.create(
+        incident=incident, episode=incident.episode, kind=t.notify, payload=render(message),
+        next_attempt_at=now, created_at=now,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Snooze
+
+
+def find_incident(key: AlertIncident | int | str) -> AlertIncident:
+    """An incident by row, id or fingerprint (``AlertIncident.DoesNotExist`` if none)."""
+    if isinstance(key, AlertIncident):
+        return AlertIncident.objects.get(pk=key.pk)
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit() and len(key) < 20):
+        return AlertIncident.objects.get(pk=int(key))
+    try:
+        return AlertIncident.objects.get(fingerprint=key)
+    except AlertIncident.DoesNotExist:
+        raise AlertIncident.DoesNotExist(MSG_NO_INCIDENT.format(key=key)) from None
+
+
+def snooze(
+    key: AlertIncident | int | str, *, until: datetime | None, at: datetime, note: str = ""
+) -> AlertIncident:
+    """Silence an incident's notifications until ``until`` (``None``: unsnooze now).
+
+    Evaluation goes on while snoozed. Recorded as a ``snoozed`` / ``unsnoozed`` event.
+    """
+    for _ in range(10):  # retry when a concurrent evaluation updated the row meanwhile
+        incident = find_incident(key)
+        with transaction.atomic():
+            claimed = AlertIncident.objects.filter(
+                pk=incident.pk, version=incident.version
+            ).update(version=F("version") + 1, snoozed_until=until)
+            if claimed != 1:
+                continue
+            kind = IncidentEvent.Kind.UNSNOOZED if until is None else IncidentEvent.Kind.SNOOZED
+            text = note or ("" if until is None else f"until {until.isoformat()}")
+            IncidentEvent.objects.create(
+                incident=incident, episode=incident.episode, at=at, kind=kind, note=text
+            )
+        return AlertIncident.objects.get(pk=incident.pk)
+    raise RuntimeError("could not snooze: the incident keeps changing; try again")

@@ -1,0 +1,127 @@
+"""Loaders: the stored data an alert evaluation needs, as lead facts and a sync status.
+
+One ``lead_facts`` call over the union of
+- the leads created in the widest rule window before ``as_of`` (7 days by default);
+- for ``volume_anomaly``, the same window-hour in each of the 4 previous weeks;
+- for ``queue_aging``, every lead that may be queued at ``as_of``: exactly the leads owned by a
+  queue now plus those whose owner changed after ``as_of`` (a lead queued at ``as_of`` and not
+  now must have changed owner since), restricted to the tiers the rule may watch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
+
+import pandas as pd
+from django.db.models import Max, Min, Q
+
+from routing_health.alerts.evaluate import SyncStatus
+from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
+from routing_health.config import RoutingConfig
+from routing_health.frames import Frames, load_frames
+from routing_health.metric_params import params_from_config
+from routing_health.metrics import lead_facts
+from routing_health.models import Lead, OwnerChange, SyncRun
+
+ID_CHUNK = 2000  # Ids per IN (…) list: far below the parameter limits of SQLite and PostgreSQL
+QUEUE_PREFIX = "00G"
+RUN_LEVEL = "Salesforce"  # routing_health.sync records a run that could not start under this name
+
+
+@dataclass(frozen=True)
+class AlertData:
+    """Lead facts for an evaluation, with lead labels, queue names and where history starts."""
+
+    facts: pd.DataFrame
+    labels: pd.Series
+    queue_names: pd.Series
+    history_start: datetime | None
+
+
+def _extra_ids(config: RoutingConfig, as_of: datetime, main_from: datetime) -> list[str]:
+    """Leads outside the main window: volume baselines and possibly queued leads."""
+    volume = timedelta(hours=largest_window_hours(config, ("volume_anomaly",)))
+    slices = [as_of - timedelta(weeks=k) for k in range(1, BASELINE_WEEKS + 1)]
+    wanted = reduce(or_, [Q(created_at__gt=end - volume, created_at__lte=end) for end in slices])
+    tiers = queue_aging_tiers(config)
+    if tiers is None or tiers:
+        changed_since = OwnerChange.objects.filter(created_at__gt=as_of).values("lead_id")
+        queued = Q(owner_id__startswith=QUEUE_PREFIX) | Q(id__in=changed_since)
+        if tiers is not None:
+            queued &= Q(tier__in=sorted(tiers))
+        wanted |= queued
+    leads = Lead.objects.filter(wanted, is_deleted=False, created_at__lte=as_of)
+    return list(leads.exclude(created_at__gte=main_from).values_list("id", flat=True))
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
+
+
+def _union(parts: list[Frames]) -> Frames:
+    def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return frame.drop_duplicates(subset="id", ignore_index=True)
+
+    return Frames(
+        leads=concat([p.leads for p in parts]),
+        owner_changes=concat([p.owner_changes for p in parts]),
+        status_changes=concat([p.status_changes for p in parts]),
+        activities=concat([p.activities for p in parts]),
+        owner_names=parts[0].owner_names,
+    )
+
+
+def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
+    """Everything ``evaluate_facts`` needs for ``as_of`` (aware), from the database."""
+    main_from = as_of - timedelta(hours=largest_window_hours(config))
+    parts = [load_frames(created_from=main_from, created_to=as_of)]
+    extra = _extra_ids(config, as_of, main_from)
+    parts += [load_frames(lead_ids=chunk) for chunk in _chunks(extra)]
+    frames = _union(parts)
+    facts = lead_facts(
+        frames.leads,
+        frames.owner_changes,
+        frames.status_changes,
+        frames.activities,
+        frames.owner_names,
+        params_from_config(config),
+        as_of,
+    )
+    leads = frames.leads
+    name = leads["name"].astype(str).str.strip()
+    company = leads["company"].astype(str).str.strip()
+    label = name.where(name != "", company).where(lambda s: s != "", leads["id"].astype(str))
+    history_start = Lead.objects.filter(is_deleted=False).aggregate(at=Min("created_at"))["at"]
+    return AlertData(
+        facts=facts,
+        labels=pd.Series(label.to_numpy(), index=leads["id"].astype(str).to_numpy()),
+        queue_names=frames.owner_names,
+        history_start=history_start,
+    )
+
+
+def sync_status() -> SyncStatus:
+    """The last successful sync, and the objects whose latest finished run failed.
+
+    A run that could not start at all (login, API limits; recorded as object "Salesforce")
+    counts only until any later run succeeds.
+    """
+    last_success = SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED).aggregate(
+        at=Max("finished_at")
+    )["at"]
+    failed: list[str] = []
+    finished = SyncRun.objects.exclude(finished_at=None)
+    for name in sorted(set(finished.values_list("object_name", flat=True))):
+        latest = finished.filter(object_name=name).order_by("-finished_at", "-id").first()
+        if latest is None or latest.status != SyncRun.Status.FAILED:
+            continue
+        if name == RUN_LEVEL and last_success is not None and latest.finished_at <= last_success:
+            continue
+        failed.append(name)
+    return SyncStatus(last_success_at=last_success, failed_objects=tuple(failed))

@@ -1,0 +1,283 @@
+"""The alert rules of spec section 6: one registry, and the settings in force per segment.
+
+``RULES`` maps a rule name to its frozen ``RuleSpec`` (what it measures, how it compares, its
+built-in defaults). ``effective_rule(config, rule, region, tier)`` merges, most specific last:
+
+1. the built-in defaults of the ``RuleSpec``;
+2. ``[alerts.rules.<rule>]``;
+3. ``[[alerts.overrides]]`` naming only the region;
+4. ``[[alerts.overrides]]`` naming only the tier;
+5. ``[[alerts.overrides]]`` naming the region and the tier.
+
+Each level replaces only the keys it sets. Should two overrides of one level match (the
+configuration loader rejects that, but a hand-built ``RoutingConfig`` may hold it), ``enabled =
+false`` wins and the later one's other keys apply.
+
+Thresholds given as ``"tier SLA"`` resolve per segment: ``tta_p95`` uses the tier's
+``assign_minutes``, ``touch_p95`` its ``touch_minutes`` (business minutes when the tier's
+``clock = "business"`` and the region has a calendar); ``queue_aging`` uses
+``[windows] queue_age_limit_hours``. ``queue_aging`` watches only tiers whose ``assign_minutes``
+is at most 60 unless an override enables it for a segment; ``enabled = true`` in
+``[alerts.rules.queue_aging]`` keeps that scope (it is the default state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from routing_health.alerts.message import ValueFormat
+from routing_health.config import DEFAULT_TIER_SLA, RoutingConfig, TierSla
+from routing_health.config_model import ALERT_RULE_NAMES, RuleOverride
+
+Comparison = Literal["<", ">", ">="]
+TIER_ASSIGN_SLA = "tier assign SLA"
+TIER_TOUCH_SLA = "tier touch SLA"
+QUEUE_AGE_LIMIT = "queue age limit"
+DerivedThreshold = Literal["tier assign SLA", "tier touch SLA", "queue age limit"]
+FAST_TIER_ASSIGN_MINUTES = 60.0  # queue_aging's default scope: tiers this fast or faster
+
+MSG_UNKNOWN_RULE = "unknown alert rule {rule!r}; rules: {known}"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One default rule of spec section 6.
+
+    - ``metric``: what ``value`` is (a metric of spec section 5, or a quantity named here).
+    - ``comparison``: the rule fires while ``value <comparison> threshold``.
+    - ``default_threshold``: a number in the unit of ``value_format``, or a name of a threshold
+      taken from the configuration (``"tier assign SLA"``, ``"tier touch SLA"``, ``"queue age
+      limit"``).
+    - ``window_hours``: leads created in ``(as_of - window_hours, as_of]``; ``None`` for a
+      snapshot (``queue_aging``) or a rule not about leads (``sync_stale``).
+    - ``min_sample``: the least sample (``sample_of`` words) that lets the rule fire.
+    - ``per_segment``: evaluated per region × tier (else once, for all leads).
+    - ``data_derived``: computed from synced Salesforce data, so held while ``sync_stale`` fires.
+    """
+
+    name: str
+    title: str
+    metric: str
+    comparison: Comparison
+    default_threshold: float | DerivedThreshold
+    window_hours: float | None
+    min_sample: int
+    per_segment: bool
+    data_derived: bool
+    value_format: ValueFormat
+    sample_of: str
+    dashboard_path: str
+
+
+RULES: Mapping[str, RuleSpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            RuleSpec(
+                "assignment_success", "Assignment success below target",
+                "assignment_success_rate", "<", 0.995, 24.0, 1, True, True, "rate",
+                "routed or failed leads", "/failures",
+            ),
+            RuleSpec(
+                "routing_failures", "Routing failures", "failed leads with this failure reason",
+                ">=", 1.0, 24.0, 0, True, True, "count", "failed leads", "/failures",
+            ),
+            RuleSpec(
+                "tta_p95", "Slow assignment (p95 time to a rep)", "tta_p95_minutes", ">",
+                TIER_ASSIGN_SLA, 24.0, 5, True, True, "minutes", "assigned leads", "/segments",
+            ),
+            RuleSpec(
+                "touch_p95", "Slow first touch (p95)", "first_touch_p95_minutes", ">",
+                TIER_TOUCH_SLA, 24.0, 5, True, True, "minutes", "touched leads", "/segments",
+            ),
+            RuleSpec(
+                "queue_aging", "Leads waiting in a queue past the limit",
+                "oldest_queue_age_hours", ">", QUEUE_AGE_LIMIT, None, 1, True, True, "hours",
+                "queued leads over the limit", "/queues",
+            ),
+            RuleSpec(
+                "rejection_rate", "Reps rejecting many leads", "rejection_rate", ">", 0.10,
+                168.0, 20, True, True, "rate", "assigned leads", "/reps",
+            ),
+            RuleSpec(
+                "volume_anomaly", "Unusual number of failed or unrouted leads",
+                "failed or unrouted leads created in the window", ">", 3.0, 1.0, 3, True, True,
+                "count", "failed or unrouted leads", "/failures",
+            ),
+            RuleSpec(
+                "sync_stale", "Salesforce data is stale",
+                "minutes since the last successful sync", ">", 30.0, None, 0, False, False,
+                "minutes", "sync runs", "/health",
+            ),
+        )
+    }
+)
+"""Every default rule, in the order of spec section 6 (``ALERT_RULE_NAMES``)."""
+
+DATA_DERIVED_RULES: frozenset[str] = frozenset(n for n, s in RULES.items() if s.data_derived)
+BASELINE_WEEKS = 4
+MIN_BASELINE_WEEKS = 2
+
+assert tuple(RULES) == ALERT_RULE_NAMES, "the registry must cover every configurable rule"
+
+
+@dataclass(frozen=True)
+class EffectiveRule:
+    """A rule's settings for one segment, every default resolved.
+
+    ``threshold`` is in the unit of ``spec.value_format`` (for ``volume_anomaly``: standard
+    deviations above the baseline mean; see ``routing_health.alerts.evaluate``). ``clock`` is the
+    clock of the SLA threshold ("wall" or "business"), "wall" for rules without one.
+    """
+
+    spec: RuleSpec
+    enabled: bool
+    threshold: float
+    min_sample: int
+    window_hours: float | None
+    clock: str = "wall"
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def rule_spec(rule: str) -> RuleSpec:
+    try:
+        return RULES[rule]
+    except KeyError:
+        raise KeyError(MSG_UNKNOWN_RULE.format(rule=rule, known=", ".join(RULES))) from None
+
+
+def tier_sla(config: RoutingConfig, tier: str | None) -> TierSla:
+    """The SLA of a tier; the default tier's (else the built-in one) for an unknown tier."""
+    sla = config.tiers.sla
+    if tier is not None and tier in sla:
+        return sla[tier]
+    return sla.get(config.tiers.default, DEFAULT_TIER_SLA)
+
+
+def _matching_overrides(
+    config: RoutingConfig, rule: str, region: str | None, tier: str | None
+) -> list[list[RuleOverride]]:
+    """Matching overrides by level: region only, tier only, region and tier."""
+    levels: list[list[RuleOverride]] = [[], [], []]
+    for override in config.alerts.overrides:
+        if override.rule != rule:
+            continue
+        if override.region is not None and override.region != region:
+            continue
+        if override.tier is not None and override.tier != tier:
+            continue
+        if override.region is not None and override.tier is not None:
+            levels[2].append(override)
+        elif override.tier is not None:
+            levels[1].append(override)
+        else:
+            levels[0].append(override)
+    return levels
+
+
+def effective_rule(
+    config: RoutingConfig, rule: str, region: str | None = None, tier: str | None = None
+) -> EffectiveRule:
+    """The settings of ``rule`` for the segment ``region`` × ``tier`` (see the module doc).
+
+    For a rule that is not per segment (``sync_stale``) pass no segment.
+    """
+    spec = rule_spec(rule)
+    sla = tier_sla(config, tier)
+    enabled = True
+    if rule == "queue_aging":
+        enabled = sla.assign_minutes <= FAST_TIER_ASSIGN_MINUTES
+    threshold: float | None = None
+    min_sample = spec.min_sample
+    window = spec.window_hours
+    base = config.alerts.rules.get(rule)
+    if base is not None:
+        if base.enabled is False:
+            enabled = False
+        threshold = base.threshold if base.threshold is not None else threshold
+        min_sample = base.min_sample if base.min_sample is not None else min_sample
+        window = base.window_hours if base.window_hours is not None else window
+    for level in _matching_overrides(config, rule, region, tier) if spec.per_segment else []:
+        disabled_here = any(o.enabled is False for o in level)
+        for override in level:
+            if override.enabled is not None:
+                enabled = override.enabled
+            if override.threshold is not None:
+                threshold = override.threshold
+            if override.min_sample is not None:
+                min_sample = override.min_sample
+            if override.window_hours is not None:
+                window = override.window_hours
+        if disabled_here:
+            enabled = False
+    if spec.window_hours is None:
+        window = None  # snapshot rules have no creation window to configure
+    clock = "wall"
+    if spec.default_threshold in (TIER_ASSIGN_SLA, TIER_TOUCH_SLA):
+        if sla.clock == "business" and config.calendar_for(region or "") is not None:
+            clock = "business"
+    if threshold is None:
+        threshold = _default_threshold(config, spec, sla)
+    return EffectiveRule(spec, enabled, float(threshold), int(min_sample), window, clock)
+
+
+def _default_threshold(config: RoutingConfig, spec: RuleSpec, sla: TierSla) -> float:
+    default = spec.default_threshold
+    if default == TIER_ASSIGN_SLA:
+        return float(sla.assign_minutes)
+    if default == TIER_TOUCH_SLA:
+        return float(sla.touch_minutes)
+    if default == QUEUE_AGE_LIMIT:
+        return float(config.windows.queue_age_limit_hours)
+    return float(default)
+
+
+def largest_window_hours(config: RoutingConfig, rules: tuple[str, ...] = ALERT_RULE_NAMES) -> float:
+    """The widest creation window any segment of ``rules`` can use (to size the data load)."""
+    widest = 0.0
+    for name in rules:
+        spec = RULES[name]
+        if spec.window_hours is None:
+            continue
+        widest = max(widest, spec.window_hours)
+        base = config.alerts.rules.get(name)
+        if base is not None and base.window_hours is not None:
+            widest = max(widest, base.window_hours)
+        for override in config.alerts.overrides:
+            if override.rule == name and override.window_hours is not None:
+                widest = max(widest, override.window_hours)
+    return widest
+
+
+def queue_aging_tiers(config: RoutingConfig) -> frozenset[str] | None:
+    """Tiers ``queue_aging`` may watch in some region; ``None`` when any tier may be."""
+    base = config.alerts.rules.get("queue_aging")
+    if base is not None and base.enabled is False and not any(
+        o.rule == "queue_aging" and o.enabled for o in config.alerts.overrides
+    ):
+        return frozenset()
+    tiers = {
+        name for name in config.tiers.names()
+        if tier_sla(config, name).assign_minutes <= FAST_TIER_ASSIGN_MINUTES
+    }
+    for override in config.alerts.overrides:
+        if override.rule == "queue_aging" and override.enabled:
+            if override.tier is None:
+                return None
+            tiers.add(override.tier)
+    return frozenset(tiers)
+
+
+def window_words(hours: float | None) -> str:
+    """"leads created in the last 24 h" / "last 7 d"; "" for no window."""
+    if hours is None:
+        return ""
+    if hours >= 48 and hours % 24 == 0:
+        return f"leads created in the last {int(hours // 24)} d"
+    return f"leads created in the last {hours:g} h"

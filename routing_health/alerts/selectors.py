@@ -1,0 +1,97 @@
+"""Read-side queries about alerts, for the dashboard's Alerts and Health pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from routing_health.alerts.delivery import NOT_CONFIGURED, destination_key, destination_problem
+from routing_health.models import AlertIncident, Notification
+from routing_health.slack import SlackTransport
+
+ProblemKind = Literal["disabled", "failed", "retrying", "kept"]
+PROBLEM_DAYS = 7
+
+
+@dataclass(frozen=True)
+class NotificationProblem:
+    """Something the Health page shows about alert delivery.
+
+    - ``disabled``: Slack refused the destination (token or channel); nothing is sent until the
+      settings change or ``deliver_notifications --retry-failed`` runs;
+    - ``failed``: a notification that will not be retried (permanent error, or expired);
+    - ``retrying``: a notification that failed for now and waits for its next attempt;
+    - ``kept``: a notification not sent because Slack is not configured.
+    """
+
+    kind: ProblemKind
+    error: str
+    at: datetime
+    notification_id: int | None = None
+    incident_id: int | None = None
+    rule: str = ""
+    region: str = ""
+    tier: str = ""
+    notification_kind: str = ""
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+
+
+def notification_problems(
+    *, now: datetime | None = None, days: int = PROBLEM_DAYS, limit: int = 100
+) -> list[NotificationProblem]:
+    """Delivery problems of the last ``days`` days, the destination problem first."""
+    now = now or timezone.now()
+    problems: list[NotificationProblem] = []
+    transport = SlackTransport.from_settings()
+    if transport is not None:
+        disabled = destination_problem(destination_key(transport))
+        if disabled is not None:
+            problems.append(NotificationProblem("disabled", disabled.error, disabled.at))
+    recent = (
+        Notification.objects.select_related("incident")
+        .filter(created_at__gte=now - timedelta(days=days))
+        .order_by("-created_at", "-id")
+    )
+    rows = list(recent.filter(status=Notification.Status.FAILED)[:limit])
+    rows += list(recent.filter(status=Notification.Status.PENDING, attempts__gt=0)[:limit])
+    rows += list(recent.filter(status=Notification.Status.KEPT)[:limit])
+    for row in rows:
+        kind: ProblemKind = {"failed": "failed", "pending": "retrying", "kept": "kept"}[row.status]
+        problems.append(
+            NotificationProblem(
+                kind=kind,
+                error=row.last_error or (NOT_CONFIGURED if kind == "kept" else ""),
+                at=row.created_at,
+                notification_id=row.pk,
+                incident_id=row.incident_id,
+                rule=row.incident.rule,
+                region=row.incident.region,
+                tier=row.incident.tier,
+                notification_kind=row.kind,
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at if kind == "retrying" else None,
+            )
+        )
+    return problems
+
+
+def firing_incidents() -> QuerySet[AlertIncident]:
+    """Incidents firing now, oldest first."""
+    return AlertIncident.objects.filter(state=AlertIncident.State.FIRING).order_by(
+        "first_seen", "id"
+    )
+
+
+def recent_incidents(*, days: int = 30, now: datetime | None = None) -> QuerySet[AlertIncident]:
+    """Incidents seen in the last ``days`` days, most recent first (with their events)."""
+    now = now or timezone.now()
+    return (
+        AlertIncident.objects.filter(last_seen__gte=now - timedelta(days=days))
+        .prefetch_related("events")
+        .order_by("-last_seen", "-id")
+    )

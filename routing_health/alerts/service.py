@@ -1,0 +1,145 @@
+"""One alert evaluation, end to end: load → evaluate → plan → apply → deliver.
+
+``run_evaluation`` is what ``manage.py evaluate_alerts`` (and the scheduled job) runs. Two clocks:
+``as_of`` is the time the data is judged at (default: now); ``now`` is the wall clock, used by
+``sync_stale`` and the outbox. With an explicit ``as_of`` (a replay) ``sync_stale`` is skipped,
+so nothing is held either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from routing_health.alerts.delivery import DeliverySummary, deliver_pending
+from routing_health.alerts.evaluate import Finding, evaluate_facts, evaluate_sync
+from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
+from routing_health.alerts.loading import load_alert_data, sync_status
+from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
+from routing_health.config import RoutingConfig
+from routing_health.models import AlertIncident
+from routing_health.slack import SlackTransport, format_value
+
+_FROM_SETTINGS: Any = object()
+
+
+@dataclass
+class EvaluationReport:
+    """What one evaluation found and did."""
+
+    as_of: datetime
+    now: datetime
+    explicit_as_of: bool
+    leads: int
+    findings: tuple[Finding, ...]
+    plan: Plan
+    applied: list[Transition] = field(default_factory=list)
+    held_rules: frozenset[str] = frozenset()
+    dry_run: bool = False
+    delivery: DeliverySummary | None = None
+
+    def count(self, action: str) -> int:
+        done = self.plan.transitions if self.dry_run else self.applied
+        return sum(1 for t in done if t.action == action)
+
+    def summary(self) -> str:
+        verb = "would be " if self.dry_run else ""
+        parts = [
+            f"fired {self.count('fire')}",
+            f"reminded {self.count('remind')}",
+            f"resolved {self.count('resolve')}",
+            f"held {self.plan.held}",
+            f"snoozed {self.plan.snoozed}",
+        ]
+        if self.count("announce"):
+            parts.append(f"announced after a snooze {self.count('announce')}")
+        return f"incidents {verb}" + ", ".join(parts)
+
+    def lines(self) -> list[str]:
+        when = self.as_of.isoformat().replace("+00:00", "Z")
+        head = f"Evaluated alert rules over {self.leads} leads as of {when}"
+        if self.explicit_as_of:
+            head += " (sync_stale skipped: --as-of given)"
+        lines = [head]
+        if self.held_rules:
+            lines.append("sync_stale is firing: data-derived rules are held (no fire, resolve "
+                         "or reminder until the data is fresh)")
+        if self.dry_run:
+            lines += [f"finding: {describe_finding(f)}" for f in self.findings]
+            lines += [f"would {t.describe()}" for t in self.plan.transitions]
+        lines.append(self.summary())
+        if self.delivery is not None:
+            lines.append(self.delivery.line())
+        return lines
+
+
+def describe_finding(finding: Finding) -> str:
+    """One line: rule, segment, reason, value vs threshold, sample, window, lead count."""
+    spec = RULES[finding.rule]
+    segment = "/".join(p for p in (finding.region, finding.tier) if p) or "all leads"
+    reason = f" [{finding.failure_reason}]" if finding.failure_reason else ""
+    value = format_value(finding.value, spec.value_format, decimals=2)
+    threshold = format_value(finding.threshold, spec.value_format, decimals=2)
+    window = f", {finding.window}" if finding.window else ""
+    return (
+        f"{finding.rule} {segment}{reason}: {value} {finding.comparison} {threshold} "
+        f"(sample {finding.sample} {spec.sample_of}{window}; {len(finding.lead_ids)} leads)"
+    )
+
+
+def run_evaluation(
+    *,
+    config: RoutingConfig,
+    as_of: datetime | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    transport: SlackTransport | None = _FROM_SETTINGS,
+    deliver: bool = True,
+) -> EvaluationReport:
+    """Evaluate every rule and apply the lifecycle; then deliver due notifications.
+
+    ``transport`` defaults to ``SlackTransport.from_settings()`` (None: Slack not configured,
+    notifications are kept). ``dry_run`` writes nothing and sends nothing.
+    """
+    now = now or timezone.now()
+    explicit = as_of is not None
+    as_of = as_of if as_of is not None else now
+    data = load_alert_data(config, as_of)
+    evaluation = evaluate_facts(
+        data.facts, config, as_of, labels=data.labels, queue_names=data.queue_names,
+        history_start=data.history_start,
+    )
+    findings = list(evaluation.findings)
+    evaluated = set(evaluation.rules)
+    held: frozenset[str] = frozenset()
+    if not explicit:
+        evaluated.add("sync_stale")
+        stale = evaluate_sync(sync_status(), config, now)
+        if stale is not None:
+            findings.insert(0, stale)
+            held = DATA_DERIVED_RULES
+    incidents = AlertIncident.objects.filter(rule__in=sorted(evaluated | held))
+    plan = plan_transitions(
+        findings=findings,
+        incidents=list(incidents),
+        evaluated=frozenset(evaluated - held),
+        held=held,
+        values=evaluation.values,
+        as_of=as_of,
+        reminder=timedelta(hours=config.alerts.reminder_hours),
+    )
+    report = EvaluationReport(
+        as_of=as_of, now=now, explicit_as_of=explicit, leads=evaluation.leads,
+        findings=tuple(findings), plan=plan, held_rules=held, dry_run=dry_run,
+    )
+    if dry_run:
+        return report
+    report.applied = apply_transitions(plan.transitions, as_of=as_of, now=now)
+    if deliver:
+        if transport is _FROM_SETTINGS:
+            transport = SlackTransport.from_settings()
+        report.delivery = deliver_pending(now, transport)
+    return report

@@ -1,0 +1,149 @@
+"""The metrics export of spec section 7: one function behind ``export_metrics`` and the API.
+
+The export is computed from the stored Salesforce data (not from rollups), so it is exact for
+any ``as_of``: the leads created in the window, all of their history, activities and status
+changes, through the pure engine in ``routing_health.metrics``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from routing_health.config import RoutingConfig
+from routing_health.frames import load_frames
+from routing_health.metric_params import params_from_config
+from routing_health.metrics import GROUP_KEYS, METRIC_NAMES, cohort, lead_facts, metrics_rows
+from routing_health.metrics import total_metrics as _total_metrics
+
+BAD_DATE = "{name} must be a date YYYY-MM-DD, got {value!r}"
+BAD_INSTANT = "as_of must be an ISO 8601 instant such as 2026-11-20T12:00:00Z, got {value!r}"
+BAD_RANGE = "start {start} is after end {end}"
+UNKNOWN_KEY = "cannot group by {key!r}: use {known}"
+REPEATED_KEY = "group key {key!r} is given twice"
+
+
+class ExportError(ValueError):
+    """A bad export request; the message names the parameter."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    start: date
+    end: date
+    by: tuple[str, ...]
+    as_of: datetime  # aware UTC, whole seconds
+
+
+def group_keys(config: RoutingConfig) -> tuple[str, ...]:
+    """Every grouping the export accepts: the spec's keys and the configured extra fields."""
+    return (*GROUP_KEYS, *config.lead_fields.extra)
+
+
+def parse_request(
+    config: RoutingConfig,
+    *,
+    start: str | None,
+    end: str | None,
+    by: str | Sequence[str] | None,
+    as_of: str | None,
+    now: datetime | None = None,
+) -> ExportRequest:
+    """Validate raw parameters (strings) into a request; defaults per spec section 7."""
+    instant = _parse_instant(as_of) if as_of else (now or datetime.now(UTC))
+    instant = instant.astimezone(UTC).replace(microsecond=0)
+    tz = ZoneInfo(config.report.timezone)
+    yesterday = instant.astimezone(tz).date() - timedelta(days=1)
+    end_day = _parse_date("end", end) if end else yesterday
+    start_day = _parse_date("start", start) if start else end_day - timedelta(days=6)
+    if start_day > end_day:
+        raise ExportError(BAD_RANGE.format(start=start_day, end=end_day))
+    keys = _parse_by(config, by)
+    return ExportRequest(start=start_day, end=end_day, by=keys, as_of=instant)
+
+
+def _parse_date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ExportError(BAD_DATE.format(name=name, value=value)) from None
+
+
+def _parse_instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ExportError(BAD_INSTANT.format(value=value)) from None
+    # An instant without an offset is read as UTC, the unit of every stored time.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _parse_by(config: RoutingConfig, by: str | Sequence[str] | None) -> tuple[str, ...]:
+    if not by:
+        return ()
+    raw = by.split(",") if isinstance(by, str) else list(by)
+    keys = [key.strip() for key in raw if key.strip()]
+    known = group_keys(config)
+    seen: set[str] = set()
+    for key in keys:
+        if key not in known:
+            raise ExportError(UNKNOWN_KEY.format(key=key, known=", ".join(known)))
+        if key in seen:
+            raise ExportError(REPEATED_KEY.format(key=key))
+        seen.add(key)
+    return tuple(keys)
+
+
+def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, Any]:
+    """The export document of spec section 7 for ``request``."""
+    tz = ZoneInfo(config.report.timezone)
+    # The cohort is defined on local dates; load a UTC range that covers them, then let the
+    # engine's local-day column decide membership exactly.
+    created_from = datetime.combine(request.start, time.min, tz).astimezone(UTC)
+    created_to = datetime.combine(request.end + timedelta(days=1), time.min, tz).astimezone(UTC)
+    created_to = min(created_to, request.as_of)
+    extra = [key for key in request.by if key in config.lead_fields.extra]
+    frames = load_frames(created_from=created_from, created_to=created_to, extra=extra)
+    params = params_from_config(config)
+    facts = lead_facts(
+        frames.leads,
+        frames.owner_changes,
+        frames.status_changes,
+        frames.activities,
+        frames.owner_names,
+        params,
+        request.as_of,
+    )
+    members = cohort(facts, request.start, request.end)
+    return {
+        "as_of": request.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "start": request.start.isoformat(),
+        "end": request.end.isoformat(),
+        "timezone": config.report.timezone,
+        "by": list(request.by),
+        "rows": metrics_rows(members, list(request.by), params) if request.by else [],
+        "total": _total_metrics(members, params),
+    }
+
+
+def to_json(document: dict[str, Any]) -> str:
+    """The one serialisation shared by the command and the API (byte-identical output)."""
+    return json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def to_csv(document: dict[str, Any]) -> str:
+    """Group keys then every metric; one line per row, or the total when ungrouped."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    keys = list(document["by"])
+    writer.writerow([*keys, *METRIC_NAMES])
+    rows = document["rows"] if keys else [document["total"]]
+    for row in rows:
+        writer.writerow(["" if row.get(k) is None else row[k] for k in (*keys, *METRIC_NAMES)])
+    return out.getvalue()

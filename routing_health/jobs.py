@@ -1,0 +1,413 @@
+"""Scheduled jobs: thin, idempotent django-q2 task functions and the one registry of schedules.
+
+Every ``SYNC_INTERVAL_MINUTES`` (default 5) the cluster runs ``run_sync``; after it, the follow-up
+jobs are enqueued as a django-q2 chain::
+
+    run_sync ──ok──▶ run_compute_metrics ──▶ run_evaluate_alerts
+             └─failed──▶ run_evaluate_alerts   (so ``sync_stale`` can fire)
+             └─skipped (another sync holds the lock): nothing
+
+A failed sync still evaluates alerts: otherwise ``sync_stale`` ("the last run failed") could
+never fire; the alert layer holds data-derived rules while the data is stale. django-q2 moves a
+chain on even when a step fails, so a failed metrics refresh does not stop alert evaluation.
+
+Every task is safe to run twice (the ORM broker delivers at least once): sync, metrics and alerts
+each hold a named lease (``routing_health.locks``) so two runs never overlap, and a report is
+sent at most once per local day / ISO week (a claim row per period).
+
+Report schedules are hourly and the task decides whether it is due. django-q2 evaluates cron
+expressions in the server time zone (UTC here), so a UTC cron for "08:00 New York" would drift by
+an hour at every DST change, would have to be rewritten whenever the report time zone in the
+TOML file changes, and needs ``croniter``, which we do not install. Instead the schedule ticks at
+the top of every UTC hour and ``run_daily_digest`` / ``run_weekly_report`` convert the time to
+the report time zone: a report is due in the first tick inside ``[slot, slot + 3 h)`` local time
+(08:00 daily, Mondays 09:00), so DST is exact, a tick missed while the cluster was down is made
+up within the window, and a failed send is retried on the next tick. In a time zone with a
+non-whole-hour offset (e.g. Asia/Kolkata) the first tick in the window is at 08:30 local.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time as _time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Literal, TypedDict
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command, get_commands
+from django.utils import timezone
+from django_q.conf import Conf
+from django_q.models import Schedule
+from django_q.tasks import async_chain, async_task
+
+from routing_health import runtime
+from routing_health.env import envint
+from routing_health.locks import LockLost, NamedLock, purge_expired_locks
+from routing_health.sync import Progress, sync_salesforce
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_PREFIX = "routing-health:"
+SYNC_LOCK = "sync"
+METRICS_LOCK = "compute-metrics"
+ALERTS_LOCK = "evaluate-alerts"
+REPORT_CLAIM_TTL = timedelta(days=2)  # > the due window, so a later tick sees the claim
+HEARTBEAT_SECONDS = 30.0
+
+Status = Literal["ok", "skipped", "failed"]
+OK: Status = "ok"
+SKIPPED: Status = "skipped"
+FAILED: Status = "failed"
+ALREADY_RUNNING = "already running"
+
+
+class JobResult(TypedDict):
+    """What a task returns (stored by django-q2 as the task result): a plain, picklable dict."""
+
+    job: str
+    status: Status
+    detail: str
+
+
+def _result(job: str, status: Status, detail: str) -> JobResult:
+    return {"job": job, "status": status, "detail": detail}
+
+
+def job_lock_ttl() -> timedelta:
+    """Lease length for a job: longer than the cluster lets a task run (``Q_CLUSTER.timeout``).
+
+    A live task therefore never loses its lease to expiry, and one killed by the timeout (or a
+    crashed worker) blocks the next run for at most this long.
+    """
+    timeout = int(settings.Q_CLUSTER.get("timeout") or 600)
+    return timedelta(seconds=timeout + 60)
+
+
+# --- the underlying work (tests monkeypatch these) ----------------------------------------------
+
+
+def perform_sync(*, full: bool = False, progress: Progress | None = None) -> tuple[bool, str]:
+    """One Salesforce sync with the configured org and routing file: ``(succeeded, summary)``."""
+    config = runtime.routing_config()
+    client = runtime.salesforce_client()
+    outcome = sync_salesforce(client=client, config=config, full=full, progress=progress)
+    return outcome.ok, outcome.summary(client)
+
+
+def perform_compute_metrics() -> str | None:
+    """``manage.py compute_metrics``; its output, or None when the command is not installed."""
+    return call_known_command("compute_metrics")
+
+
+def perform_evaluate_alerts() -> str | None:
+    """``manage.py evaluate_alerts``; its output, or None when the command is not installed."""
+    return call_known_command("evaluate_alerts")
+
+
+def perform_daily_digest() -> str | None:
+    """``manage.py daily_digest``; its output, or None when the command is not installed."""
+    return call_known_command("daily_digest")
+
+
+def perform_weekly_report(week: str) -> str | None:
+    """``manage.py weekly_report --week <week> --post-to-slack``; None when not installed."""
+    return call_known_command("weekly_report", "--week", week, "--post-to-slack")
+
+
+def call_known_command(name: str, *args: str) -> str | None:
+    """Run a management command and return its output (stdout and stderr, last 2000 chars).
+
+    Returns None, without running anything, when no installed app provides ``name`` (commands
+    land independently; a chain must not crash on one that is not there yet). Errors raised by
+    the command itself propagate.
+    """
+    if name not in get_commands():
+        return None
+    out = io.StringIO()
+    call_command(name, *args, stdout=out, stderr=out)
+    return out.getvalue()[-2000:].strip()
+
+
+# --- task functions (referenced by dotted path from schedules and chains) -----------------------
+
+
+class LeaseHeartbeat:
+    """A sync progress callback that keeps a lease alive while pages keep coming.
+
+    Refreshes at most every ``every_seconds``; raises ``LockLost`` (which aborts the sync, its
+    run recorded as failed) when the lease expired and another worker took it.
+    """
+
+    def __init__(self, lock: NamedLock, every_seconds: float = HEARTBEAT_SECONDS) -> None:
+        self.lock = lock
+        self.every_seconds = every_seconds
+        self.last = _time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        log.debug("sync progress: %s", message)
+        if _time.monotonic() - self.last >= self.every_seconds:
+            if not self.lock.refresh():
+                raise LockLost(self.lock.name)
+            self.last = _time.monotonic()
+
+
+def run_sync(*, full: bool = False, chain: bool = True) -> JobResult:
+    """Sync Salesforce unless a sync is already running, then enqueue the follow-up jobs.
+
+    Returns ``skipped: already running`` at once when another process holds the "sync" lock.
+    With ``chain`` (the scheduled path) a successful sync enqueues metrics → alerts, a failed
+    one enqueues alerts only. Configuration errors propagate (django-q2 records the failure).
+    """
+    lock = NamedLock(SYNC_LOCK, ttl=job_lock_ttl())
+    if not lock.acquire():
+        log.info("sync skipped: %s", ALREADY_RUNNING)
+        return _result("sync", SKIPPED, ALREADY_RUNNING)
+    try:
+        ok, summary = perform_sync(full=full, progress=LeaseHeartbeat(lock))
+    finally:
+        lock.release()
+    if chain:
+        enqueue_follow_ups(sync_succeeded=ok)
+    if not ok:
+        log.error("%s", summary)
+    return _result("sync", OK if ok else FAILED, summary)
+
+
+def enqueue_follow_ups(*, sync_succeeded: bool) -> str:
+    """Enqueue what runs after a sync; returns the django-q2 group (chain) or task id."""
+    if sync_succeeded:
+        return async_chain(
+            [(f"{__name__}.run_compute_metrics",), (f"{__name__}.run_evaluate_alerts",)],
+            # async_chain's defaults were bound when django_q was imported: pass the live ones.
+            cached=Conf.CACHED,
+            sync=Conf.SYNC,
+        )
+    return async_task(f"{__name__}.run_evaluate_alerts")
+
+
+def _locked_command_job(
+    job: str, lock_name: str, command: str, perform: Callable[[], str | None]
+) -> JobResult:
+    lock = NamedLock(lock_name, ttl=job_lock_ttl())
+    if not lock.acquire():
+        log.info("%s skipped: %s", job, ALREADY_RUNNING)
+        return _result(job, SKIPPED, ALREADY_RUNNING)
+    try:
+        output = perform()
+    finally:
+        lock.release()
+    if output is None:
+        log.warning("%s skipped: the %s command is not installed", job, command)
+        return _result(job, SKIPPED, f"unknown command {command!r} (not installed yet)")
+    return _result(job, OK, output)
+
+
+def run_compute_metrics() -> JobResult:
+    """Refresh the stored daily rollups (``compute_metrics``); skipped if one already runs."""
+    return _locked_command_job(
+        "compute_metrics", METRICS_LOCK, "compute_metrics", lambda: perform_compute_metrics()
+    )
+
+
+def run_evaluate_alerts() -> JobResult:
+    """Evaluate alert rules and deliver notifications (``evaluate_alerts``); never overlapping."""
+    return _locked_command_job(
+        "evaluate_alerts", ALERTS_LOCK, "evaluate_alerts", lambda: perform_evaluate_alerts()
+    )
+
+
+def run_pipeline(*, full: bool = False) -> list[JobResult]:
+    """Run sync → metrics → alerts in this process (demo, tests); one result per step run.
+
+    Same flow as the cluster's chain: metrics only after a successful sync, alerts after any
+    sync that ran, nothing after a skipped one. A step that raises is logged and reported as
+    ``failed`` and the next step still runs, as in a django-q2 chain.
+    """
+    results = [_guarded("sync", lambda: run_sync(full=full, chain=False))]
+    if results[0]["status"] == SKIPPED:
+        return results
+    if results[0]["status"] == OK:
+        results.append(_guarded("compute_metrics", run_compute_metrics))
+    results.append(_guarded("evaluate_alerts", run_evaluate_alerts))
+    return results
+
+
+def _guarded(job: str, step: Callable[[], JobResult]) -> JobResult:
+    try:
+        return step()
+    except Exception as exc:
+        log.exception("%s failed", job)
+        return _result(job, FAILED, f"{type(exc).__name__}: {exc}")
+
+
+# --- reports at a local time ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalSlot:
+    """A report time in the report time zone (optionally one weekday, Monday = 0).
+
+    A tick is due when it falls in ``[slot, slot + window)`` local time, compared in UTC so a
+    DST change inside the window cannot stretch or shrink it.
+    """
+
+    at: time
+    weekday: int | None = None
+    window: timedelta = timedelta(hours=3)
+
+    def due(self, local_now: datetime) -> bool:
+        if self.weekday is not None and local_now.weekday() != self.weekday:
+            return False
+        start = datetime.combine(local_now.date(), self.at, tzinfo=local_now.tzinfo)
+        start_utc, now_utc = start.astimezone(UTC), local_now.astimezone(UTC)
+        return start_utc <= now_utc < start_utc + self.window
+
+    def describe(self) -> str:
+        day = "daily" if self.weekday is None else _WEEKDAYS[self.weekday]
+        return f"{day} {self.at:%H:%M}"
+
+
+_WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+DAILY_DIGEST_AT = LocalSlot(time(8, 0))
+WEEKLY_REVIEW_AT = LocalSlot(time(9, 0), weekday=0)
+
+
+def report_timezone() -> str:
+    """The report time zone of the routing configuration file (``[report] timezone``)."""
+    return runtime.routing_config().report.timezone
+
+
+def _local_now(now: datetime | None, timezone_name: str | None) -> datetime:
+    tz = ZoneInfo(timezone_name or report_timezone())
+    return (now or timezone.now()).astimezone(tz)
+
+
+def _once_per_period(job: str, period: str, perform: Callable[[], str | None]) -> JobResult:
+    """Run ``perform`` once for ``period``: the claim stays after success, goes after failure."""
+    claim = NamedLock(f"{job}:{period}", ttl=REPORT_CLAIM_TTL)
+    if not claim.acquire():
+        return _result(job, SKIPPED, f"already sent (or being sent) for {period}")
+    try:
+        output = perform()
+    except BaseException:
+        claim.release()  # the next tick inside the window tries again
+        raise
+    if output is None:
+        claim.release()
+        log.warning("%s skipped: the command is not installed", job)
+        return _result(job, SKIPPED, f"unknown command for {job} (not installed yet)")
+    purge_expired_locks(prefix=f"{job}:")
+    return _result(job, OK, output or f"sent for {period}")
+
+
+def run_daily_digest(*, now: datetime | None = None, timezone_name: str | None = None) -> JobResult:
+    """Send the daily digest once per local day, at the first hourly tick from 08:00 local.
+
+    ``now`` and ``timezone_name`` (default: the report time zone) exist for tests.
+    """
+    local_now = _local_now(now, timezone_name)
+    if not DAILY_DIGEST_AT.due(local_now):
+        return _result("daily_digest", SKIPPED, _not_due(DAILY_DIGEST_AT, local_now))
+    return _once_per_period(
+        "daily_digest", local_now.date().isoformat(), lambda: perform_daily_digest()
+    )
+
+
+def run_weekly_report(
+    *, now: datetime | None = None, timezone_name: str | None = None
+) -> JobResult:
+    """Post the weekly review of the ISO week that just ended, Mondays from 09:00 local."""
+    local_now = _local_now(now, timezone_name)
+    if not WEEKLY_REVIEW_AT.due(local_now):
+        return _result("weekly_report", SKIPPED, _not_due(WEEKLY_REVIEW_AT, local_now))
+    year, week, _ = (local_now.date() - timedelta(days=7)).isocalendar()
+    iso_week = f"{year}-W{week:02d}"
+    return _once_per_period("weekly_report", iso_week, lambda: perform_weekly_report(iso_week))
+
+
+def _not_due(slot: LocalSlot, local_now: datetime) -> str:
+    return f"not due (due {slot.describe()} {local_now.tzname()}; now {local_now:%a %H:%M})"
+
+
+# --- the registry of schedules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """One django-q2 schedule we own. ``manage.py setup_schedules`` makes the rows match."""
+
+    name: str
+    func: str  # dotted path of the task function
+    schedule_type: str  # a django_q Schedule type: MINUTES, HOURLY, CRON, ...
+    minutes: int | None = None
+    cron: str | None = None
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    note: str = field(default="", compare=False)  # shown by setup_schedules, not stored
+
+    def __post_init__(self) -> None:
+        if not self.name.startswith(SCHEDULE_PREFIX):
+            raise ValueError(f"schedule name {self.name!r} must start with {SCHEDULE_PREFIX!r}")
+        if self.schedule_type == Schedule.MINUTES and not (self.minutes and self.minutes > 0):
+            raise ValueError(f"{self.name}: a MINUTES schedule needs minutes >= 1")
+        if self.schedule_type == Schedule.CRON and not self.cron:
+            raise ValueError(f"{self.name}: a CRON schedule needs a cron expression")
+
+    @property
+    def kwargs_text(self) -> str | None:
+        """``Schedule.kwargs`` as stored: a dict literal (django-q2 ``literal_eval``s it)."""
+        return repr(dict(sorted(self.kwargs.items()))) if self.kwargs else None
+
+    def first_run(self, now: datetime) -> datetime:
+        """When a new or changed schedule runs first (HOURLY ticks stay on the hour)."""
+        if self.schedule_type == Schedule.HOURLY:
+            return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        if self.schedule_type == Schedule.CRON:
+            return Schedule(schedule_type=Schedule.CRON, cron=self.cron).calculate_next_run()
+        return now  # a poller runs at the next scheduler tick; every job is idempotent
+
+    def describe(self) -> str:
+        if self.schedule_type == Schedule.MINUTES:
+            timing = f"every {self.minutes} minute{'s' if self.minutes != 1 else ''}"
+        elif self.schedule_type == Schedule.CRON:
+            timing = f"cron {self.cron!r} ({settings.TIME_ZONE})"
+        else:
+            timing = str(dict(Schedule.TYPE).get(self.schedule_type, self.schedule_type)).lower()
+        return f"{timing} ({self.note})" if self.note else timing
+
+
+def sync_interval_minutes() -> int:
+    """``SYNC_INTERVAL_MINUTES`` (default 5); keep it well under ``sync_stale``'s 30 minutes."""
+    minutes = envint("SYNC_INTERVAL_MINUTES", 5)
+    if not 1 <= minutes <= 1440:
+        raise ImproperlyConfigured(f"SYNC_INTERVAL_MINUTES={minutes} must be between 1 and 1440")
+    return minutes
+
+
+def declared_schedules() -> tuple[ScheduleSpec, ...]:
+    """The registry: every schedule Routing Health owns (read at call time, env included)."""
+    return (
+        ScheduleSpec(
+            name=f"{SCHEDULE_PREFIX}sync",
+            func=f"{__name__}.run_sync",
+            schedule_type=Schedule.MINUTES,
+            minutes=sync_interval_minutes(),
+            note="sync, then metrics and alerts",
+        ),
+        ScheduleSpec(
+            name=f"{SCHEDULE_PREFIX}daily-digest",
+            func=f"{__name__}.run_daily_digest",
+            schedule_type=Schedule.HOURLY,
+            note="daily digest, due 08:00 in the report time zone",
+        ),
+        ScheduleSpec(
+            name=f"{SCHEDULE_PREFIX}weekly-review",
+            func=f"{__name__}.run_weekly_report",
+            schedule_type=Schedule.HOURLY,
+            note="weekly review, due Mondays 09:00 in the report time zone",
+        ),
+    )

@@ -1,0 +1,84 @@
+"""The knobs of the routing model, as the metric engine needs them.
+
+``MetricParams`` is a plain frozen value: the configuration loader builds it from the TOML file
+(spec section 2.2); the engine only reads it. Ids are 18-character Salesforce Ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+SlaMinutes = tuple[float, float]
+"""``(assign_minutes, touch_minutes)`` of one tier."""
+
+
+@dataclass(frozen=True)
+class MetricParams:
+    """Everything about how this org routes that the metrics depend on.
+
+    - ``holding``: owner Ids meaning "not routed yet" (integration user, holding queue).
+    - ``fallback``: owner Ids meaning "routing failed" (triage queue, default owner).
+      An Id listed in both is treated as holding.
+    - ``accepted_statuses`` / ``rejected_statuses`` / ``closed_statuses``: Lead status values.
+    - ``routing_grace_minutes``: an unrouted lead strictly older than this has failed.
+    - ``bounce_hours``: an owner change within this (inclusive) after rep assignment is a bounce.
+    - ``accept_hours``: acceptance must happen within this (inclusive) after rep assignment.
+    - ``queue_age_limit_hours``: a queued lead strictly older than this in its queue is "over".
+    - ``tier_sla``: tier name -> ``(assign_minutes, touch_minutes)``.
+    - ``default_tier_sla``: the SLA of a tier missing from ``tier_sla`` (or an empty tier).
+    - ``report_timezone``: IANA name; day and week boundaries are local dates in it.
+    """
+
+    holding: frozenset[str] = frozenset()
+    fallback: frozenset[str] = frozenset()
+    accepted_statuses: frozenset[str] = frozenset()
+    rejected_statuses: frozenset[str] = frozenset()
+    closed_statuses: frozenset[str] = frozenset()
+    routing_grace_minutes: float = 60.0
+    bounce_hours: float = 168.0
+    accept_hours: float = 24.0
+    queue_age_limit_hours: float = 24.0
+    tier_sla: Mapping[str, SlaMinutes] = field(default_factory=lambda: MappingProxyType({}))
+    default_tier_sla: SlaMinutes = (240.0, 1440.0)
+    report_timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        # Freeze the containers so a shared params object cannot be mutated behind the engine.
+        for name in (
+            "holding",
+            "fallback",
+            "accepted_statuses",
+            "rejected_statuses",
+            "closed_statuses",
+        ):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))
+        sla = {str(k): (float(v[0]), float(v[1])) for k, v in dict(self.tier_sla).items()}
+        object.__setattr__(self, "tier_sla", MappingProxyType(sla))
+        assign, touch = self.default_tier_sla
+        object.__setattr__(self, "default_tier_sla", (float(assign), float(touch)))
+
+    def sla_for(self, tier: str | None) -> SlaMinutes:
+        """The ``(assign_minutes, touch_minutes)`` of a tier, the default one when unknown."""
+        if tier is None:
+            return self.default_tier_sla
+        return self.tier_sla.get(tier, self.default_tier_sla)
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.holding,
+                self.fallback,
+                self.accepted_statuses,
+                self.rejected_statuses,
+                self.closed_statuses,
+                self.routing_grace_minutes,
+                self.bounce_hours,
+                self.accept_hours,
+                self.queue_age_limit_hours,
+                tuple(sorted(self.tier_sla.items())),
+                self.default_tier_sla,
+                self.report_timezone,
+            )
+        )

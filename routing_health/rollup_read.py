@@ -1,0 +1,119 @@
+"""Selectors: metrics for the dashboard, merged from ``DailyRollup`` (never from raw leads).
+
+Counts add up across days and segments; percentiles come from the merged sorted values, so a
+range's numbers equal ``export_metrics`` for the same cohort as of the last compute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+
+from routing_health.metrics import METRIC_NAMES
+from routing_health.models import DailyRollup, MetricsState
+from routing_health.rollups import COUNT_FIELDS, unpack
+
+ROLLUP_KEYS = ("day", "region", "tier", "source")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Filters of a dashboard view; empty strings mean "all"."""
+
+    start: date
+    end: date
+    region: str = ""
+    tier: str = ""
+    source: str = ""
+
+
+def metrics_as_of() -> datetime | None:
+    state = MetricsState.objects.filter(pk=1).first()
+    return state.as_of if state else None
+
+
+def rollup_metrics(segment: Segment, by: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """One dict per group of ``by`` (any of day, region, tier, source): keys then metrics.
+
+    With ``by`` empty, a single dict over the whole segment (zero counts when empty).
+    """
+    unknown = [key for key in by if key not in ROLLUP_KEYS]
+    if unknown:
+        raise ValueError(f"cannot group rollups by {', '.join(unknown)}")
+    rows = DailyRollup.objects.filter(day__gte=segment.start, day__lte=segment.end)
+    for field in ("region", "tier", "source"):
+        value = getattr(segment, field)
+        if value:
+            rows = rows.filter(**{field: value})
+    as_of = metrics_as_of()
+    groups: dict[tuple, list[DailyRollup]] = {}
+    for row in rows.order_by(*ROLLUP_KEYS):
+        groups.setdefault(tuple(getattr(row, k) for k in by), []).append(row)
+    if not by:
+        return [{**_merge(groups.get((), []), as_of)}]
+    return [
+        {**dict(zip(by, (_key(v) for v in key), strict=True)), **_merge(members, as_of)}
+        for key, members in sorted(groups.items(), key=lambda kv: _sort_key(kv[0]))
+    ]
+
+
+def _key(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value or None
+
+
+def _sort_key(key: tuple) -> tuple:
+    return tuple((v in ("", None), v) for v in key)
+
+
+def _merge(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, Any]:
+    c = {name: sum(getattr(r, name) for r in rows) for name in COUNT_FIELDS}
+    tta = _values(rows, "tta_values")
+    touch = _values(rows, "first_touch_values")
+    entered = [r.oldest_queue_entered_at for r in rows if r.oldest_queue_entered_at]
+    oldest = (
+        (as_of - min(entered)).total_seconds() / 3600 if entered and as_of is not None else None
+    )
+    metrics = {
+        "leads": c["leads"],
+        "succeeded": c["succeeded"],
+        "failed": c["failed"],
+        "pending": c["pending"],
+        "assignment_success_rate": _rate(c["succeeded"], c["succeeded"] + c["failed"]),
+        "assigned": c["assigned"],
+        "tta_p50_minutes": _quantile(tta, 0.5),
+        "tta_p95_minutes": _quantile(tta, 0.95),
+        "assign_sla_met_rate": _rate(c["assign_sla_met"], c["assign_sla_applicable"]),
+        "bounced": c["bounced"],
+        "bounce_rate": _rate(c["bounced"], c["assigned"]),
+        "accepted": c["accepted"],
+        "acceptance_rate": _rate(c["accepted"], c["acceptance_base"]),
+        "touched": c["touched"],
+        "first_touch_p50_minutes": _quantile(touch, 0.5),
+        "first_touch_p95_minutes": _quantile(touch, 0.95),
+        "touch_sla_met_rate": _rate(c["touch_sla_met"], c["touch_sla_applicable"]),
+        "rejected": c["rejected"],
+        "rejection_rate": _rate(c["rejected"], c["assigned"]),
+        "queued": c["queued"],
+        "queued_over_limit": c["queued_over_limit"],
+        "oldest_queue_age_hours": oldest,
+    }
+    return {name: metrics[name] for name in METRIC_NAMES}
+
+
+def _values(rows: list[DailyRollup], field: str) -> np.ndarray:
+    parts = [unpack(bytes(getattr(r, field))) for r in rows if getattr(r, field)]
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def _quantile(values: np.ndarray, q: float) -> float | None:
+    return float(np.quantile(values, q)) if values.size else None
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None

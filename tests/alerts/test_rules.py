@@ -1,0 +1,347 @@
+"""Rule settings and rule math over small hand-built facts (pure: no database, no Slack)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from routing_health.alerts.evaluate import (
+    SyncStatus,
+    evaluate_facts,
+    evaluate_sync,
+    fingerprint,
+)
+from routing_health.alerts.rules import RULES, effective_rule
+from routing_health.config import RoutingConfig, RuleOverride, parse_config
+from routing_health.metric_params import params_from_config
+from routing_health.metrics import lead_facts, total_metrics
+from routing_health.sfid import to_18
+from tests.metrics.frames import (
+    activities_frame,
+    leads_frame,
+    owner_changes_frame,
+    status_changes_frame,
+)
+
+
+def sfid(prefix: str, number: int) -> str:
+    return to_18(f"{prefix}{number:012d}")
+
+
+AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+HOLDING, FALLBACK, QUEUE, REP = sfid("00G", 1), sfid("00G", 2), sfid("00G", 3), sfid("005", 1)
+
+TOML = f"""
+[lead_fields]
+region = "Region__c"
+[owners]
+holding = ["{HOLDING}"]
+fallback = ["{FALLBACK}"]
+[statuses]
+rejected = ["Rejected"]
+closed = ["Rejected", "Converted"]
+[tiers]
+default = "standard"
+[tiers.by_value]
+Hot = "hot"
+[tiers.sla.hot]
+assign_minutes = 5
+touch_minutes = 15
+[tiers.sla.standard]
+assign_minutes = 240
+touch_minutes = 1440
+"""
+
+
+def config(extra: str = "") -> RoutingConfig:
+    return parse_config(TOML + extra)
+
+
+def minutes_ago(minutes: float) -> datetime:
+    return AS_OF - timedelta(minutes=minutes)
+
+
+class Org:
+    """Leads and their history as engine input frames."""
+
+    def __init__(self) -> None:
+        self.leads: list[dict[str, Any]] = []
+        self.owners: list[dict[str, Any]] = []
+        self.statuses: list[dict[str, Any]] = []
+        self.touches: list[dict[str, Any]] = []
+
+    def lead(self, *, age: float, owner: str = REP, region: str = "EMEA", tier: str = "hot",
+             failed_node: str = "", assign_after: float | None = None,
+             touch_after: float | None = None, rejected_after: float | None = None,
+             name: str | None = None) -> str:
+        """A lead created ``age`` minutes before AS_OF; with ``assign_after``, held by the
+        holding queue until a rep takes it that many minutes after creation."""
+        lead_id = sfid("00Q", len(self.leads) + 1)
+        created = minutes_ago(age)
+        initial = HOLDING if assign_after is not None else owner
+        self.leads.append({"id": lead_id, "created_at": created, "owner_id": owner,
+                           "region": region, "tier": tier, "failed_node": failed_node,
+                           "name": name if name is not None else f"Lead {len(self.leads) + 1}"})
+        if assign_after is not None:
+            self.owners.append({"id": sfid("017", len(self.owners) + 1), "lead_id": lead_id,
+                                "created_at": created + timedelta(minutes=assign_after),
+                                "old_owner_id": initial, "new_owner_id": owner})
+        if touch_after is not None:
+            self.touches.append({"id": sfid("00T", len(self.touches) + 1), "lead_id": lead_id,
+                                 "owner_id": REP,
+                                 "created_at": created + timedelta(minutes=touch_after)})
+        if rejected_after is not None:
+            self.statuses.append({"id": sfid("017", 5000 + len(self.statuses)),
+                                  "lead_id": lead_id, "old_status": "Open",
+                                  "new_status": "Rejected",
+                                  "created_at": created + timedelta(minutes=rejected_after)})
+        return lead_id
+
+    def facts(self, cfg: RoutingConfig, as_of: datetime = AS_OF) -> pd.DataFrame:
+        return lead_facts(
+            leads_frame(self.leads), owner_changes_frame(self.owners),
+            status_changes_frame(self.statuses), activities_frame(self.touches),
+            {HOLDING: "Lead Intake", FALLBACK: "Lead Triage", QUEUE: "EMEA Inbound"},
+            params_from_config(cfg), as_of,
+        )
+
+    def evaluate(self, cfg: RoutingConfig, *, rules: Sequence[str] | None = None,
+                 as_of: datetime = AS_OF, **kwargs: Any) -> list:
+        facts = self.facts(cfg, as_of)
+        labels = {lead["id"]: lead["name"] for lead in self.leads}
+        return list(evaluate_facts(facts, cfg, as_of, labels=labels, rules=rules,
+                                   **kwargs).findings)
+
+
+# -- effective settings ------------------------------------------------------------------------
+
+
+def test_every_rule_of_the_spec_is_registered_with_its_defaults() -> None:
+    assert list(RULES) == ["assignment_success", "routing_failures", "tta_p95", "touch_p95",
+                           "queue_aging", "rejection_rate", "volume_anomaly", "sync_stale"]
+    assert (RULES["assignment_success"].default_threshold, RULES["assignment_success"].window_hours
+            ) == (0.995, 24.0)
+    assert (RULES["rejection_rate"].min_sample, RULES["rejection_rate"].window_hours) == (20, 168)
+    assert RULES["tta_p95"].default_threshold == "tier assign SLA"
+    assert not RULES["sync_stale"].data_derived and not RULES["sync_stale"].per_segment
+
+
+def test_sla_thresholds_come_from_the_tier() -> None:
+    cfg = config()
+    assert effective_rule(cfg, "tta_p95", "EMEA", "hot").threshold == 5
+    assert effective_rule(cfg, "touch_p95", "EMEA", "standard").threshold == 1440
+    assert effective_rule(cfg, "queue_aging", "EMEA", "hot").threshold == 24
+
+
+def test_overrides_take_precedence_region_then_tier_then_both() -> None:
+    cfg = config("""
+[alerts.rules.assignment_success]
+threshold = 0.99
+min_sample = 3
+[[alerts.overrides]]
+rule = "assignment_success"
+region = "EMEA"
+threshold = 0.98
+[[alerts.overrides]]
+rule = "assignment_success"
+tier = "hot"
+threshold = 0.97
+[[alerts.overrides]]
+rule = "assignment_success"
+region = "EMEA"
+tier = "hot"
+threshold = 0.96
+""")
+    assert effective_rule(cfg, "assignment_success", "AMER", "standard").threshold == 0.99
+    assert effective_rule(cfg, "assignment_success", "EMEA", "standard").threshold == 0.98
+    assert effective_rule(cfg, "assignment_success", "AMER", "hot").threshold == 0.97
+    emea_hot = effective_rule(cfg, "assignment_success", "EMEA", "hot")
+    assert (emea_hot.threshold, emea_hot.min_sample, emea_hot.window_hours) == (0.96, 3, 24.0)
+
+
+def test_a_disabled_override_wins_at_its_level() -> None:
+    cfg = config()
+    overrides = (
+        RuleOverride(rule="tta_p95", tier="hot", threshold=10.0),
+        RuleOverride(rule="tta_p95", tier="hot", enabled=False),
+        RuleOverride(rule="tta_p95", tier="hot", enabled=True),
+    )
+    cfg = replace(cfg, alerts=replace(cfg.alerts, overrides=overrides))
+    rule = effective_rule(cfg, "tta_p95", "EMEA", "hot")
+    assert (rule.enabled, rule.threshold) == (False, 10.0)
+
+
+def test_a_more_specific_override_can_enable_what_a_rule_table_disabled() -> None:
+    cfg = config("""
+[alerts.rules.tta_p95]
+enabled = false
+[[alerts.overrides]]
+rule = "tta_p95"
+region = "EMEA"
+tier = "hot"
+enabled = true
+""")
+    assert effective_rule(cfg, "tta_p95", "EMEA", "hot").enabled
+    assert not effective_rule(cfg, "tta_p95", "APAC", "hot").enabled
+
+
+def test_queue_aging_watches_only_fast_tiers_unless_an_override_enables_one() -> None:
+    assert effective_rule(config(), "queue_aging", "EMEA", "hot").enabled
+    assert not effective_rule(config(), "queue_aging", "EMEA", "standard").enabled
+    cfg = config('[[alerts.overrides]]\nrule = "queue_aging"\ntier = "standard"\nenabled = true\n')
+    assert effective_rule(cfg, "queue_aging", "EMEA", "standard").enabled
+
+
+# -- rule math ---------------------------------------------------------------------------------
+
+
+def test_assignment_success_matches_the_metric_and_lists_failed_leads_oldest_first() -> None:
+    org = Org()
+    for age in range(10, 200, 10):
+        org.lead(age=age)
+    newer = org.lead(age=30, owner=FALLBACK)
+    older = org.lead(age=90, failed_node="Assign EMEA")
+    cfg = config()
+    [finding] = org.evaluate(cfg, rules=["assignment_success"])
+    expected = total_metrics(org.facts(cfg), params_from_config(cfg))["assignment_success_rate"]
+    assert finding.value == pytest.approx(expected) and finding.value < 0.995
+    assert finding.lead_ids == (older, newer)
+    assert dict(finding.reasons) == {"Assign EMEA": 1, "fallback: Lead Triage": 1}
+    assert finding.segment == {"region": "EMEA", "tier": "hot"}
+
+
+def test_windows_are_relative_to_as_of_not_local_days() -> None:
+    org = Org()
+    org.lead(age=24 * 60, failed_node="Old")  # exactly 24 h before as_of: outside
+    inside = org.lead(age=24 * 60 - 1, failed_node="New")
+    findings = org.evaluate(config(), rules=["routing_failures"])
+    assert [(f.failure_reason, f.lead_ids) for f in findings] == [("New", (inside,))]
+
+
+def test_routing_failures_fire_once_per_failure_reason() -> None:
+    org = Org()
+    org.lead(age=5, failed_node="Assign EMEA")
+    org.lead(age=6, failed_node="Assign EMEA")
+    org.lead(age=7, owner=FALLBACK)
+    findings = org.evaluate(config(), rules=["routing_failures"])
+    assert sorted((f.failure_reason, f.value) for f in findings) == [
+        ("Assign EMEA", 2.0), ("fallback: Lead Triage", 1.0)]
+    assert len({f.fingerprint for f in findings}) == 2
+    assert findings[0].fingerprint == fingerprint("routing_failures", "EMEA", "hot",
+                                                  findings[0].failure_reason)
+
+
+def test_tta_p95_needs_five_assigned_leads() -> None:
+    org = Org()
+    for i in range(4):
+        org.lead(age=100 + i, assign_after=30 + i)
+    assert org.evaluate(config(), rules=["tta_p95"]) == []
+    slowest = org.lead(age=200, assign_after=90)
+    cfg = config()
+    [finding] = org.evaluate(cfg, rules=["tta_p95"])
+    metrics = total_metrics(org.facts(cfg), params_from_config(cfg))
+    assert finding.value == pytest.approx(metrics["tta_p95_minutes"])
+    assert (finding.threshold, finding.sample, finding.lead_ids[0]) == (5.0, 5, slowest)
+
+
+def test_touch_p95_compares_with_the_tier_touch_sla() -> None:
+    org = Org()
+    for i in range(5):
+        org.lead(age=300, tier="standard", touch_after=100 + i)
+    assert org.evaluate(config(), rules=["touch_p95"]) == []  # 104 min ≤ 1440
+    org2 = Org()
+    for i in range(5):
+        org2.lead(age=300, touch_after=20 + i)
+    [finding] = org2.evaluate(config(), rules=["touch_p95"])
+    assert finding.value == pytest.approx(23.8) and finding.threshold == 15
+
+
+def test_queue_aging_fires_for_hot_leads_queued_past_the_limit() -> None:
+    org = Org()
+    stuck = org.lead(age=30 * 60, owner=QUEUE)
+    org.lead(age=2 * 60, owner=QUEUE)
+    org.lead(age=30 * 60, owner=QUEUE, tier="standard")  # a slow tier: not watched
+    [finding] = org.evaluate(config(), rules=["queue_aging"],
+                             queue_names={QUEUE: "EMEA Inbound"})
+    assert (finding.tier, finding.lead_ids) == ("hot", (stuck,))
+    assert finding.reasons == (("EMEA Inbound", 1),)
+    assert finding.value == pytest.approx(30.0) and finding.window == "leads in a queue now"
+
+
+def test_rejection_rate_needs_twenty_assigned_leads_over_seven_days() -> None:
+    org = Org()
+    for i in range(19):
+        org.lead(age=60 * 24 * 3 + i, assign_after=1, rejected_after=5 if i < 3 else None)
+    assert org.evaluate(config(), rules=["rejection_rate"]) == []
+    org.lead(age=60, assign_after=1)
+    [finding] = org.evaluate(config(), rules=["rejection_rate"])
+    assert finding.value == pytest.approx(3 / 20) and finding.sample == 20
+
+
+def _volume_org(baseline: Sequence[int], current: int) -> Org:
+    org = Org()
+    for week, count in enumerate(baseline, start=1):
+        for i in range(count):
+            org.lead(age=week * 7 * 24 * 60 + 5 + i, owner=FALLBACK)
+    for i in range(current):
+        org.lead(age=5 + i, owner=FALLBACK)
+    return org
+
+
+def test_volume_anomaly_fires_far_above_the_same_hour_of_previous_weeks() -> None:
+    cfg = config()
+    start = AS_OF - timedelta(weeks=5)
+    quiet = _volume_org([1, 0, 1, 0], current=3).evaluate(
+        cfg, rules=["volume_anomaly"], history_start=start)
+    assert quiet == []  # 3 is not above max(3, mean + 3 sd, 2 × mean)
+    [finding] = _volume_org([1, 0, 1, 0], current=4).evaluate(
+        cfg, rules=["volume_anomaly"], history_start=start)
+    assert (finding.value, finding.threshold) == (4.0, 3.0)
+    busy = _volume_org([10, 12, 11, 9], current=15).evaluate(
+        cfg, rules=["volume_anomaly"], history_start=start)
+    assert busy == []  # above the mean, but not twice it
+
+
+def test_volume_anomaly_is_quiet_without_two_weeks_of_baseline() -> None:
+    org = _volume_org([0, 0, 0, 0], current=20)
+    recent_start = AS_OF - timedelta(days=10)
+    assert org.evaluate(config(), rules=["volume_anomaly"], history_start=recent_start) == []
+    assert org.evaluate(config(), rules=["volume_anomaly"],
+                        history_start=AS_OF - timedelta(days=15))
+
+
+def test_a_segment_without_enough_data_produces_no_finding() -> None:
+    org = Org()
+    org.lead(age=10)
+    assert org.evaluate(config()) == []
+
+
+# -- sync_stale --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("last_success", "failed", "fires"),
+    [
+        (AS_OF - timedelta(minutes=29), (), False),
+        (AS_OF - timedelta(minutes=31), (), True),
+        (AS_OF - timedelta(minutes=5), ("Lead",), True),
+        (None, (), True),
+    ],
+)
+def test_sync_stale_fires_when_old_or_failed(last_success: datetime | None,
+                                             failed: tuple[str, ...], fires: bool) -> None:
+    finding = evaluate_sync(SyncStatus(last_success, failed), config(), AS_OF)
+    assert (finding is not None) == fires
+    if finding is not None:
+        assert finding.segment == MappingProxyType({}) and finding.threshold == 30
+
+
+def test_sync_stale_can_be_disabled() -> None:
+    cfg = config("[alerts.rules.sync_stale]\nenabled = false\n")
+    assert evaluate_sync(SyncStatus(None), cfg, AS_OF) is None

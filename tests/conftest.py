@@ -1,0 +1,35 @@
+"""Shared fixtures: a synthetic demo org synced from the HTTPS emulator into the test DB."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from routing_health.config import parse_config
+from routing_health.salesforce import ConnectionSettings, SalesforceClient
+from routing_health.sandbox.serve import build_org
+from routing_health.sandbox.server import SalesforceEmulator
+from routing_health.sync import sync_salesforce
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def synced_org(db, monkeypatch, settings, tmp_path):
+    org, synthetic = build_org(leads=400, seed=11, now=NOW, scenario="demo", days=21)
+    config_path = tmp_path / "routing_health.toml"
+    config_path.write_text(synthetic.config_toml)
+    settings.ROUTING_HEALTH_CONFIG = str(config_path)
+    with SalesforceEmulator(org) as emulator:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
+        client = SalesforceClient(
+            ConnectionSettings(
+                instance_url=emulator.url,
+                access_token=emulator.access_token,
+                bulk_poll_seconds=0.01,
+            )
+        )
+        outcome = sync_salesforce(client=client, config=parse_config(synthetic.config_toml))
+        assert outcome.ok, outcome.summary()
+    return synthetic
