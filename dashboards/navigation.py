@@ -12,6 +12,7 @@ class Page:
     summary: str
     will_show: tuple[str, ...] = ()
     in_nav: bool = True
+    produced_by: str = "compute_metrics"  # the command whose output the page will show
 
 
 PAGES: tuple[Page, ...] = (
@@ -73,12 +74,14 @@ PAGES: tuple[Page, ...] = (
         "Alerts",
         "Routing incidents: firing now, history and snoozes.",
         ("Firing alerts with their segment and value", "Alert history", "Snooze controls"),
+        produced_by="evaluate_alerts",
     ),
     Page(
         "reports",
         "Reports",
         "The weekly routing review.",
         ("Weekly reviews: week over week, SLA attainment, rejection reasons",),
+        produced_by="weekly_report",
     ),
     Page(
         "health",

@@ -210,6 +210,7 @@ def run_demo(
         say("  Logs are in the working folder. Press Ctrl-C to stop everything.")
         details = {"url": public_url, "user": DEMO_USER, "password": password}
         (workdir / "login.json").write_text(json.dumps(details))
+        (workdir / "pids.json").write_text(json.dumps([p.pid for p in demo.processes]))
         if wait:
             _block_until_interrupted(demo)
         return details

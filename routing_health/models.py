@@ -445,3 +445,39 @@ class NotificationAttempt(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["destination", "at"], name="attempt_destination_idx")]
+
+
+# --- Reports: the weekly review (routing_health.reports) ----------------------------------------
+
+
+class WeeklyReport(models.Model):
+    """A generated weekly review (``manage.py weekly_report``), for the dashboard's Reports page.
+
+    One row per ISO week; generating a week again replaces its row. ``html_gzip`` is the
+    self-contained HTML file, gzip-compressed (the inlined plotly.js makes it ~5 MB, ~1.5 MB
+    compressed); ``summary`` is the report's data as JSON (``WeeklyReportData.to_dict()``).
+    """
+
+    week = models.CharField(max_length=8, unique=True)  # ISO week, "2026-W47"
+    start = models.DateField()  # Monday, report time zone
+    end = models.DateField()  # Sunday
+    as_of = models.DateTimeField()
+    complete = models.BooleanField(default=True)
+    generated_at = models.DateTimeField()
+    html_gzip = models.BinaryField()
+    summary = models.JSONField(default=dict)
+    slack_ts = models.CharField(max_length=32, blank=True, default="")
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start"]
+
+    def __str__(self) -> str:
+        return f"Weekly review {self.week}"
+
+    @property
+    def html(self) -> str:
+        """The HTML document."""
+        import gzip
+
+        return gzip.decompress(bytes(self.html_gzip)).decode("utf-8")

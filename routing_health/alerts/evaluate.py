@@ -252,7 +252,7 @@ def _sla_rule(kind: str) -> Callable[[_Segment, EffectiveRule], list[_Measure]]:
         if calendar is not None and len(rows):
             created = leads.created_at.iloc[rows]
             minutes = business_minutes(created, done_at.iloc[rows], calendar)
-            as_of = pd.Series([pd.Timestamp(seg.as_of_ns, tz="UTC")] * len(rows))
+            as_of = pd.DatetimeIndex([pd.Timestamp(seg.as_of_ns, tz="UTC")])  # broadcast
             age = business_minutes(created, as_of, calendar)
         done = ~np.isnan(minutes)
         sample = int(done.sum())

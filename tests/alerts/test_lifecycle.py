@@ -193,14 +193,15 @@ def test_two_concurrent_evaluations_send_one_message(
     config = db_org.config
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
+    reports: list[EvaluationReport] = []
 
     def worker() -> None:
         try:
             barrier.wait(timeout=10)
             for _ in range(50):
                 try:
-                    run_evaluation(config=config, as_of=T0, now=T0,
-                                   transport=make_transport(slack))
+                    reports.append(run_evaluation(config=config, as_of=T0, now=T0,
+                                                  transport=make_transport(slack)))
                     return
                 except OperationalError as exc:
                     # The in-memory test database of SQLite (shared cache) answers "table is
@@ -222,6 +223,7 @@ def test_two_concurrent_evaluations_send_one_message(
         thread.join(timeout=60)
 
     assert errors == []
+    assert sorted(len(report.applied) for report in reports) == [0, 1]  # one claim won
     assert len(slack.messages) == 1
     assert Notification.objects.get().status == "sent"
     assert IncidentEvent.objects.filter(kind="fired").count() == 1
@@ -245,3 +247,14 @@ def test_a_change_claimed_by_a_concurrent_evaluation_is_not_made_twice(
 
     assert [t.action for t in again.transitions] == ["remind"] and applied == []
     assert kinds() == ["firing", "reminder"]
+
+
+def test_with_no_data_and_no_sync_only_sync_stale_fires(
+    db: None, transport: SlackTransport, slack: SlackEmulator
+) -> None:
+    org = DbOrg()
+    report = evaluate(org, T0, transport, replay=False)
+
+    assert report.leads == 0 and [f.rule for f in report.findings] == ["sync_stale"]
+    [message] = slack.messages
+    assert "Salesforce data is stale [sync_stale] for all leads: n/a" in message.text

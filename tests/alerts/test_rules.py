@@ -345,3 +345,29 @@ def test_sync_stale_fires_when_old_or_failed(last_success: datetime | None,
 def test_sync_stale_can_be_disabled() -> None:
     cfg = config("[alerts.rules.sync_stale]\nenabled = false\n")
     assert evaluate_sync(SyncStatus(None), cfg, AS_OF) is None
+
+
+def test_an_sla_rule_uses_business_minutes_when_the_tier_clock_says_so() -> None:
+    calendar = """
+[calendars.office]
+timezone = "UTC"
+monday = ["09:00-17:00"]
+tuesday = ["09:00-17:00"]
+wednesday = ["09:00-17:00"]
+thursday = ["09:00-17:00"]
+friday = ["09:00-17:00"]
+[regions.calendars]
+EMEA = "office"
+"""
+    org = Org()
+    for i in range(5):  # Thursday 16:50 → Friday 09:0i: 16 h of wall time, 10 + i open minutes
+        org.lead(age=19 * 60 + 10, assign_after=16 * 60 + 10 + i)
+    business_toml = TOML.replace("touch_minutes = 15", 'touch_minutes = 15\nclock = "business"')
+    business = parse_config(business_toml + calendar)
+    assert effective_rule(business, "tta_p95", "EMEA", "hot").clock == "business"
+    [finding] = org.evaluate(business, rules=["tta_p95"])
+    assert finding.value == pytest.approx(13.8) and finding.window.endswith("(business minutes)")
+    [wall] = org.evaluate(config(calendar), rules=["tta_p95"])
+    assert wall.value == pytest.approx(16 * 60 + 10 + 3.8)
+    lenient = '[[alerts.overrides]]\nrule = "tta_p95"\ntier = "hot"\nthreshold = 60.0\n'
+    assert org.evaluate(parse_config(business_toml + calendar + lenient), rules=["tta_p95"]) == []
