@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from routing_health.config import RoutingConfig
-from routing_health.salesforce import SalesforceClient, SalesforceError, soql_literal
+from routing_health.salesforce import (
+    SalesforceAuthError,
+    SalesforceClient,
+    SalesforceError,
+    SalesforceLimitError,
+    soql_literal,
+)
 from routing_health.sync_objects import LEAD_FIELDS
 
 HISTORY_FIELDS_REQUIRED = {"OwnerId": "Owner", "Status": "Status"}
@@ -66,8 +72,10 @@ def _check_history_tracking(client: SalesforceClient) -> list[Finding]:
     )
     try:
         rows = [r for page in client.query_pages(soql) for r in page]
+    except (SalesforceAuthError, SalesforceLimitError):
+        raise
     except SalesforceError as exc:
-        return [Finding(False, "Lead history tracking", f"could not read FieldDefinition: {exc}")]
+        return _probe_history_rows(client, reason=str(exc))
     tracked = {r["QualifiedApiName"]: bool(r.get("IsFieldHistoryTracked")) for r in rows}
     return [
         Finding(
@@ -82,6 +90,26 @@ def _check_history_tracking(client: SalesforceClient) -> list[Finding]:
         )
         for api_name, label in HISTORY_FIELDS_REQUIRED.items()
     ]
+
+
+def _probe_history_rows(client: SalesforceClient, *, reason: str) -> list[Finding]:
+    """Fallback when FieldDefinition cannot be read: look for recent history rows."""
+    findings = []
+    for label in HISTORY_FIELDS_REQUIRED.values():
+        soql = f"SELECT Id FROM LeadHistory WHERE Field = {soql_literal(label)} LIMIT 1"
+        try:
+            found = any(page for page in client.query_pages(soql))
+        except SalesforceError as exc:
+            findings.append(Finding(False, f"history tracking of Lead.{label}", str(exc)))
+            continue
+        detail = (
+            "on (history rows found; FieldDefinition was not readable: " + reason + ")"
+            if found
+            else "could not confirm: FieldDefinition is not readable and there are no "
+            f"LeadHistory rows for {label}; turn on Field History Tracking for Lead {label}"
+        )
+        findings.append(Finding(found, f"history tracking of Lead.{label}", detail))
+    return findings
 
 
 def _check_owners(client: SalesforceClient, config: RoutingConfig) -> list[Finding]:

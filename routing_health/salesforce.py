@@ -330,8 +330,18 @@ class SalesforceClient:
 
     # -- API usage ------------------------------------------------------------------------
     def refresh_usage(self) -> ApiUsage | None:
-        """Read ``/limits`` (DailyApiRequests) so usage is known before a run starts."""
-        limits = self.call("limits", lambda sf: sf.limits())
+        """Read ``/limits`` (DailyApiRequests) so usage is known before a run starts.
+
+        An org or proxy that does not serve ``/limits`` is not fatal: usage is then known from
+        the ``Sforce-Limit-Info`` header of the first responses.
+        """
+        try:
+            limits = self.call("limits", lambda sf: sf.limits())
+        except (SalesforceAuthError, SalesforceLimitError, SalesforceUnavailable):
+            raise
+        except SalesforceError as exc:
+            log.warning("salesforce /limits unavailable (%s); relying on Sforce-Limit-Info", exc)
+            return self.usage
         daily = limits.get("DailyApiRequests") if isinstance(limits, dict) else None
         if daily and daily.get("Max"):
             self.usage = ApiUsage(

@@ -62,3 +62,33 @@ def test_an_invalid_file_fails_before_connecting(configured, emulator, capsys):
     with pytest.raises(CommandError, match="bounce_hour"):
         call_command("check_config")
     assert not [r for r in emulator.requests_log if "/query" in r[1]]
+
+
+def test_without_field_definition_it_looks_for_history_rows(configured, emulator, capsys):
+    emulator.faults.add(
+        kind=400,
+        path="/query",
+        times=1,
+        body=[
+            {
+                "message": "sObject type 'FieldDefinition' is not supported.",
+                "errorCode": "INVALID_TYPE",
+            }
+        ],
+    )
+    with pytest.raises(CommandError):  # the tiny org has no Status changes to prove tracking
+        call_command("check_config")
+    out = capsys.readouterr().out
+    assert "[ok  ] history tracking of Lead.Owner: on (history rows found" in out
+    assert "[FAIL] history tracking of Lead.Status: could not confirm" in out
+
+
+def test_a_missing_limits_endpoint_is_not_fatal(configured, emulator, capsys):
+    emulator.faults.add(
+        kind=404,
+        path="/limits",
+        times=None,
+        body=[{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}],
+    )
+    call_command("check_config")
+    assert "configuration OK" in capsys.readouterr().out
