@@ -109,6 +109,11 @@ def perform_evaluate_alerts() -> str | None:
     return call_known_command("evaluate_alerts")
 
 
+def perform_deliver_notifications() -> str | None:
+    """``manage.py deliver_notifications``: retry due Slack notifications between evaluations."""
+    return call_known_command("deliver_notifications")
+
+
 def perform_daily_digest() -> str | None:
     """``manage.py daily_digest``; its output, or None when the command is not installed."""
     return call_known_command("daily_digest")
@@ -218,6 +223,16 @@ def run_evaluate_alerts() -> JobResult:
     """Evaluate alert rules and deliver notifications (``evaluate_alerts``); never overlapping."""
     return _locked_command_job(
         "evaluate_alerts", ALERTS_LOCK, "evaluate_alerts", lambda: perform_evaluate_alerts()
+    )
+
+
+def run_deliver_notifications() -> JobResult:
+    """Send due notifications (retries after a Slack outage) without waiting for the next sync."""
+    return _locked_command_job(
+        "deliver_notifications",
+        ALERTS_LOCK,
+        "deliver_notifications",
+        lambda: perform_deliver_notifications(),
     )
 
 
@@ -397,6 +412,13 @@ def declared_schedules() -> tuple[ScheduleSpec, ...]:
             schedule_type=Schedule.MINUTES,
             minutes=sync_interval_minutes(),
             note="sync, then metrics and alerts",
+        ),
+        ScheduleSpec(
+            name=f"{SCHEDULE_PREFIX}deliver-notifications",
+            func=f"{__name__}.run_deliver_notifications",
+            schedule_type=Schedule.MINUTES,
+            minutes=1,
+            note="retry due Slack notifications",
         ),
         ScheduleSpec(
             name=f"{SCHEDULE_PREFIX}daily-digest",
