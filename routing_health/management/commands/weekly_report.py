@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from routing_health import runtime
 from routing_health.config import ConfigError
+from routing_health.reports.cli import parse_instant
 from routing_health.reports.render import render_weekly_html
 from routing_health.reports.slack_summary import summary_line, weekly_slack_payload
 from routing_health.reports.store import (
@@ -23,19 +24,9 @@ from routing_health.reports.weekly import build_weekly_report
 from routing_health.reports.weeks import WeekError
 from routing_health.slack import SlackError, SlackTransport
 
-BAD_INSTANT = "--as-of must be an ISO 8601 instant such as 2026-11-20T12:00:00Z, got {value!r}"
 SLACK_NOT_CONFIGURED = (
     "Slack is not configured (set SLACK_BOT_TOKEN and SLACK_CHANNEL): the summary was not posted"
 )
-
-
-def parse_instant(value: str) -> datetime:
-    """An ISO instant; one without an offset is read as UTC."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise CommandError(BAD_INSTANT.format(value=value)) from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 class Command(BaseCommand):
@@ -57,7 +48,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", dest="as_of", help="judge the data as of this ISO instant")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        as_of = parse_instant(options["as_of"]) if options["as_of"] else datetime.now(UTC)
+        as_of = parse_instant(options["as_of"])
         try:
             config = runtime.routing_config()
             report = build_weekly_report(config, options["week"], as_of)

@@ -1,0 +1,269 @@
+"""The daily digest: yesterday's headline routing metrics against their targets, for Slack.
+
+``build_daily_digest(config, day, as_of)`` computes the day's numbers through
+``routing_health.exports.compute_export`` (so they equal ``export_metrics --start D --end D``):
+the total, per region, per tier and per region × tier. ``digest_payload(digest)`` turns them into
+a Block Kit message: a headline section, one line per region and links to the dashboard.
+
+Targets are those of ``routing_health.reports.changes`` (the alert thresholds: assignment success
+≥ 99.5 %, TTA p95 ≤ the tier's assignment SLA, first-touch p95 ≤ the tier's touch SLA, rejection
+rate ≤ 10 %), resolved per segment, so per-region overrides apply. The p95 targets are per tier,
+so they are judged per tier (headline) and per region × tier (region lines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from routing_health.config import RoutingConfig
+from routing_health.exports import compute_export, parse_request
+from routing_health.metrics import METRIC_NAMES
+from routing_health.reports import formatting as fmt
+from routing_health.reports import mrkdwn
+from routing_health.reports.changes import TargetCheck, target_checks
+from routing_health.slack import MAX_BLOCKS
+
+MSG_FUTURE_DAY = "{day} has not started in {timezone} as of {as_of}: nothing to report"
+MSG_BAD_DAY = "--date must be a date YYYY-MM-DD, got {value!r}"
+MAX_REGION_LINES = 40  # header, context, headline, divider, regions, overflow, links <= 50 blocks
+REGION_CHARS = 80
+TAIL_RESERVE = 600  # the "+N more" line and the closing link
+assert MAX_REGION_LINES + 6 <= MAX_BLOCKS
+
+
+class DigestError(ValueError):
+    """A digest that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True)
+class SegmentDigest:
+    """One segment's metrics for the day and its target checks."""
+
+    region: str | None
+    tier: str | None
+    metrics: Mapping[str, Any]
+    targets: tuple[TargetCheck, ...]
+
+
+@dataclass(frozen=True)
+class RegionDigest:
+    """A region's line: its own metrics, and each of its tiers (for the per-tier SLA targets)."""
+
+    region: SegmentDigest
+    tiers: tuple[SegmentDigest, ...]
+
+
+@dataclass(frozen=True)
+class DailyDigest:
+    day: date
+    timezone: str
+    as_of: datetime
+    complete: bool  # the local day had ended at as_of
+    total: SegmentDigest
+    tiers: tuple[SegmentDigest, ...]
+    regions: tuple[RegionDigest, ...]
+    dashboard_url: str  # PUBLIC_URL/?start=<day>&end=<day>
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DigestError(MSG_BAD_DAY.format(value=value)) from None
+
+
+def build_daily_digest(config: RoutingConfig, day: date | None, as_of: datetime) -> DailyDigest:
+    """The digest of local ``day`` (``None``: yesterday in the report time zone) as of ``as_of``."""
+    as_of = as_of.astimezone(UTC).replace(microsecond=0)
+    tz = ZoneInfo(config.report.timezone)
+    today = as_of.astimezone(tz).date()
+    day = day or today - timedelta(days=1)
+    if day > today:
+        raise DigestError(MSG_FUTURE_DAY.format(
+            day=day, timezone=config.report.timezone,
+            as_of=as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ))
+
+    def export(by: tuple[str, ...]) -> dict[str, Any]:
+        request = parse_request(
+            config, start=day.isoformat(), end=day.isoformat(), by=list(by),
+            as_of=as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        return compute_export(config, request)
+
+    by_segment = export(("region", "tier"))
+    by_region = export(("region",))
+    by_tier = export(("tier",))
+
+    def digest(row: Mapping[str, Any], *, region: str | None, tier: str | None,
+               has_tier: bool) -> SegmentDigest:
+        metrics = {name: row[name] for name in METRIC_NAMES}
+        checks = target_checks(config, metrics, region=region, tier=tier, has_tier=has_tier)
+        return SegmentDigest(region, tier, metrics, checks)
+
+    segments: dict[str | None, list[SegmentDigest]] = {}
+    for row in by_segment["rows"]:
+        segments.setdefault(row["region"], []).append(
+            digest(row, region=row["region"], tier=row["tier"], has_tier=True)
+        )
+    base = (getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
+    return DailyDigest(
+        day=day,
+        timezone=config.report.timezone,
+        as_of=as_of,
+        complete=day < today,
+        total=digest(by_region["total"], region=None, tier=None, has_tier=False),
+        tiers=tuple(digest(r, region=None, tier=r["tier"], has_tier=True)
+                    for r in by_tier["rows"]),
+        regions=tuple(
+            RegionDigest(
+                digest(r, region=r["region"], tier=None, has_tier=False),
+                tuple(segments.get(r["region"], ())),
+            )
+            for r in by_region["rows"]
+        ),
+        dashboard_url=f"{base}/?start={quote(day.isoformat())}&end={quote(day.isoformat())}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Slack
+
+
+def _mark(check: TargetCheck | None) -> str:
+    if check is None or check.status == "n/a":
+        return ""
+    return " ✓" if check.status == "met" else " ✗"
+
+
+def _check(segment: SegmentDigest, metric: str) -> TargetCheck | None:
+    return next((c for c in segment.targets if c.metric == metric), None)
+
+
+def _rate_line(segment: SegmentDigest, metric: str, label: str, detail: str = "") -> str:
+    check = _check(segment, metric)
+    value = fmt.metric(metric, segment.metrics.get(metric))
+    target = f", {fmt.target_text(check)}" if check else ""
+    status = f" — {mrkdwn.STATUS_MARKS[check.status]}" if check and check.status != "n/a" else ""
+    return f"*{label}:* {value}{detail}{target}{status}"
+
+
+def _sla_words(check: TargetCheck | None) -> str:
+    if check is None:
+        return ""
+    clock = " business time" if check.clock == "business" else ""
+    return f" (SLA {fmt.minutes(check.threshold)}{clock})"
+
+
+def _tier_p95_line(tiers: tuple[SegmentDigest, ...], metric: str, label: str) -> str:
+    parts = []
+    for segment in tiers:
+        check = _check(segment, metric)
+        if segment.metrics.get(metric) is None:
+            continue
+        value = check.value if check is not None else segment.metrics[metric]
+        parts.append(
+            f"{mrkdwn.value(segment.tier or '(none)', 40)} "
+            f"{fmt.minutes(value)}{_mark(check)}{_sla_words(check)}"
+        )
+    return f"*{label}:* " + (" · ".join(parts) if parts else fmt.NULL)
+
+
+def _region_line(line: RegionDigest, digest: DailyDigest) -> str:
+    region = line.region
+    metrics = region.metrics
+    name = mrkdwn.value(region.region or "(no region)", REGION_CHARS)
+    parts = [f"*{name}*", f"{fmt.count(metrics['leads'])} leads"]
+    parts.append(
+        "success "
+        + fmt.rate(metrics["assignment_success_rate"])
+        + _mark(_check(region, "assignment_success_rate"))
+        + (f" ({fmt.count(metrics['failed'])} failed)" if metrics["failed"] else "")
+    )
+    judged = False
+    for metric, label in (("tta_p95_minutes", "TTA p95 over SLA"),
+                          ("first_touch_p95_minutes", "touch p95 over SLA")):
+        over = []
+        for tier in line.tiers:
+            check = _check(tier, metric)
+            if check is None or check.status == "n/a":
+                continue
+            judged = True
+            if check.status == "missed":
+                over.append(
+                    f"{mrkdwn.value(tier.tier or '(none)', 40)} "
+                    f"{fmt.minutes(check.value)}{_sla_words(check)}"
+                )
+        if over:
+            parts.append(f"{label}: " + ", ".join(over) + " ✗")
+    if judged and not any("over SLA" in part for part in parts):
+        parts.append("p95s within SLA ✓")
+    parts.append(
+        "rejection " + fmt.rate(metrics["rejection_rate"])
+        + _mark(_check(region, "rejection_rate"))
+    )
+    if region.region is not None:
+        parts.append(mrkdwn.link(digest.dashboard_url, "open", {"region": region.region}))
+    return " · ".join(parts)
+
+
+def digest_payload(digest: DailyDigest) -> dict[str, Any]:
+    """chat.postMessage arguments (minus the channel) for the digest; within Slack's limits."""
+    total = digest.total
+    day_text = f"{digest.day:%a %d %b %Y}"
+    blocks: list[dict[str, Any]] = [
+        mrkdwn.header(f"Routing daily digest · {day_text}"),
+        mrkdwn.context(
+            f"Leads created on {digest.day.isoformat()} ({mrkdwn.value(digest.timezone, 60)}), "
+            f"as of {fmt.local_time(digest.as_of, ZoneInfo(digest.timezone))}"
+            + ("" if digest.complete else " · *the day is not over yet*")
+            + " · ✓ on target, ✗ off target"
+        ),
+    ]
+    metrics = total.metrics
+    if not metrics["leads"]:
+        blocks.append(mrkdwn.section(f"No leads were created on {day_text}."))
+    else:
+        lines = [
+            f"*Leads:* {fmt.count(metrics['leads'])} "
+            f"({fmt.count(metrics['failed'])} failed routing, "
+            f"{fmt.count(metrics['pending'])} pending)",
+            _rate_line(total, "assignment_success_rate", "Assignment success"),
+            _tier_p95_line(digest.tiers, "tta_p95_minutes", "Time to assignment p95"),
+            _tier_p95_line(digest.tiers, "first_touch_p95_minutes", "First touch p95"),
+            _rate_line(total, "rejection_rate", "Rejection rate",
+                       f" ({fmt.count(metrics['rejected'])} of "
+                       f"{fmt.count(metrics['assigned'])} assigned)"),
+        ]
+        blocks.append(mrkdwn.section("\n".join(lines)))
+        blocks.append({"type": "divider"})
+        used = mrkdwn.blocks_text_length(blocks) + TAIL_RESERVE
+        shown = 0
+        for line in digest.regions[:MAX_REGION_LINES]:
+            block = mrkdwn.section(_region_line(line, digest))
+            size = mrkdwn.blocks_text_length(block)
+            if used + size > mrkdwn.BLOCKS_TEXT_BUDGET:
+                break
+            blocks.append(block)
+            used += size
+            shown += 1
+        if len(digest.regions) > shown:
+            blocks.append(mrkdwn.context(
+                f"+{len(digest.regions) - shown} more regions on the dashboard"
+            ))
+    blocks.append(
+        mrkdwn.section(mrkdwn.link(digest.dashboard_url, "Open the dashboard for this day"))
+    )
+    success = fmt.rate(metrics["assignment_success_rate"])
+    text = (
+        f"Routing daily digest {digest.day.isoformat()}: {fmt.count(metrics['leads'])} leads, "
+        f"assignment success {success}{_mark(_check(total, 'assignment_success_rate'))}"
+    )
+    return {"text": mrkdwn.fallback(text), "blocks": blocks, "unfurl_links": False}

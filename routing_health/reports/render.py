@@ -1,0 +1,323 @@
+"""The weekly review as one self-contained HTML file.
+
+``render_weekly_html(report)`` renders ``templates/reports/weekly.html`` (Django autoescape on)
+with display-ready values computed here, so the template only loops and escapes. The file needs
+no network: the stylesheet is inline, plotly.js is inlined **once** (from the installed plotly
+package), and each chart's data sits in a ``<script type="application/json">`` block written by
+``json_script`` (which escapes ``<``, ``>`` and ``&``). No Salesforce value is ever marked safe.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from routing_health.reports import formatting as fmt
+from routing_health.reports.changes import Change, TargetCheck
+from routing_health.reports.charts import daily_chart, failure_chart, tta_chart
+from routing_health.reports.weekly import SegmentRow, WeeklyReportData
+
+TEMPLATE = "reports/weekly.html"
+
+ASSIGNMENT_METRICS = (
+    "leads", "failed", "assignment_success_rate", "tta_p50_minutes", "tta_p95_minutes",
+    "assign_sla_met_rate", "queued", "queued_over_limit", "oldest_queue_age_hours",
+)
+FOLLOW_THROUGH_METRICS = (
+    "assigned", "acceptance_rate", "bounce_rate", "first_touch_p50_minutes",
+    "first_touch_p95_minutes", "touch_sla_met_rate", "rejected", "rejection_rate",
+)
+HEADLINE_METRICS = (
+    "leads", "assignment_success_rate", "tta_p95_minutes", "assign_sla_met_rate",
+    "first_touch_p95_minutes", "touch_sla_met_rate", "acceptance_rate", "bounce_rate",
+    "rejection_rate", "queued_over_limit",
+)
+SHORT_LABELS = {
+    "leads": "Leads", "failed": "Failed", "assignment_success_rate": "Success",
+    "tta_p50_minutes": "TTA p50", "tta_p95_minutes": "TTA p95",
+    "assign_sla_met_rate": "Assign SLA", "queued": "Queued",
+    "queued_over_limit": "Over limit", "oldest_queue_age_hours": "Oldest",
+    "assigned": "Assigned", "acceptance_rate": "Accepted", "bounce_rate": "Bounced",
+    "first_touch_p50_minutes": "Touch p50", "first_touch_p95_minutes": "Touch p95",
+    "touch_sla_met_rate": "Touch SLA", "rejected": "Rejected", "rejection_rate": "Rejection",
+}
+# Bootstraps every chart from its JSON block; plotly.js is defined by the script before it.
+CHARTS_JS = """
+(function () {
+  var charts = [];
+  document.querySelectorAll("[data-chart]").forEach(function (el) {
+    var spec = JSON.parse(document.getElementById(el.getAttribute("data-chart")).textContent);
+    Plotly.newPlot(el, spec.data, spec.layout, spec.config);
+    charts.push(el);
+  });
+  function resize() { charts.forEach(function (el) { Plotly.Plots.resize(el); }); }
+  window.addEventListener("beforeprint", resize);
+  window.addEventListener("afterprint", resize);
+})();
+"""
+
+
+@functools.cache
+def plotly_bundle() -> SafeString:
+    """plotly.js (minified) from the installed plotly package, safe inside a ``<script>``."""
+    from plotly.offline import get_plotlyjs
+
+    bundle = get_plotlyjs()
+    if "</script" in bundle.lower() or "<!--" in bundle:
+        raise ValueError("the plotly.js bundle cannot be inlined in a <script> element")
+    return mark_safe(bundle)  # noqa: S308  (the package's own file, checked above)
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: str
+    change: str = ""
+    direction: str = ""
+    status: str = ""  # "met" | "missed" | ""
+    status_text: str = ""
+    title: str = ""
+
+
+def render_weekly_html(report: WeeklyReportData) -> str:
+    """The complete HTML document of the weekly review (str, UTF-8 text)."""
+    return render_to_string(TEMPLATE, weekly_context(report))
+
+
+def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
+    tz = ZoneInfo(report.timezone)
+    charts = [
+        chart
+        for chart in (
+            _chart("chart-daily", "Leads and assignment success per day",
+                   f"{report.period.week} (accent, solid) against {report.previous_period.week} "
+                   "(grey, dashed).", daily_chart(report)),
+            _chart("chart-tta", "Time to assignment p95 per region and tier",
+                   f"{report.period.week}; the short black bars mark each tier's assignment "
+                   "SLA. Log scale.", tta_chart(report)),
+            _chart("chart-failures", "Failed leads by failure reason",
+                   f"Top reasons, {report.period.week} against {report.previous_period.week}.",
+                   failure_chart(report)),
+        )
+        if chart is not None
+    ]
+    charts_by_id = {c["id"]: c for c in charts}
+    total = report.total
+    return {
+        "report": report,
+        "title": f"Weekly routing review {report.period.week}",
+        "period_text": _period_text(report.period.start, report.period.end),
+        "previous_text": _period_text(report.previous_period.start, report.previous_period.end),
+        "timezone": report.timezone,
+        "as_of_text": fmt.local_time(report.period.as_of, tz),
+        "previous_as_of_text": fmt.local_time(report.previous_period.as_of, tz),
+        "generated_text": fmt.local_time(report.generated_at, tz),
+        "complete": report.period.complete,
+        "has_leads": total.current is not None,
+        "headline": [_headline(m, total) for m in HEADLINE_METRICS],
+        "daily_rows": _daily_rows(report),
+        "export_command": (
+            f"manage.py export_metrics --start {report.period.start.isoformat()} "
+            f"--end {report.period.end.isoformat()} --by region,tier "
+            f"--as-of {report.period.as_of.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        ),
+        "key_findings": _key_findings(report),
+        "tables": _tables(report),
+        "charts": charts,
+        "chart_daily": charts_by_id.get("chart-daily"),
+        "chart_tta": charts_by_id.get("chart-tta"),
+        "chart_failures": charts_by_id.get("chart-failures"),
+        "failure_rows": _reason_rows(report.failure_reasons, total, "failed"),
+        "rejection_rows": _reason_rows(report.rejection_reasons, total, "rejected"),
+        "worst_leads": [
+            {**lead.__dict__, "created_text": fmt.local_time(lead.created_at, tz)}
+            for lead in report.worst_leads
+        ],
+        "anomalies": None if report.anomalies is None else [
+            {
+                **anomaly.__dict__,
+                "segment": " · ".join(p for p in (anomaly.region, anomaly.tier) if p) or "all",
+                "started_text": fmt.local_time(anomaly.started_at, tz),
+                "ended_text": fmt.local_time(anomaly.ended_at, tz) if anomaly.ended_at
+                else "still firing",
+                "value_text": _alert_value(anomaly.value, anomaly.value_format),
+                "threshold_text": _alert_value(anomaly.threshold, anomaly.value_format),
+            }
+            for anomaly in report.anomalies
+        ],
+        "flow_changes": [
+            {**change.__dict__, "changed_text": fmt.local_time(change.changed_at, tz)}
+            for change in report.flow_changes
+        ],
+        "tier_sla": [
+            {"tier": tier, "assign": fmt.minutes(a), "touch": fmt.minutes(t),
+             "clock": ("business hours of the lead's region"
+                       if report.tier_clock.get(tier) == "business" else "wall clock")}
+            for tier, (a, t) in report.tier_sla.items()
+        ],
+        "queue_limit": fmt.hours(report.queue_age_limit_hours),
+        "plotly_js": plotly_bundle() if charts else "",
+        "charts_js": mark_safe(CHARTS_JS),  # noqa: S308  (a constant of this module)
+    }
+
+
+def _chart(chart_id: str, title: str, note: str, spec: Mapping[str, Any] | None) -> dict | None:
+    if spec is None:
+        return None
+    return {"id": chart_id, "data_id": f"{chart_id}-data", "title": title, "note": note,
+            "spec": spec}
+
+
+def _daily_rows(report: WeeklyReportData) -> list[dict[str, str]]:
+    rows = []
+    for now, before in zip(report.daily, report.previous_daily, strict=True):
+        rows.append({
+            "now_day": f"{now.day:%a %d %b}",
+            "now_leads": fmt.count(now.leads),
+            "now_failed": fmt.count(now.failed),
+            "now_rate": fmt.rate(now.assignment_success_rate),
+            "now_tta": fmt.minutes(now.tta_p95_minutes),
+            "before_day": f"{before.day:%a %d %b}",
+            "before_leads": fmt.count(before.leads),
+            "before_failed": fmt.count(before.failed),
+            "before_rate": fmt.rate(before.assignment_success_rate),
+            "before_tta": fmt.minutes(before.tta_p95_minutes),
+        })
+    return rows
+
+
+def _period_text(start: Any, end: Any) -> str:
+    return f"{start:%a %d %b} – {end:%a %d %b %Y}"
+
+
+def _headline(metric: str, row: SegmentRow) -> dict[str, Any]:
+    now = (row.current or {}).get(metric)
+    before = (row.previous or {}).get(metric)
+    delta = row.changes[metric]
+    check = next((c for c in row.targets if c.metric == metric), None)
+    return {
+        "label": fmt.METRIC_LABELS[metric],
+        "value": fmt.metric(metric, now),
+        "previous": fmt.metric(metric, before),
+        "change": fmt.change_label(delta),
+        "direction": delta.direction,
+        "status": check.status if check else "",
+        "status_text": fmt.STATUS_TEXT[check.status] if check else "",
+        "target": fmt.target_text(check) if check else "",
+    }
+
+
+def _cell(metric: str, row: SegmentRow) -> Cell:
+    now = (row.current or {}).get(metric)
+    delta: Change = row.changes[metric]
+    check = next((c for c in row.targets if c.metric == metric), None)
+    status = check.status if check and check.status != "n/a" else ""
+    before = fmt.metric(metric, (row.previous or {}).get(metric))
+    return Cell(
+        value=fmt.metric(metric, now),
+        change=fmt.change_label(delta) if delta.value is not None else "",
+        direction=delta.direction,
+        status=status,
+        status_text={"met": "●", "missed": "■"}.get(status, ""),
+        title=f"previous week {before}" + (f"; {_check_words(check)}" if check else ""),
+    )
+
+
+def _check_words(check: TargetCheck) -> str:
+    words = fmt.target_text(check)
+    if check.clock == "business":
+        words += f" (business-time value {fmt.metric(check.metric, check.value)})"
+    return words
+
+
+def _tables(report: WeeklyReportData) -> list[dict[str, Any]]:
+    tables = []
+    for key, title, rows in (
+        ("region", "By region", report.regions),
+        ("tier", "By tier", report.tiers),
+        ("region-tier", "By region and tier", report.segments),
+    ):
+        keys = ["region", "tier"] if key == "region-tier" else [key]
+        for part, metrics in (("Assignment", ASSIGNMENT_METRICS),
+                              ("Rep follow-through", FOLLOW_THROUGH_METRICS)):
+            tables.append({
+                "id": f"table-{key}-{part.split()[0].lower()}",
+                "title": f"{title}: {part.lower()}",
+                "key_headers": [k.capitalize() for k in keys],
+                "headers": [SHORT_LABELS[m] for m in metrics],
+                "header_titles": [fmt.METRIC_LABELS[m] for m in metrics],
+                "rows": [
+                    {"keys": [_key(r.keys.get(k)) for k in keys],
+                     "cells": [_cell(m, r) for m in metrics]}
+                    for r in (*rows, report.total)
+                ],
+                "total_keys": len(keys),
+            })
+    return tables
+
+
+def _key(value: str | None) -> str:
+    return "(none)" if value is None else value
+
+
+def _reason_rows(reasons: Sequence[Any], total: SegmentRow, metric: str) -> list[dict[str, Any]]:
+    base = (total.current or {}).get(metric) or 0
+    rows = []
+    for reason in reasons:
+        if not (reason.count or reason.previous):
+            continue
+        diff = reason.count - reason.previous
+        rows.append({
+            "reason": reason.reason,
+            "count": reason.count,
+            "previous": reason.previous,
+            "change": "±0" if diff == 0 else f"{'+' if diff > 0 else fmt.MINUS}{abs(diff)}",
+            "share": fmt.rate(reason.count / base) if base else fmt.NULL,
+        })
+    return rows
+
+
+def _alert_value(value: float | None, value_format: str) -> str:
+    if value is None:
+        return fmt.NULL
+    return {
+        "rate": fmt.rate, "minutes": fmt.minutes, "hours": fmt.hours,
+    }.get(value_format, lambda v: f"{v:g}")(value)
+
+
+def _key_findings(report: WeeklyReportData) -> list[str]:
+    """Three to five plain sentences: what a leader should take away (no Salesforce markup)."""
+    total = report.total
+    if total.current is None:
+        return [f"No leads were created in {report.period.week}."]
+    lines = []
+    rate = total.changes["assignment_success_rate"]
+    lines.append(
+        f"{fmt.count(total.current['leads'])} leads; assignment success "
+        f"{fmt.rate(total.current['assignment_success_rate'])}"
+        + (f" ({fmt.change_label(rate)} vs {report.previous_period.week})"
+           if rate.value is not None else "")
+        + "."
+    )
+    missed = [
+        r for r in report.segments
+        for c in r.targets if c.status == "missed" and c.metric == "tta_p95_minutes"
+    ]
+    if missed:
+        names = ", ".join(f"{_key(r.keys.get('region'))} {_key(r.keys.get('tier'))}"
+                          for r in missed[:4])
+        more = f" and {len(missed) - 4} more" if len(missed) > 4 else ""
+        lines.append(f"Time to assignment p95 was over the tier SLA in {names}{more}.")
+    top = report.top_failure_reason
+    if top is not None:
+        lines.append(f"Top failure reason: {top.reason} ({top.count} leads).")
+    if report.anomalies:
+        lines.append(f"{len(report.anomalies)} alert episode(s) were firing during the week.")
+    if report.flow_changes:
+        lines.append(f"{len(report.flow_changes)} flow version change(s) were recorded.")
+    return lines

@@ -1,0 +1,93 @@
+"""The weekly review in Slack: a short Block Kit summary with a link to the full report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from routing_health.reports import formatting as fmt
+from routing_health.reports import mrkdwn
+from routing_health.reports.weekly import SegmentRow, WeeklyReportData
+from routing_health.slack import MAX_FIELD_TEXT, fit_mrkdwn
+
+SUMMARY_METRICS = (
+    "leads",
+    "assignment_success_rate",
+    "tta_p95_minutes",
+    "assign_sla_met_rate",
+    "touch_sla_met_rate",
+    "first_touch_p95_minutes",
+    "acceptance_rate",
+    "rejection_rate",
+)
+REASON_CHARS = 200
+
+
+def _metric_words(row: SegmentRow, metric: str) -> str:
+    now = (row.current or {}).get(metric)
+    text = fmt.metric(metric, now)
+    delta = row.changes[metric]
+    if delta.value is not None:
+        text += f" ({fmt.change_label(delta)})"
+    return text
+
+
+def summary_line(report: WeeklyReportData) -> str:
+    """One plain line: the week, leads, success, TTA p95 and the top failure reason."""
+    total = report.total
+    head = f"{report.period.week} ({report.period.start} – {report.period.end})"
+    parts = []
+    if total.current is None:
+        parts.append("no leads")
+    else:
+        parts.append(f"{fmt.count(total.current['leads'])} leads")
+        parts.append(f"assignment success {_metric_words(total, 'assignment_success_rate')}")
+        parts.append(f"TTA p95 {_metric_words(total, 'tta_p95_minutes')}")
+    top = report.top_failure_reason
+    parts.append(f"top failure: {top.reason} ({top.count})" if top else "no routing failures")
+    if not report.period.complete:
+        parts.append("partial week")
+    return f"{head}: " + "; ".join(parts)
+
+
+def weekly_slack_payload(report: WeeklyReportData, *, report_url: str) -> dict[str, Any]:
+    """chat.postMessage arguments (minus the channel) for the weekly summary."""
+    total = report.total
+    previous = report.previous_period.week
+    blocks: list[dict[str, Any]] = [
+        mrkdwn.header(f"Weekly routing review {report.period.week}"),
+        mrkdwn.context(
+            f"{report.period.start:%a %d %b} – {report.period.end:%a %d %b %Y} "
+            f"({mrkdwn.value(report.timezone, 60)}) · compared with {previous}"
+            + (" · *partial week*" if not report.period.complete else "")
+        ),
+    ]
+    if total.current is None:
+        blocks.append(mrkdwn.section(f"No leads were created in {report.period.week}."))
+    else:
+        fields = []
+        for metric in SUMMARY_METRICS:
+            check = next((c for c in total.targets if c.metric == metric), None)
+            mark = ""
+            if check is not None and check.status != "n/a":
+                mark = f"\n{mrkdwn.STATUS_MARKS[check.status]}"
+            text = f"*{fmt.METRIC_LABELS[metric]}*\n{_metric_words(total, metric)}{mark}"
+            fields.append({"type": "mrkdwn", "text": fit_mrkdwn(text, MAX_FIELD_TEXT)})
+        blocks.append({"type": "section", "fields": fields})
+    top = report.top_failure_reason
+    if top is not None:
+        blocks.append(mrkdwn.section(
+            f"*Top failure reason:* {mrkdwn.value(top.reason, REASON_CHARS)} — "
+            f"{top.count} failed lead{'s' if top.count != 1 else ''} ({top.previous} in {previous})"
+        ))
+    else:
+        blocks.append(mrkdwn.section("*Routing failures:* none this week."))
+    extras = []
+    if report.anomalies:
+        extras.append(f"{len(report.anomalies)} alert episode(s) during the week")
+    if report.flow_changes:
+        extras.append(f"{len(report.flow_changes)} flow version change(s)")
+    if extras:
+        blocks.append(mrkdwn.context(" · ".join(extras)))
+    blocks.append(mrkdwn.section(mrkdwn.link(report_url, "Open the full weekly review")))
+    text = f"Weekly routing review {mrkdwn.value(summary_line(report), 3000)}"
+    return {"text": mrkdwn.fallback(text), "blocks": blocks, "unfurl_links": False}

@@ -1,0 +1,299 @@
+"""The weekly review's data: one ISO week against the week before, every number from the export.
+
+``build_weekly_report(config, week, as_of)`` returns a frozen ``WeeklyReportData``. Every metric
+in it is a value of ``routing_health.exports.compute_export`` for the week (Monday to Sunday in
+the report time zone) — grouped by region × tier, by region, by tier, by day and by failure
+reason, with the total — so the review always equals ``export_metrics --start <Monday> --end
+<Sunday> --as-of <as_of>``.
+
+The previous week is judged **as of seven days earlier** (``as_of − 7 d``): both weeks are seen at
+the same age, so leads still inside their acceptance or bounce window do not make the newer week
+look worse, and the "previous week" column repeats what last week's review said when both run
+at the same time of week.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from routing_health.config import RoutingConfig
+from routing_health.exports import compute_export, parse_request
+from routing_health.frames import owner_names
+from routing_health.metric_params import params_from_config
+from routing_health.metrics import METRIC_NAMES
+from routing_health.reports.changes import Change, TargetCheck, changes, target_checks
+from routing_health.reports.events import Anomaly, FlowChange, anomalies, flow_changes
+from routing_health.reports.leads import (
+    ReasonCount,
+    WorstLead,
+    rejection_reasons,
+    week_facts,
+    worst_served,
+)
+from routing_health.reports.weeks import (
+    MSG_FUTURE_WEEK,
+    Week,
+    WeekError,
+    is_complete,
+    last_complete_week,
+    parse_week,
+)
+
+PREVIOUS_WEEK_OFFSET = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reported week and the time its data is judged at."""
+
+    week: str
+    start: date
+    end: date
+    as_of: datetime
+    complete: bool
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """One row of a table: a segment's metrics this week and last, their changes and targets.
+
+    ``keys`` maps the grouping (``region``, ``tier``) to the segment's values (``None``: the leads
+    without a value); it is empty for the total. ``current``/``previous`` are the export's metric
+    dicts (``METRIC_NAMES``), ``None`` when the segment had no leads that week.
+    """
+
+    keys: Mapping[str, str | None]
+    current: Mapping[str, Any] | None
+    previous: Mapping[str, Any] | None
+    changes: Mapping[str, Change]
+    targets: tuple[TargetCheck, ...]
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    """One local day: ``weekday`` 0 = Monday. Rates ``None`` when nothing to rate."""
+
+    day: date
+    weekday: int
+    leads: int
+    failed: int
+    assignment_success_rate: float | None
+    tta_p95_minutes: float | None
+
+
+@dataclass(frozen=True)
+class WeeklyReportData:
+    """Everything the weekly review shows (see ``docs/reports.md`` for each definition)."""
+
+    period: Period
+    previous_period: Period
+    timezone: str
+    generated_at: datetime
+    total: SegmentRow
+    regions: tuple[SegmentRow, ...]
+    tiers: tuple[SegmentRow, ...]
+    segments: tuple[SegmentRow, ...]  # region × tier
+    daily: tuple[DayPoint, ...]
+    previous_daily: tuple[DayPoint, ...]
+    failure_reasons: tuple[ReasonCount, ...]
+    rejection_reasons: tuple[ReasonCount, ...]
+    anomalies: tuple[Anomaly, ...] | None  # None: alert data unavailable
+    flow_changes: tuple[FlowChange, ...]
+    worst_leads: tuple[WorstLead, ...]
+    tier_sla: Mapping[str, tuple[float, float]]  # tier -> (assign_minutes, touch_minutes)
+    tier_clock: Mapping[str, str]  # tier -> "business" | "wall" (the clock its SLA targets use)
+    queue_age_limit_hours: float
+
+    @property
+    def week(self) -> str:
+        return self.period.week
+
+    @property
+    def top_failure_reason(self) -> ReasonCount | None:
+        first = next((r for r in self.failure_reasons if r.count > 0), None)
+        return first
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: dates and times as ISO strings, no NaN."""
+        return _jsonable(dataclasses.asdict(self))
+
+
+def resolve_week(config: RoutingConfig, week: str | None, as_of: datetime) -> Week:
+    """The requested week (``None``: the last complete one), rejecting a week not yet begun."""
+    tz = ZoneInfo(config.report.timezone)
+    chosen = parse_week(week) if week else last_complete_week(as_of, tz)
+    if chosen.starts_at(tz) > as_of:
+        raise WeekError(
+            MSG_FUTURE_WEEK.format(
+                week=chosen, start=chosen.start, as_of=as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
+            )
+        )
+    return chosen
+
+
+def build_weekly_report(
+    config: RoutingConfig,
+    week: str | None,
+    as_of: datetime,
+    *,
+    generated_at: datetime | None = None,
+) -> WeeklyReportData:
+    """The weekly review of ``week`` (``"2026-W47"``; ``None``: the last complete ISO week in the
+    report time zone) as of ``as_of`` (aware; the previous week as of ``as_of − 7 d``).
+
+    Raises ``WeekError`` for a malformed week or one that starts after ``as_of``.
+    """
+    as_of = as_of.astimezone(UTC).replace(microsecond=0)
+    tz = ZoneInfo(config.report.timezone)
+    this_week = resolve_week(config, week, as_of)
+    last_week = this_week.previous()
+    previous_as_of = as_of - PREVIOUS_WEEK_OFFSET
+    current = _week_exports(config, this_week, as_of)
+    previous = _week_exports(config, last_week, previous_as_of)
+    params = params_from_config(config)
+    facts_now = week_facts(config, this_week.start, this_week.end, as_of)
+    facts_before = week_facts(config, last_week.start, last_week.end, previous_as_of)
+    window = (this_week.starts_at(tz), this_week.ends_at(tz))
+    return WeeklyReportData(
+        period=Period(this_week.label, this_week.start, this_week.end, as_of,
+                      is_complete(this_week, as_of, tz)),
+        previous_period=Period(last_week.label, last_week.start, last_week.end, previous_as_of,
+                               is_complete(last_week, previous_as_of, tz)),
+        timezone=config.report.timezone,
+        generated_at=(generated_at or datetime.now(UTC)).astimezone(UTC),
+        total=_row(config, {}, current["total"], previous["total"]),
+        regions=_rows(config, ("region",), current, previous),
+        tiers=_rows(config, ("tier",), current, previous),
+        segments=_rows(config, ("region", "tier"), current, previous),
+        daily=_daily(current["day"], this_week),
+        previous_daily=_daily(previous["day"], last_week),
+        failure_reasons=_failure_reasons(current["failure_reason"], previous["failure_reason"]),
+        rejection_reasons=rejection_reasons(facts_now, facts_before),
+        anomalies=anomalies(*window, as_of),
+        flow_changes=flow_changes(*window, as_of),
+        worst_leads=worst_served(facts_now, params, owner_names=owner_names()),
+        tier_sla={t: (float(s.assign_minutes), float(s.touch_minutes))
+                  for t, s in sorted(config.tiers.sla.items())},
+        tier_clock={t: s.clock or "wall" for t, s in sorted(config.tiers.sla.items())},
+        queue_age_limit_hours=float(config.windows.queue_age_limit_hours),
+    )
+
+
+GROUPINGS: tuple[tuple[str, ...], ...] = (
+    ("region", "tier"), ("region",), ("tier",), ("day",), ("failure_reason",)
+)
+
+
+def week_export(
+    config: RoutingConfig, week: Week, as_of: datetime, by: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """``compute_export`` for the week's Monday..Sunday, grouped ``by``, as of ``as_of``."""
+    request = parse_request(
+        config,
+        start=week.start.isoformat(),
+        end=week.end.isoformat(),
+        by=list(by),
+        as_of=as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    return compute_export(config, request)
+
+
+def _week_exports(config: RoutingConfig, week: Week, as_of: datetime) -> dict[str, Any]:
+    """The export rows of each grouping (keyed by its first key or ``region,tier``) + total."""
+    out: dict[str, Any] = {}
+    for by in GROUPINGS:
+        document = week_export(config, week, as_of, by)
+        out[",".join(by)] = document["rows"]
+        out["total"] = document["total"]
+    return out
+
+
+def _metrics_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in METRIC_NAMES}
+
+
+def _row(
+    config: RoutingConfig,
+    keys: Mapping[str, str | None],
+    current: Mapping[str, Any] | None,
+    previous: Mapping[str, Any] | None,
+) -> SegmentRow:
+    now = _metrics_of(current) if current and current.get("leads") else None
+    before = _metrics_of(previous) if previous and previous.get("leads") else None
+    return SegmentRow(
+        keys=dict(keys),
+        current=now,
+        previous=before,
+        changes=changes(now, before, METRIC_NAMES),
+        targets=target_checks(
+            config, now, region=keys.get("region"), tier=keys.get("tier"), has_tier="tier" in keys
+        ),
+    )
+
+
+def _rows(
+    config: RoutingConfig,
+    by: tuple[str, ...],
+    current: Mapping[str, Any],
+    previous: Mapping[str, Any],
+) -> tuple[SegmentRow, ...]:
+    name = ",".join(by)
+
+    def index(rows: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+        return {tuple(row[k] for k in by): row for row in rows}
+
+    now, before = index(current[name]), index(previous[name])
+    keys = sorted({*now, *before}, key=lambda key: [(v is None, v or "") for v in key])
+    return tuple(
+        _row(config, dict(zip(by, key, strict=True)), now.get(key), before.get(key))
+        for key in keys
+    )
+
+
+def _daily(rows: list[dict[str, Any]], week: Week) -> tuple[DayPoint, ...]:
+    by_day = {row["day"]: row for row in rows}
+    points = []
+    for offset in range(7):
+        day = week.start + timedelta(days=offset)
+        row = by_day.get(day.isoformat(), {})
+        points.append(
+            DayPoint(
+                day=day,
+                weekday=offset,
+                leads=int(row.get("leads") or 0),
+                failed=int(row.get("failed") or 0),
+                assignment_success_rate=row.get("assignment_success_rate"),
+                tta_p95_minutes=row.get("tta_p95_minutes"),
+            )
+        )
+    return tuple(points)
+
+
+def _failure_reasons(
+    current: list[dict[str, Any]], previous: list[dict[str, Any]]
+) -> tuple[ReasonCount, ...]:
+    """Failed leads per failure reason (the export's ``failure_reason`` groups), most first."""
+    now = {r["failure_reason"]: int(r["failed"]) for r in current if r["failure_reason"]}
+    before = {r["failure_reason"]: int(r["failed"]) for r in previous if r["failure_reason"]}
+    rows = [ReasonCount(k, now.get(k, 0), before.get(k, 0)) for k in {*now, *before}]
+    return tuple(sorted(rows, key=lambda r: (-r.count, -r.previous, r.reason or "")))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
