@@ -2,7 +2,9 @@
 
 The export is computed from the stored Salesforce data (not from rollups), so it is exact for
 any ``as_of``: the leads created in the window, all of their history, activities and status
-changes, through the pure engine in ``routing_health.metrics``.
+changes, through the pure engine in ``routing_health.metrics``. Business-hours metrics use the
+calendars of the configuration completed from the synced Salesforce BusinessHours/Holiday
+records (``calendar_sources.resolved_params``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
 from routing_health.frames import load_frames
-from routing_health.metric_params import params_from_config
 from routing_health.metrics import GROUP_KEYS, METRIC_NAMES, cohort, lead_facts, metrics_rows
 from routing_health.metrics import total_metrics as _total_metrics
 
@@ -110,7 +112,7 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
     created_to = min(created_to, request.as_of)
     extra = [key for key in request.by if key in config.lead_fields.extra]
     frames = load_frames(created_from=created_from, created_to=created_to, extra=extra)
-    params = params_from_config(config)
+    params = resolved_params(config)  # business-hours calendars completed from Salesforce
     facts = lead_facts(
         frames.leads,
         frames.owner_changes,

@@ -255,6 +255,16 @@ class LeadFact(models.Model):
     touch_sla_applicable = models.BooleanField(default=False)
     touch_sla_met = models.BooleanField(default=False)
     next_change_at = models.DateTimeField(null=True, blank=True)
+    # Queued past the age limit as of the run that wrote this row (its rollup contribution).
+    queued_over_limit = models.BooleanField(default=False)
+    # Business-hours clocks (spec section 10); equal to the wall-clock ones without a calendar.
+    business_calendar = models.CharField(max_length=255, blank=True, default="")
+    tta_business_minutes = models.FloatField(null=True, blank=True)
+    first_touch_business_minutes = models.FloatField(null=True, blank=True)
+    assign_sla_applicable_business = models.BooleanField(default=False)
+    assign_sla_met_business = models.BooleanField(default=False)
+    touch_sla_applicable_business = models.BooleanField(default=False)
+    touch_sla_met_business = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -296,6 +306,13 @@ class DailyRollup(models.Model):
     oldest_queue_entered_at = models.DateTimeField(null=True, blank=True)
     tta_values = models.BinaryField(default=b"")
     first_touch_values = models.BinaryField(default=b"")
+    # Business-hours variants (spec section 10): SLA counts and sorted business-minute values.
+    assign_sla_applicable_business = models.PositiveIntegerField(default=0)
+    assign_sla_met_business = models.PositiveIntegerField(default=0)
+    touch_sla_applicable_business = models.PositiveIntegerField(default=0)
+    touch_sla_met_business = models.PositiveIntegerField(default=0)
+    tta_business_values = models.BinaryField(default=b"")
+    first_touch_business_values = models.BinaryField(default=b"")
 
     class Meta:
         constraints = [
@@ -481,3 +498,66 @@ class WeeklyReport(models.Model):
         import gzip
 
         return gzip.decompress(bytes(self.html_gzip)).decode("utf-8")
+
+
+# --- Business hours (spec section 10): Salesforce calendars, read in full each sync ----------
+
+
+class BusinessHoursRecord(models.Model):
+    """A Salesforce BusinessHours record, referred to by ``salesforce_business_hours``.
+
+    Times are local to ``time_zone_sid_key``; a day whose start and end are null is closed,
+    and 00:00–00:00 means open 24 hours (Salesforce's convention).
+    """
+
+    id = models.CharField(primary_key=True, max_length=SF_ID)
+    name = models.CharField(max_length=255)
+    is_active = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False)
+    time_zone_sid_key = models.CharField(max_length=64, blank=True, default="")
+    monday_start = models.TimeField(null=True, blank=True)
+    monday_end = models.TimeField(null=True, blank=True)
+    tuesday_start = models.TimeField(null=True, blank=True)
+    tuesday_end = models.TimeField(null=True, blank=True)
+    wednesday_start = models.TimeField(null=True, blank=True)
+    wednesday_end = models.TimeField(null=True, blank=True)
+    thursday_start = models.TimeField(null=True, blank=True)
+    thursday_end = models.TimeField(null=True, blank=True)
+    friday_start = models.TimeField(null=True, blank=True)
+    friday_end = models.TimeField(null=True, blank=True)
+    saturday_start = models.TimeField(null=True, blank=True)
+    saturday_end = models.TimeField(null=True, blank=True)
+    sunday_start = models.TimeField(null=True, blank=True)
+    sunday_end = models.TimeField(null=True, blank=True)
+    system_modstamp = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "business hours"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HolidayRecord(models.Model):
+    """A Salesforce Holiday, referred to by name in ``salesforce_holidays``.
+
+    ``is_all_day`` closes the whole local date ``activity_date``; otherwise the minutes after
+    local midnight from ``start_time_in_minutes`` to ``end_time_in_minutes`` are closed.
+    """
+
+    id = models.CharField(primary_key=True, max_length=SF_ID)
+    name = models.CharField(max_length=255)
+    activity_date = models.DateField(null=True, blank=True)
+    is_all_day = models.BooleanField(default=True)
+    start_time_in_minutes = models.IntegerField(null=True, blank=True)
+    end_time_in_minutes = models.IntegerField(null=True, blank=True)
+    is_recurrence = models.BooleanField(default=False)
+    system_modstamp = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["name"], name="holiday_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.activity_date}"

@@ -1,7 +1,9 @@
 """Selectors: metrics for the dashboard, merged from ``DailyRollup`` (never from raw leads).
 
 Counts add up across days and segments; percentiles come from the merged sorted values, so a
-range's numbers equal ``export_metrics`` for the same cohort as of the last compute.
+range's numbers equal ``export_metrics`` for the same cohort as of the last compute. Every
+metric has its business-hours variant (``*_business_minutes``, ``*_rate_business``), equal to
+the wall-clock one for regions without a calendar.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 
 from routing_health.metrics import METRIC_NAMES
 from routing_health.models import DailyRollup, MetricsState
-from routing_health.rollups import COUNT_FIELDS, unpack
+from routing_health.rollup_rows import COUNT_FIELDS, unpack
 
 ROLLUP_KEYS = ("day", "region", "tier", "source")
 
@@ -75,6 +77,8 @@ def _merge(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, Any]:
     c = {name: sum(getattr(r, name) for r in rows) for name in COUNT_FIELDS}
     tta = _values(rows, "tta_values")
     touch = _values(rows, "first_touch_values")
+    tta_business = _values(rows, "tta_business_values")
+    touch_business = _values(rows, "first_touch_business_values")
     entered = [r.oldest_queue_entered_at for r in rows if r.oldest_queue_entered_at]
     oldest = (
         (as_of - min(entered)).total_seconds() / 3600 if entered and as_of is not None else None
@@ -102,6 +106,16 @@ def _merge(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, Any]:
         "queued": c["queued"],
         "queued_over_limit": c["queued_over_limit"],
         "oldest_queue_age_hours": oldest,
+        "tta_p50_business_minutes": _quantile(tta_business, 0.5),
+        "tta_p95_business_minutes": _quantile(tta_business, 0.95),
+        "first_touch_p50_business_minutes": _quantile(touch_business, 0.5),
+        "first_touch_p95_business_minutes": _quantile(touch_business, 0.95),
+        "assign_sla_met_rate_business": _rate(
+            c["assign_sla_met_business"], c["assign_sla_applicable_business"]
+        ),
+        "touch_sla_met_rate_business": _rate(
+            c["touch_sla_met_business"], c["touch_sla_applicable_business"]
+        ),
     }
     return {name: metrics[name] for name in METRIC_NAMES}
 

@@ -8,10 +8,13 @@ Two tables:
   lead crossing the age limit). An incremental run recomputes only the leads whose data
   changed since the last run and those whose ``next_change_at`` has come.
 - ``DailyRollup``: per local creation day × region × tier × lead source, the counts behind
-  every metric and the sorted TTA / first-touch values (for exact percentiles over any range).
-  Only the days of recomputed leads are rewritten.
+  every metric and the sorted TTA / first-touch values, wall-clock and business-hours (for
+  exact percentiles over any range). An incremental run moves only the recomputed leads'
+  contributions (``routing_health.rollup_delta``).
 
-A run with a different configuration, an earlier ``as_of`` or ``--full`` recomputes everything.
+A run with a different configuration (business-hours calendars resolved against the synced
+Salesforce BusinessHours/Holiday records included), an earlier ``as_of`` or ``--full``
+recomputes everything.
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.db.models import Max
 
+from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
 from routing_health.frames import Frames, load_frames
-from routing_health.metric_params import params_from_config
 from routing_health.metrics import MetricParams, lead_facts
+from routing_health.metrics.business_hours import business_deadline
 from routing_health.models import (
     Activity,
     DailyRollup,
@@ -40,6 +43,15 @@ from routing_health.models import (
     MetricsState,
     OwnerChange,
     StatusChange,
+)
+from routing_health.rollup_delta import apply_delta
+from routing_health.rollup_rows import (
+    BUSINESS_FLAGS,
+    COUNT_FIELDS,
+    ROLLUP_INPUT,
+    VALUE_FIELDS,
+    rollup_rows,
+    unpack,
 )
 from routing_health.upsert import upsert
 
@@ -54,19 +66,21 @@ class ComputeOutcome:
     mode: str  # full | incremental
     as_of: datetime
     leads_recomputed: int
-    days_rewritten: int
+    rollup_rows_written: int
     seconds: float
 
     def summary(self) -> str:
         return (
             f"compute_metrics {self.mode}: {self.leads_recomputed} leads recomputed, "
-            f"{self.days_rewritten} day(s) of rollups rewritten as of "
+            f"{self.rollup_rows_written} rollup row(s) written as of "
             f"{self.as_of.isoformat()} in {self.seconds:.2f}s"
         )
 
 
-def config_fingerprint(config: RoutingConfig) -> str:
-    return hashlib.sha256(repr(params_from_config(config)).encode()).hexdigest()[:16]
+def config_fingerprint(config: RoutingConfig, params: MetricParams | None = None) -> str:
+    """Changes whenever the metric parameters do, resolved calendars included."""
+    params = resolved_params(config) if params is None else params
+    return hashlib.sha256(repr(params).encode()).hexdigest()[:16]
 
 
 def compute_metrics(
@@ -79,8 +93,8 @@ def compute_metrics(
     """Refresh ``LeadFact`` and ``DailyRollup`` as of ``as_of``."""
     say = progress or (lambda _m: None)
     started = time.monotonic()
-    params = params_from_config(config)
-    fingerprint = config_fingerprint(config)
+    params = resolved_params(config)
+    fingerprint = config_fingerprint(config, params)
     state = MetricsState.objects.filter(pk=1).first()
     sync_mark = _sync_mark()
     mode = "incremental"
@@ -108,16 +122,21 @@ def compute_metrics(
         as_of,
     )
     say(f"compute_metrics: {len(facts)} lead facts computed")
-    rows = _fact_rows(facts, params, as_of, source=SOURCE_FIELD if extra else None)
+    rows, frame = _fact_rows(facts, params, as_of, source=SOURCE_FIELD if extra else None)
+    new = frame[list(ROLLUP_INPUT)] if len(frame) else pd.DataFrame(columns=list(ROLLUP_INPUT))
     with transaction.atomic():
         if lead_ids is None:
             LeadFact.objects.all().delete()
             upsert(LeadFact, rows)
-            days = None
+            DailyRollup.objects.all().delete()
+            rollups = rollup_rows(new)
+            DailyRollup.objects.bulk_create(rollups, batch_size=2_000)
+            rewritten = len(rollups)
         else:
-            # A recomputed lead may leave its old day (or the facts, when deleted).
-            days = _replace_facts(lead_ids, rows)
-        rewritten = _rewrite_days(days, as_of=as_of, params=params)
+            # Contributions move: the old facts' out of their rows (a recomputed lead may
+            # change day, or leave when deleted), the new ones' in.
+            old = _replace_facts(lead_ids, rows)
+            rewritten = apply_delta(old, new)
         MetricsState.objects.update_or_create(
             pk=1,
             defaults={
@@ -190,15 +209,15 @@ def _load(lead_ids: list[str] | None, extra: list[str]) -> Frames:
     )
 
 
-def _replace_facts(lead_ids: list[str], rows: list[LeadFact]) -> set:
-    """Swap the facts of ``lead_ids`` for ``rows``; returns every day touched, old or new."""
-    days: set = {row.created_day for row in rows}
+def _replace_facts(lead_ids: list[str], rows: list[LeadFact]) -> pd.DataFrame:
+    """Swap the stored facts of ``lead_ids`` for ``rows``; returns the old ones (rollup input)."""
+    old = []
     for i in range(0, len(lead_ids), ID_CHUNK):
         chunk = LeadFact.objects.filter(lead_id__in=lead_ids[i : i + ID_CHUNK])
-        days |= set(chunk.values_list("created_day", flat=True))
+        old += list(chunk.values_list(*ROLLUP_INPUT))
         chunk.delete()
     upsert(LeadFact, rows)
-    return days
+    return pd.DataFrame.from_records(old, columns=list(ROLLUP_INPUT))
 
 
 def _next_change_at(facts: pd.DataFrame, params: MetricParams, as_of: datetime) -> pd.Series:
@@ -224,6 +243,7 @@ def _next_change_at(facts: pd.DataFrame, params: MetricParams, as_of: datetime) 
         (facts["queue_entered_at"] + params.queue_age_limit_hours * 60 * minutes).where(
             facts["queued"].astype(bool)
         ),
+        *_business_deadlines(facts, params, assign_limit, touch_limit),
     ]
     stacked = pd.concat(candidates, axis=1)
     future = stacked.where(stacked > pd.Timestamp(as_of))
@@ -231,11 +251,38 @@ def _next_change_at(facts: pd.DataFrame, params: MetricParams, as_of: datetime) 
     return future.min(axis=1) + pd.to_timedelta(1, unit="us")
 
 
+def _business_deadlines(
+    facts: pd.DataFrame, params: MetricParams, assign_limit: pd.Series, touch_limit: pd.Series
+) -> list[pd.Series]:
+    """When an unassigned (untouched) lead's business clock passes its tier limit.
+
+    Only leads with a calendar: without one the business flags equal the wall-clock ones,
+    whose instants are candidates already.
+    """
+    calendar = facts["business_calendar"].astype("object")
+    calendar = calendar.where(calendar.notna() & (calendar != ""), None)
+    out = []
+    for done, applicable, limit in (
+        ("rep_assigned_at", "assign_sla_applicable_business", assign_limit),
+        ("first_touch_at", "touch_sla_applicable_business", touch_limit),
+    ):
+        waiting = facts[done].isna() & ~facts[applicable].astype(bool) & calendar.notna()
+        if not waiting.any():
+            continue
+        names = calendar.where(waiting, None).to_numpy(dtype=object)
+        at = business_deadline(facts["created_at"], limit.to_numpy(), names, params.calendars)
+        out.append(pd.Series(at, index=facts.index).dt.tz_localize("UTC"))
+    return out
+
+
 def _fact_rows(
     facts: pd.DataFrame, params: MetricParams, as_of: datetime, *, source: str | None
-) -> list[LeadFact]:
+) -> tuple[list[LeadFact], pd.DataFrame]:
+    """The ``LeadFact`` rows of ``facts``, and the same as a frame (for the rollups)."""
     if facts.empty:
-        return []
+        return [], pd.DataFrame(columns=list(ROLLUP_INPUT))
+    queued = facts["queued"].astype(bool)
+    over_limit = queued & (facts["queue_age_hours"] > params.queue_age_limit_hours)
     next_change = _next_change_at(facts, params, as_of)
     frame = pd.DataFrame(
         {
@@ -257,7 +304,8 @@ def _fact_rows(
             "acceptance_pending": facts["acceptance_pending"].astype(bool),
             "rejected": facts["rejected"].astype(bool),
             "rejection_reason": _text(facts["rejection_reason"]),
-            "queued": facts["queued"].astype(bool),
+            "queued": queued,
+            "queued_over_limit": over_limit.astype(bool),
             "queue_owner": _text(facts["queue_owner"]),
             "queue_entered_at": facts["queue_entered_at"],
             "assign_sla_applicable": facts["assign_sla_applicable"].astype(bool),
@@ -265,127 +313,18 @@ def _fact_rows(
             "touch_sla_applicable": facts["touch_sla_applicable"].astype(bool),
             "touch_sla_met": facts["touch_sla_met"].astype(bool),
             "next_change_at": next_change,
+            "business_calendar": _text(facts["business_calendar"]),
+            "tta_business_minutes": facts["tta_business_minutes"],
+            "first_touch_business_minutes": facts["first_touch_business_minutes"],
+            **{flag: facts[flag].astype(bool) for flag in BUSINESS_FLAGS},
         }
     )
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return [LeadFact(**record) for record in records]
+    return [LeadFact(**record) for record in records], frame
 
 
 def _text(series: pd.Series) -> pd.Series:
     return series.astype("object").where(series.notna(), "").astype(str)
 
 
-COUNT_FIELDS = (
-    "leads",
-    "succeeded",
-    "failed",
-    "pending",
-    "assigned",
-    "assign_sla_applicable",
-    "assign_sla_met",
-    "bounced",
-    "accepted",
-    "acceptance_base",
-    "touched",
-    "touch_sla_applicable",
-    "touch_sla_met",
-    "rejected",
-    "queued",
-    "queued_over_limit",
-)
-
-
-def _rewrite_days(days: set | None, *, as_of: datetime, params: MetricParams) -> int:
-    """Recompute ``DailyRollup`` rows of ``days`` (all days when None) from ``LeadFact``."""
-    facts = LeadFact.objects.all()
-    if days is not None:
-        if not days:
-            return 0
-        facts = facts.filter(created_day__in=sorted(days))
-    frame = pd.DataFrame.from_records(
-        list(facts.values_list(*_ROLLUP_INPUT)), columns=list(_ROLLUP_INPUT)
-    )
-    rows = _rollup_rows(frame, as_of=as_of, limit_hours=params.queue_age_limit_hours)
-    stale = DailyRollup.objects.all()
-    if days is not None:
-        stale = stale.filter(day__in=sorted(days))
-    stale.delete()
-    DailyRollup.objects.bulk_create(rows, batch_size=2_000)
-    return len({r.day for r in rows}) if days is None else len(days)
-
-
-_ROLLUP_INPUT = (
-    "created_day", "region", "tier", "source", "outcome", "rep_assigned_at", "tta_minutes",
-    "first_touch_minutes", "bounced", "accepted", "acceptance_pending", "rejected", "queued",
-    "queue_entered_at", "assign_sla_applicable", "assign_sla_met", "touch_sla_applicable",
-    "touch_sla_met",
-)
-
-
-def _rollup_rows(frame: pd.DataFrame, *, as_of: datetime, limit_hours: float) -> list[DailyRollup]:
-    if frame.empty:
-        return []
-    frame = frame.rename(columns={"created_day": "day"})
-    entered = pd.to_datetime(frame["queue_entered_at"], utc=True)
-    queue_age_hours = (pd.Timestamp(as_of) - entered).dt.total_seconds() / 3600
-    assigned = frame["rep_assigned_at"].notna()
-    touched = frame["first_touch_minutes"].notna()
-    data = pd.DataFrame(
-        {
-            "day": frame["day"],
-            "region": frame["region"],
-            "tier": frame["tier"],
-            "source": frame["source"],
-            "leads": 1,
-            "succeeded": frame["outcome"] == "succeeded",
-            "failed": frame["outcome"] == "failed",
-            "pending": frame["outcome"] == "pending",
-            "assigned": assigned,
-            "assign_sla_applicable": frame["assign_sla_applicable"],
-            "assign_sla_met": frame["assign_sla_applicable"] & frame["assign_sla_met"],
-            "bounced": frame["bounced"],
-            "accepted": frame["accepted"],
-            "acceptance_base": assigned & ~frame["acceptance_pending"],
-            "touched": touched,
-            "touch_sla_applicable": frame["touch_sla_applicable"],
-            "touch_sla_met": frame["touch_sla_applicable"] & frame["touch_sla_met"],
-            "rejected": frame["rejected"],
-            "queued": frame["queued"],
-            "queued_over_limit": frame["queued"] & (queue_age_hours > limit_hours),
-            "oldest_entered": entered.where(frame["queued"]),
-        }
-    )
-    keys = ["day", "region", "tier", "source"]
-    grouped = data.groupby(keys, sort=True)
-    sums = grouped[list(COUNT_FIELDS)].sum().astype(int)
-    oldest = grouped["oldest_entered"].min()
-    tta = frame.assign(v=frame["tta_minutes"]).dropna(subset=["v"]).groupby(keys)["v"]
-    touch = frame.assign(v=frame["first_touch_minutes"]).dropna(subset=["v"]).groupby(keys)["v"]
-    tta_values = {k: _pack(v) for k, v in tta}
-    touch_values = {k: _pack(v) for k, v in touch}
-    rows = []
-    for key, counts in zip(sums.index, sums.to_dict("records"), strict=True):
-        rows.append(
-            DailyRollup(
-                day=key[0],
-                region=key[1],
-                tier=key[2],
-                source=key[3],
-                tta_values=tta_values.get(key, b""),
-                first_touch_values=touch_values.get(key, b""),
-                oldest_queue_entered_at=None if pd.isna(oldest[key]) else oldest[key],
-                **counts,
-            )
-        )
-    return rows
-
-
-def _pack(values: pd.Series) -> bytes:
-    return np.sort(values.to_numpy(dtype=np.float64)).tobytes()
-
-
-def unpack(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=np.float64) if blob else np.empty(0)
-
-
-__all__ = ["COUNT_FIELDS", "ComputeOutcome", "compute_metrics", "unpack"]
+__all__ = ["COUNT_FIELDS", "VALUE_FIELDS", "ComputeOutcome", "compute_metrics", "unpack"]

@@ -26,6 +26,7 @@ from routing_health.models import SyncRun, SyncState
 from routing_health.salesforce import (
     SalesforceClient,
     SalesforceError,
+    SalesforceQueryError,
     soql_datetime,
 )
 from routing_health.sync_objects import OBJECTS, ObjectSpec, PageResult
@@ -37,6 +38,7 @@ BULK_THRESHOLD = 5_000  # an increment estimated above this many rows goes throu
 REST_BATCH = 2_000
 BULK_PAGE = 50_000
 
+OPTIONAL = {name: spec.optional for name, spec in OBJECTS.items()}
 RUN_LEVEL = "Salesforce"  # SyncRun.object_name of a run that failed before any object
 Progress = Callable[[str], None]
 
@@ -55,6 +57,7 @@ class ObjectOutcome:
     skipped: int = 0
     seconds: float = 0.0
     error: str = ""
+    note: str = ""
     watermark: datetime | None = None
 
 
@@ -64,7 +67,8 @@ class SyncOutcome:
 
     @property
     def ok(self) -> bool:
-        return all(not o.error for o in self.objects)
+        """Every object synced; a failed optional object (flows, calendars) does not count."""
+        return all(not o.error or OPTIONAL.get(o.object_name, False) for o in self.objects)
 
     def summary(self, client: SalesforceClient | None = None) -> str:
         parts = [
@@ -72,6 +76,7 @@ class SyncOutcome:
             + (f", {o.skipped} skipped" if o.skipped else "")
             + f" ({o.mode}, {o.pages} page{'s' if o.pages != 1 else ''})"
             + (f" FAILED: {o.error}" if o.error else "")
+            + (f" ({o.note})" if o.note else "")
             for o in self.objects
         ]
         usage = ""
@@ -110,7 +115,7 @@ def sync_salesforce(
             spec, client=client, config=config, full=full, overlap=overlap, say=say
         )
         outcome.objects.append(result)
-        if result.error and stop_on_error:
+        if result.error and stop_on_error and not spec.optional:
             break
     return outcome
 
@@ -176,6 +181,12 @@ def _sync_object(
         run.save(update_fields=["mode"])
         pages = _pages(spec, client, soql, mode)
         _consume(spec, pages, config=config, run=run, result=result, say=say, mode=mode)
+    except SalesforceQueryError as exc:
+        if spec.optional and exc.code == "INVALID_TYPE":
+            result.mode = "skipped"
+            result.note = f"not available to this user ({exc.code}); synced without it"
+        else:
+            result.error = str(exc)
     except SalesforceError as exc:
         result.error = str(exc)
     except BaseException as exc:  # recorded as failed (even on Ctrl-C), then propagated
@@ -185,6 +196,8 @@ def _sync_object(
     if result.error:
         log.error("sync object=%s failed: %s", spec.name, result.error)
         say(f"{spec.name}: FAILED: {result.error}")
+    elif result.note:
+        say(f"{spec.name}: skipped: {result.note}")
     else:
         rate = result.upserted / result.seconds if result.seconds else 0.0
         say(
@@ -266,6 +279,10 @@ def _consume(
     if mode == "bulk" and bulk_max is not None:
         _advance_watermark(spec.name, bulk_max)
         result.watermark = bulk_max
+    if spec.prune is not None:
+        # Every page committed: what this run did not write is gone from Salesforce.
+        with transaction.atomic():
+            spec.prune(run.started_at)
 
 
 def _advance_watermark(object_name: str, value: datetime) -> None:

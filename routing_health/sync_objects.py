@@ -1,9 +1,8 @@
 """What the sync pulls per Salesforce object, and how a page of records is written.
 
-Records arrive either from REST (JSON: typed values, datetimes like
-``2026-01-05T10:11:12.000+0000``) or Bulk API 2.0 (CSV: strings, ``...000Z``, empty = null);
-the parsers below accept both. A malformed record (missing Id, unparseable date) is logged
-with its Id and skipped; the page goes on.
+Value parsing and malformed-record handling live in ``routing_health.sync_records`` (REST JSON
+and Bulk API 2.0 CSV alike); business hours and holidays in ``routing_health.sync_calendars``.
+``OBJECTS`` is the registry, in sync order.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,8 +19,10 @@ from django.db import models
 from routing_health.config import RoutingConfig
 from routing_health.models import (
     Activity,
+    BusinessHoursRecord,
     FlowDefinition,
     FlowVersionChange,
+    HolidayRecord,
     Lead,
     LeadStatus,
     OwnerChange,
@@ -29,7 +30,24 @@ from routing_health.models import (
     SalesforceUser,
     StatusChange,
 )
-from routing_health.sfid import is_sf_id, to_18
+from routing_health.sfid import is_sf_id
+from routing_health.sync_calendars import (
+    BUSINESS_HOURS_FIELDS,
+    HOLIDAY_FIELDS,
+    pruner,
+    write_business_hours,
+    write_holidays,
+)
+from routing_health.sync_records import (
+    MalformedRecord,
+    PageResult,
+    parse_all,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_id,
+    text,
+)
 from routing_health.upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -69,19 +87,11 @@ ACTIVITY_FIELDS = (
 UPSERT_BATCH = 5_000
 
 
-class MalformedRecord(ValueError):
-    """A record we cannot store; the message names the field."""
-
-
-@dataclass
-class PageResult:
-    upserted: int = 0
-    skipped: int = 0
-    max_watermark: datetime | None = None
-
-
 @dataclass(frozen=True)
 class ObjectSpec:
+    """``prune``: for objects read in full, deletes the stored rows a completed run did not
+    write (rows synced before the given instant), so records removed in Salesforce go too."""
+
     name: str
     sobject: str
     fields: Callable[[RoutingConfig], list[str]]
@@ -89,85 +99,11 @@ class ObjectSpec:
     watermark_field: str | None = "SystemModstamp"
     include_deleted: bool = False
     where: tuple[str, ...] = field(default_factory=tuple)
+    prune: Callable[[datetime], int] | None = None
+    # Annotations and calendars: a failure here must not keep leads from syncing, and an org
+    # where the object is not visible to the integration user simply goes without it.
+    optional: bool = False
 
-
-# -- value parsers ---------------------------------------------------------------------------
-def parse_datetime(value: Any, name: str) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        raise MalformedRecord(f"{name} is missing")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise MalformedRecord(f"{name} {value!r} is not a Salesforce datetime") from None
-    if parsed.tzinfo is None:
-        raise MalformedRecord(f"{name} {value!r} has no timezone")
-    return parsed.astimezone(UTC)
-
-
-def parse_date(value: Any, name: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise MalformedRecord(f"{name} {value!r} is not a date") from None
-
-
-def parse_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() == "true"
-
-
-def parse_id(value: Any, name: str, *, required: bool = True) -> str:
-    if value is None or value == "":
-        if required:
-            raise MalformedRecord(f"{name} is missing")
-        return ""
-    normalised = _normalised_id(value)
-    if normalised is None:
-        raise MalformedRecord(f"{name} {value!r} is not a Salesforce Id")
-    return normalised
-
-
-@lru_cache(maxsize=65_536)
-def _normalised_id_slow(text: str) -> str | None:
-    return to_18(text) if is_sf_id(text) else None
-
-
-def _normalised_id(value: Any) -> str | None:
-    text = str(value)
-    # Salesforce sends 18-character Ids; their checksum is verified once per distinct
-    # owner/lead value through the cache, and unique Ids (record keys) only by shape.
-    if len(text) == 18 and text.isascii() and text.isalnum():
-        return text
-    return _normalised_id_slow(text)
-
-
-def text(value: Any, limit: int = 255) -> str:
-    return "" if value is None else str(value)[:limit]
-
-
-def _parse_all(
-    sobject: str, records: Iterable[dict[str, Any]], build: Callable[[dict[str, Any]], Any]
-) -> tuple[list[Any], int]:
-    built, skipped = [], 0
-    for record in records:
-        try:
-            item = build(record)
-        except MalformedRecord as exc:
-            skipped += 1
-            log.warning(
-                "sync object=%s record=%s skipped: %s", sobject, record.get("Id") or "?", exc
-            )
-            continue
-        if item is not None:
-            built.append(item)
-    return built, skipped
 
 
 def _upsert(model: type[models.Model], rows: list[models.Model], key: str = "id") -> int:
@@ -216,7 +152,7 @@ def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
             raw_fields={k: (None if v is None else str(v)) for k, v in raw.items()},
         )
 
-    rows, skipped = _parse_all("Lead", records, build)
+    rows, skipped = parse_all("Lead", records, build)
     return PageResult(_upsert(Lead, rows), skipped, _max(r.system_modstamp for r in rows))
 
 
@@ -291,7 +227,7 @@ def _activity_writer(kind: str) -> Callable[[list[dict[str, Any]], RoutingConfig
                 is_deleted=parse_bool(r.get("IsDeleted")),
             )
 
-        rows, skipped = _parse_all(kind, records, build)
+        rows, skipped = parse_all(kind, records, build)
         newest = _max(r.system_modstamp for r in rows)
         kept = _link_to_leads(rows)
         return PageResult(_upsert(Activity, kept), skipped, newest)
@@ -344,7 +280,7 @@ def write_users(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
             system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
         )
 
-    rows, skipped = _parse_all("User", records, build)
+    rows, skipped = parse_all("User", records, build)
     return PageResult(_upsert(SalesforceUser, rows), skipped, _max(r.system_modstamp for r in rows))
 
 
@@ -357,7 +293,7 @@ def write_queues(records: list[dict[str, Any]], config: RoutingConfig) -> PageRe
             system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
         )
 
-    rows, skipped = _parse_all("Group", records, build)
+    rows, skipped = parse_all("Group", records, build)
     return PageResult(_upsert(Queue, rows), skipped, _max(r.system_modstamp for r in rows))
 
 
@@ -373,7 +309,7 @@ def write_lead_statuses(records: list[dict[str, Any]], config: RoutingConfig) ->
             is_default=parse_bool(r.get("IsDefault")),
         )
 
-    rows, skipped = _parse_all("LeadStatus", records, build)
+    rows, skipped = parse_all("LeadStatus", records, build)
     if rows:
         LeadStatus.objects.exclude(api_name__in=[r.api_name for r in rows]).delete()
     return PageResult(_upsert(LeadStatus, rows, key="api_name"), skipped, None)
@@ -394,7 +330,7 @@ def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
             last_modified_at=parse_datetime(modified, "LastModifiedDate") if modified else None,
         )
 
-    rows, skipped = _parse_all("FlowDefinitionView", records, build)
+    rows, skipped = parse_all("FlowDefinitionView", records, build)
     stored = {
         f.api_name: f
         for f in FlowDefinition.objects.filter(api_name__in=[r.api_name for r in rows])
@@ -455,6 +391,26 @@ OBJECTS: dict[str, ObjectSpec] = {
             ],
             write_flows,
             watermark_field=None,
+            optional=True,
+        ),
+        # Small and read in full through REST each run, before the leads they time.
+        ObjectSpec(
+            "BusinessHours",
+            "BusinessHours",
+            lambda c: list(BUSINESS_HOURS_FIELDS),
+            write_business_hours,
+            watermark_field=None,
+            prune=pruner(BusinessHoursRecord),
+            optional=True,
+        ),
+        ObjectSpec(
+            "Holiday",
+            "Holiday",
+            lambda c: list(HOLIDAY_FIELDS),
+            write_holidays,
+            watermark_field=None,
+            prune=pruner(HolidayRecord),
+            optional=True,
         ),
         ObjectSpec("Lead", "Lead", lead_fields, write_leads, include_deleted=True),
         ObjectSpec(

@@ -40,7 +40,6 @@ from routing_health.alerts.rules import (
     window_words,
 )
 from routing_health.config import RoutingConfig
-from routing_health.metrics.business_hours import business_minutes
 
 NS_PER_MINUTE = 60 * 1_000_000_000
 NS_PER_HOUR = 60 * NS_PER_MINUTE
@@ -129,12 +128,19 @@ class _Leads:
     first_touch_at: pd.Series
     first_touch: np.ndarray
     age: np.ndarray
+    tta_business: np.ndarray
+    first_touch_business: np.ndarray
+    age_business: np.ndarray
     created_at: pd.Series
     queued: np.ndarray
     queue_age: np.ndarray
     queue_owner: np.ndarray
     rejected: np.ndarray
     rejection_reason: np.ndarray
+
+
+def _column(facts: pd.DataFrame, name: str, fallback: str) -> np.ndarray:
+    return facts[name if name in facts.columns else fallback].to_numpy(dtype=float)
 
 
 def _ns(series: pd.Series) -> np.ndarray:
@@ -163,6 +169,10 @@ def _read(facts: pd.DataFrame, labels: Mapping[str, str] | pd.Series | None) -> 
         first_touch_at=facts["first_touch_at"].reset_index(drop=True),
         first_touch=facts["first_touch_minutes"].to_numpy(dtype=float),
         age=facts["age_minutes"].to_numpy(dtype=float),
+        # Business clocks (spec section 10); the wall clock where a region has no calendar.
+        tta_business=_column(facts, "tta_business_minutes", "tta_minutes"),
+        first_touch_business=_column(facts, "first_touch_business_minutes", "first_touch_minutes"),
+        age_business=_column(facts, "age_business_minutes", "age_minutes"),
         created_at=facts["created_at"].reset_index(drop=True),
         queued=facts["queued"].to_numpy(dtype=bool),
         queue_age=facts["queue_age_hours"].to_numpy(dtype=float),
@@ -245,15 +255,14 @@ def _sla_rule(kind: str) -> Callable[[_Segment, EffectiveRule], list[_Measure]]:
     def measure(seg: _Segment, rule: EffectiveRule) -> list[_Measure]:
         leads = seg.leads
         rows = seg.window(rule.window_hours)
-        done_at = leads.assigned_at if kind == "assign" else leads.first_touch_at
-        minutes = (leads.tta if kind == "assign" else leads.first_touch)[rows]
-        age = leads.age[rows]
-        calendar = seg.config.calendar_for(seg.region) if rule.clock == "business" else None
-        if calendar is not None and len(rows):
-            created = leads.created_at.iloc[rows]
-            minutes = business_minutes(created, done_at.iloc[rows], calendar)
-            as_of = pd.DatetimeIndex([pd.Timestamp(seg.as_of_ns, tz="UTC")])  # broadcast
-            age = business_minutes(created, as_of, calendar)
+        if rule.clock == "business":
+            # The engine's business clocks use the calendars resolved for this evaluation.
+            minutes = (leads.tta_business if kind == "assign" else leads.first_touch_business)
+            age = leads.age_business[rows]
+        else:
+            minutes = leads.tta if kind == "assign" else leads.first_touch
+            age = leads.age[rows]
+        minutes = minutes[rows]
         done = ~np.isnan(minutes)
         sample = int(done.sum())
         value = float(np.percentile(minutes[done], 95)) if sample else None

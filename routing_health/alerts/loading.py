@@ -21,9 +21,9 @@ from django.db.models import Max, Min, Q
 
 from routing_health.alerts.evaluate import SyncStatus
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
+from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
 from routing_health.frames import Frames, load_frames
-from routing_health.metric_params import params_from_config
 from routing_health.metrics import lead_facts
 from routing_health.models import Lead, OwnerChange, SyncRun
 
@@ -90,7 +90,7 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
         frames.status_changes,
         frames.activities,
         frames.owner_names,
-        params_from_config(config),
+        resolved_params(config),
         as_of,
     )
     leads = frames.leads

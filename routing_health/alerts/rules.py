@@ -220,7 +220,10 @@ def effective_rule(
         window = None  # snapshot rules have no creation window to configure
     clock = "wall"
     if spec.default_threshold in (TIER_ASSIGN_SLA, TIER_TOUCH_SLA):
-        if sla.clock == "business" and config.calendar_for(region or "") is not None:
+        # Spec section 10: the tier's clock decides; unset, business where the region has a
+        # calendar (a region without one always runs on the wall clock).
+        has_calendar = (region or "") in config.regions.calendars
+        if has_calendar and sla.clock in ("business", None):
             clock = "business"
     if threshold is None:
         threshold = _default_threshold(config, spec, sla)

@@ -16,11 +16,13 @@ import json
 import resource
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from routing_health.calendars import WHOLE_DAY, Calendar
 from routing_health.metrics.params import MetricParams
 
 AS_OF = pd.Timestamp("2026-11-20 12:00:00", tz="UTC")
@@ -30,6 +32,19 @@ STATUSES = np.array(
     ["Open", "Working - Contacted", "Nurture", "Closed - Not Converted", "Closed - Converted"],
     dtype=object,
 )
+
+
+_WEEKDAYS_ONLY = ((), ())
+BENCH_CALENDARS = {
+    "amer": Calendar("amer", "America/New_York", (((540, 1020),),) * 5 + _WEEKDAYS_ONLY),
+    "emea": Calendar(
+        "emea",
+        "Europe/Berlin",
+        (((540, 720), (780, 1050)),) * 5 + _WEEKDAYS_ONLY,
+        ((date(2026, 10, 3), WHOLE_DAY), (date(2026, 11, 1), WHOLE_DAY)),
+    ),
+    "apac": Calendar("apac", "Asia/Singapore", (((540, 1080),),) * 5 + _WEEKDAYS_ONLY),
+}
 
 
 @dataclass(frozen=True)
@@ -58,9 +73,12 @@ def _per_lead(rng: np.random.Generator, n: int, mean: float, cap: int) -> np.nda
     return np.repeat(np.arange(n), counts)
 
 
-def synthetic_frames(leads: int = 1_000_000, seed: int = 7) -> SyntheticOrg:
+def synthetic_frames(
+    leads: int = 1_000_000, seed: int = 7, *, calendars: bool = False
+) -> SyntheticOrg:
     """A synthetic org of ``leads`` leads: ~1.8 owner and ~1.2 status changes and ~1 activity
-    per lead, created over the 60 days before ``AS_OF`` (a few created after it)."""
+    per lead, created over the 60 days before ``AS_OF`` (a few created after it). With
+    ``calendars``, AMER, EMEA and APAC get business-hours calendars (``BENCH_CALENDARS``)."""
     rng = np.random.default_rng(seed)
     n = leads
     reps = _ids("005", 300, 1).to_numpy(dtype=object)
@@ -179,6 +197,10 @@ def synthetic_frames(leads: int = 1_000_000, seed: int = 7) -> SyntheticOrg:
         closed_statuses=frozenset({"Closed - Converted", "Closed - Not Converted"}),
         tier_sla={"hot": (5, 15), "warm": (60, 240), "standard": (240, 1440)},
         report_timezone="America/New_York",
+        calendars=BENCH_CALENDARS if calendars else {},
+        region_calendars={name: name.lower() for name in ("AMER", "EMEA", "APAC")}
+        if calendars
+        else {},
     )
     return SyntheticOrg(frame, owner_changes, status_changes, activities, names, params, AS_OF)
 
@@ -192,12 +214,12 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def run(leads: int) -> dict[str, Any]:
+def run(leads: int, calendars: bool = False) -> dict[str, Any]:
     """Build an org, then time ``lead_facts`` and the groupings; memory in MiB."""
     from routing_health.metrics import group_metrics, lead_facts, total_metrics
 
     started = time.perf_counter()
-    org = synthetic_frames(leads)
+    org = synthetic_frames(leads, calendars=calendars)
     built = time.perf_counter()
     rss_inputs = _rss_mb()
     facts = lead_facts(
@@ -216,6 +238,7 @@ def run(leads: int) -> dict[str, Any]:
     grouped = time.perf_counter()
     return {
         "leads": leads,
+        "calendars": calendars,
         "owner_changes": len(org.owner_changes),
         "status_changes": len(org.status_changes),
         "activities": len(org.activities),
@@ -233,7 +256,9 @@ def run(leads: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
-    print(json.dumps(run(parser.parse_args().leads), indent=2))
+    parser.add_argument("--calendars", action="store_true", help="business-hours calendars")
+    args = parser.parse_args()
+    print(json.dumps(run(args.leads, args.calendars), indent=2))
 
 
 if __name__ == "__main__":

@@ -115,6 +115,58 @@ def business_minutes_by_calendar(
     return result
 
 
+def business_deadline(
+    start: Any,
+    minutes: Any,
+    calendar_names: Any,
+    calendars: Mapping[str, Calendar],
+    *,
+    horizon_days: int = 400,
+) -> np.ndarray:
+    """The instant after which more than ``minutes`` open minutes have passed since ``start``.
+
+    The inverse of ``business_minutes_by_calendar`` in its end argument: the last instant
+    ``t`` with ``open(start, t) == minutes``; every later instant has more open time, so a
+    "strictly more than ``minutes``" clock (an SLA breach) holds from just after ``t``. When the
+    minutes run out exactly at a closing time, ``t`` is the next opening. ``start`` as in
+    ``business_minutes``; ``minutes`` a float array-like or scalar; ``calendar_names`` as in
+    ``business_minutes_by_calendar``.
+
+    Returns ``datetime64[ns]`` (UTC, naive) values; ``NaT`` where the row has no calendar,
+    ``start`` is missing, ``minutes`` is negative or NaN, or the calendar does not open long
+    enough within ``horizon_days`` local days after ``start``.
+    """
+    start_ns = _utc_ns(start)
+    wanted = np.asarray(minutes, dtype=float).reshape(-1)
+    names = np.asarray(calendar_names, dtype=object).reshape(-1)
+    start_ns, wanted, names = _broadcast(start_ns, wanted, names)
+    result = np.full(start_ns.shape[0], _NAT, dtype=np.int64)
+    usable = (start_ns != _NAT) & np.isfinite(wanted) & (wanted >= 0)
+    codes, uniques = pd.factorize(names, use_na_sentinel=True)
+    for code, name in enumerate(uniques):
+        calendar = calendars.get(name)
+        rows = np.flatnonzero((codes == code) & usable)
+        if calendar is None or rows.size == 0:
+            continue
+        zone = ZoneInfo(calendar.timezone)
+        first_day = _local_date(int(start_ns[rows].min()), zone) - timedelta(days=1)
+        last_start = _local_date(int(start_ns[rows].max()), zone)
+        goal_ns = np.round(wanted[rows] * NS_PER_MINUTE).astype(np.int64)
+        # Most deadlines fall within days; only the rest pay for a longer table.
+        for horizon in sorted({min(14, horizon_days), min(60, horizon_days), horizon_days}):
+            table = _open_table(calendar, first_day, last_start + timedelta(days=horizon))
+            starts, _, cumulative = table
+            goal = _open_before(table, start_ns[rows]) + goal_ns
+            stretch = np.searchsorted(cumulative[1:], goal, side="right")
+            found = stretch < starts.size
+            at = stretch[found]
+            result[rows[found]] = starts[at] + (goal[found] - cumulative[at])
+            rows, goal_ns = rows[~found], goal_ns[~found]
+            if rows.size == 0:
+                break
+    return result.view("datetime64[ns]")
+
+
 def open_intervals_utc(
     calendar: Calendar, first_day: date, last_day: date
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -101,6 +101,21 @@ FACT_COLUMN_DOCS: Mapping[str, str] = MappingProxyType(
         "touch_sla_applicable": "In the touch-SLA denominator (bool).",
         "touch_sla_met": "Touched with first_touch_minutes ≤ the tier's touch_minutes (bool).",
         "age_minutes": "T - created_at in minutes, float.",
+        "business_calendar": "Name of the region's business-hours calendar (category; null: "
+        "none, so every business clock below equals its wall clock).",
+        "tta_business_minutes": "Open minutes of that calendar from created_at to "
+        "rep_assigned_at, float (NaN: not assigned; tta_minutes when no calendar).",
+        "first_touch_business_minutes": "Open minutes from created_at to first_touch_at, float "
+        "(NaN: not touched; first_touch_minutes when no calendar).",
+        "age_business_minutes": "Open minutes from created_at to T, float (age_minutes when no "
+        "calendar).",
+        "assign_sla_applicable_business": "Assigned, or age_business_minutes > the tier's "
+        "assign_minutes (bool).",
+        "assign_sla_met_business": "Assigned with tta_business_minutes ≤ assign_minutes (bool).",
+        "touch_sla_applicable_business": "Touched, or age_business_minutes > the tier's "
+        "touch_minutes (bool).",
+        "touch_sla_met_business": "Touched with first_touch_business_minutes ≤ touch_minutes "
+        "(bool).",
     }
 )
 FACT_COLUMNS: tuple[str, ...] = tuple(FACT_COLUMN_DOCS)

@@ -2,7 +2,8 @@
 
 Pure and vectorised: DataFrames in, a DataFrame out, ``as_of`` passed in, no Django, no I/O.
 The event reductions live in ``timeline``; this module validates the inputs, picks the leads in
-scope, derives outcome, failure reason, queue and SLA facts, and builds the output frame.
+scope, derives outcome, failure reason, queue and SLA facts, and builds the output frame; the
+business-hours clocks come from ``business_facts``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from routing_health.metrics._arrays import (
     ns_to_utc,
     utc_ns,
 )
+from routing_health.metrics.business_facts import business_facts
 from routing_health.metrics.columns import (
     ACTIVITY_COLUMNS,
     FACT_COLUMNS,
@@ -154,6 +156,19 @@ def lead_facts(
     out["touch_sla_applicable"] = touched | (age_minutes > touch_limit)
     out["touch_sla_met"] = touched & (np.nan_to_num(first_touch, nan=np.inf) <= touch_limit)
     out["age_minutes"] = age_minutes
+    out.update(
+        business_facts(
+            created=created,
+            rep_assigned_at=owners.rep_assigned_at,
+            first_touch_at=touches.first_touch_at,
+            now=now,
+            region=region,
+            segments=segments,
+            assign_limit=assign_limit,
+            touch_limit=touch_limit,
+            params=params,
+        )
+    )
     for column in extras:
         out[column] = lead[column]
     return pd.DataFrame(out, columns=[*FACT_COLUMNS, *extras])

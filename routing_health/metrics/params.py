@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from routing_health.calendars import Calendar
+
 SlaMinutes = tuple[float, float]
 """``(assign_minutes, touch_minutes)`` of one tier."""
 
@@ -29,6 +31,10 @@ class MetricParams:
     - ``tier_sla``: tier name -> ``(assign_minutes, touch_minutes)``.
     - ``default_tier_sla``: the SLA of a tier missing from ``tier_sla`` (or an empty tier).
     - ``report_timezone``: IANA name; day and week boundaries are local dates in it.
+    - ``calendars``: business-hours calendar name -> ``Calendar`` (spec section 10).
+    - ``region_calendars``: region -> calendar name. A lead whose region is not listed, or is
+      mapped to a name missing from ``calendars``, has no calendar: its business clocks are its
+      wall clocks.
     """
 
     holding: frozenset[str] = frozenset()
@@ -43,6 +49,8 @@ class MetricParams:
     tier_sla: Mapping[str, SlaMinutes] = field(default_factory=lambda: MappingProxyType({}))
     default_tier_sla: SlaMinutes = (240.0, 1440.0)
     report_timezone: str = "UTC"
+    calendars: Mapping[str, Calendar] = field(default_factory=lambda: MappingProxyType({}))
+    region_calendars: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         # Freeze the containers so a shared params object cannot be mutated behind the engine.
@@ -58,6 +66,14 @@ class MetricParams:
         object.__setattr__(self, "tier_sla", MappingProxyType(sla))
         assign, touch = self.default_tier_sla
         object.__setattr__(self, "default_tier_sla", (float(assign), float(touch)))
+        object.__setattr__(self, "calendars", MappingProxyType(dict(self.calendars)))
+        regions = {str(k): str(v) for k, v in dict(self.region_calendars).items()}
+        object.__setattr__(self, "region_calendars", MappingProxyType(regions))
+
+    def calendar_for(self, region: str | None) -> Calendar | None:
+        """The business-hours calendar of a region; ``None`` means wall-clock time."""
+        name = self.region_calendars.get(region or "")
+        return None if name is None else self.calendars.get(name)
 
     def sla_for(self, tier: str | None) -> SlaMinutes:
         """The ``(assign_minutes, touch_minutes)`` of a tier, the default one when unknown."""
@@ -80,5 +96,7 @@ class MetricParams:
                 tuple(sorted(self.tier_sla.items())),
                 self.default_tier_sla,
                 self.report_timezone,
+                tuple(sorted(self.calendars.items())),
+                tuple(sorted(self.region_calendars.items())),
             )
         )

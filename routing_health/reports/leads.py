@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
+from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
 from routing_health.frames import load_frames
-from routing_health.metric_params import params_from_config
 from routing_health.metrics import MetricParams, cohort, lead_facts
 from routing_health.models import Lead
 from routing_health.reports import formatting as fmt
@@ -91,7 +91,7 @@ def week_facts(
         frames.status_changes,
         frames.activities,
         frames.owner_names,
-        params_from_config(config),
+        resolved_params(config),
         as_of,
     )
     return cohort(facts, start, end)

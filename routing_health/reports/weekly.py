@@ -22,10 +22,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
 from routing_health.exports import compute_export, parse_request
 from routing_health.frames import owner_names
-from routing_health.metric_params import params_from_config
 from routing_health.metrics import METRIC_NAMES
 from routing_health.reports.changes import Change, TargetCheck, changes, target_checks
 from routing_health.reports.events import Anomaly, FlowChange, anomalies, flow_changes
@@ -156,7 +156,7 @@ def build_weekly_report(
     previous_as_of = as_of - PREVIOUS_WEEK_OFFSET
     current = _week_exports(config, this_week, as_of)
     previous = _week_exports(config, last_week, previous_as_of)
-    params = params_from_config(config)
+    params = resolved_params(config)
     facts_now = week_facts(config, this_week.start, this_week.end, as_of)
     facts_before = week_facts(config, last_week.start, last_week.end, previous_as_of)
     window = (this_week.starts_at(tz), this_week.ends_at(tz))

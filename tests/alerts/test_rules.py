@@ -367,7 +367,12 @@ EMEA = "office"
     assert effective_rule(business, "tta_p95", "EMEA", "hot").clock == "business"
     [finding] = org.evaluate(business, rules=["tta_p95"])
     assert finding.value == pytest.approx(13.8) and finding.window.endswith("(business minutes)")
-    [wall] = org.evaluate(config(calendar), rules=["tta_p95"])
+    # Unset, the clock is business where the region has a calendar (spec section 10) ...
+    [default] = org.evaluate(config(calendar), rules=["tta_p95"])
+    assert default.value == pytest.approx(13.8)
+    # ... and `clock = "wall"` measures wall-clock minutes.
+    wall_toml = TOML.replace("touch_minutes = 15", 'touch_minutes = 15\nclock = "wall"')
+    [wall] = org.evaluate(parse_config(wall_toml + calendar), rules=["tta_p95"])
     assert wall.value == pytest.approx(16 * 60 + 10 + 3.8)
     lenient = '[[alerts.overrides]]\nrule = "tta_p95"\ntier = "hot"\nthreshold = 60.0\n'
     assert org.evaluate(parse_config(business_toml + calendar + lenient), rules=["tta_p95"]) == []

@@ -1,4 +1,4 @@
-"""A slow, literal reading of spec sections 4 and 5: one lead at a time, in plain Python.
+"""A slow, literal reading of spec sections 4, 5 and 10: one lead at a time, in plain Python.
 
 Written from the spec text, not from the engine: lists, dicts, ``datetime`` and loops. It shares
 no code with ``routing_health.metrics`` beyond reading the fields of ``MetricParams``. The property
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from routing_health.metrics.params import MetricParams
+from tests.metrics.reference_clock import open_minutes
 
 
 def _py_time(value: Any) -> datetime | None:
@@ -228,6 +229,32 @@ def reference_lead_facts(
         fact["touch_sla_applicable"] = touched or age_minutes > touch_limit
         fact["touch_sla_met"] = touched and fact["first_touch_minutes"] <= touch_limit
 
+        # Business clocks (spec section 10): the open minutes of the region's calendar; a lead
+        # whose region has none keeps wall-clock minutes.
+        calendar_name = params.region_calendars.get(_text(lead["region"]))
+        calendar = params.calendars.get(calendar_name) if _text(lead["region"]) else None
+        fact["business_calendar"] = calendar_name if calendar is not None else None
+
+        tta_business, touch_business, age_business = (
+            wall if end is None or calendar is None else open_minutes(calendar, created, end)
+            for end, wall in (
+                (rep_at, fact["tta_minutes"]),
+                (first_touch, fact["first_touch_minutes"]),
+                (T, age_minutes),
+            )
+        )
+        fact["tta_business_minutes"] = tta_business
+        fact["first_touch_business_minutes"] = touch_business
+        fact["age_business_minutes"] = age_business
+        fact["assign_sla_applicable_business"] = assigned or age_business > assign_limit
+        fact["assign_sla_met_business"] = (
+            assigned and fact["tta_business_minutes"] <= assign_limit
+        )
+        fact["touch_sla_applicable_business"] = touched or age_business > touch_limit
+        fact["touch_sla_met_business"] = (
+            touched and fact["first_touch_business_minutes"] <= touch_limit
+        )
+
         for column in leads.columns:
             if column not in REFERENCE_LEAD_COLUMNS:
                 fact[column] = lead[column]
@@ -287,6 +314,8 @@ def reference_metrics(facts: list[dict[str, Any]], params: MetricParams) -> dict
     bounced = sum(f["bounced"] for f in facts)
     accepted = sum(f["accepted"] for f in facts)
     rejected = sum(f["rejected"] for f in facts)
+    business_assign_base = [f for f in facts if f["assign_sla_applicable_business"]]
+    business_touch_base = [f for f in facts if f["touch_sla_applicable_business"]]
     return {
         "leads": len(facts),
         "succeeded": succeeded,
@@ -314,6 +343,26 @@ def reference_metrics(facts: list[dict[str, Any]], params: MetricParams) -> dict
             f["queue_age_hours"] > params.queue_age_limit_hours for f in queued
         ),
         "oldest_queue_age_hours": max((f["queue_age_hours"] for f in queued), default=None),
+        "tta_p50_business_minutes": percentile(
+            [f["tta_business_minutes"] for f in assigned], 0.5
+        ),
+        "tta_p95_business_minutes": percentile(
+            [f["tta_business_minutes"] for f in assigned], 0.95
+        ),
+        "first_touch_p50_business_minutes": percentile(
+            [f["first_touch_business_minutes"] for f in touched], 0.5
+        ),
+        "first_touch_p95_business_minutes": percentile(
+            [f["first_touch_business_minutes"] for f in touched], 0.95
+        ),
+        "assign_sla_met_rate_business": _share(
+            sum(f["assign_sla_met_business"] for f in business_assign_base),
+            len(business_assign_base),
+        ),
+        "touch_sla_met_rate_business": _share(
+            sum(f["touch_sla_met_business"] for f in business_touch_base),
+            len(business_touch_base),
+        ),
     }
 
 

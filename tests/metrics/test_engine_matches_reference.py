@@ -9,6 +9,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from routing_health.calendars import WHOLE_DAY, Calendar, Interval
 from routing_health.metrics import (
     METRIC_NAMES,
     MetricParams,
@@ -78,6 +79,36 @@ ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 # The limits themselves, in seconds: SLA minutes, grace, accept, queue limit, bounce.
 LIMITS = (3600, 3600, 3600, 3600, 300, 900, 1800, 7200, 14400)
+# Business calendars: boundaries on half hours outside local 01:00-03:00 (see reference_clock),
+# in zones with and without DST; the bases above cross New York's two DST changes.
+CALENDAR_ZONES = ("America/New_York", "Europe/Berlin", "Asia/Singapore", "Asia/Kolkata", "UTC")
+BOUNDARIES = (0, 30, 60, 180, 240, 480, 510, 540, 720, 780, 1020, 1050, 1080, 1320, 1410, 1440)
+
+
+@st.composite
+def intervals(draw: st.DrawFn) -> tuple[Interval, ...]:
+    """Sorted, disjoint open intervals of one day: none, the whole day, or one or two."""
+    kind = draw(st.sampled_from(("closed", "whole", "some", "some", "some")))
+    if kind == "closed":
+        return ()
+    if kind == "whole":
+        return WHOLE_DAY
+    points = sorted(draw(st.sets(st.sampled_from(BOUNDARIES), min_size=2, max_size=4)))
+    pairs = list(zip(points[::2], points[1::2], strict=False))
+    return tuple((a, b) for a, b in pairs)
+
+
+@st.composite
+def calendars(draw: st.DrawFn, name: str, days: tuple[datetime, ...]) -> Calendar:
+    week = tuple(draw(intervals()) for _ in range(7))
+    holidays = {}
+    for _ in range(draw(st.integers(0, 2))):
+        day = draw(st.sampled_from(days)).date() + timedelta(days=draw(st.integers(-1, 2)))
+        holidays[day] = draw(st.one_of(st.just(WHOLE_DAY), intervals().filter(bool)))
+    zone = draw(st.sampled_from(CALENDAR_ZONES))
+    return Calendar(name, zone, week, tuple(sorted(holidays.items())))
+
+
 # Holding owners come up more often, so unrouted leads are common.
 owners = st.one_of(st.sampled_from((HOLDING_USER, HOLDING_QUEUE)), st.sampled_from(OWNERS))
 offsets = st.one_of(st.sampled_from(EDGES + LIMITS), st.integers(min_value=0, max_value=30 * 3600))
@@ -193,6 +224,13 @@ def orgs(draw: st.DrawFn) -> dict[str, Any]:
         }
     )
     timezone = draw(st.sampled_from(("America/New_York", "UTC", "Asia/Kolkata")))
+    # Some regions get a calendar, some none, some a name that no calendar has (wall clock).
+    business = {name: draw(calendars(name, (base,))) for name in ("amer", "emea")}
+    region_calendars = {
+        region: name
+        for region in ("AMER", "EMEA")
+        if (name := draw(st.sampled_from(("amer", "emea", "ghost", None)))) is not None
+    }
     # Row order carries no meaning: ties must be broken by history Id, not by position.
     shuffle = draw(st.randoms(use_true_random=False)).shuffle
     for rows in (leads, owner_changes, status_changes, activities):
@@ -202,7 +240,12 @@ def orgs(draw: st.DrawFn) -> dict[str, Any]:
         "owner_changes": owner_changes_frame(owner_changes),
         "status_changes": status_changes_frame(status_changes),
         "activities": activities_frame(activities),
-        "params": MetricParams(**PARAMS_TEMPLATE, report_timezone=timezone),
+        "params": MetricParams(
+            **PARAMS_TEMPLATE,
+            report_timezone=timezone,
+            calendars=business,
+            region_calendars=region_calendars,
+        ),
         "as_of": pd.Timestamp(as_of),
         "window": sorted(
             [

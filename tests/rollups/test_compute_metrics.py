@@ -99,3 +99,17 @@ def test_the_command_prints_a_summary(synced_org):
     call_command("compute_metrics", "--as-of", NOW.isoformat(), stdout=out)
     assert "compute_metrics full:" in out.getvalue()
     assert MetricsState.objects.get(pk=1).as_of == NOW
+
+
+def test_a_lead_moving_segment_moves_its_contribution_exactly(synced_org):
+    config = runtime.routing_config()
+    compute_metrics(config=config, as_of=NOW)
+    moved = Lead.objects.filter(is_deleted=False, region="AMER").order_by("created_at").first()
+    moved.region = "APAC"
+    moved.save()
+    later = compute_metrics(config=config, as_of=NOW + timedelta(seconds=1))
+    assert later.mode == "incremental" and later.leads_recomputed >= 1
+    segment = Segment(date(2026, 10, 1), date(2026, 11, 20))
+    incremental = rollup_metrics(segment, by=("day", "region", "tier"))
+    compute_metrics(config=config, as_of=NOW + timedelta(seconds=1), full=True)
+    assert incremental == rollup_metrics(segment, by=("day", "region", "tier"))

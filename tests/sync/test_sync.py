@@ -334,3 +334,31 @@ def test_the_command_refuses_to_overlap_a_running_sync(emulator, tiny, settings,
     with pytest.raises(CommandError, match="another sync is running"):
         call_command("sync_salesforce")
     assert Lead.objects.count() == 0
+
+
+def test_an_object_hidden_from_the_user_is_skipped_and_leads_still_sync(client, config, emulator):
+    emulator.faults.add(
+        kind=400,
+        path="/query",
+        times=1,
+        body=[
+            {
+                "message": "sObject type 'FlowDefinitionView' is not supported.",
+                "errorCode": "INVALID_TYPE",
+            }
+        ],
+        after=0,
+    )
+    outcome = sync_salesforce(client=client, config=config, objects=["FlowDefinitionView", "Lead"])
+    assert outcome.ok, outcome.summary()
+    flows, leads = outcome.objects
+    assert flows.mode == "skipped" and "not available" in flows.note
+    assert leads.upserted == 12
+
+
+def test_a_failing_optional_object_does_not_stop_the_leads(client, config, emulator):
+    emulator.faults.add(kind=503, path="/query", times=None)
+    emulator.faults.add(kind=503, path="/jobs/query", times=None)
+    outcome = sync_salesforce(client=client, config=config, objects=["FlowDefinitionView", "Lead"])
+    assert [o.object_name for o in outcome.objects] == ["FlowDefinitionView", "Lead"]
+    assert outcome.objects[0].error and outcome.objects[1].error

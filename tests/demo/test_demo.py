@@ -1,0 +1,96 @@
+"""``manage.py demo`` (what ``make demo`` runs), end to end, then stopped cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return status.exists() and "State:\tZ" not in status.read_text()
+
+
+def test_the_demo_serves_the_incident_and_stops_everything_it_started(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "SALESFORCE_", "SLACK_", "ROUTING_"))
+    }
+    env |= {"DJANGO_DEBUG": "1", "ROUTING_HEALTH_DATA_DIR": str(tmp_path)}
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "demo",
+            "--leads",
+            "1200",
+            "--port",
+            "0",
+            "--live-seconds",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    login_file = tmp_path / "demo" / "login.json"
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 180
+        while not login_file.exists():
+            assert demo.poll() is None, "".join(output) + (
+                demo.stdout.read() if demo.stdout else ""
+            )
+            assert time.monotonic() < deadline, "the demo did not come up in 180 s"
+            time.sleep(0.5)
+        login = json.loads(login_file.read_text())
+        session = requests.Session()
+        page = session.get(f"{login['url']}/accounts/login/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        response = session.post(
+            f"{login['url']}/accounts/login/",
+            data={
+                "username": login["user"],
+                "password": login["password"],
+                "csrfmiddlewaretoken": token,
+            },
+            headers={"Referer": f"{login['url']}/accounts/login/"},
+            timeout=10,
+        )
+        assert response.status_code == 200 and "/accounts/login/" not in response.url
+        overview = session.get(f"{login['url']}/", timeout=30)
+        assert overview.status_code == 200
+        facts = json.loads((tmp_path / "demo" / "facts.json").read_text())
+        incident = facts["incident"]
+        assert incident["failed_node"] in overview.text
+        assert incident["region"] in overview.text
+        pids = json.loads((tmp_path / "demo" / "pids.json").read_text())
+    finally:
+        demo.send_signal(signal.SIGINT)
+        out, _ = demo.communicate(timeout=60)
+        output.append(out)
+    assert demo.returncode == 0, out
+    assert "Dashboard: http://127.0.0.1:" in out
+    assert "every process it started has exited" in out
+    time.sleep(0.5)
+    assert [pid for pid in pids if _alive(pid)] == []

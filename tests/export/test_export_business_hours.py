@@ -1,0 +1,79 @@
+"""Business-hours metrics in the export (spec section 10)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from routing_health import runtime
+from routing_health.exports import compute_export, parse_request, to_csv
+from routing_health.metrics import METRIC_NAMES
+from tests.conftest import NOW
+from tests.export.business import salesforce_calendars, without_calendars
+
+pytestmark = pytest.mark.django_db
+
+BUSINESS_METRICS = METRIC_NAMES[-6:]
+
+
+def exported(config, by: str = "region") -> dict:
+    request = parse_request(config, start="2026-11-01", end="2026-11-19", by=by,
+                            as_of=NOW.isoformat())
+    return compute_export(config, request)
+
+
+def test_the_six_business_metrics_close_every_row_and_the_total(synced_org):
+    document = exported(runtime.routing_config())
+    assert BUSINESS_METRICS == (
+        "tta_p50_business_minutes",
+        "tta_p95_business_minutes",
+        "first_touch_p50_business_minutes",
+        "first_touch_p95_business_minutes",
+        "assign_sla_met_rate_business",
+        "touch_sla_met_rate_business",
+    )
+    assert list(document["rows"][0])[-6:] == list(BUSINESS_METRICS)
+    assert list(document["total"])[-6:] == list(BUSINESS_METRICS)
+
+
+def test_regions_with_a_calendar_count_open_minutes_and_others_wall_minutes(synced_org):
+    rows = {row["region"]: row for row in exported(runtime.routing_config())["rows"]}
+    for region in ("AMER", "EMEA", "APAC"):  # leads arrive at night and on weekends too
+        row = rows[region]
+        assert row["tta_p95_business_minutes"] < row["tta_p95_minutes"], region
+        assert row["assign_sla_met_rate_business"] > row["assign_sla_met_rate"], region
+        assert row["touch_sla_met_rate_business"] > row["touch_sla_met_rate"], region
+    unknown = rows["Unknown"]  # no calendar: the business clock is the wall clock
+    for wall, business in (
+        ("tta_p50_minutes", "tta_p50_business_minutes"),
+        ("tta_p95_minutes", "tta_p95_business_minutes"),
+        ("first_touch_p50_minutes", "first_touch_p50_business_minutes"),
+        ("first_touch_p95_minutes", "first_touch_p95_business_minutes"),
+        ("assign_sla_met_rate", "assign_sla_met_rate_business"),
+        ("touch_sla_met_rate", "touch_sla_met_rate_business"),
+    ):
+        assert unknown[business] == unknown[wall], wall
+
+
+def test_without_calendars_every_business_metric_equals_its_wall_clock_twin(synced_org):
+    total = exported(without_calendars(runtime.routing_config()))["total"]
+    assert total["tta_p95_business_minutes"] == total["tta_p95_minutes"]
+    assert total["assign_sla_met_rate_business"] == total["assign_sla_met_rate"]
+    assert total["touch_sla_met_rate_business"] == total["touch_sla_met_rate"]
+
+
+def test_calendars_from_salesforce_business_hours_give_the_same_export_as_the_file(synced_org):
+    config = runtime.routing_config()
+    from_file = exported(config, "region,tier")
+    from_salesforce = exported(salesforce_calendars(config), "region,tier")
+    assert from_salesforce == from_file
+    assert from_file != exported(without_calendars(config), "region,tier")
+
+
+def test_the_csv_ends_with_the_business_metrics(synced_org):
+    document = exported(runtime.routing_config(), "region")
+    header, first, *_ = list(csv.reader(io.StringIO(to_csv(document))))
+    assert header == ["region", *METRIC_NAMES]
+    assert float(first[-6]) == document["rows"][0]["tta_p50_business_minutes"]
