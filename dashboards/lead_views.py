@@ -1,4 +1,8 @@
-"""The lead list (``/leads``, with CSV export) and one lead's timeline (``/leads/<id>``)."""
+"""The lead list (``/leads``, with CSV export); one lead's timeline is ``ops_views.lead_timeline``.
+
+Record filters (``dashboards.ops_records``: outcome, failure reason, first rep, queue, flag)
+narrow the list to the leads behind a number on another page.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,7 @@ import csv
 from collections.abc import Iterable, Iterator
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from dashboards import charts
@@ -15,16 +18,15 @@ from dashboards.filters import Filters
 from dashboards.leads import (
     filter_suggestions,
     has_leads,
-    lead_history,
     lead_queryset,
     lead_rows,
     leads_per_day,
     owner_names,
-    salesforce_lead_url,
 )
+from dashboards.ops_queries import ops_settings
+from dashboards.ops_records import matching_fact_ids, parse_record_filters
 from dashboards.rendering import page_state, render_page
 from routing_health.models import Lead
-from routing_health.sfid import is_sf_id, to_18
 
 PAGE_SIZE = 50
 CSV_CHUNK = 2000
@@ -55,28 +57,45 @@ def csv_cell(value: object) -> str:
 @require_GET
 def lead_list(request: HttpRequest) -> HttpResponse:
     state = page_state(request)
-    queryset = lead_queryset(state.filters)
+    record = parse_record_filters(request.GET)
+    fact_ids, as_of = None, None
+    if record.active:
+        ops = ops_settings(state.report)
+        as_of = ops.as_of
+        fact_ids = matching_fact_ids(record, as_of=as_of, limit_hours=ops.queue_limit_hours)
+    queryset = lead_queryset(state.filters, fact_ids)
     if request.GET.get("format") == "csv":
         return _csv_response(queryset, state.filters)
+    keep = record.params()
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    counts = leads_per_day(state.filters)
+    counts = leads_per_day(state.filters, fact_ids)
     context = {
         "has_data": has_leads(),
         "rows": list(lead_rows(page.object_list)),
         "page_obj": page,
         "paginator": paginator,
         "previous_qs": (
-            state.filters.querystring(page=page.previous_page_number())
+            state.filters.querystring(page=page.previous_page_number(), **keep)
             if page.has_previous()
             else None
         ),
         "next_qs": (
-            state.filters.querystring(page=page.next_page_number()) if page.has_next() else None
+            state.filters.querystring(page=page.next_page_number(), **keep)
+            if page.has_next()
+            else None
         ),
-        "csv_qs": state.filters.querystring(format="csv"),
+        "csv_qs": state.filters.querystring(format="csv", **keep),
         "volume_chart": charts.leads_per_day_chart(counts) if paginator.count else None,
         "suggestions": filter_suggestions(state.filters, state.report.tier_names()),
+        "record": record,
+        "record_chips": [
+            (chip, state.filters.querystring(**{**keep, chip.param: None}))
+            for chip in record.chips(
+                owner_names([record.first_rep, record.queue]) if record.active else {}
+            )
+        ],
+        "metrics_as_of": as_of,
     }
     return render_page(request, "dashboards/leads.html", state, page="leads", context=context)
 
@@ -120,29 +139,3 @@ def _csv_response(queryset: Iterable[Lead], filters: Filters) -> StreamingHttpRe
     name = f"leads_{filters.start.isoformat()}_{filters.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-@require_GET
-def lead_timeline(request: HttpRequest, lead_id: str) -> HttpResponse:
-    """One lead: its fields and recorded owner / status / activity history."""
-    if not is_sf_id(lead_id):
-        raise Http404("not a Salesforce Id")
-    canonical = to_18(lead_id)
-    if canonical != lead_id:
-        response = redirect("lead-timeline", lead_id=canonical)
-        if request.GET:
-            response["Location"] += f"?{request.GET.urlencode()}"
-        return response
-    lead = get_object_or_404(Lead, pk=canonical)
-    state = page_state(request)
-    owner = owner_names([lead.owner_id]).get(lead.owner_id, "")
-    context = {
-        "lead": lead,
-        "owner_name": owner,
-        "salesforce_url": salesforce_lead_url(lead.id),
-        "events": lead_history(lead),
-        "back_qs": state.filters.querystring(),
-    }
-    return render_page(
-        request, "dashboards/lead_timeline.html", state, page="lead-timeline", context=context
-    )

@@ -1,33 +1,37 @@
-"""Read-side queries for the lead pages: the filtered list, owner names, one lead's history."""
+"""Read-side queries for the lead pages: the filtered list and owner names (one lead's history is
+``dashboards.ops_timeline``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from dashboards.filters import SOURCE_FIELD, Filters
-from routing_health.models import Activity, Lead, OwnerChange, Queue, SalesforceUser, StatusChange
+from routing_health.models import DailyRollup, Lead, Queue, SalesforceUser
 from routing_health.sfid import is_sf_id
 
 SUGGESTION_LIMIT = 100
 
 
-def lead_queryset(filters: Filters) -> QuerySet[Lead]:
+def lead_queryset(filters: Filters, fact_ids: QuerySet[Any] | None = None) -> QuerySet[Lead]:
     """Live (not deleted) leads matching ``filters``, newest first.
 
     The created-at range and region/tier equality use ``lead_created_idx`` /
     ``lead_segment_idx``; the source (a JSON key) only narrows what those select.
+    ``fact_ids`` (a ``LeadFact`` sub-select of ``lead_id``, see ``dashboards.ops_records``)
+    narrows the list to the leads behind a number.
     """
-    return (
-        Lead.objects.filter(filters.lead_q(), is_deleted=False)
-        .order_by("-created_at", "-id")
-    )
+    leads = Lead.objects.filter(filters.lead_q(), is_deleted=False)
+    if fact_ids is not None:
+        leads = leads.filter(id__in=fact_ids)
+    return leads.order_by("-created_at", "-id")
 
 
 def has_leads() -> bool:
@@ -95,25 +99,43 @@ def lead_rows(leads: Iterable[Lead], names: dict[str, str] | None = None) -> Ite
         )
 
 
-def leads_per_day(filters: Filters) -> list[tuple[date, int]]:
-    """Leads created per local day of the range, zero-filled, oldest first."""
+def leads_per_day(
+    filters: Filters, fact_ids: QuerySet[Any] | None = None
+) -> list[tuple[date, int]]:
+    """Leads created per local day of the range, zero-filled, oldest first.
+
+    Without record filters the counts come from the daily rollups (as of the last
+    ``compute_metrics``), so the chart does not grow with the data.
+    """
+    days = [date.fromordinal(filters.start.toordinal() + i) for i in range(filters.days)]
+    if fact_ids is None:
+        rows = DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)
+        for name in ("region", "tier", "source"):
+            value = getattr(filters, name)
+            if value:
+                rows = rows.filter(**{name: value})
+        by_day = dict(rows.order_by().values_list("day").annotate(n=Sum("leads")))
+        if by_day or not has_leads():
+            return [(day, int(by_day.get(day, 0))) for day in days]
     counted = (
-        lead_queryset(filters)
+        lead_queryset(filters, fact_ids)
         .order_by()
         .annotate(day=TruncDate("created_at", tzinfo=filters.zone))
         .values("day")
         .annotate(n=Count("id"))
     )
     by_day = {row["day"]: row["n"] for row in counted}
-    days = [date.fromordinal(filters.start.toordinal() + i) for i in range(filters.days)]
     return [(day, by_day.get(day, 0)) for day in days]
 
 
 def filter_suggestions(filters: Filters, tiers: list[str]) -> dict[str, list[str]]:
     """Values to offer in the filter bar: those seen in the date range (region, tier and
-    source filters ignored, so another value can be picked), plus the configured tiers."""
-    dates_only = replace(filters, region="", tier="", source="")
-    in_range = Lead.objects.filter(dates_only.lead_q(), is_deleted=False).order_by()
+    source filters ignored, so another value can be picked), plus the configured tiers.
+
+    Read from the daily rollups (a few rows per day), never from the leads themselves, so the
+    filter bar costs the same at ten thousand leads as at a million.
+    """
+    in_range = DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end).order_by()
 
     def distinct(field: str) -> list[str]:
         values = in_range.values_list(field, flat=True).distinct()[:SUGGESTION_LIMIT]
@@ -122,68 +144,5 @@ def filter_suggestions(filters: Filters, tiers: list[str]) -> dict[str, list[str
     return {
         "region": sorted(distinct("region")),
         "tier": sorted({*distinct("tier"), *tiers}),
-        "source": sorted(distinct(f"raw_fields__{SOURCE_FIELD}")),
+        "source": sorted(distinct("source")),
     }
-
-
-@dataclass(frozen=True)
-class TimelineEvent:
-    at: datetime
-    kind: str  # created | owner | status | activity
-    title: str
-    detail: str = ""
-
-
-def lead_history(lead: Lead) -> list[TimelineEvent]:
-    """The lead's recorded history, oldest first: creation (with the initial owner, which
-    LeadHistory does not record: the OldValue of the earliest owner change, else the current
-    owner), owner changes, status changes and activities."""
-    owner_changes = list(
-        OwnerChange.objects.filter(lead_id=lead.id).order_by("created_at", "id")
-    )
-    status_changes = list(
-        StatusChange.objects.filter(lead_id=lead.id).order_by("created_at", "id")
-    )
-    activities = list(
-        Activity.objects.filter(lead_id=lead.id, is_deleted=False).order_by("created_at", "id")
-    )
-    initial_owner = owner_changes[0].old_owner_id if owner_changes else lead.owner_id
-    ids = {initial_owner, lead.owner_id}
-    ids.update(change.new_owner_id for change in owner_changes)
-    ids.update(change.old_owner_id for change in owner_changes)
-    ids.update(activity.owner_id for activity in activities)
-    names = owner_names(ids)
-
-    def name(owner_id: str) -> str:
-        return names.get(owner_id) or owner_id or "—"
-
-    events = [TimelineEvent(lead.created_at, "created", "Created", f"owner {name(initial_owner)}")]
-    events += [
-        TimelineEvent(
-            change.created_at,
-            "owner",
-            f"Owner → {name(change.new_owner_id)}",
-            f"from {name(change.old_owner_id)}",
-        )
-        for change in owner_changes
-    ]
-    events += [
-        TimelineEvent(
-            change.created_at,
-            "status",
-            f"Status → {change.new_status or '—'}",
-            f"from {change.old_status or '—'}",
-        )
-        for change in status_changes
-    ]
-    events += [
-        TimelineEvent(
-            activity.created_at,
-            "activity",
-            f"{activity.kind}: {activity.subject or 'no subject'}",
-            f"by {name(activity.owner_id)}",
-        )
-        for activity in activities
-    ]
-    order = {"created": 0, "owner": 1, "status": 2, "activity": 3}
-    return sorted(events, key=lambda event: (event.at, order[event.kind]))

@@ -2,20 +2,28 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from dashboards import lead_views, views
+from dashboards import lead_views, metric_views, ops_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("dashboards.api_urls")),
-    path("", views.overview, name="overview"),
-    path("trends", views.trends, name="trends"),
-    path("segments", views.segments, name="segments"),
-    path("queues", views.queues, name="queues"),
-    path("failures", views.failures, name="failures"),
-    path("reps", views.reps, name="reps"),
+    path("", metric_views.overview, name="overview"),
+    path("trends", metric_views.trends, name="trends"),
+    path("segments", metric_views.segments, name="segments"),
+    path("queues", ops_views.queues, name="queues"),
+    path("failures", ops_views.failures, name="failures"),
+    path("reps", ops_views.reps, name="reps"),
     path("leads", lead_views.lead_list, name="leads"),
-    path("leads/<str:lead_id>", lead_views.lead_timeline, name="lead-timeline"),
-    path("alerts", views.alerts, name="alerts"),
-    path("reports", views.reports, name="reports"),
+    path("leads/<str:lead_id>", ops_views.lead_timeline, name="lead-timeline"),
+    path("alerts", ops_views.alerts, name="alerts"),
+    path("alerts/<int:incident_id>/snooze", ops_views.alert_snooze, name="alert-snooze"),
+    path("reports", ops_views.reports, name="reports"),
+    path("reports/<str:week>", ops_views.report, name="report"),
+    path("reports/<str:week>/download", ops_views.report_download, name="report-download"),
     path("health", views.health, name="health"),
+    path(
+        "health/notifications.csv",
+        ops_views.notification_problems_csv,
+        name="notification-problems",
+    ),
 ]

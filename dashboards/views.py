@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from dashboards import charts
-from dashboards.leads import filter_suggestions, has_leads, lead_queryset
 from dashboards.rendering import page_state, render_page
 from routing_health.models import SyncRun, SyncState
 from routing_health.selectors import sync_freshness
@@ -23,45 +20,6 @@ HEALTH_RUNS = 50
 def healthz(request: HttpRequest) -> JsonResponse:
     """Public liveness and data-freshness probe."""
     return JsonResponse(sync_freshness())
-
-
-def _shell_view(name: str, *, with_filters: bool = True) -> Callable[[HttpRequest], HttpResponse]:
-    """A page that shows its filters and an empty state (or what it will show) for now."""
-
-    @require_GET
-    def view(request: HttpRequest) -> HttpResponse:
-        state = page_state(request)
-        data = has_leads()
-        context: dict[str, object] = {"has_data": data}
-        if with_filters:
-            context["suggestions"] = filter_suggestions(state.filters, state.report.tier_names())
-        return render_page(request, f"dashboards/{name}.html", state, page=name, context=context)
-
-    view.__name__ = view.__qualname__ = name.replace("-", "_")
-    view.__doc__ = f"The {name} page."
-    return view
-
-
-trends = _shell_view("trends")
-segments = _shell_view("segments")
-queues = _shell_view("queues")
-failures = _shell_view("failures")
-reps = _shell_view("reps")
-alerts = _shell_view("alerts", with_filters=False)
-reports = _shell_view("reports", with_filters=False)
-
-
-@require_GET
-def overview(request: HttpRequest) -> HttpResponse:
-    state = page_state(request)
-    data = has_leads()
-    context: dict[str, object] = {
-        "has_data": data,
-        "suggestions": filter_suggestions(state.filters, state.report.tier_names()),
-    }
-    if data:
-        context["leads_in_range"] = lead_queryset(state.filters).count()
-    return render_page(request, "dashboards/overview.html", state, page="overview", context=context)
 
 
 def api_usage_level(share: float | None, limit_share: float) -> tuple[str, str]:

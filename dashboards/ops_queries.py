@@ -1,0 +1,581 @@
+"""Read-side queries of the Queues, Failures and Reps pages, over the stored ``LeadFact`` rows.
+
+Every aggregate is SQL (``GROUP BY`` over the indexed fact columns) over the filtered creation
+days; only the displayed page of rows is joined to ``Lead`` (by primary key) for names. Facts are
+as of ``MetricsState.as_of`` (``metrics_as_of()``): ages and "over the limit" are measured at
+that time, like the metrics and the alerts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+
+from dashboards.filters import Filters, ReportSettings
+from dashboards.leads import owner_names, salesforce_lead_url
+from routing_health.config import RoutingConfig
+from routing_health.models import DailyRollup, Lead, LeadFact, SalesforceUser
+from routing_health.rollup_read import metrics_as_of
+
+FALLBACK_PREFIX = "fallback: "
+UNROUTED_PREFIX = "unrouted: "
+DEFAULT_LIMIT_HOURS = 24.0
+
+
+@dataclass(frozen=True)
+class OpsSettings:
+    """What the operational pages need besides the filters: the metrics time and the config."""
+
+    as_of: datetime | None
+    queue_limit_hours: float
+    holding: frozenset[str]
+    fallback: frozenset[str]
+
+    @property
+    def over_limit_before(self) -> datetime | None:
+        """Queue entries before this instant are over the age limit at ``as_of``."""
+        if self.as_of is None:
+            return None
+        return self.as_of - timedelta(hours=self.queue_limit_hours)
+
+
+def ops_settings(report: ReportSettings) -> OpsSettings:
+    config: RoutingConfig | None = report.config
+    if config is None:
+        return OpsSettings(metrics_as_of(), DEFAULT_LIMIT_HOURS, frozenset(), frozenset())
+    return OpsSettings(
+        metrics_as_of(),
+        float(config.windows.queue_age_limit_hours),
+        frozenset(config.owners.holding),
+        frozenset(config.owners.fallback),
+    )
+
+
+def fact_base(filters: Filters, *, dates: bool = True) -> QuerySet[LeadFact]:
+    """Facts matching the segment filters and (with ``dates``) the creation-day range."""
+    facts = LeadFact.objects.all()
+    if dates:
+        facts = facts.filter(created_day__gte=filters.start, created_day__lte=filters.end)
+    for name in ("region", "tier", "source"):
+        value = getattr(filters, name)
+        if value:
+            facts = facts.filter(**{name: value})
+    return facts
+
+
+def lead_details(lead_ids: Iterable[str]) -> dict[str, Lead]:
+    """Name and company of the given leads (one primary-key lookup)."""
+    ids = list(lead_ids)
+    return Lead.objects.only("id", "name", "company").in_bulk(ids) if ids else {}
+
+
+def owner_class(owner_id: str, settings: OpsSettings) -> str:
+    """``holding``, ``fallback``, ``rep``, ``queue`` (a working queue) or ``other``."""
+    if owner_id in settings.holding:
+        return "holding"
+    if owner_id in settings.fallback:
+        return "fallback"
+    if owner_id.startswith("005"):
+        return "rep"
+    if owner_id.startswith("00G"):
+        return "queue"
+    return "other"
+
+
+OWNER_CLASS_LABELS = {
+    "holding": "Holding",
+    "fallback": "Fallback",
+    "rep": "Rep",
+    "queue": "Working queue",
+    "other": "Other owner",
+}
+
+
+# ---- Queues ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    label: str
+    low_hours: float  # exclusive (0: inclusive)
+    high_hours: float | None  # inclusive; None: no upper bound
+    over_limit: bool
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    queue_id: str
+    name: str
+    owner_class: str
+    queued: int
+    over_limit: int
+    oldest_entered_at: datetime | None
+    oldest_age_hours: float | None
+    buckets: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    total: int
+    over_limit: int
+    oldest_age_hours: float | None
+    queues: tuple[QueueSummary, ...]
+    buckets: tuple[AgeBucket, ...]
+    first_day: date | None
+    last_day: date | None
+
+
+def _hours_label(hours: float) -> str:
+    if hours >= 48 and hours % 24 == 0:
+        return f"{hours / 24:g} d"
+    return f"{hours:g} h"
+
+
+def age_buckets(limit_hours: float) -> tuple[AgeBucket, ...]:
+    """Queue-age buckets whose edges include the limit, so no bucket straddles it."""
+    edges = sorted({e for e in (1.0, 4.0, limit_hours, 72.0, 168.0) if e > 0})
+    buckets: list[AgeBucket] = []
+    low = 0.0
+    for edge in edges:
+        high = _hours_label(edge)
+        label = f"< {high}" if low == 0 else f"{_hours_label(low)} – {high}"
+        buckets.append(AgeBucket(label, low, edge, low >= limit_hours))
+        low = edge
+    buckets.append(AgeBucket(f"> {_hours_label(low)}", low, None, low >= limit_hours))
+    return tuple(buckets)
+
+
+def _bucket_q(bucket: AgeBucket, as_of: datetime) -> Q:
+    q = Q()
+    if bucket.high_hours is not None:  # age ≤ high ⇔ entered ≥ as_of − high
+        q &= Q(queue_entered_at__gte=as_of - timedelta(hours=bucket.high_hours))
+    if bucket.low_hours > 0:  # age > low ⇔ entered < as_of − low
+        q &= Q(queue_entered_at__lt=as_of - timedelta(hours=bucket.low_hours))
+    return q
+
+
+def queued_facts(filters: Filters, *, queue: str = "") -> QuerySet[LeadFact]:
+    """Leads queued at the metrics time, oldest in their queue first.
+
+    A snapshot: the creation-day range applies only when the URL sets it explicitly (the lead
+    waiting longest is usually older than the default last 7 days).
+    """
+    facts = fact_base(filters, dates=not filters.is_default_range).filter(queued=True)
+    if queue:
+        facts = facts.filter(queue_owner=queue)
+    return facts.order_by("queue_entered_at", "lead_id")
+
+
+def queue_snapshot(filters: Filters, settings: OpsSettings) -> QueueSnapshot:
+    """Per queue: queued leads, those over the age limit, the oldest, and the age buckets."""
+    as_of = settings.as_of
+    buckets = age_buckets(settings.queue_limit_hours)
+    facts = queued_facts(filters).order_by()
+    if as_of is None:
+        return QueueSnapshot(0, 0, None, (), buckets, None, None)
+    over_before = settings.over_limit_before
+    aggregates = {
+        "queued": Count("lead_id"),
+        "over": Count("lead_id", filter=Q(queue_entered_at__lt=over_before)),
+        "oldest": Min("queue_entered_at"),
+        "first_day": Min("created_day"),
+        "last_day": Max("created_day"),
+    }
+    aggregates.update(
+        {f"b{i}": Count("lead_id", filter=_bucket_q(b, as_of)) for i, b in enumerate(buckets)}
+    )
+    rows = list(facts.values("queue_owner").annotate(**aggregates))
+    names = owner_names(row["queue_owner"] for row in rows)
+    queues = []
+    for row in rows:
+        oldest = row["oldest"]
+        queues.append(
+            QueueSummary(
+                queue_id=row["queue_owner"],
+                name=names.get(row["queue_owner"]) or row["queue_owner"],
+                owner_class=owner_class(row["queue_owner"], settings),
+                queued=row["queued"],
+                over_limit=row["over"],
+                oldest_entered_at=oldest,
+                oldest_age_hours=_hours_since(oldest, as_of),
+                buckets=tuple(row[f"b{i}"] for i in range(len(buckets))),
+            )
+        )
+    queues.sort(key=lambda q: (q.oldest_entered_at is None, q.oldest_entered_at, q.name))
+    ages = [q.oldest_age_hours for q in queues if q.oldest_age_hours is not None]
+    days = [row["first_day"] for row in rows if row["first_day"]]
+    last_days = [row["last_day"] for row in rows if row["last_day"]]
+    return QueueSnapshot(
+        total=sum(q.queued for q in queues),
+        over_limit=sum(q.over_limit for q in queues),
+        oldest_age_hours=max(ages) if ages else None,
+        queues=tuple(queues),
+        buckets=buckets,
+        first_day=min(days) if days else None,
+        last_day=max(last_days) if last_days else None,
+    )
+
+
+def _hours_since(moment: datetime | None, as_of: datetime | None) -> float | None:
+    if moment is None or as_of is None:
+        return None
+    return (as_of - moment).total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class QueuedRow:
+    lead_id: str
+    name: str
+    company: str
+    queue_id: str
+    queue_name: str
+    region: str
+    tier: str
+    source: str
+    entered_at: datetime | None
+    age_hours: float | None
+    over_limit: bool
+    created_at: datetime
+    salesforce_url: str | None
+
+
+def queued_rows(facts: Sequence[LeadFact], settings: OpsSettings) -> list[QueuedRow]:
+    """Display rows for a page of queued facts (names joined by primary key)."""
+    leads = lead_details(f.lead_id for f in facts)
+    names = owner_names({f.queue_owner for f in facts})
+    rows = []
+    for fact in facts:
+        lead = leads.get(fact.lead_id)
+        age = _hours_since(fact.queue_entered_at, settings.as_of)
+        rows.append(
+            QueuedRow(
+                lead_id=fact.lead_id,
+                name=lead.name if lead else "",
+                company=lead.company if lead else "",
+                queue_id=fact.queue_owner,
+                queue_name=names.get(fact.queue_owner) or fact.queue_owner,
+                region=fact.region,
+                tier=fact.tier,
+                source=fact.source,
+                entered_at=fact.queue_entered_at,
+                age_hours=age,
+                over_limit=age is not None and age > settings.queue_limit_hours,
+                created_at=fact.created_at,
+                salesforce_url=salesforce_lead_url(fact.lead_id),
+            )
+        )
+    return rows
+
+
+# ---- Failures --------------------------------------------------------------------------------
+
+
+def reason_kind(reason: str) -> tuple[str, str]:
+    """What kind of failure a reason names: ``(key, label)``."""
+    if reason.startswith(FALLBACK_PREFIX):
+        return "fallback", "Sent to a fallback owner"
+    if reason.startswith(UNROUTED_PREFIX):
+        return "unrouted", "Never routed"
+    return "node", "Flow fault path"
+
+
+@dataclass(frozen=True)
+class ReasonRow:
+    reason: str
+    kind: str
+    kind_label: str
+    count: int
+    share: float
+    first_at: datetime | None
+    last_at: datetime | None
+    regions: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class FailureSummary:
+    leads: int
+    succeeded: int
+    failed: int  # every failed lead of the cohort
+    pending: int
+    success_rate: float | None
+    shown_failed: int  # those of the shown failure reason (all failed without one)
+    reasons: tuple[ReasonRow, ...]
+    daily: tuple[tuple[date, dict[str, int]], ...]
+    failed_after_range: int
+    last_failure_at: datetime | None
+
+
+def failed_facts(filters: Filters, *, reason: str = "") -> QuerySet[LeadFact]:
+    """Failed leads created in the range, newest first (``reason`` narrows to one reason)."""
+    facts = fact_base(filters).filter(outcome="failed")
+    if reason:
+        facts = facts.filter(failure_reason=reason)
+    return facts.order_by("-created_at", "-lead_id")
+
+
+def _rollup_outcomes(filters: Filters) -> dict[str, int]:
+    """Outcome counts of the cohort from the daily rollups (not a scan of the facts)."""
+    rows = DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    for name in ("region", "tier", "source"):
+        value = getattr(filters, name)
+        if value:
+            rows = rows.filter(**{name: value})
+    totals = rows.aggregate(
+        succeeded=Sum("succeeded"), failed=Sum("failed"), pending=Sum("pending")
+    )
+    return {name: int(count or 0) for name, count in totals.items()}
+
+
+def failure_summary(filters: Filters, *, reason: str = "") -> FailureSummary:
+    """Outcome counts of the cohort, failed leads by reason and region, and per day."""
+    outcomes = _rollup_outcomes(filters)
+    failed = failed_facts(filters, reason=reason).order_by()
+    by_reason_region = list(
+        failed.values("failure_reason", "region").annotate(
+            n=Count("lead_id"), first=Min("created_at"), last=Max("created_at")
+        )
+    )
+    per_reason: dict[str, dict] = {}
+    for row in by_reason_region:
+        entry = per_reason.setdefault(
+            row["failure_reason"], {"n": 0, "first": None, "last": None, "regions": []}
+        )
+        entry["n"] += row["n"]
+        entry["first"] = _min(entry["first"], row["first"])
+        entry["last"] = _max(entry["last"], row["last"])
+        entry["regions"].append((row["region"] or "—", row["n"]))
+    total_failed = sum(entry["n"] for entry in per_reason.values())
+    reasons = []
+    for name, entry in per_reason.items():
+        kind, label = reason_kind(name)
+        reasons.append(
+            ReasonRow(
+                reason=name,
+                kind=kind,
+                kind_label=label,
+                count=entry["n"],
+                share=entry["n"] / total_failed if total_failed else 0.0,
+                first_at=entry["first"],
+                last_at=entry["last"],
+                regions=tuple(sorted(entry["regions"], key=lambda r: (-r[1], r[0]))),
+            )
+        )
+    reasons.sort(key=lambda r: (-r.count, r.reason))
+    per_day: dict[date, dict[str, int]] = defaultdict(dict)
+    for day, name, n in failed.values_list("created_day", "failure_reason").annotate(
+        n=Count("lead_id")
+    ):
+        per_day[day][name] = n
+    days = [filters.start + timedelta(days=i) for i in range(filters.days)]
+    succeeded, failed_n = outcomes.get("succeeded", 0), outcomes.get("failed", 0)
+    later = fact_base(filters, dates=False).filter(outcome="failed", created_day__gt=filters.end)
+    if reason:
+        later = later.filter(failure_reason=reason)
+    return FailureSummary(
+        leads=sum(outcomes.values()),
+        succeeded=succeeded,
+        failed=failed_n,
+        pending=outcomes.get("pending", 0),
+        success_rate=succeeded / (succeeded + failed_n) if succeeded + failed_n else None,
+        shown_failed=total_failed,
+        reasons=tuple(reasons),
+        daily=tuple((day, per_day.get(day, {})) for day in days),
+        failed_after_range=later.count(),
+        last_failure_at=max((r.last_at for r in reasons if r.last_at), default=None),
+    )
+
+
+def _min(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+@dataclass(frozen=True)
+class FailedRow:
+    lead_id: str
+    name: str
+    company: str
+    reason: str
+    reason_kind: str
+    region: str
+    tier: str
+    source: str
+    routed_owner_id: str
+    routed_owner: str
+    created_at: datetime
+    salesforce_url: str | None
+
+
+def failed_rows(facts: Sequence[LeadFact]) -> list[FailedRow]:
+    leads = lead_details(f.lead_id for f in facts)
+    names = owner_names({f.routed_owner for f in facts if f.routed_owner})
+    rows = []
+    for fact in facts:
+        lead = leads.get(fact.lead_id)
+        rows.append(
+            FailedRow(
+                lead_id=fact.lead_id,
+                name=lead.name if lead else "",
+                company=lead.company if lead else "",
+                reason=fact.failure_reason,
+                reason_kind=reason_kind(fact.failure_reason)[0],
+                region=fact.region,
+                tier=fact.tier,
+                source=fact.source,
+                routed_owner_id=fact.routed_owner,
+                routed_owner=names.get(fact.routed_owner) or fact.routed_owner,
+                created_at=fact.created_at,
+                salesforce_url=salesforce_lead_url(fact.lead_id),
+            )
+        )
+    return rows
+
+
+# ---- Reps ------------------------------------------------------------------------------------
+
+# A rep whose share of the region's assignments is this far from an equal share is pointed out.
+SHARE_HIGH, SHARE_LOW = 1.5, 0.5
+SHARE_MIN_SAMPLE = 20  # fewer assignments in the region: shares are noise, nothing is pointed out
+
+
+@dataclass(frozen=True)
+class RepRow:
+    rep_id: str
+    name: str
+    known: bool  # a synced user row exists
+    active: bool
+    region: str
+    assigned: int
+    region_assigned: int
+    region_reps: int
+    region_top_share: float  # the largest share in the region (sets the bars' scale)
+    accepted: int
+    acceptance_base: int
+    touched: int
+    first_touch_p50: float | None
+    tta_p50: float | None
+    bounced: int
+    rejected: int
+
+    @property
+    def share(self) -> float:
+        return self.assigned / self.region_assigned if self.region_assigned else 0.0
+
+    @property
+    def equal_share(self) -> float:
+        return 1 / self.region_reps if self.region_reps else 0.0
+
+    @property
+    def share_ratio(self) -> float | None:
+        return self.share / self.equal_share if self.equal_share else None
+
+    @property
+    def share_level(self) -> str:
+        ratio = self.share_ratio
+        if ratio is None or self.region_reps < 2 or self.region_assigned < SHARE_MIN_SAMPLE:
+            return "neutral"
+        return "warn" if ratio >= SHARE_HIGH or ratio <= SHARE_LOW else "ok"
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return self.accepted / self.acceptance_base if self.acceptance_base else None
+
+    @property
+    def bounce_rate(self) -> float | None:
+        return self.bounced / self.assigned if self.assigned else None
+
+    @property
+    def rejection_rate(self) -> float | None:
+        return self.rejected / self.assigned if self.assigned else None
+
+    @property
+    def bar_scale(self) -> float:
+        """The share a full bar stands for: room for the region's largest share and twice an
+        equal share, so the differences between reps are visible (never more than 100%)."""
+        return min(max(self.region_top_share, 2 * self.equal_share, 1e-9), 1.0)
+
+    @property
+    def share_percent(self) -> float:
+        """The share as a 0–100 bar length (for the inline SVG bar)."""
+        return round(min(self.share / self.bar_scale, 1.0) * 100, 2)
+
+    @property
+    def equal_percent(self) -> float:
+        return round(min(self.equal_share / self.bar_scale, 1.0) * 100, 2)
+
+
+def rep_rows(filters: Filters) -> list[RepRow]:
+    """Per region × first rep over the filtered cohort: counts in SQL, medians in Python."""
+    facts = fact_base(filters).exclude(first_rep="").order_by()
+    grouped = list(
+        facts.values("region", "first_rep").annotate(
+            assigned=Count("lead_id"),
+            accepted=Count("lead_id", filter=Q(accepted=True)),
+            pending=Count("lead_id", filter=Q(acceptance_pending=True)),
+            touched=Count("lead_id", filter=Q(first_touch_minutes__isnull=False)),
+            bounced=Count("lead_id", filter=Q(bounced=True)),
+            rejected=Count("lead_id", filter=Q(rejected=True)),
+        )
+    )
+    touch: dict[tuple[str, str], list[float]] = defaultdict(list)
+    tta: dict[tuple[str, str], list[float]] = defaultdict(list)
+    values = facts.values_list("region", "first_rep", "first_touch_minutes", "tta_minutes")
+    for region, rep, touch_minutes, tta_minutes in values:
+        if touch_minutes is not None:
+            touch[(region, rep)].append(touch_minutes)
+        if tta_minutes is not None:
+            tta[(region, rep)].append(tta_minutes)
+    region_totals: dict[str, int] = defaultdict(int)
+    region_reps: dict[str, int] = defaultdict(int)
+    region_top: dict[str, int] = defaultdict(int)
+    for row in grouped:
+        region_totals[row["region"]] += row["assigned"]
+        region_reps[row["region"]] += 1
+        region_top[row["region"]] = max(region_top[row["region"]], row["assigned"])
+    users = {
+        user.id: user
+        for user in SalesforceUser.objects.filter(
+            id__in={row["first_rep"] for row in grouped}
+        ).only("id", "name", "is_active")
+    }
+    rows = []
+    for row in grouped:
+        key = (row["region"], row["first_rep"])
+        user = users.get(row["first_rep"])
+        rows.append(
+            RepRow(
+                rep_id=row["first_rep"],
+                name=(user.name if user else "") or row["first_rep"],
+                known=user is not None,
+                active=user.is_active if user else True,
+                region=row["region"],
+                assigned=row["assigned"],
+                region_assigned=region_totals[row["region"]],
+                region_reps=region_reps[row["region"]],
+                region_top_share=region_top[row["region"]] / region_totals[row["region"]],
+                accepted=row["accepted"],
+                acceptance_base=row["assigned"] - row["pending"],
+                touched=row["touched"],
+                first_touch_p50=_median(touch.get(key)),
+                tta_p50=_median(tta.get(key)),
+                bounced=row["bounced"],
+                rejected=row["rejected"],
+            )
+        )
+    rows.sort(key=lambda r: (r.region == "", r.region, -r.assigned, r.name))
+    return rows
+
+
+def _median(values: list[float] | None) -> float | None:
+    """The 50th percentile, linear interpolation (numpy's default, like the metrics)."""
+    if not values:
+        return None
+    return float(np.percentile(np.asarray(values, dtype=float), 50))
