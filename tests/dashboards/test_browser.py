@@ -106,6 +106,7 @@ def test_every_page_renders_in_chromium_without_console_errors(
 
 
 METRIC_RANGE = "start=2026-10-30&end=2026-11-19"
+METRIC_RANGE_QS = METRIC_RANGE.replace("&", "%26")
 
 
 def test_the_metric_pages_draw_and_a_heatmap_cell_opens_its_segment(
@@ -351,3 +352,40 @@ def test_the_ops_pages_snooze_an_alert_and_show_a_bounced_leads_owners(
     assert problems == [], "\n".join(problems)
     incident.refresh_from_db()
     assert incident.snoozed_until is not None
+
+
+def test_changing_a_filter_changes_the_url_and_the_numbers(live_server, synced_org, settings):
+    """Typing a region into the filter bar and applying it puts it in the URL (shareable) and
+    changes the Overview's numbers."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    from routing_health import runtime
+    from routing_health.rollups import compute_metrics
+    from tests.conftest import NOW
+
+    compute_metrics(config=runtime.routing_config(), as_of=NOW)
+    get_user_model().objects.create_user("ana", password=PASSWORD)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        try:
+            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+            page.goto(f"{live_server.url}/accounts/login/?next=/%3F{METRIC_RANGE_QS}")
+            page.fill("#id_username", "ana")
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(lambda url: "start=" in url)
+            leads = page.locator("#metric-leads + .metric__line .metric__value")
+            before = leads.inner_text()
+            page.fill("#filter-region", "EMEA")
+            page.click(".filterbar__form button[type=submit]")
+            page.wait_for_url(lambda url: "region=EMEA" in url)
+            query = parse_qs(urlsplit(page.url).query)
+            assert query["region"] == ["EMEA"] and query["start"] == ["2026-10-30"]
+            after = leads.inner_text()
+            assert int(after.replace(",", "")) < int(before.replace(",", ""))
+        finally:
+            browser.close()
