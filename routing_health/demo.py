@@ -226,7 +226,10 @@ def _block_until_interrupted(demo: Demo) -> None:
     def handler(signum: int, frame: object) -> None:
         stop["now"] = True
 
+    # Both, explicitly: a shell that starts a job in the background ignores SIGINT in it, and
+    # Python then installs no KeyboardInterrupt handler of its own.
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
     try:
         while not stop["now"]:
             for proc in demo.processes:
