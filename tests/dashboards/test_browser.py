@@ -39,6 +39,15 @@ PAGES = [
 ]
 CHART_PAGES = {"leads", "health"}
 
+def sign_in(page, base_url: str, path: str = "/") -> None:
+    """Sign in as "ana" through the login form and land on ``path``."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", "ana")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{path}")
+
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
@@ -156,11 +165,7 @@ def test_the_metric_pages_draw_and_a_heatmap_cell_opens_its_segment(
                 else None,
             )
             page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("#id_username", "ana")
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/")
+            sign_in(page, live_server.url)
 
             for name, path in (
                 ("overview", "/"),
@@ -285,11 +290,7 @@ def test_the_ops_pages_snooze_an_alert_and_show_a_bounced_leads_owners(
                 else None,
             )
             page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("#id_username", "ana")
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/")
+            sign_in(page, live_server.url)
 
             for name, path, charts in (
                 ("queues", "/queues", True),
