@@ -44,6 +44,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.support import ensure_database
+
 LEADS = {"full": 1_000_000, "small": 100_000}
 ROUNDS = 2
 """Engine and DuckDB runs alternate this many times (fresh processes); the best time counts,
@@ -250,17 +252,6 @@ def _child_duckdb(workdir: Path) -> dict[str, Any]:
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _valid_ids(values: pd.Series) -> pd.Series:
     return values.astype(object).replace(VALID_ID).fillna("")
 
@@ -422,7 +413,7 @@ def _child_postgres(workdir: Path) -> dict[str, Any]:
     os.environ["DATABASE_URL"] = BENCH_DB
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
     os.environ["DJANGO_SETTINGS_MODULE"] = "routing_health.settings"
-    _ensure_database(BENCH_DB)
+    ensure_database(BENCH_DB)
     import django
 
     django.setup()

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.support import ensure_database
+
 BENCH_DB = os.environ.get(
     "PAGES_BENCH_DATABASE_URL",
     "postgres://postgres@127.0.0.1:5432/routing_health_pages_bench",
@@ -106,17 +108,6 @@ touch_minutes = 1440
 """
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _setup(workdir: Path) -> Any:
     """Django on the bench database, with a routing configuration matching the synthetic org."""
     from routing_health.metrics._bench_frames import FALLBACK, HOLDING
@@ -145,7 +136,7 @@ def _setup(workdir: Path) -> Any:
         }
     )
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-    _ensure_database(BENCH_DB)
+    ensure_database(BENCH_DB)
     import django
 
     django.setup()
@@ -157,7 +148,7 @@ def _setup(workdir: Path) -> Any:
         # A migration edited after this database applied it: start the database afresh.
         connection.close()
         _drop_database(BENCH_DB)
-        _ensure_database(BENCH_DB)
+        ensure_database(BENCH_DB)
         call_command("migrate", verbosity=0)
     return owners
 

@@ -21,6 +21,8 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from bench.support import ensure_database
+
 BENCH_DB = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/routing_health_bench"
 )
@@ -38,17 +40,6 @@ class TimedAdapter(HTTPAdapter):
             return super().send(request, **kwargs)
         finally:
             TimedAdapter.seconds += time.perf_counter() - started
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _start_emulator(leads: int, workdir: Path) -> tuple[subprocess.Popen, dict]:
@@ -82,7 +73,7 @@ def run(scale: str = "full") -> dict:
     os.environ["DATABASE_URL"] = BENCH_DB
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
     os.environ["DJANGO_SETTINGS_MODULE"] = "routing_health.settings"
-    _ensure_database(BENCH_DB)
+    ensure_database(BENCH_DB)
     import django
 
     django.setup()

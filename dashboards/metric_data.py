@@ -237,7 +237,7 @@ VALUE_COLUMNS: Mapping[str, tuple[str, ...]] = {
 def merge(rows: Iterable[Any], as_of: datetime | None) -> Metrics:
     """Every metric over ``rows`` — the same merge ``rollup_metrics`` uses. A percentile whose
     values were not loaded (see ``load_rollups``) is null."""
-    return rollup_read._merge(list(rows), as_of)
+    return rollup_read.merge_rollups(list(rows), as_of)
 
 
 def _unneeded(metrics: Iterable[str] | None) -> set[str]:

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from routing_health.models import ApiToken
-from routing_health.tokens import TOKEN_PREFIX, hash_token
+from routing_health.tokens import issue
 
 
 @admin.register(ApiToken)
@@ -17,10 +17,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         if not change:
-            import secrets
-
-            token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-            obj.prefix, obj.token_hash = token[:8], hash_token(token)
+            token = issue(obj)
             messages.warning(
                 request, f"API token for {obj.name}: {token} — copy it now, it is not shown again."
             )

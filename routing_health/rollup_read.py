@@ -56,9 +56,9 @@ def rollup_metrics(segment: Segment, by: Sequence[str] = ()) -> list[dict[str, A
     for row in rows.order_by(*ROLLUP_KEYS):
         groups.setdefault(tuple(getattr(row, k) for k in by), []).append(row)
     if not by:
-        return [{**_merge(groups.get((), []), as_of)}]
+        return [{**merge_rollups(groups.get((), []), as_of)}]
     return [
-        {**dict(zip(by, (_key(v) for v in key), strict=True)), **_merge(members, as_of)}
+        {**dict(zip(by, (_key(v) for v in key), strict=True)), **merge_rollups(members, as_of)}
         for key, members in sorted(groups.items(), key=lambda kv: _sort_key(kv[0]))
     ]
 
@@ -73,12 +73,13 @@ def _sort_key(key: tuple) -> tuple:
     return tuple((v in ("", None), v) for v in key)
 
 
-def _merge(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, Any]:
+def merge_rollups(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, Any]:
+    """The metrics of the union of ``rows`` as of ``as_of`` (``METRIC_NAMES`` order)."""
     c = {name: sum(getattr(r, name) for r in rows) for name in COUNT_FIELDS}
-    tta = _values(rows, "tta_values")
-    touch = _values(rows, "first_touch_values")
-    tta_business = _values(rows, "tta_business_values")
-    touch_business = _values(rows, "first_touch_business_values")
+    tta_q = _medians_and_p95(_values(rows, "tta_values"))
+    touch_q = _medians_and_p95(_values(rows, "first_touch_values"))
+    tta_business_q = _medians_and_p95(_values(rows, "tta_business_values"))
+    touch_business_q = _medians_and_p95(_values(rows, "first_touch_business_values"))
     entered = [r.oldest_queue_entered_at for r in rows if r.oldest_queue_entered_at]
     oldest = (
         (as_of - min(entered)).total_seconds() / 3600 if entered and as_of is not None else None
@@ -90,26 +91,26 @@ def _merge(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, Any]:
         "pending": c["pending"],
         "assignment_success_rate": _rate(c["succeeded"], c["succeeded"] + c["failed"]),
         "assigned": c["assigned"],
-        "tta_p50_minutes": _quantile(tta, 0.5),
-        "tta_p95_minutes": _quantile(tta, 0.95),
+        "tta_p50_minutes": tta_q[0],
+        "tta_p95_minutes": tta_q[1],
         "assign_sla_met_rate": _rate(c["assign_sla_met"], c["assign_sla_applicable"]),
         "bounced": c["bounced"],
         "bounce_rate": _rate(c["bounced"], c["assigned"]),
         "accepted": c["accepted"],
         "acceptance_rate": _rate(c["accepted"], c["acceptance_base"]),
         "touched": c["touched"],
-        "first_touch_p50_minutes": _quantile(touch, 0.5),
-        "first_touch_p95_minutes": _quantile(touch, 0.95),
+        "first_touch_p50_minutes": touch_q[0],
+        "first_touch_p95_minutes": touch_q[1],
         "touch_sla_met_rate": _rate(c["touch_sla_met"], c["touch_sla_applicable"]),
         "rejected": c["rejected"],
         "rejection_rate": _rate(c["rejected"], c["assigned"]),
         "queued": c["queued"],
         "queued_over_limit": c["queued_over_limit"],
         "oldest_queue_age_hours": oldest,
-        "tta_p50_business_minutes": _quantile(tta_business, 0.5),
-        "tta_p95_business_minutes": _quantile(tta_business, 0.95),
-        "first_touch_p50_business_minutes": _quantile(touch_business, 0.5),
-        "first_touch_p95_business_minutes": _quantile(touch_business, 0.95),
+        "tta_p50_business_minutes": tta_business_q[0],
+        "tta_p95_business_minutes": tta_business_q[1],
+        "first_touch_p50_business_minutes": touch_business_q[0],
+        "first_touch_p95_business_minutes": touch_business_q[1],
         "assign_sla_met_rate_business": _rate(
             c["assign_sla_met_business"], c["assign_sla_applicable_business"]
         ),
@@ -125,8 +126,12 @@ def _values(rows: list[DailyRollup], field: str) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0)
 
 
-def _quantile(values: np.ndarray, q: float) -> float | None:
-    return float(np.quantile(values, q)) if values.size else None
+def _medians_and_p95(values: np.ndarray) -> tuple[float | None, float | None]:
+    """p50 and p95 (linear interpolation) in one pass over the values."""
+    if not values.size:
+        return None, None
+    p50, p95 = np.quantile(values, [0.5, 0.95])
+    return float(p50), float(p95)
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from django.db import models
-
 from routing_health.config import RoutingConfig
 from routing_health.models import (
     Activity,
@@ -106,10 +104,6 @@ class ObjectSpec:
 
 
 
-def _upsert(model: type[models.Model], rows: list[models.Model], key: str = "id") -> int:
-    return upsert(model, rows)
-
-
 def _max(values: Iterable[datetime]) -> datetime | None:
     return max(values, default=None)
 
@@ -153,7 +147,7 @@ def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
         )
 
     rows, skipped = parse_all("Lead", records, build)
-    return PageResult(_upsert(Lead, rows), skipped, _max(r.system_modstamp for r in rows))
+    return PageResult(upsert(Lead, rows), skipped, _max(r.system_modstamp for r in rows))
 
 
 # -- LeadHistory -----------------------------------------------------------------------------
@@ -208,7 +202,7 @@ def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageR
         except MalformedRecord as exc:
             skipped += 1
             log.warning("sync object=LeadHistory record=%s skipped: %s", r.get("Id") or "?", exc)
-    upserted = _upsert(OwnerChange, owners) + _upsert(StatusChange, statuses)
+    upserted = upsert(OwnerChange, owners) + upsert(StatusChange, statuses)
     return PageResult(upserted, skipped, newest)
 
 
@@ -230,7 +224,7 @@ def _activity_writer(kind: str) -> Callable[[list[dict[str, Any]], RoutingConfig
         rows, skipped = parse_all(kind, records, build)
         newest = _max(r.system_modstamp for r in rows)
         kept = _link_to_leads(rows)
-        return PageResult(_upsert(Activity, kept), skipped, newest)
+        return PageResult(upsert(Activity, kept), skipped, newest)
 
     return write
 
@@ -281,7 +275,7 @@ def write_users(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
         )
 
     rows, skipped = parse_all("User", records, build)
-    return PageResult(_upsert(SalesforceUser, rows), skipped, _max(r.system_modstamp for r in rows))
+    return PageResult(upsert(SalesforceUser, rows), skipped, _max(r.system_modstamp for r in rows))
 
 
 def write_queues(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
@@ -294,7 +288,7 @@ def write_queues(records: list[dict[str, Any]], config: RoutingConfig) -> PageRe
         )
 
     rows, skipped = parse_all("Group", records, build)
-    return PageResult(_upsert(Queue, rows), skipped, _max(r.system_modstamp for r in rows))
+    return PageResult(upsert(Queue, rows), skipped, _max(r.system_modstamp for r in rows))
 
 
 def write_lead_statuses(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
@@ -312,7 +306,7 @@ def write_lead_statuses(records: list[dict[str, Any]], config: RoutingConfig) ->
     rows, skipped = parse_all("LeadStatus", records, build)
     if rows:
         LeadStatus.objects.exclude(api_name__in=[r.api_name for r in rows]).delete()
-    return PageResult(_upsert(LeadStatus, rows, key="api_name"), skipped, None)
+    return PageResult(upsert(LeadStatus, rows), skipped, None)
 
 
 def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
@@ -353,7 +347,7 @@ def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
         )
     ]
     FlowVersionChange.objects.bulk_create(changes)
-    return PageResult(_upsert(FlowDefinition, rows, key="api_name"), skipped, None)
+    return PageResult(upsert(FlowDefinition, rows), skipped, None)
 
 
 OBJECTS: dict[str, ObjectSpec] = {

@@ -16,10 +16,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def issue(row: ApiToken) -> str:
+    """Give ``row`` a new secret (prefix and hash set, not saved); returns the token text."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row.prefix, row.token_hash = token[:8], hash_token(token)
+    return token
+
+
 def create_token(name: str) -> tuple[ApiToken, str]:
     """A new token named ``name``; returns the row and the token text (not stored)."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken.objects.create(name=name, prefix=token[:8], token_hash=hash_token(token))
+    row = ApiToken(name=name)
+    token = issue(row)
+    row.save()
     return row, token
 
 

@@ -220,18 +220,18 @@ def test_an_empty_range_says_so(computed, signed_in):
 
 @pytest.fixture
 def without_business(monkeypatch):
-    merge = rollup_read._merge
+    merge = rollup_read.merge_rollups
 
     def wall_only(rows, as_of):
         return {k: v for k, v in merge(rows, as_of).items() if k not in BUSINESS_VARIANTS.values()}
 
-    monkeypatch.setattr(rollup_read, "_merge", wall_only)
+    monkeypatch.setattr(rollup_read, "merge_rollups", wall_only)
 
 
 @pytest.fixture
 def with_business(monkeypatch):
     """Business-hours metrics in every merge (made up where the rollups lack them)."""
-    merge = rollup_read._merge
+    merge = rollup_read.merge_rollups
 
     def both(rows, as_of):
         metrics = merge(rows, as_of)
@@ -239,7 +239,7 @@ def with_business(monkeypatch):
             metrics.setdefault(business, 0.42 if metrics["leads"] else None)
         return metrics
 
-    monkeypatch.setattr(rollup_read, "_merge", both)
+    monkeypatch.setattr(rollup_read, "merge_rollups", both)
 
 
 @pytest.mark.parametrize("path", ["/", "/trends", "/segments"])
