@@ -3,7 +3,8 @@
 A PostgreSQL database (``routing_health_pages_bench``, created when missing) is filled straight
 from the metric engine's synthetic org (``routing_health.metrics._bench_frames``), the way
 ``compute_metrics``' full run writes: the leads' facts through ``lead_facts`` and
-``rollups._fact_rows`` (COPY-upserted), the daily rollups by ``rollup_rows.rollup_rows``; then
+``rollups._fact_rows`` (COPY-upserted), the rollups by ``rollups.write_rollups`` and
+``ops_rollups.write_queue_rollups``; then
 one ``Lead`` row per lead (COPY), owners' names, a few firing alert incidents, flow version
 changes and a fresh sync run. The org is shifted by whole days so its
 "as of" is today: every page is requested with its default filters (the last 7 complete days).
@@ -49,6 +50,9 @@ TARGET_P95_MS = 300.0
 TARGET_RATIO = 1.5
 FACT_CHUNK = 100_000
 SIZES = {"full": (10_000, 1_000_000), "small": (10_000, 100_000)}
+# Marks a database loaded by this version of ``_populate``; bump it when the stored rollups
+# change, so an older load is rebuilt rather than measured with tables left empty.
+LOAD_MARK = "bench-2-"
 
 
 def _valid_id(prefix15: str) -> str:
@@ -183,9 +187,9 @@ def _loaded_size() -> int:
     from routing_health.models import Lead, MetricsState
 
     state = MetricsState.objects.filter(pk=1).first()
-    if state is None or not state.config_fingerprint.startswith("bench-"):
+    if state is None or not state.config_fingerprint.startswith(LOAD_MARK):
         return 0
-    wanted = int(state.config_fingerprint.removeprefix("bench-"))
+    wanted = int(state.config_fingerprint.removeprefix(LOAD_MARK))
     return wanted if Lead.objects.count() == wanted else 0
 
 
@@ -198,8 +202,8 @@ def _populate(leads: int, owners: dict[str, str]) -> dict[str, float]:
     from routing_health.metric_params import params_from_config
     from routing_health.metrics import lead_facts
     from routing_health.metrics._bench_frames import AS_OF, synthetic_frames
-    from routing_health.models import DailyRollup, LeadFact, MetricsState
-    from routing_health.rollup_rows import ROLLUP_INPUT, rollup_rows
+    from routing_health.models import LeadFact, MetricsState
+    from routing_health.ops_rollups import write_queue_rollups
     from routing_health.upsert import upsert
 
     steps: dict[str, float] = {}
@@ -235,25 +239,25 @@ def _populate(leads: int, owners: dict[str, str]) -> dict[str, float]:
                        frames["activities"], names, params, as_of)
     steps["lead_facts_s"] = time.perf_counter() - mark
 
-    # As compute_metrics' full run does: LeadFact rows (COPY-upserted), then the daily rollups
-    # from the same facts (rollup_rows), in chunks to bound memory.
+    # As compute_metrics' full run does: LeadFact rows (COPY-upserted, in chunks to bound
+    # memory), then the rollups from the same facts.
     mark = time.perf_counter()
     inputs = []
     for i in range(0, len(facts), FACT_CHUNK):
         rows, frame = rollups._fact_rows(facts.iloc[i : i + FACT_CHUNK], params, as_of,
                                          source="LeadSource")
-        inputs.append(frame[list(ROLLUP_INPUT)])
+        inputs.append(frame[list(rollups.FACT_INPUT)])
         with transaction.atomic():
             upsert(LeadFact, rows)
     steps["facts_write_s"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     with transaction.atomic():
-        DailyRollup.objects.bulk_create(rollup_rows(pd.concat(inputs, ignore_index=True)),
-                                        batch_size=2_000)
+        rollups.write_rollups(pd.concat(inputs, ignore_index=True))
+        write_queue_rollups(as_of, params.queue_age_limit_hours)
         MetricsState.objects.update_or_create(
             pk=1,
-            defaults={"as_of": as_of, "config_fingerprint": f"bench-{leads}",
+            defaults={"as_of": as_of, "config_fingerprint": f"{LOAD_MARK}{leads}",
                       "computed_seconds": time.perf_counter() - started},
         )
     steps["rollups_s"] = time.perf_counter() - mark

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
@@ -25,10 +24,10 @@ from dashboards.leads import (
 )
 from dashboards.ops_queries import ops_settings
 from dashboards.ops_records import matching_fact_ids, parse_record_filters
+from dashboards.pagination import page_context
 from dashboards.rendering import page_state, render_page
 from routing_health.models import Lead
 
-PAGE_SIZE = 50
 CSV_CHUNK = 2000
 CSV_COLUMNS = (
     "lead_id",
@@ -67,24 +66,13 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv_response(queryset, state.filters)
     keep = record.params()
-    paginator = Paginator(queryset, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    pages = page_context(request, queryset, state.filters, **keep)
+    paginator = pages["paginator"]
     counts = leads_per_day(state.filters, fact_ids)
     context = {
+        **pages,
         "has_data": has_leads(),
-        "rows": list(lead_rows(page.object_list)),
-        "page_obj": page,
-        "paginator": paginator,
-        "previous_qs": (
-            state.filters.querystring(page=page.previous_page_number(), **keep)
-            if page.has_previous()
-            else None
-        ),
-        "next_qs": (
-            state.filters.querystring(page=page.next_page_number(), **keep)
-            if page.has_next()
-            else None
-        ),
+        "rows": list(lead_rows(pages["page_obj"].object_list)),
         "csv_qs": state.filters.querystring(format="csv", **keep),
         "volume_chart": charts.leads_per_day_chart(counts) if paginator.count else None,
         "suggestions": filter_suggestions(state.filters, state.report.tier_names()),

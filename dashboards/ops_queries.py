@@ -1,25 +1,36 @@
-"""Read-side queries of the Queues, Failures and Reps pages, over the stored ``LeadFact`` rows.
+"""Read-side queries of the Queues, Failures and Reps pages.
 
-Every aggregate is SQL (``GROUP BY`` over the indexed fact columns) over the filtered creation
-days; only the displayed page of rows is joined to ``Lead`` (by primary key) for names. Facts are
-as of ``MetricsState.as_of`` (``metrics_as_of()``): ages and "over the limit" are measured at
-that time, like the metrics and the alerts.
+Every summary reads the rollups ``compute_metrics`` writes (``QueueRollup``, ``FailureRollup``,
+``RepRollup``, ``DailyRollup``: a few rows per day, whatever the number of leads); only the
+record tables read ``LeadFact``, one indexed page at a time, joined to ``Lead`` (by primary
+key) for names. Everything is as of ``MetricsState.as_of`` (``metrics_as_of()``): ages and
+"over the limit" are measured at that time, like the metrics and the alerts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from dashboards.filters import Filters, ReportSettings
 from dashboards.leads import owner_names, salesforce_lead_url
 from routing_health.config import RoutingConfig
-from routing_health.models import DailyRollup, Lead, LeadFact, SalesforceUser
+from routing_health.models import (
+    DailyRollup,
+    FailureRollup,
+    Lead,
+    LeadFact,
+    QueueRollup,
+    RepRollup,
+    SalesforceUser,
+)
+from routing_health.ops_rollups import REP_COUNTS, REP_VALUES, AgeBucket, age_buckets
 from routing_health.rollup_read import metrics_as_of
 
 FALLBACK_PREFIX = "fallback: "
@@ -100,14 +111,6 @@ OWNER_CLASS_LABELS = {
 
 
 @dataclass(frozen=True)
-class AgeBucket:
-    label: str
-    low_hours: float  # exclusive (0: inclusive)
-    high_hours: float | None  # inclusive; None: no upper bound
-    over_limit: bool
-
-
-@dataclass(frozen=True)
 class QueueSummary:
     queue_id: str
     name: str
@@ -130,35 +133,6 @@ class QueueSnapshot:
     last_day: date | None
 
 
-def _hours_label(hours: float) -> str:
-    if hours >= 48 and hours % 24 == 0:
-        return f"{hours / 24:g} d"
-    return f"{hours:g} h"
-
-
-def age_buckets(limit_hours: float) -> tuple[AgeBucket, ...]:
-    """Queue-age buckets whose edges include the limit, so no bucket straddles it."""
-    edges = sorted({e for e in (1.0, 4.0, limit_hours, 72.0, 168.0) if e > 0})
-    buckets: list[AgeBucket] = []
-    low = 0.0
-    for edge in edges:
-        high = _hours_label(edge)
-        label = f"< {high}" if low == 0 else f"{_hours_label(low)} – {high}"
-        buckets.append(AgeBucket(label, low, edge, low >= limit_hours))
-        low = edge
-    buckets.append(AgeBucket(f"> {_hours_label(low)}", low, None, low >= limit_hours))
-    return tuple(buckets)
-
-
-def _bucket_q(bucket: AgeBucket, as_of: datetime) -> Q:
-    q = Q()
-    if bucket.high_hours is not None:  # age ≤ high ⇔ entered ≥ as_of − high
-        q &= Q(queue_entered_at__gte=as_of - timedelta(hours=bucket.high_hours))
-    if bucket.low_hours > 0:  # age > low ⇔ entered < as_of − low
-        q &= Q(queue_entered_at__lt=as_of - timedelta(hours=bucket.low_hours))
-    return q
-
-
 def queued_facts(filters: Filters, *, queue: str = "") -> QuerySet[LeadFact]:
     """Leads queued at the metrics time, oldest in their queue first.
 
@@ -172,34 +146,42 @@ def queued_facts(filters: Filters, *, queue: str = "") -> QuerySet[LeadFact]:
 
 
 def queue_snapshot(filters: Filters, settings: OpsSettings) -> QueueSnapshot:
-    """Per queue: queued leads, those over the age limit, the oldest, and the age buckets."""
+    """Per queue: queued leads, those over the age limit, the oldest, and the age buckets.
+
+    From ``QueueRollup`` (written with the facts, aged as of the metrics time): its every-day
+    rows for the default range, its per-day rows for an explicit one.
+    """
     as_of = settings.as_of
     buckets = age_buckets(settings.queue_limit_hours)
-    facts = queued_facts(filters).order_by()
     if as_of is None:
         return QueueSnapshot(0, 0, None, (), buckets, None, None)
-    over_before = settings.over_limit_before
+    if filters.is_default_range:
+        rows = QueueRollup.objects.filter(day__isnull=True)
+    else:
+        rows = QueueRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    rows = _segment(rows, filters)
+    over = [i for i, bucket in enumerate(buckets) if bucket.over_limit]
     aggregates = {
-        "queued": Count("lead_id"),
-        "over": Count("lead_id", filter=Q(queue_entered_at__lt=over_before)),
-        "oldest": Min("queue_entered_at"),
-        "first_day": Min("created_day"),
-        "last_day": Max("created_day"),
+        "total": Sum("queued"),
+        "over": Sum("queued", filter=Q(bucket__in=over), default=0),
+        "oldest": Min("oldest_entered_at"),
+        "first": Min("first_day"),
+        "last": Max("last_day"),
     }
     aggregates.update(
-        {f"b{i}": Count("lead_id", filter=_bucket_q(b, as_of)) for i, b in enumerate(buckets)}
+        {f"b{i}": Sum("queued", filter=Q(bucket=i), default=0) for i in range(len(buckets))}
     )
-    rows = list(facts.values("queue_owner").annotate(**aggregates))
-    names = owner_names(row["queue_owner"] for row in rows)
+    grouped = list(rows.order_by().values("queue").annotate(**aggregates))
+    names = owner_names(row["queue"] for row in grouped)
     queues = []
-    for row in rows:
+    for row in grouped:
         oldest = row["oldest"]
         queues.append(
             QueueSummary(
-                queue_id=row["queue_owner"],
-                name=names.get(row["queue_owner"]) or row["queue_owner"],
-                owner_class=owner_class(row["queue_owner"], settings),
-                queued=row["queued"],
+                queue_id=row["queue"],
+                name=names.get(row["queue"]) or row["queue"],
+                owner_class=owner_class(row["queue"], settings),
+                queued=row["total"],
                 over_limit=row["over"],
                 oldest_entered_at=oldest,
                 oldest_age_hours=_hours_since(oldest, as_of),
@@ -208,17 +190,26 @@ def queue_snapshot(filters: Filters, settings: OpsSettings) -> QueueSnapshot:
         )
     queues.sort(key=lambda q: (q.oldest_entered_at is None, q.oldest_entered_at, q.name))
     ages = [q.oldest_age_hours for q in queues if q.oldest_age_hours is not None]
-    days = [row["first_day"] for row in rows if row["first_day"]]
-    last_days = [row["last_day"] for row in rows if row["last_day"]]
+    first_days = [row["first"] for row in grouped if row["first"]]
+    last_days = [row["last"] for row in grouped if row["last"]]
     return QueueSnapshot(
         total=sum(q.queued for q in queues),
         over_limit=sum(q.over_limit for q in queues),
         oldest_age_hours=max(ages) if ages else None,
         queues=tuple(queues),
         buckets=buckets,
-        first_day=min(days) if days else None,
+        first_day=min(first_days) if first_days else None,
         last_day=max(last_days) if last_days else None,
     )
+
+
+def _segment(rows: QuerySet[Any], filters: Filters) -> QuerySet[Any]:
+    """Rollup rows of the filtered region, tier and source."""
+    for name in ("region", "tier", "source"):
+        value = getattr(filters, name)
+        if value:
+            rows = rows.filter(**{name: value})
+    return rows
 
 
 def _hours_since(moment: datetime | None, as_of: datetime | None) -> float | None:
@@ -320,11 +311,9 @@ def failed_facts(filters: Filters, *, reason: str = "") -> QuerySet[LeadFact]:
 
 def _rollup_outcomes(filters: Filters) -> dict[str, int]:
     """Outcome counts of the cohort from the daily rollups (not a scan of the facts)."""
-    rows = DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)
-    for name in ("region", "tier", "source"):
-        value = getattr(filters, name)
-        if value:
-            rows = rows.filter(**{name: value})
+    rows = _segment(
+        DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end), filters
+    )
     totals = rows.aggregate(
         succeeded=Sum("succeeded"), failed=Sum("failed"), pending=Sum("pending")
     )
@@ -332,18 +321,22 @@ def _rollup_outcomes(filters: Filters) -> dict[str, int]:
 
 
 def failure_summary(filters: Filters, *, reason: str = "") -> FailureSummary:
-    """Outcome counts of the cohort, failed leads by reason and region, and per day."""
+    """Outcome counts of the cohort, failed leads by reason and region, and per day (from
+    ``DailyRollup`` and ``FailureRollup``)."""
     outcomes = _rollup_outcomes(filters)
-    failed = failed_facts(filters, reason=reason).order_by()
+    failed = _segment(FailureRollup.objects.all(), filters).order_by()
+    if reason:
+        failed = failed.filter(reason=reason)
+    in_range = failed.filter(day__gte=filters.start, day__lte=filters.end)
     by_reason_region = list(
-        failed.values("failure_reason", "region").annotate(
-            n=Count("lead_id"), first=Min("created_at"), last=Max("created_at")
+        in_range.values("reason", "region").annotate(
+            n=Sum("failed"), first=Min("first_at"), last=Max("last_at")
         )
     )
     per_reason: dict[str, dict] = {}
     for row in by_reason_region:
         entry = per_reason.setdefault(
-            row["failure_reason"], {"n": 0, "first": None, "last": None, "regions": []}
+            row["reason"], {"n": 0, "first": None, "last": None, "regions": []}
         )
         entry["n"] += row["n"]
         entry["first"] = _min(entry["first"], row["first"])
@@ -367,15 +360,11 @@ def failure_summary(filters: Filters, *, reason: str = "") -> FailureSummary:
         )
     reasons.sort(key=lambda r: (-r.count, r.reason))
     per_day: dict[date, dict[str, int]] = defaultdict(dict)
-    for day, name, n in failed.values_list("created_day", "failure_reason").annotate(
-        n=Count("lead_id")
-    ):
+    for day, name, n in in_range.values_list("day", "reason").annotate(n=Sum("failed")):
         per_day[day][name] = n
     days = [filters.start + timedelta(days=i) for i in range(filters.days)]
     succeeded, failed_n = outcomes.get("succeeded", 0), outcomes.get("failed", 0)
-    later = fact_base(filters, dates=False).filter(outcome="failed", created_day__gt=filters.end)
-    if reason:
-        later = later.filter(failure_reason=reason)
+    later = failed.filter(day__gt=filters.end).aggregate(n=Sum("failed"))["n"] or 0
     return FailureSummary(
         leads=sum(outcomes.values()),
         succeeded=succeeded,
@@ -385,7 +374,7 @@ def failure_summary(filters: Filters, *, reason: str = "") -> FailureSummary:
         shown_failed=total_failed,
         reasons=tuple(reasons),
         daily=tuple((day, per_day.get(day, {})) for day in days),
-        failed_after_range=later.count(),
+        failed_after_range=later,
         last_failure_at=max((r.last_at for r in reasons if r.last_at), default=None),
     )
 
@@ -512,70 +501,102 @@ class RepRow:
         return round(min(self.equal_share / self.bar_scale, 1.0) * 100, 2)
 
 
-def rep_rows(filters: Filters) -> list[RepRow]:
-    """Per region × first rep over the filtered cohort: counts in SQL, medians in Python."""
-    facts = fact_base(filters).exclude(first_rep="").order_by()
-    grouped = list(
-        facts.values("region", "first_rep").annotate(
-            assigned=Count("lead_id"),
-            accepted=Count("lead_id", filter=Q(accepted=True)),
-            pending=Count("lead_id", filter=Q(acceptance_pending=True)),
-            touched=Count("lead_id", filter=Q(first_touch_minutes__isnull=False)),
-            bounced=Count("lead_id", filter=Q(bounced=True)),
-            rejected=Count("lead_id", filter=Q(rejected=True)),
-        )
+def _rep_rollups(filters: Filters) -> QuerySet[RepRollup]:
+    """The ``RepRollup`` rows of the view: its "every tier" / "every source" rows unless it
+    filters on them."""
+    rows = RepRollup.objects.filter(
+        day__gte=filters.start,
+        day__lte=filters.end,
+        **{name: getattr(filters, name) or None for name in ("tier", "source")},
     )
-    touch: dict[tuple[str, str], list[float]] = defaultdict(list)
-    tta: dict[tuple[str, str], list[float]] = defaultdict(list)
-    values = facts.values_list("region", "first_rep", "first_touch_minutes", "tta_minutes")
-    for region, rep, touch_minutes, tta_minutes in values:
-        if touch_minutes is not None:
-            touch[(region, rep)].append(touch_minutes)
-        if tta_minutes is not None:
-            tta[(region, rep)].append(tta_minutes)
+    if filters.region:
+        rows = rows.filter(region=filters.region)
+    return rows.order_by()
+
+
+def rep_rows(filters: Filters, *, medians: bool = True) -> list[RepRow]:
+    """Per region × first rep over the filtered cohort, most assignments first in each region:
+    counts summed in SQL over ``RepRollup``; the medians (exact, over the merged sorted values)
+    unless ``medians`` is false (``with_medians`` adds them to the rows shown)."""
+    grouped = list(
+        _rep_rollups(filters)
+        .values("region", "rep")
+        .annotate(**{f"n_{name}": Sum(name) for name in REP_COUNTS})
+    )
     region_totals: dict[str, int] = defaultdict(int)
     region_reps: dict[str, int] = defaultdict(int)
     region_top: dict[str, int] = defaultdict(int)
     for row in grouped:
-        region_totals[row["region"]] += row["assigned"]
+        region_totals[row["region"]] += row["n_assigned"]
         region_reps[row["region"]] += 1
-        region_top[row["region"]] = max(region_top[row["region"]], row["assigned"])
+        region_top[row["region"]] = max(region_top[row["region"]], row["n_assigned"])
     users = {
         user.id: user
-        for user in SalesforceUser.objects.filter(
-            id__in={row["first_rep"] for row in grouped}
-        ).only("id", "name", "is_active")
+        for user in SalesforceUser.objects.filter(id__in={row["rep"] for row in grouped}).only(
+            "id", "name", "is_active"
+        )
     }
-    rows = []
+    result = []
     for row in grouped:
-        key = (row["region"], row["first_rep"])
-        user = users.get(row["first_rep"])
-        rows.append(
+        region, rep = row["region"], row["rep"]
+        user = users.get(rep)
+        result.append(
             RepRow(
-                rep_id=row["first_rep"],
-                name=(user.name if user else "") or row["first_rep"],
+                rep_id=rep,
+                name=(user.name if user else "") or rep,
                 known=user is not None,
                 active=user.is_active if user else True,
-                region=row["region"],
-                assigned=row["assigned"],
-                region_assigned=region_totals[row["region"]],
-                region_reps=region_reps[row["region"]],
-                region_top_share=region_top[row["region"]] / region_totals[row["region"]],
-                accepted=row["accepted"],
-                acceptance_base=row["assigned"] - row["pending"],
-                touched=row["touched"],
-                first_touch_p50=_median(touch.get(key)),
-                tta_p50=_median(tta.get(key)),
-                bounced=row["bounced"],
-                rejected=row["rejected"],
+                region=region,
+                assigned=row["n_assigned"],
+                region_assigned=region_totals[region],
+                region_reps=region_reps[region],
+                region_top_share=region_top[region] / region_totals[region],
+                accepted=row["n_accepted"],
+                acceptance_base=row["n_acceptance_base"],
+                touched=row["n_touched"],
+                first_touch_p50=None,
+                tta_p50=None,
+                bounced=row["n_bounced"],
+                rejected=row["n_rejected"],
             )
         )
-    rows.sort(key=lambda r: (r.region == "", r.region, -r.assigned, r.name))
-    return rows
+    result.sort(key=lambda r: (r.region == "", r.region, -r.assigned, r.name))
+    return with_medians(filters, result) if medians else result
 
 
-def _median(values: list[float] | None) -> float | None:
-    """The 50th percentile, linear interpolation (numpy's default, like the metrics)."""
-    if not values:
-        return None
-    return float(np.percentile(np.asarray(values, dtype=float), 50))
+def with_medians(filters: Filters, rows: Sequence[RepRow]) -> list[RepRow]:
+    """``rows`` with their TTA and first-touch medians, read for those reps only."""
+    wanted = {(row.region, row.rep_id): i for i, row in enumerate(rows)}
+    if not wanted:
+        return []
+    records = [
+        record
+        for record in _rep_rollups(filters)
+        .filter(rep__in={rep for _region, rep in wanted})
+        .values_list("region", "rep", *REP_VALUES)
+        if (record[0], record[1]) in wanted
+    ]
+    gid = np.fromiter((wanted[(r[0], r[1])] for r in records), dtype=np.int64, count=len(records))
+    tta = _group_medians(gid, [r[2] for r in records], len(rows))
+    touch = _group_medians(gid, [r[3] for r in records], len(rows))
+    return [
+        replace(row, tta_p50=tta[i], first_touch_p50=touch[i]) for i, row in enumerate(rows)
+    ]
+
+
+def _group_medians(gid: np.ndarray, blobs: list[bytes], groups: int) -> list[float | None]:
+    """The median (linear interpolation, numpy's default) of each group's values, where row
+    ``i`` adds the float64 values of ``blobs[i]`` to group ``gid[i]``; one sort for all."""
+    sizes = np.fromiter((len(blob) // 8 for blob in blobs), dtype=np.int64, count=len(blobs))
+    values = np.frombuffer(b"".join(blobs), dtype=np.float64)
+    owner = np.repeat(gid, sizes)
+    values = values[np.lexsort((values, owner))]
+    counts = np.bincount(owner, minlength=groups)
+    if not values.size:
+        return [None] * groups
+    starts = np.cumsum(counts) - counts
+    low = values[np.minimum(starts + np.maximum(counts - 1, 0) // 2, values.size - 1)]
+    high = values[np.minimum(starts + counts // 2, values.size - 1)]
+    # numpy's linear interpolation at t = 0.5 is b − (b − a)·0.5 (exact for equal values)
+    medians = np.where(counts % 2 == 0, high - (high - low) * 0.5, low)
+    return [float(m) if n else None for m, n in zip(medians.tolist(), counts.tolist(), strict=True)]

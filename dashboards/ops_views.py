@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -48,8 +47,10 @@ from dashboards.ops_queries import (
     queued_facts,
     queued_rows,
     rep_rows,
+    with_medians,
 )
 from dashboards.ops_timeline import lead_journey
+from dashboards.pagination import page_context
 from dashboards.rendering import PageState, page_state, render_page
 from routing_health.alerts.incidents import snooze
 from routing_health.alerts.selectors import (
@@ -61,9 +62,11 @@ from routing_health.models import AlertIncident, Lead, LeadFact, WeeklyReport
 from routing_health.sfid import InvalidSalesforceId, is_sf_id, to_18
 from routing_health.slack import SlackTransport
 
-PAGE_SIZE = 50
 CSV_CHUNK = 2000
 HISTORY_DAYS = 30
+# Reps listed per region (most assignments first) unless the view asks for all (``reps=all``):
+# the page stays readable, and as fast, with hundreds of reps; the CSV has every rep.
+REPS_SHOWN = 25
 KEPT_DAYS = 7
 
 
@@ -115,24 +118,6 @@ def _chunks(queryset: QuerySet[LeadFact]) -> Iterator[list[LeadFact]]:
             batch = []
     if batch:
         yield batch
-
-
-def _page(request: HttpRequest, queryset: QuerySet[Any], filters: Filters, **keep: str) -> dict:
-    """Pagination context whose links keep the filters and ``keep``."""
-    paginator = Paginator(queryset, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return {
-        "page_obj": page,
-        "paginator": paginator,
-        "previous_qs": (
-            filters.querystring(page=page.previous_page_number(), **keep)
-            if page.has_previous()
-            else None
-        ),
-        "next_qs": filters.querystring(page=page.next_page_number(), **keep)
-        if page.has_next()
-        else None,
-    }
 
 
 def _records(filters: Filters, **extra: object) -> str:
@@ -188,7 +173,10 @@ def queues(request: HttpRequest) -> HttpResponse:
     span: dict[str, object] = {}
     if filters.is_default_range and snapshot.first_day:
         span = {"start": snapshot.first_day, "end": snapshot.last_day}
-    pages = _page(request, facts, filters, queue=queue)
+    shown = next((q.queued for q in snapshot.queues if q.queue_id == queue), 0)
+    pages = page_context(
+        request, facts, filters, count=shown if queue else snapshot.total, queue=queue
+    )
     context.update(pages)
     context.update(
         snapshot=snapshot,
@@ -272,7 +260,9 @@ def failures(request: HttpRequest) -> HttpResponse:
         return render_page(request, "dashboards/failures.html", state, page="failures",
                            context=context)
     summary = failure_summary(filters, reason=reason)
-    pages = _page(request, facts, filters, failure_reason=reason)
+    pages = page_context(
+        request, facts, filters, count=summary.shown_failed, failure_reason=reason
+    )
     context.update(pages)
     today = _local_today(settings, state)
     context.update(
@@ -340,7 +330,7 @@ def reps(request: HttpRequest) -> HttpResponse:
     context.update(settings=settings, metrics_ready=settings.as_of is not None)
     if settings.as_of is None or not context["has_data"]:
         return render_page(request, "dashboards/reps.html", state, page="reps", context=context)
-    rows = rep_rows(filters)
+    rows = rep_rows(filters, medians=False)
 
     def links(row: Any) -> dict[str, str]:
         def records(**extra: object) -> str:
@@ -353,22 +343,40 @@ def reps(request: HttpRequest) -> HttpResponse:
             "rejected": records(flag="rejected"),
         }
 
-    groups: dict[str, list[tuple[Any, dict[str, str]]]] = {}
+    show_all = request.GET.get("reps") == "all"
+    by_region: dict[str, list[Any]] = {}
     for row in rows:
-        groups.setdefault(row.region, []).append((row, links(row)))
-    context.update(
-        rows=rows,
-        groups=[
+        by_region.setdefault(row.region, []).append(row)
+    # The medians only of the reps shown (one read for every region).
+    shown = with_medians(filters, [
+        row for members in by_region.values()
+        for row in (members if show_all else members[:REPS_SHOWN])
+    ])
+    filled = {(row.region, row.rep_id): row for row in shown}
+    groups = []
+    for region, members in by_region.items():
+        listed = [filled[(r.region, r.rep_id)] for r in members if (r.region, r.rep_id) in filled]
+        hidden = members[len(listed):]
+        groups.append(
             {
                 "region": region,
-                "rows": members,
-                "assigned": members[0][0].region_assigned,
-                "reps": members[0][0].region_reps,
-                "equal_share": members[0][0].equal_share,
+                "rows": [(row, links(row)) for row in listed],
+                "assigned": members[0].region_assigned,
+                "reps": members[0].region_reps,
+                "equal_share": members[0].equal_share,
                 "records": _records(filters, region=region or None, flag="assigned"),
+                "hidden": len(hidden),
+                "hidden_low": sum(r.share_level == "warn" for r in hidden),
             }
-            for region, members in groups.items()
-        ],
+        )
+    context.update(
+        rows=[filled.get((row.region, row.rep_id), row) for row in rows],
+        groups=groups,
+        show_all=show_all,
+        any_hidden=any(group["hidden"] for group in groups),
+        show_all_qs=filters.querystring(reps="all"),
+        show_top_qs=filters.querystring(),
+        reps_shown=REPS_SHOWN,
         inactive=_inactive_reps(rows, filters),
         assigned_total=sum(row.assigned for row in rows),
         assigned_records=_records(filters, flag="assigned"),

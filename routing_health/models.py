@@ -272,6 +272,10 @@ class LeadFact(models.Model):
             models.Index(fields=["next_change_at"], name="fact_next_change_idx"),
             models.Index(fields=["queued", "queue_entered_at"], name="fact_queued_idx"),
             models.Index(fields=["outcome", "created_day"], name="fact_outcome_idx"),
+            # The failed-lead table, newest first: a backward index scan stops after a page.
+            models.Index(
+                fields=["outcome", "-created_at", "-lead_id"], name="fact_outcome_recent_idx"
+            ),
             models.Index(fields=["first_rep", "created_day"], name="fact_rep_idx"),
         ]
 
@@ -321,6 +325,81 @@ class DailyRollup(models.Model):
             )
         ]
         indexes = [models.Index(fields=["day"], name="rollup_day_idx")]
+
+
+class RepRollup(models.Model):
+    """What the Reps page shows, per local creation day × region × first rep × tier × source.
+
+    Each lead counts in four rows: its tier and source, its tier with every source
+    (``source`` NULL), every tier with its source (``tier`` NULL) and every tier and source
+    (both NULL), so a view filtered on any of them reads only the rows it shows. ``key``
+    (a digest of the grouping values) is how an incremental run finds the rows it moves.
+    """
+
+    key = models.CharField(primary_key=True, max_length=40)
+    day = models.DateField()
+    region = models.CharField(max_length=255, blank=True, default="")
+    # NULL, not "": "" is a real value (a lead without a source), NULL the row of every value.
+    tier = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    source = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    rep = models.CharField(max_length=SF_ID)
+    assigned = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    acceptance_base = models.PositiveIntegerField(default=0)
+    touched = models.PositiveIntegerField(default=0)
+    bounced = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    tta_values = models.BinaryField(default=b"")
+    first_touch_values = models.BinaryField(default=b"")
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "tier", "source"], name="rep_rollup_day_idx")]
+
+
+class FailureRollup(models.Model):
+    """Failed leads per local creation day × region × tier × source × failure reason, with
+    the first and last creation instants (the Failures page)."""
+
+    day = models.DateField()
+    region = models.CharField(max_length=255, blank=True, default="")
+    tier = models.CharField(max_length=255, blank=True, default="")
+    source = models.CharField(max_length=255, blank=True, default="")
+    reason = models.CharField(max_length=255, blank=True, default="")
+    failed = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "tier", "source", "reason"],
+                name="failure_rollup_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="failure_rollup_day_idx")]
+
+
+class QueueRollup(models.Model):
+    """Leads queued at ``MetricsState.as_of`` per queue × age bucket × region × tier × source,
+    per local creation day and (``day`` NULL) over every day (the Queues page).
+
+    ``bucket`` indexes ``routing_health.ops_rollups.age_buckets`` of the configured age limit.
+    Rewritten whole by every ``compute_metrics``: every queued lead ages as time passes.
+    """
+
+    day = models.DateField(null=True, blank=True)  # NULL: every creation day
+    region = models.CharField(max_length=255, blank=True, default="")
+    tier = models.CharField(max_length=255, blank=True, default="")
+    source = models.CharField(max_length=255, blank=True, default="")
+    queue = models.CharField(max_length=SF_ID)
+    bucket = models.PositiveSmallIntegerField()
+    queued = models.PositiveIntegerField(default=0)
+    oldest_entered_at = models.DateTimeField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "region"], name="queue_rollup_day_idx")]
 
 
 class MetricsState(models.Model):

@@ -55,8 +55,8 @@ def apply_delta(old: pd.DataFrame, new: pd.DataFrame) -> int:
         blobs = {}
         for field in VALUE_FIELDS:
             current = unpack(bytes(getattr(row, field))) if row else np.empty(0)
-            current = _remove(current, old_values.get(field, {}).get(key))
-            blobs[field] = _merge(current, new_values.get(field, {}).get(key)).tobytes()
+            current = remove_sorted(current, old_values.get(field, {}).get(key))
+            blobs[field] = merge_sorted(current, new_values.get(field, {}).get(key)).tobytes()
         kept.append(
             DailyRollup(
                 day=key[0],
@@ -94,7 +94,7 @@ def _grouped_values(frame: pd.DataFrame) -> dict[str, dict[Key, np.ndarray]]:
     return out
 
 
-def _remove(values: np.ndarray, gone: np.ndarray | None) -> np.ndarray:
+def remove_sorted(values: np.ndarray, gone: np.ndarray | None) -> np.ndarray:
     """``values`` (sorted) without one occurrence of each value in ``gone``."""
     if gone is None or not len(gone) or not len(values):
         return values
@@ -108,7 +108,7 @@ def _remove(values: np.ndarray, gone: np.ndarray | None) -> np.ndarray:
     return values[keep]
 
 
-def _merge(values: np.ndarray, added: np.ndarray | None) -> np.ndarray:
+def merge_sorted(values: np.ndarray, added: np.ndarray | None) -> np.ndarray:
     if added is None or not len(added):
         return values
     return np.sort(np.concatenate([values, added]), kind="mergesort")

@@ -1,6 +1,6 @@
 """Stored rollups: what ``compute_metrics`` writes so dashboard pages never scan raw leads.
 
-Two tables:
+The tables:
 
 - ``LeadFact``: the engine's per-lead facts as of the last run, plus ``next_change_at``: the
   earliest instant at which a fact would change by the passage of time alone (a pending
@@ -11,6 +11,8 @@ Two tables:
   every metric and the sorted TTA / first-touch values, wall-clock and business-hours (for
   exact percentiles over any range). An incremental run moves only the recomputed leads'
   contributions (``routing_health.rollup_delta``).
+- ``RepRollup``, ``FailureRollup`` and ``QueueRollup``: what the Reps, Failures and Queues
+  pages show, per day (``routing_health.ops_rollups``).
 
 A run with a different configuration (business-hours calendars resolved against the synced
 Salesforce BusinessHours/Holiday records included), an earlier ``as_of`` or ``--full``
@@ -44,6 +46,14 @@ from routing_health.models import (
     OwnerChange,
     StatusChange,
 )
+from routing_health.ops_rollups import (
+    OPS_INPUT,
+    move_rep_rollups,
+    refresh_failure_days,
+    write_failure_rollups,
+    write_queue_rollups,
+    write_rep_rollups,
+)
 from routing_health.rollup_delta import apply_delta
 from routing_health.rollup_rows import (
     BUSINESS_FLAGS,
@@ -59,6 +69,8 @@ log = logging.getLogger(__name__)
 
 ID_CHUNK = 5_000
 SOURCE_FIELD = "LeadSource"
+FACT_INPUT = (*ROLLUP_INPUT, *OPS_INPUT)
+"""The stored fact columns every rollup is built from."""
 
 
 @dataclass
@@ -123,20 +135,20 @@ def compute_metrics(
     )
     say(f"compute_metrics: {len(facts)} lead facts computed")
     rows, frame = _fact_rows(facts, params, as_of, source=SOURCE_FIELD if extra else None)
-    new = frame[list(ROLLUP_INPUT)] if len(frame) else pd.DataFrame(columns=list(ROLLUP_INPUT))
+    new = frame[list(FACT_INPUT)] if len(frame) else pd.DataFrame(columns=list(FACT_INPUT))
     with transaction.atomic():
         if lead_ids is None:
             LeadFact.objects.all().delete()
             upsert(LeadFact, rows)
-            DailyRollup.objects.all().delete()
-            rollups = rollup_rows(new)
-            DailyRollup.objects.bulk_create(rollups, batch_size=2_000)
-            rewritten = len(rollups)
+            rewritten = write_rollups(new)
         else:
             # Contributions move: the old facts' out of their rows (a recomputed lead may
             # change day, or leave when deleted), the new ones' in.
             old = _replace_facts(lead_ids, rows)
             rewritten = apply_delta(old, new)
+            rewritten += move_rep_rollups(old, new)
+            rewritten += refresh_failure_days(old, new)
+        rewritten += write_queue_rollups(as_of, params.queue_age_limit_hours)
         MetricsState.objects.update_or_create(
             pk=1,
             defaults={
@@ -149,6 +161,15 @@ def compute_metrics(
     outcome = ComputeOutcome(mode, as_of, len(rows), rewritten, time.monotonic() - started)
     say(outcome.summary())
     return outcome
+
+
+def write_rollups(facts: pd.DataFrame) -> int:
+    """Replace the daily, rep and failure rollups with those of ``facts`` (every stored fact,
+    ``FACT_INPUT`` columns); the queue rollup follows with ``write_queue_rollups``."""
+    DailyRollup.objects.all().delete()
+    daily = rollup_rows(facts)
+    DailyRollup.objects.bulk_create(daily, batch_size=2_000)
+    return len(daily) + write_rep_rollups(facts) + write_failure_rollups(facts)
 
 
 def _sync_mark() -> datetime | None:
@@ -214,10 +235,10 @@ def _replace_facts(lead_ids: list[str], rows: list[LeadFact]) -> pd.DataFrame:
     old = []
     for i in range(0, len(lead_ids), ID_CHUNK):
         chunk = LeadFact.objects.filter(lead_id__in=lead_ids[i : i + ID_CHUNK])
-        old += list(chunk.values_list(*ROLLUP_INPUT))
+        old += list(chunk.values_list(*FACT_INPUT))
         chunk.delete()
     upsert(LeadFact, rows)
-    return pd.DataFrame.from_records(old, columns=list(ROLLUP_INPUT))
+    return pd.DataFrame.from_records(old, columns=list(FACT_INPUT))
 
 
 def _next_change_at(facts: pd.DataFrame, params: MetricParams, as_of: datetime) -> pd.Series:
@@ -280,7 +301,7 @@ def _fact_rows(
 ) -> tuple[list[LeadFact], pd.DataFrame]:
     """The ``LeadFact`` rows of ``facts``, and the same as a frame (for the rollups)."""
     if facts.empty:
-        return [], pd.DataFrame(columns=list(ROLLUP_INPUT))
+        return [], pd.DataFrame(columns=list(FACT_INPUT))
     queued = facts["queued"].astype(bool)
     over_limit = queued & (facts["queue_age_hours"] > params.queue_age_limit_hours)
     next_change = _next_change_at(facts, params, as_of)

@@ -81,3 +81,35 @@ def _copy_upsert(
         f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
     )
     cursor.execute(f"DROP TABLE {staging}")
+
+
+def insert_rows(
+    model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence[object]]
+) -> int:
+    """Plain ``INSERT`` of ``rows`` (tuples in ``attnames`` order) into ``model``'s table, for
+    rollups rewritten whole: ``COPY`` on PostgreSQL, ``executemany`` elsewhere."""
+    if not rows:
+        return 0
+    fields = [model._meta.get_field(name) for name in attnames]
+    converters = [_converter(field) for field in fields]
+    if any(converters):
+        rows = [
+            [
+                convert(value) if convert is not None and value is not None else value
+                for convert, value in zip(converters, row, strict=True)
+            ]
+            for row in rows
+        ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    column_list = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows
+            )
+    return len(rows)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from dashboards import pagination
 from dashboards.lead_views import csv_cell
 from routing_health.models import OwnerChange, SalesforceUser
 from routing_health.sfid import to_18
@@ -171,3 +172,28 @@ def test_the_volume_chart_is_zero_filled_per_local_day_with_whole_number_ticks(
     assert bars["x"] == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"]
     assert bars["y"] == [0, 0, 2, 0]
     assert chart["layout"]["yaxis"]["dtick"] == 1
+
+
+def test_past_the_count_limit_the_list_says_more_and_pages_the_newest(
+    signed_in, make_lead, monkeypatch
+):
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
+    leads = [make_lead(created_at=timezone.now() - timedelta(days=2, minutes=n)) for n in range(5)]
+    response = signed_in.get("/leads")
+    paginator = response.context["paginator"]
+    assert paginator.capped and paginator.count == 3 and paginator.num_pages == 2
+    assert "3+ leads" in response.content.decode()
+    assert [row.id for row in response.context["rows"]] == [leads[0].id, leads[1].id]
+    last = signed_in.get("/leads", {"page": 9}).context["rows"]
+    assert [row.id for row in last] == [leads[2].id]  # the last of the limit's rows
+
+
+def test_under_the_count_limit_the_list_gives_the_exact_count(signed_in, make_lead, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 3)
+    for n in range(3):
+        make_lead(created_at=timezone.now() - timedelta(days=2, minutes=n))
+    response = signed_in.get("/leads")
+    assert not response.context["paginator"].capped
+    page = response.content.decode()
+    assert "3 leads" in page and "3+ leads" not in page

@@ -24,6 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from dashboards import ops_views
 from dashboards.ops_alerts import MSG_SNOOZE_PAST, SnoozeError, parse_snooze
 from dashboards.ops_queries import age_buckets
 from dashboards.ops_views import report_csp
@@ -256,6 +257,49 @@ def test_the_reps_numbers_equal_those_computed_from_the_facts(signed_in, ops_org
     assert row.rejection_rate == sum(f.rejected for f in facts) / len(facts)
     touches = [f.first_touch_minutes for f in facts if f.first_touch_minutes is not None]
     assert row.first_touch_p50 == pytest.approx(float(np.percentile(touches, 50)))
+
+
+@pytest.mark.parametrize("narrow", ["tier", "source", "both"])
+def test_every_reps_numbers_equal_the_facts_under_a_tier_or_source_filter(
+    signed_in, ops_org, narrow
+):
+    sample = LeadFact.objects.exclude(first_rep="").exclude(source="").order_by("lead_id")[0]
+    wanted = {
+        "tier": {"tier": sample.tier},
+        "source": {"source": sample.source},
+        "both": {"tier": sample.tier, "source": sample.source},
+    }[narrow]
+    rows = signed_in.get("/reps", {**RANGE, **wanted}).context["rows"]
+    facts = LeadFact.objects.exclude(first_rep="").filter(
+        created_day__gte=RANGE["start"], created_day__lte=RANGE["end"], **wanted
+    )
+    by_rep: dict[tuple[str, str], list[LeadFact]] = {}
+    for fact in facts:
+        by_rep.setdefault((fact.region, fact.first_rep), []).append(fact)
+    assert rows
+    assert {(r.region, r.rep_id) for r in rows} == set(by_rep)
+    for row in rows:
+        mine = by_rep[(row.region, row.rep_id)]
+        assert row.assigned == len(mine)
+        assert row.accepted == sum(f.accepted for f in mine)
+        assert row.bounced == sum(f.bounced for f in mine)
+        tta = [f.tta_minutes for f in mine if f.tta_minutes is not None]
+        expected = float(np.percentile(tta, 50)) if tta else None
+        assert row.tta_p50 == (pytest.approx(expected) if tta else None)
+
+
+def test_each_region_lists_its_top_reps_and_counts_the_others(signed_in, ops_org, monkeypatch):
+    monkeypatch.setattr(ops_views, "REPS_SHOWN", 2)
+    response = signed_in.get("/reps", RANGE)
+    every = signed_in.get("/reps", {**RANGE, "reps": "all"})
+    for group, full in zip(response.context["groups"], every.context["groups"], strict=True):
+        listed = [row for row, _links in group["rows"]]
+        assert [r.rep_id for r in listed] == [r.rep_id for r, _ in full["rows"]][:2]
+        assert group["hidden"] == len(full["rows"]) - len(listed) > 0
+        assert all(r.first_touch_p50 is not None for r in listed if r.touched)
+    page = body(response)
+    assert "more reps with fewer assignments" in page and "reps=all" in page
+    assert "more reps with fewer assignments" not in body(every)
 
 
 def test_each_regions_rep_shares_add_up_to_one(signed_in, ops_org):
