@@ -18,12 +18,13 @@ The frames passed in are stored facts: ``ROLLUP_INPUT`` plus ``OPS_INPUT`` colum
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, Max, Min
 
 from routing_health.models import FailureRollup, LeadFact, QueueRollup, RepRollup
@@ -85,17 +86,6 @@ def age_buckets(limit_hours: float) -> tuple[AgeBucket, ...]:
         low = edge
     buckets.append(AgeBucket(f"> {_hours_label(low)}", low, None, low >= limit_hours))
     return tuple(buckets)
-
-
-def bucket_index(entered: pd.Series, as_of: datetime, limit_hours: float) -> np.ndarray:
-    """The ``age_buckets`` index of each queue entry's age at ``as_of`` (exact to the
-    microsecond: an age equal to an edge falls in the lower bucket)."""
-    edges = [b.high_hours for b in age_buckets(limit_hours) if b.high_hours is not None]
-    edge_us = np.array([timedelta(hours=h) // timedelta(microseconds=1) for h in edges])
-    age_us = (pd.Timestamp(as_of) - pd.to_datetime(entered, utc=True)) // pd.Timedelta(
-        microseconds=1
-    )
-    return np.searchsorted(edge_us, age_us.to_numpy(dtype=np.int64), side="left")
 
 
 # ---- Reps ------------------------------------------------------------------------------------
@@ -311,50 +301,44 @@ def refresh_failure_days(old: pd.DataFrame, new: pd.DataFrame) -> int:
 
 
 def write_queue_rollups(as_of: datetime, limit_hours: float) -> int:
-    """Rewrite ``QueueRollup`` from the stored queued facts, aged as of ``as_of``."""
+    """Rewrite ``QueueRollup`` from the stored queued facts, aged as of ``as_of``: two
+    ``INSERT … SELECT … GROUP BY`` in the database (per creation day, and over every day), so
+    the queued leads never travel to Python."""
     QueueRollup.objects.all().delete()
-    columns = ["day", "region", "tier", "source", "queue", "entered"]
-    queued = pd.DataFrame.from_records(
-        list(
-            LeadFact.objects.filter(queued=True, queue_entered_at__isnull=False)
-            .order_by()
-            .values_list(
-                "created_day", "region", "tier", "source", "queue_owner", "queue_entered_at"
-            )
-        ),
-        columns=columns,
+    quote = connection.ops.quote_name
+    facts, table = quote(LeadFact._meta.db_table), quote(QueueRollup._meta.db_table)
+    bucket, bucket_params = _bucket_case(as_of, limit_hours)
+    segment = "region, tier, source, queue_owner"
+    columns = ", ".join(quote(QueueRollup._meta.get_field(f).column) for f in QUEUE_FIELDS)
+    aged = (
+        f"(SELECT created_day, {segment}, queue_entered_at, {bucket} AS bucket FROM {facts} "
+        "WHERE queued = %s AND queue_entered_at IS NOT NULL) aged"
     )
-    if queued.empty:
-        return 0
-    queued["entered"] = pd.to_datetime(queued["entered"], utc=True)
-    queued["bucket"] = bucket_index(queued["entered"], as_of, limit_hours)
-    return insert_rows(QueueRollup, QUEUE_FIELDS, list(_queue_rows(queued)))
+    selects = (
+        f"SELECT created_day, {segment}, bucket, COUNT(*), MIN(queue_entered_at), "
+        f"created_day, created_day FROM {aged} GROUP BY created_day, {segment}, bucket",
+        f"SELECT NULL, {segment}, bucket, COUNT(*), MIN(queue_entered_at), "
+        f"MIN(created_day), MAX(created_day) FROM {aged} GROUP BY {segment}, bucket",
+    )
+    written = 0
+    with connection.cursor() as cursor:
+        for select in selects:
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select}", [*bucket_params, True])
+            written += cursor.rowcount
+    return written
 
 
-def _queue_rows(queued: pd.DataFrame) -> Iterable[tuple]:
-    segment = ["region", "tier", "source", "queue", "bucket"]
-    per_day = queued.groupby(["day", *segment], sort=True).agg(
-        queued=("entered", "size"), oldest=("entered", "min")
-    )
-    for (day, *key), n, oldest in zip(
-        per_day.index, per_day["queued"], per_day["oldest"], strict=True
-    ):
-        yield (day, *key[:4], int(key[4]), int(n), oldest.to_pydatetime(), day, day)
-    every_day = queued.groupby(segment, sort=True).agg(
-        queued=("entered", "size"),
-        oldest=("entered", "min"),
-        first=("day", "min"),
-        last=("day", "max"),
-    )
-    for key, n, oldest, first, last in zip(
-        every_day.index,
-        every_day["queued"],
-        every_day["oldest"],
-        every_day["first"],
-        every_day["last"],
-        strict=True,
-    ):
-        yield (None, *key[:4], int(key[4]), int(n), oldest.to_pydatetime(), first, last)
+def _bucket_case(as_of: datetime, limit_hours: float) -> tuple[str, list[object]]:
+    """SQL for the ``age_buckets`` index of ``queue_entered_at`` at ``as_of``, and its
+    parameters: an age equal to an edge falls in the lower bucket, exact to the microsecond
+    (timestamps compared, like the lead list's ``over_limit`` filter)."""
+    buckets = age_buckets(limit_hours)
+    edges = [b.high_hours for b in buckets if b.high_hours is not None]
+    whens = " ".join(f"WHEN queue_entered_at >= %s THEN {i}" for i in range(len(edges)))
+    params = [
+        connection.ops.adapt_datetimefield_value(as_of - timedelta(hours=edge)) for edge in edges
+    ]
+    return f"(CASE {whens} ELSE {len(edges)} END)", params
 
 
 __all__ = [
@@ -362,7 +346,6 @@ __all__ = [
     "OPS_INPUT",
     "AgeBucket",
     "age_buckets",
-    "bucket_index",
     "move_rep_rollups",
     "refresh_failure_days",
     "rep_key",

@@ -7,12 +7,11 @@ from collections import defaultdict
 from datetime import timedelta
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from routing_health import runtime
 from routing_health.models import FailureRollup, Lead, LeadFact, QueueRollup, RepRollup
-from routing_health.ops_rollups import age_buckets, bucket_index
+from routing_health.ops_rollups import age_buckets, write_queue_rollups
 from routing_health.rollups import compute_metrics
 from tests.conftest import NOW
 
@@ -91,21 +90,31 @@ def test_queue_rows_count_every_queued_fact_once_per_day_and_once_over_all_days(
     assert sum(r.queued for r in QueueRollup.objects.filter(day__isnull=False)) == queued
 
 
-def test_queue_buckets_put_an_age_equal_to_an_edge_in_the_lower_bucket():
-    as_of = NOW
+def test_queue_buckets_put_an_age_equal_to_an_edge_in_the_lower_bucket(db):
     limit = 24.0
-    entered = pd.Series(
-        pd.to_datetime(
-            [as_of, as_of - timedelta(hours=1), as_of - timedelta(hours=1, microseconds=1),
-             as_of - timedelta(hours=24), as_of - timedelta(hours=24, microseconds=1),
-             as_of - timedelta(days=30), as_of + timedelta(minutes=5)],
-            utc=True,
+    ages = [
+        timedelta(0), timedelta(hours=1), timedelta(hours=1, microseconds=1),
+        timedelta(hours=24), timedelta(hours=24, microseconds=1), timedelta(days=30),
+        -timedelta(minutes=5),  # entered after the metrics time: the youngest bucket
+    ]
+    LeadFact.objects.bulk_create(
+        LeadFact(
+            lead_id=f"00Q00000000000{n}AAA", created_at=NOW - age, created_day=NOW.date(),
+            region="AMER", tier="hot", outcome="succeeded", queued=True,
+            queue_owner="00G000000000001AAA", queue_entered_at=NOW - age,
         )
+        for n, age in enumerate(ages)
     )
+    write_queue_rollups(NOW, limit)
     buckets = age_buckets(limit)
-    index = bucket_index(entered, as_of, limit).tolist()
-    assert index == [0, 0, 1, 2, 3, len(buckets) - 1, 0]
-    assert not buckets[2].over_limit and buckets[3].over_limit
+    per_bucket = {
+        r.bucket: r.queued for r in QueueRollup.objects.filter(day__isnull=True)
+    }
+    assert per_bucket == {0: 3, 1: 1, 2: 1, 3: 1, len(buckets) - 1: 1}
+    assert buckets[2].high_hours == limit and not buckets[2].over_limit
+    assert buckets[3].over_limit
+    by_day = QueueRollup.objects.filter(day=NOW.date())
+    assert sum(r.queued for r in by_day) == len(ages)
 
 
 def test_an_incremental_run_leaves_the_same_ops_rollups_as_a_full_one(synced_org):
