@@ -21,10 +21,12 @@ recomputes everything.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,9 +92,28 @@ class ComputeOutcome:
 
 
 def config_fingerprint(config: RoutingConfig, params: MetricParams | None = None) -> str:
-    """Changes whenever the metric parameters do, resolved calendars included."""
+    """Changes whenever the metric parameters do, resolved calendars included, and only then:
+    sets and mappings are sorted, so the same parameters give the same fingerprint in every
+    process (``repr`` of a ``frozenset`` follows the per-process string hash seed, which made
+    each new process see a changed configuration and recompute everything)."""
     params = resolved_params(config) if params is None else params
-    return hashlib.sha256(repr(params).encode()).hexdigest()[:16]
+    text = json.dumps(_canonical(params), separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _canonical(value: object) -> object:
+    """``value`` as JSON-ready lists and strings, independent of set and dict order."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__name__] + [
+            [f.name, _canonical(getattr(value, f.name))] for f in dataclasses.fields(value)
+        ]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(item) for item in value), key=repr)
+    if isinstance(value, Mapping):
+        return sorted(([_canonical(k), _canonical(v)] for k, v in value.items()), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    return repr(value)
 
 
 def compute_metrics(

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from bench.bench_pages import _config_toml
 from routing_health import runtime
 from routing_health.exports import compute_export, parse_request
 from routing_health.models import DailyRollup, Lead, LeadFact, MetricsState
 from routing_health.rollup_read import Segment, rollup_metrics
 from routing_health.rollups import compute_metrics
+from routing_health.sfid import to_18
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +119,34 @@ def test_a_lead_moving_segment_moves_its_contribution_exactly(synced_org):
     incremental = rollup_metrics(segment, by=("day", "region", "tier"))
     compute_metrics(config=config, as_of=NOW + timedelta(seconds=1), full=True)
     assert incremental == rollup_metrics(segment, by=("day", "region", "tier"))
+
+
+FINGERPRINT = """
+import os
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "routing_health.settings")
+django.setup()
+from routing_health import runtime
+from routing_health.metric_params import params_from_config
+from routing_health.rollups import config_fingerprint
+config = runtime.routing_config()
+print(config_fingerprint(config, params_from_config(config)))
+"""
+
+
+@pytest.mark.django_db(False)
+def test_the_config_fingerprint_is_the_same_in_every_process(tmp_path):
+    """A new process must not see a changed configuration (and recompute everything) because
+    its string hash seed orders the holding/fallback/status sets differently."""
+    ids = [to_18(f"00G00000000000{n}") for n in range(4)]
+    routing_config_path = tmp_path / "routing_health.toml"
+    routing_config_path.write_text(_config_toml((ids[0], ids[1]), (ids[2], ids[3])))
+    prints = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "DJANGO_DEBUG": "1",
+               "ROUTING_HEALTH_CONFIG": str(routing_config_path)}
+        done = subprocess.run([sys.executable, "-c", FINGERPRINT], env=env, capture_output=True,
+                              text=True, check=False, cwd=Path(__file__).parents[2])
+        assert done.returncode == 0, done.stderr
+        prints.add(done.stdout.strip())
+    assert len(prints) == 1 and len(prints.pop()) == 16
