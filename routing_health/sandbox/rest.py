@@ -9,6 +9,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from .formats import json_value, rest_record, sobject_url
+from .org import to_id18
 from .schema import NOT_QUERYABLE
 from .soql import MALFORMED_QUERY, Query, SoqlError, parse
 from .soql_eval import count, select
@@ -126,7 +127,8 @@ class RestApi:
         spec = self._spec(name)
         if spec is None or spec.virtual:
             return not_found()
-        row = self.org.get(spec.name, record_id) or self.org.get(spec.name, record_id[:15])
+        # Stored under the 18-character Id; Salesforce also accepts the 15-character one.
+        row = self.org.get(spec.name, to_id18(record_id) or record_id)
         if row is None or row.get("IsDeleted"):
             return not_found()
         out: dict[str, Any] = {"attributes": {"type": spec.name,

@@ -122,6 +122,18 @@ def test_rest_records_carry_attributes_salesforce_datetimes_and_nested_relations
     assert record["ConvertedContact"]["attributes"]["url"].endswith(contact)
 
 
+def test_a_record_can_be_read_by_its_15_character_id_as_well_as_its_18(
+        org: Org, emu: SalesforceEmulator) -> None:
+    lead = add_leads(org, 1)[0]
+    base = f"{emu.url}/services/data/v{VERSION}/sobjects/Lead"
+    auth = {"Authorization": f"Bearer {emu.access_token}"}
+    by_18 = requests.get(f"{base}/{lead}", headers=auth, timeout=10)
+    by_15 = requests.get(f"{base}/{lead[:15]}", headers=auth, timeout=10)
+    assert (by_18.status_code, by_15.status_code) == (200, 200)
+    assert by_15.json() == by_18.json()
+    assert by_15.json()["Id"] == lead
+
+
 def test_count_queries_return_only_a_total(org: Org, sf: Salesforce) -> None:
     add_leads(org, 7)
     assert sf.query("SELECT COUNT() FROM Lead") == {"totalSize": 7, "done": True, "records": []}
