@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .formats import COLUMN_DELIMITERS, LINE_ENDINGS, CsvWriter, rest_datetime
+from .rest import Result, error, not_found
 from .soql import SoqlError, parse
 from .soql_eval import select
 
@@ -24,11 +25,6 @@ if TYPE_CHECKING:
 
 DEFAULT_PAGE_SIZE = 50_000
 MAX_JOBS = 200  # oldest jobs (and their snapshots) are dropped beyond this
-Result = tuple[int, dict[str, str], Any]  # status, extra headers, JSON payload or CSV bytes
-
-
-def _error(code: str, message: str, status: int = 400) -> Result:
-    return status, {}, [{"errorCode": code, "message": message}]
 
 
 def encode_locator(offset: int) -> str:
@@ -54,7 +50,7 @@ class QueryJob:
     column_delimiter: str
     line_ending: str
     rows: list[dict[str, Any]]
-    writer: CsvWriter | None
+    writer: CsvWriter
     polls_left: int = 0
     state: str = "UploadComplete"
     error_message: str | None = None
@@ -95,29 +91,29 @@ class BulkQueryJobs:
 
     def create(self, body: Any, user_id: str, version: str) -> Result:
         if not isinstance(body, dict):
-            return _error("JSON_PARSER_ERROR", "The request body is not a JSON object")
+            return error("JSON_PARSER_ERROR", "The request body is not a JSON object")
         operation = body.get("operation")
         if operation not in ("query", "queryAll"):
-            return _error("INVALIDJOB", f"InvalidJob : Invalid operation: {operation}")
+            return error("INVALIDJOB", f"InvalidJob : Invalid operation: {operation}")
         delimiter = body.get("columnDelimiter") or "COMMA"
         line_ending = body.get("lineEnding") or "LF"
         if delimiter not in COLUMN_DELIMITERS or line_ending not in LINE_ENDINGS:
-            return _error("INVALIDJOB", "InvalidJob : Invalid columnDelimiter or lineEnding")
+            return error("INVALIDJOB", "InvalidJob : Invalid columnDelimiter or lineEnding")
         if (body.get("contentType") or "CSV") != "CSV":
-            return _error("INVALIDJOB", "InvalidJob : Invalid contentType, only CSV is supported")
+            return error("INVALIDJOB", "InvalidJob : Invalid contentType, only CSV is supported")
         if not body.get("query"):
-            return _error("INVALIDJOB", "InvalidJob : Query is required for query jobs")
+            return error("INVALIDJOB", "InvalidJob : Query is required for query jobs")
         try:
             query = parse(body["query"], self.org)
         except SoqlError as exc:
             return 400, {}, exc.body()
         if not query.spec.bulk_supported:
-            return _error("INVALIDENTITY",
-                          f"Entity '{query.sobject}' is not supported by the Bulk API.")
+            return error("INVALIDENTITY",
+                         f"Entity '{query.sobject}' is not supported by the Bulk API.")
         if query.count:
-            return _error("API_ERROR", "Aggregate Relationships not supported in Bulk Query")
+            return error("API_ERROR", "Aggregate Relationships not supported in Bulk Query")
         if query.offset is not None:
-            return _error("API_ERROR", "OFFSET clause is not supported in Bulk Query")
+            return error("API_ERROR", "OFFSET clause is not supported in Bulk Query")
         rows = select(query, self.org, include_deleted=operation == "queryAll")
         job_id = self.org.next_id_for_prefix("750")
         random.Random(job_id).shuffle(rows)
@@ -140,10 +136,16 @@ class BulkQueryJobs:
         with self._lock:
             return self._jobs.get(job_id)
 
+    def _settle(self, job: QueryJob) -> None:
+        """Finish a job with no "InProgress" polls left: a client need not poll a job that is
+        already done before reading its results or deleting it."""
+        if job.state in ("UploadComplete", "InProgress") and job.polls_left == 0:
+            self.status(job.id)
+
     def status(self, job_id: str) -> Result:
         job = self._job(job_id)
         if job is None:
-            return _not_found()
+            return not_found()
         with self._lock:
             if job.state in ("UploadComplete", "InProgress"):
                 if job.polls_left > 0:
@@ -157,27 +159,25 @@ class BulkQueryJobs:
     def results(self, job_id: str, max_records: str | None, locator: str | None) -> Result:
         job = self._job(job_id)
         if job is None:
-            return _not_found()
-        if job.state in ("UploadComplete", "InProgress") and job.polls_left == 0:
-            self.status(job_id)  # no polls were asked for: the job is already done
+            return not_found()
+        self._settle(job)
         if job.state != "JobComplete":
-            return _error("API_ERROR", f"Job {job_id} is in state {job.state}; results are "
-                          "available once it is JobComplete")
+            return error("API_ERROR", f"Job {job_id} is in state {job.state}; results are "
+                         "available once it is JobComplete")
         try:
             size = int(max_records) if max_records else DEFAULT_PAGE_SIZE
         except ValueError:
             size = 0
         if size <= 0:
-            return _error("INVALIDPARAMETER", "maxRecords must be a positive integer")
+            return error("INVALIDPARAMETER", "maxRecords must be a positive integer")
         start = 0
         if locator:
             decoded = decode_locator(locator)
             if decoded is None or decoded > len(job.rows):
-                return _error("INVALID_LOCATOR", f"Invalid locator: {locator}")
+                return error("INVALID_LOCATOR", f"Invalid locator: {locator}")
             start = decoded
         page = job.rows[start:start + size]
         end = start + len(page)
-        assert job.writer is not None
         headers = {
             "Sforce-Locator": encode_locator(end) if end < len(job.rows) else "null",
             "Sforce-NumberOfRecords": str(len(page)),
@@ -187,27 +187,27 @@ class BulkQueryJobs:
     def abort(self, job_id: str, body: Any) -> Result:
         job = self._job(job_id)
         if job is None:
-            return _not_found()
+            return not_found()
         if not isinstance(body, dict) or body.get("state") != "Aborted":
-            return _error("INVALIDJOB", "InvalidJob : a query job can only be set to Aborted")
+            return error("INVALIDJOB", "InvalidJob : a query job can only be set to Aborted")
         with self._lock:
             if job.state in ("JobComplete", "Failed", "Aborted"):
-                return _error("API_ERROR", f"Job {job_id} is already {job.state}")
+                return error("API_ERROR", f"Job {job_id} is already {job.state}")
             job.state, job.modstamp = "Aborted", self.org.now()
         return 200, {}, job.info(detailed=False)
 
     def delete(self, job_id: str) -> Result:
         """Delete a terminated job: 204 No Content, as Salesforce answers."""
         job = self._job(job_id)
-        if job is not None and job.state == "UploadComplete" and job.polls_left == 0:
-            self.status(job_id)
+        if job is not None:
+            self._settle(job)
         with self._lock:
             job = self._jobs.get(job_id)
             if job is None:
-                return _not_found()
+                return not_found()
             if job.state not in ("JobComplete", "Aborted", "Failed"):
-                return _error("API_ERROR", "Error encountered when deleting the job because "
-                              "the job is not terminated")
+                return error("API_ERROR", "Error encountered when deleting the job because "
+                             "the job is not terminated")
             del self._jobs[job_id]
         return 204, {}, None
 
@@ -215,7 +215,3 @@ class BulkQueryJobs:
         with self._lock:
             records = [job.info(detailed=False) for job in self._jobs.values()]
         return 200, {}, {"done": True, "records": records, "nextRecordsUrl": None}
-
-
-def _not_found() -> Result:
-    return _error("NOT_FOUND", "The requested resource does not exist", 404)

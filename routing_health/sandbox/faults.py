@@ -7,19 +7,27 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+
+def error_body(code: str, message: str) -> list[dict[str, str]]:
+    """Salesforce's REST/Bulk JSON error body: a one-element list of message and errorCode."""
+    return [{"message": message, "errorCode": code}]
+
+
+INVALID_SESSION = error_body("INVALID_SESSION_ID", "Session expired or invalid")
+LIMIT_EXCEEDED = error_body("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+NOT_FOUND = error_body("NOT_FOUND", "The requested resource does not exist")
 # Salesforce's JSON error bodies for the statuses tests inject most.
 DEFAULT_BODIES: dict[int, list[dict[str, str]]] = {
-    400: [{"message": "Bad Request", "errorCode": "MALFORMED_QUERY"}],
-    401: [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}],
-    403: [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
-    404: [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}],
-    500: [{"message": "An unexpected error occurred. Please include this ErrorId if you contact "
-                      "support: 1837463521-104958 (-1029384756)",
-           "errorCode": "UNKNOWN_EXCEPTION"}],
-    502: [{"message": "Bad Gateway", "errorCode": "SERVER_UNAVAILABLE"}],
-    503: [{"message": "Server temporarily unavailable. Please retry your request later.",
-           "errorCode": "SERVER_UNAVAILABLE"}],
-    504: [{"message": "Gateway Timeout", "errorCode": "SERVER_UNAVAILABLE"}],
+    400: error_body("MALFORMED_QUERY", "Bad Request"),
+    401: INVALID_SESSION,
+    403: LIMIT_EXCEEDED,
+    404: NOT_FOUND,
+    500: error_body("UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this "
+                    "ErrorId if you contact support: 1837463521-104958 (-1029384756)"),
+    502: error_body("SERVER_UNAVAILABLE", "Bad Gateway"),
+    503: error_body("SERVER_UNAVAILABLE",
+                    "Server temporarily unavailable. Please retry your request later."),
+    504: error_body("SERVER_UNAVAILABLE", "Gateway Timeout"),
 }
 RESET = "reset"
 SLOW = "slow"
@@ -49,8 +57,8 @@ class Fault:
         if self.body is not None:
             return self.body
         assert isinstance(self.kind, int)
-        return DEFAULT_BODIES.get(self.kind, [{"message": f"HTTP {self.kind}",
-                                               "errorCode": "UNKNOWN_EXCEPTION"}])
+        return DEFAULT_BODIES.get(self.kind,
+                                  error_body("UNKNOWN_EXCEPTION", f"HTTP {self.kind}"))
 
 
 class FaultInjector:

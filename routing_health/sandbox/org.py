@@ -14,21 +14,14 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from routing_health.sfid import InvalidSalesforceId, to_18
+
 from .schema import FieldSpec, SObjectSpec, standard_objects
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ID_CHARS = frozenset(_BASE62)
 # Ids the Org allocates itself start here, so ids made by callers with small `n` never collide.
 ORG_ID_BASE = 10_000_000_000
-
-
-def _checksum(base15: str) -> str:
-    out = []
-    for chunk in (base15[0:5], base15[5:10], base15[10:15]):
-        bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
-        out.append(_CHECKSUM[bits])
-    return "".join(out)
 
 
 def new_id(prefix: str, n: int) -> str:
@@ -46,19 +39,16 @@ def new_id(prefix: str, n: int) -> str:
         digits.append(_BASE62[rem])
         if n == 0:
             break
-    base = prefix + "5g0" + "".join(reversed(digits)).rjust(9, "0")
-    return base + _checksum(base)
+    return to_18(prefix + "5g0" + "".join(reversed(digits)).rjust(9, "0"))
 
 
 def to_id18(value: str) -> str | None:
-    """The 18-character form of a 15- or 18-character Id, or None if `value` is not Id-shaped."""
-    if len(value) not in (15, 18) or not set(value) <= _ID_CHARS:
+    """The 18-character form of a 15- or 18-character Id, or None if `value` is not an Id
+    (including an 18-character value whose checksum suffix is wrong)."""
+    try:
+        return to_18(value)
+    except InvalidSalesforceId:
         return None
-    base = value[:15]
-    suffix = _checksum(base)
-    if len(value) == 18 and value[15:].upper() != suffix:
-        return None
-    return base + suffix
 
 
 def _utc(value: datetime) -> datetime:

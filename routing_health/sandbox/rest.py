@@ -8,6 +8,7 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from .faults import NOT_FOUND, error_body
 from .formats import json_value, rest_record, sobject_url
 from .org import to_id18
 from .schema import NOT_QUERYABLE
@@ -17,7 +18,7 @@ from .soql_eval import count, select
 if TYPE_CHECKING:
     from .org import Org
 
-Result = tuple[int, dict[str, str], Any]
+Result = tuple[int, dict[str, str], Any]  # status, extra headers, JSON payload or CSV bytes
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
 MAX_CURSORS = 500
@@ -25,9 +26,13 @@ _LOCATOR_RE = re.compile(r"^(01g[0-9A-Za-z]{15})-(\d+)$")
 _BATCH_RE = re.compile(r"batchSize\s*=\s*(\d+)", re.I)
 
 
+def error(code: str, message: str, status: int = 400) -> Result:
+    """A Salesforce JSON error answer (`[{"message", "errorCode"}]`), 400 unless told."""
+    return status, {}, error_body(code, message)
+
+
 def not_found() -> Result:
-    return 404, {}, [{"errorCode": "NOT_FOUND",
-                      "message": "The requested resource does not exist"}]
+    return 404, {}, NOT_FOUND
 
 
 def release_label(version: str) -> str:
@@ -140,8 +145,7 @@ class RestApi:
     def query(self, soql: str | None, *, include_deleted: bool, options: str | None,
               version: str) -> Result:
         if not soql:
-            return 400, {}, [{"message": "A query string has to be specified",
-                              "errorCode": MALFORMED_QUERY}]
+            return error(MALFORMED_QUERY, "A query string has to be specified")
         try:
             query = parse(soql, self.org)
         except SoqlError as exc:
@@ -171,8 +175,7 @@ class RestApi:
         with self._lock:
             cursor = self._cursors.get(m.group(1)) if m else None
         if cursor is None or m is None or int(m.group(2)) > len(cursor.rows):
-            return 400, {}, [{"message": "invalid query locator",
-                              "errorCode": "INVALID_QUERY_LOCATOR"}]
+            return error("INVALID_QUERY_LOCATOR", "invalid query locator")
         return 200, {}, self._page(cursor.query, cursor.rows, int(m.group(2)), cursor.batch,
                                    m.group(1), version)
 

@@ -16,7 +16,6 @@ import logging
 import re
 import socket
 import ssl
-import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,11 +27,12 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from .auth import JSON_TYPE, Auth, OAuthClient
+from .auth import JSON_TYPE, LOGIN_HOSTS, Auth, OAuthClient
 from .bulk import BulkQueryJobs
-from .faults import RESET, SLOW, FaultInjector
+from .faults import INVALID_SESSION, LIMIT_EXCEEDED, RESET, SLOW, FaultInjector, error_body
 from .org import Org
-from .rest import RestApi, not_found
+from .rest import RestApi, error, not_found
+from .sockets import reset_connection
 from .tls import TLSMaterial, make_tls
 
 _DATA = re.compile(r"^/services/data/v(\d+\.\d)(/.*)?$")
@@ -57,10 +57,6 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ]
 ]
 log = logging.getLogger(__name__)
-_INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
-_LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.",
-                    "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
-EMULATED_HOSTS = ("login.salesforce.com", "test.salesforce.com")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -95,14 +91,6 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 204 and self.command != "HEAD":
             self.wfile.write(body)
 
-    def reset(self) -> None:
-        """Drop the connection with a TCP RST and no response."""
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-        except OSError:
-            pass
 
 
 class _Server(ThreadingHTTPServer):
@@ -168,7 +156,7 @@ class _EmulatorAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         parts = urlsplit(request.url or "")
         host = parts.hostname or ""
-        emulated = host in EMULATED_HOSTS or host.endswith(".my.salesforce.com")
+        emulated = host in LOGIN_HOSTS or host.endswith(".my.salesforce.com")
         if emulated or parts.netloc == self.netloc:
             if emulated:
                 request.headers["Host"] = parts.netloc
@@ -298,8 +286,7 @@ class SalesforceEmulator:
         except Exception as exc:
             self.errors.append(exc)
             log.exception("Salesforce emulator error on %s %s", handler.command, handler.path)
-            body = json.dumps([{"message": f"emulator error: {exc!r}",
-                                "errorCode": "UNKNOWN_EXCEPTION"}]).encode()
+            body = json.dumps(error_body("UNKNOWN_EXCEPTION", f"emulator error: {exc!r}")).encode()
             handler.reply(500, JSON_TYPE, body, self._limit_header())
 
     def _dispatch(self, handler: _Handler) -> None:
@@ -310,7 +297,7 @@ class SalesforceEmulator:
         fault = self.faults.match(method, path)
         if fault is not None:
             if fault.kind == RESET:
-                handler.reset()
+                reset_connection(handler)
                 return
             if fault.kind == SLOW:
                 time.sleep(fault.delay)
@@ -335,7 +322,7 @@ class SalesforceEmulator:
             return
         user_id = self.auth.user_for(handler.headers.get("Authorization"))
         if user_id is None:
-            self._json(handler, 401, {"WWW-Authenticate": "Token"}, _INVALID_SESSION)
+            self._json(handler, 401, {"WWW-Authenticate": "Token"}, INVALID_SESSION)
             return
         with self._usage_lock:
             if self._used >= self._max:
@@ -343,7 +330,7 @@ class SalesforceEmulator:
             else:
                 exceeded, self._used = False, self._used + 1
         if exceeded:
-            self._json(handler, 403, {}, _LIMIT_EXCEEDED)
+            self._json(handler, 403, {}, LIMIT_EXCEEDED)
             return
         self._json(handler, *self._route(handler, method, m.group(1), m.group(2) or "/",
                                          parts.query, body, user_id))
@@ -403,9 +390,8 @@ class SalesforceEmulator:
             if name == "job_results":
                 return jobs.results(args[0], params.get("maxRecords"), params.get("locator"))
         if allowed:
-            return 405, {}, [{"errorCode": "METHOD_NOT_ALLOWED", "message":
-                              f"HTTP Method '{method}' not allowed. Allowed are "
-                              f"{','.join(sorted(set(allowed)))}"}]
+            return error("METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed "
+                         f"are {','.join(sorted(set(allowed)))}", 405)
         return not_found()
 
 

@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import socket
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -34,6 +32,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from .sockets import reset_connection
 
 DEFAULT_TOKEN = "xoxb-emulator-token"
 DEFAULT_CHANNEL_ID = "C0ROUTING01"
@@ -500,14 +500,7 @@ class SlackEmulator:
             return False  # then answer normally, late
         if fault.kind == "down":
             self._record_call(method, 0, "connection_reset")
-            handler.close_connection = True
-            try:  # RST instead of FIN: the client sees a reset, not a clean close
-                handler.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                handler.connection.close()
-            except OSError:
-                pass
+            reset_connection(handler)
             return True
         if fault.kind == "ratelimited":
             retry_after = 1 if fault.retry_after is None else fault.retry_after

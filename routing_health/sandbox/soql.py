@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from .faults import error_body
 from .org import to_id18
 from .schema import ID_TYPES, NOT_QUERYABLE, STRING_TYPES, FieldSpec, SObjectSpec
 
@@ -66,7 +67,7 @@ class SoqlError(Exception):
         self.message = message
 
     def body(self) -> list[dict[str, str]]:
-        return [{"message": self.message, "errorCode": self.code}]
+        return error_body(self.code, self.message)
 
 
 _TOKEN_RE = re.compile(
@@ -116,18 +117,9 @@ def _unescape(body: str, text: str, pos: int) -> str:
     return "".join(out)
 
 
-_TZ_RE = re.compile(r"(Z|([+-])(\d{2}):?(\d{2}))$")
-
-
 def _parse_datetime(raw: str) -> datetime:
-    m = _TZ_RE.search(raw)
-    assert m is not None
-    value = datetime.fromisoformat(raw[: m.start()])
-    if m.group(1) == "Z":
-        return value.replace(tzinfo=UTC)
-    offset = timedelta(hours=int(m.group(3)), minutes=int(m.group(4)))
-    tz = timezone(offset if m.group(2) == "+" else -offset)
-    return value.replace(tzinfo=tz).astimezone(UTC)
+    """A SOQL datetime literal (`...Z`, `...+05:30`, `...-0800`, optional milliseconds), in UTC."""
+    return datetime.fromisoformat(raw).astimezone(UTC)
 
 
 def tokenize(text: str) -> list[Token]:

@@ -32,21 +32,6 @@ _CHECKSUM_BYTES = np.frombuffer(CHECKSUM_ALPHABET.encode(), dtype=np.uint8)
 _STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan) if pa is not None else "str"
 
 
-def id18(id15: str) -> str:
-    """Return the 18-character form of a 15-character Salesforce Id (case-safe checksum).
-
-    For each 5-character chunk, bit ``i`` is set when character ``i`` is an uppercase A-Z; the
-    5-bit number indexes ``CHECKSUM_ALPHABET``.
-    """
-    if len(id15) != 15:
-        raise ValueError(f"a 15-character Salesforce Id is expected, got {id15!r}")
-    suffix = []
-    for start in (0, 5, 10):
-        bits = sum(1 << i for i, ch in enumerate(id15[start : start + 5]) if "A" <= ch <= "Z")
-        suffix.append(CHECKSUM_ALPHABET[bits])
-    return id15 + "".join(suffix)
-
-
 def id_counters(rng: np.random.Generator, count: int) -> np.ndarray:
     """Strictly increasing Id counters with small gaps, starting at a random 7-digit base-62 value.
 
