@@ -12,7 +12,8 @@ from routing_health.salesforce import (
     SalesforceLimitError,
     soql_literal,
 )
-from routing_health.sync_objects import LEAD_FIELDS
+from routing_health.sfid import QUEUE_PREFIX, USER_PREFIX
+from routing_health.sync_objects import lead_fields
 
 HISTORY_FIELDS_REQUIRED = {"OwnerId": "Owner", "Status": "Status"}
 
@@ -54,7 +55,7 @@ def _check_lead_fields(client: SalesforceClient, config: RoutingConfig) -> list[
     except SalesforceError as exc:
         return [Finding(False, "describe Lead", str(exc))]
     present = {f["name"] for f in describe.get("fields", [])}
-    wanted = list(dict.fromkeys([*LEAD_FIELDS, *config.lead_fields.api_names()]))
+    wanted = lead_fields(config)
     missing = [name for name in wanted if name not in present]
     if missing:
         return [
@@ -119,8 +120,8 @@ def _check_owners(client: SalesforceClient, config: RoutingConfig) -> list[Findi
     }
     if not configured:
         return [Finding(False, "owners", "no holding or fallback owners are configured")]
-    users = [o for o in configured if o.startswith("005")]
-    queues = [o for o in configured if o.startswith("00G")]
+    users = [o for o in configured if o.startswith(USER_PREFIX)]
+    queues = [o for o in configured if o.startswith(QUEUE_PREFIX)]
     found: set[str] = set()
     try:
         for sobject, ids in (("User", users), ("Group", queues)):

@@ -48,6 +48,7 @@ from django_q.tasks import async_chain, async_task
 from routing_health import runtime
 from routing_health.env import envint
 from routing_health.locks import LockLost, NamedLock, purge_expired_locks
+from routing_health.reports.weeks import week_of
 from routing_health.sync import Progress, sync_salesforce
 
 log = logging.getLogger(__name__)
@@ -340,8 +341,7 @@ def run_weekly_report(
     local_now = _local_now(now, timezone_name)
     if not WEEKLY_REVIEW_AT.due(local_now):
         return _result("weekly_report", SKIPPED, _not_due(WEEKLY_REVIEW_AT, local_now))
-    year, week, _ = (local_now.date() - timedelta(days=7)).isocalendar()
-    iso_week = f"{year}-W{week:02d}"
+    iso_week = week_of(local_now.date()).previous().label
     return _once_per_period("weekly_report", iso_week, lambda: perform_weekly_report(iso_week))
 
 

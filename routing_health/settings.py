@@ -99,6 +99,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+REDIS_URL = envstr("REDIS_URL")
+
 # The login throttle counts failures in the cache. LocMem counts per process; with REDIS_URL
 # set, every worker shares one count.
 CACHES = {
@@ -107,10 +109,10 @@ CACHES = {
         "LOCATION": "routing-health",
     }
 }
-if envstr("REDIS_URL"):
+if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": envstr("REDIS_URL"),
+        "LOCATION": REDIS_URL,
     }
 LOGIN_THROTTLE_FAILURES = envint("LOGIN_THROTTLE_FAILURES", 5)
 LOGIN_THROTTLE_WINDOW_SECONDS = envint("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
@@ -156,7 +158,6 @@ SLACK_BOT_TOKEN = envstr("SLACK_BOT_TOKEN")
 SLACK_CHANNEL = envstr("SLACK_CHANNEL")
 SLACK_API_URL = envstr("SLACK_API_URL", "https://slack.com/api/")
 
-REDIS_URL = envstr("REDIS_URL")
 Q_CLUSTER: dict[str, object] = {
     "name": "routing_health",
     "workers": envint("Q_WORKERS", 2),

@@ -33,6 +33,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from routing_health.alerts.message import AlertMessage, RecordLink
+from routing_health.sfid import is_sf_id
 
 logger = logging.getLogger(__name__)
 
@@ -125,37 +126,22 @@ def _fit_tokens(tokens: Sequence[str], limit: int) -> str:
     return "".join(out).rstrip() + ELLIPSIS
 
 
-def _mrkdwn_value(raw: object, limit: int) -> str:
+def mrkdwn_value(raw: object, limit: int) -> str:
     """A Salesforce value as one escaped mrkdwn line of at most `limit` characters."""
     return fit_mrkdwn(escape_mrkdwn(plain_text(raw)), limit)
 
 
-def _link_label(raw: str, limit: int) -> str:
+def link_label(raw: str, limit: int) -> str:
     # `|` separates URL and label inside `<url|label>`: a label containing one would let the
     # text after it (or before it) be read as the link target.
-    return _mrkdwn_value(raw.replace("|", " "), limit)
+    return mrkdwn_value(raw.replace("|", " "), limit)
 
 
 # --------------------------------------------------------------------------------------------
 # Salesforce Ids and URLs
 
-_SFID_SHAPE = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
-_SFID_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _URL_UNSAFE = re.compile(r"[\s<>|\"'`\\^{}]")
 _HOST = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
-
-
-def _is_salesforce_id(value: str) -> bool:
-    """True for a 15-character Id or an 18-character Id whose case-check suffix is right."""
-    if not _SFID_SHAPE.fullmatch(value):
-        return False
-    if len(value) == 15:
-        return True
-    suffix = ""
-    for start in (0, 5, 10):
-        bits = sum(1 << i for i, ch in enumerate(value[start : start + 5]) if "A" <= ch <= "Z")
-        suffix += _SFID_SUFFIX_ALPHABET[bits]
-    return value[15:].upper() == suffix
 
 
 def _base_url(url: str) -> tuple[str, str, str, str] | None:
@@ -170,7 +156,7 @@ def _base_url(url: str) -> tuple[str, str, str, str] | None:
 def record_url(instance_url: str, lead_id: str) -> str | None:
     """`https://<instance>/lightning/r/Lead/<Id>/view`, or None for a bad Id or instance URL."""
     base = _base_url(instance_url)
-    if base is None or not _is_salesforce_id(lead_id):
+    if base is None or not is_sf_id(lead_id):
         return None
     scheme, host, path, _ = base
     return f"{scheme}://{host}{path.rstrip('/')}/lightning/r/Lead/{lead_id}/view"
@@ -276,7 +262,7 @@ def _segment_words(segment: Mapping[str, str]) -> str:
 
 
 def _rule_code(rule: str) -> str:
-    return f"`{_mrkdwn_value(rule.replace('`', ''), 100)}`"
+    return f"`{mrkdwn_value(rule.replace('`', ''), 100)}`"
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,7 +312,7 @@ def _lines_within(head: str, lines: Sequence[str], limit: int, more: Callable[[i
 def _reasons_block(reasons: Sequence[tuple[str, int]]) -> dict[str, Any]:
     ordered = sorted(reasons, key=lambda pair: (-pair[1], pair[0]))
     lines = [
-        f"• {_mrkdwn_value(reason, _REASON_BUDGET) or '_(no reason recorded)_'} — {count:,}"
+        f"• {mrkdwn_value(reason, _REASON_BUDGET) or '_(no reason recorded)_'} — {count:,}"
         for reason, count in ordered
     ]
 
@@ -347,7 +333,7 @@ def _records_block(records: Sequence[RecordLink], total: int, instance_url: str)
         url = record_url(instance_url, record.lead_id)
         if url is None:
             continue  # an Id that is not a Salesforce Id never goes into a URL
-        label = _link_label(record.label, _LABEL_BUDGET) or record.lead_id
+        label = link_label(record.label, _LABEL_BUDGET) or record.lead_id
         lines.append(f"• {_link(url, label)}")
     total = max(total, len(records))
 
@@ -374,13 +360,13 @@ def _firing_blocks(message: AlertMessage, instance_url: str) -> list[dict[str, A
     segment = _segment_words(message.segment)
     prefix = "🔴 Still firing: " if message.kind == "reminder" else "🔴 "
     value, threshold = _value_and_threshold(message)
-    comparison = _mrkdwn_value(message.comparison, 10)
+    comparison = mrkdwn_value(message.comparison, 10)
     since = f"{format_time(message.first_seen)} ({format_duration(message.duration)})"
     fields = [
         _field("Value", value),
         _field("Threshold", f"alert when {comparison} {threshold}" if comparison else threshold),
-        _field("Segment", _mrkdwn_value(segment, _FIELD_BUDGET)),
-        _field("Window", _mrkdwn_value(message.window or "—", _FIELD_BUDGET)),
+        _field("Segment", mrkdwn_value(segment, _FIELD_BUDGET)),
+        _field("Window", mrkdwn_value(message.window or "—", _FIELD_BUDGET)),
         _field("Rule", _rule_code(message.rule)),
         _field("Firing since", since),
     ]
@@ -399,8 +385,8 @@ def _firing_blocks(message: AlertMessage, instance_url: str) -> list[dict[str, A
 def _resolved_blocks(message: AlertMessage) -> list[dict[str, Any]]:
     segment = _segment_words(message.segment)
     lines = [
-        f"*{_mrkdwn_value(message.title, 300)}* is back to normal for "
-        f"{_mrkdwn_value(segment, 500)}.",
+        f"*{mrkdwn_value(message.title, 300)}* is back to normal for "
+        f"{mrkdwn_value(segment, 500)}.",
         f"Rule {_rule_code(message.rule)} fired at {format_time(message.first_seen)} and lasted "
         f"{format_duration(message.duration)} (resolved {format_time(message.as_of)}).",
     ]

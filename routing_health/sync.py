@@ -58,7 +58,6 @@ class ObjectOutcome:
     seconds: float = 0.0
     error: str = ""
     note: str = ""
-    watermark: datetime | None = None
 
 
 @dataclass
@@ -218,15 +217,12 @@ def _plan(
     if spec.watermark_field is None:
         client.ensure_budget(2, what=f"{spec.name} sync")
         return select, "full"
-    if since is None:
-        estimate = client.count(
-            f"SELECT COUNT() FROM {spec.sobject}{condition}", include_deleted=spec.include_deleted
-        )
-        client.ensure_budget(4 + estimate // BULK_PAGE, what=f"{spec.name} backfill")
-        return select, "bulk"
     estimate = client.count(
         f"SELECT COUNT() FROM {spec.sobject}{condition}", include_deleted=spec.include_deleted
     )
+    if since is None:
+        client.ensure_budget(4 + estimate // BULK_PAGE, what=f"{spec.name} backfill")
+        return select, "bulk"
     if estimate > BULK_THRESHOLD:
         client.ensure_budget(4 + estimate // BULK_PAGE, what=f"{spec.name} sync")
         return select, "bulk"
@@ -263,7 +259,6 @@ def _consume(
             # REST pages arrive in watermark order: the page's maximum commits with its rows.
             if mode == "rest" and page.max_watermark is not None:
                 _advance_watermark(spec.name, page.max_watermark)
-                result.watermark = page.max_watermark
         result.pages += 1
         result.fetched += len(records)
         result.upserted += page.upserted
@@ -278,7 +273,6 @@ def _consume(
         )
     if mode == "bulk" and bulk_max is not None:
         _advance_watermark(spec.name, bulk_max)
-        result.watermark = bulk_max
     if spec.prune is not None:
         # Every page committed: what this run did not write is gone from Salesforce.
         with transaction.atomic():

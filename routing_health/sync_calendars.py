@@ -75,14 +75,7 @@ def write_business_hours(records: list[dict[str, Any]], config: RoutingConfig) -
         )
 
     rows, skipped = parse_all("BusinessHours", records, build)
-    # A handful of rows with time columns, which the fast upsert does not adapt for SQLite.
-    BusinessHoursRecord.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["id"],
-        update_fields=[f.name for f in BusinessHoursRecord._meta.concrete_fields if f.name != "id"],
-    )
-    return PageResult(len(rows), skipped, None)
+    return PageResult(upsert(BusinessHoursRecord, rows), skipped, None)
 
 
 def write_holidays(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:

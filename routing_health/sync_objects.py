@@ -28,7 +28,7 @@ from routing_health.models import (
     SalesforceUser,
     StatusChange,
 )
-from routing_health.sfid import is_sf_id
+from routing_health.sfid import CONTACT_PREFIX, LEAD_PREFIX, is_sf_id
 from routing_health.sync_calendars import (
     BUSINESS_HOURS_FIELDS,
     HOLIDAY_FIELDS,
@@ -82,7 +82,6 @@ ACTIVITY_FIELDS = (
     "Subject",
     "IsDeleted",
 )
-UPSERT_BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ def lead_fields(config: RoutingConfig) -> list[str]:
 
 def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
     lf = config.lead_fields
-    configured = [name for name in lf.api_names() if name not in LEAD_FIELDS]
+    configured = lead_fields(config)[len(LEAD_FIELDS) :]  # the extras follow the standard ones
     # Few distinct values per page: map each once.
     region_for = lru_cache(maxsize=4096)(config.region_for)
     tier_for = lru_cache(maxsize=4096)(config.tier_for)
@@ -151,10 +150,6 @@ def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
 
 
 # -- LeadHistory -----------------------------------------------------------------------------
-def _looks_like_id(value: Any) -> bool:
-    return isinstance(value, str) and is_sf_id(value)
-
-
 def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
     """Keep the ID row of each owner change and every Status change.
 
@@ -174,7 +169,7 @@ def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageR
             if kind == "Owner":
                 data_type = r.get("DataType")
                 is_id_row = data_type == "EntityId" or (
-                    data_type in (None, "") and _looks_like_id(r.get("NewValue"))
+                    data_type in (None, "") and is_sf_id(r.get("NewValue"))
                 )
                 if not is_id_row:
                     continue
@@ -236,7 +231,7 @@ def _link_to_leads(rows: list[Activity]) -> list[Activity]:
     still belongs to the lead whose ConvertedContactId it now points at, or to the lead we
     stored it under before. Activities of no lead of ours are not kept.
     """
-    contact_ids = {r.who_id for r in rows if r.who_id.startswith("003")}
+    contact_ids = {r.who_id for r in rows if r.who_id.startswith(CONTACT_PREFIX)}
     by_contact = (
         dict(
             Lead.objects.filter(converted_contact_id__in=contact_ids).values_list(
@@ -246,14 +241,20 @@ def _link_to_leads(rows: list[Activity]) -> list[Activity]:
         if contact_ids
         else {}
     )
-    known = dict(
-        Activity.objects.filter(id__in=[r.id for r in rows])
-        .exclude(lead_id="")
-        .values_list("id", "lead_id")
+    # An activity on a lead names it; only the others may have been stored under one before.
+    others = [r.id for r in rows if not r.who_id.startswith(LEAD_PREFIX)]
+    known = (
+        dict(
+            Activity.objects.filter(id__in=others)
+            .exclude(lead_id="")
+            .values_list("id", "lead_id")
+        )
+        if others
+        else {}
     )
     kept = []
     for row in rows:
-        if row.who_id.startswith("00Q"):
+        if row.who_id.startswith(LEAD_PREFIX):
             row.lead_id = row.who_id
         else:
             row.lead_id = by_contact.get(row.who_id) or known.get(row.id, "")

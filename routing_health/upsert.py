@@ -57,8 +57,10 @@ def _converter(field: models.Field):
     """How a Python value reaches the database: natively where the driver adapts it."""
     if isinstance(field, models.JSONField):
         return lambda value: field.get_db_prep_save(value, connection)
-    if connection.vendor != "postgresql" and isinstance(field, models.DateField):
-        # DateTimeField is a DateField: SQLite stores both as text in Django's format.
+    temporal = (models.DateField, models.TimeField)
+    if connection.vendor != "postgresql" and isinstance(field, temporal):
+        # DateTimeField is a DateField: SQLite stores dates, datetimes and times as text in
+        # Django's format.
         return lambda value: field.get_db_prep_save(value, connection)
     return None
 

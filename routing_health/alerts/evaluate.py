@@ -125,13 +125,11 @@ class _Leads:
     routed: np.ndarray
     assigned_at: pd.Series
     tta: np.ndarray
-    first_touch_at: pd.Series
     first_touch: np.ndarray
     age: np.ndarray
     tta_business: np.ndarray
     first_touch_business: np.ndarray
     age_business: np.ndarray
-    created_at: pd.Series
     queued: np.ndarray
     queue_age: np.ndarray
     queue_owner: np.ndarray
@@ -166,14 +164,12 @@ def _read(facts: pd.DataFrame, labels: Mapping[str, str] | pd.Series | None) -> 
         routed=_ns(facts["routed_at"]),
         assigned_at=facts["rep_assigned_at"].reset_index(drop=True),
         tta=facts["tta_minutes"].to_numpy(dtype=float),
-        first_touch_at=facts["first_touch_at"].reset_index(drop=True),
         first_touch=facts["first_touch_minutes"].to_numpy(dtype=float),
         age=facts["age_minutes"].to_numpy(dtype=float),
         # Business clocks (spec section 10); the wall clock where a region has no calendar.
         tta_business=_column(facts, "tta_business_minutes", "tta_minutes"),
         first_touch_business=_column(facts, "first_touch_business_minutes", "first_touch_minutes"),
         age_business=_column(facts, "age_business_minutes", "age_minutes"),
-        created_at=facts["created_at"].reset_index(drop=True),
         queued=facts["queued"].to_numpy(dtype=bool),
         queue_age=facts["queue_age_hours"].to_numpy(dtype=float),
         queue_owner=_texts(facts["queue_owner"]),
@@ -197,10 +193,7 @@ class _Measure:
 class _Segment:
     leads: _Leads
     rows: np.ndarray  # positions in the facts of this segment's leads
-    region: str
-    tier: str
     as_of_ns: int
-    config: RoutingConfig
     history_start_ns: int
 
     def window(self, hours: float | None) -> np.ndarray:
@@ -379,7 +372,7 @@ def evaluate_facts(
     findings: list[Finding] = []
     values: dict[str, float | None] = {}
     for (region, tier), rows in _segments(facts).items():
-        seg = _Segment(leads, rows, region, tier, as_of_ns, config, start_ns)
+        seg = _Segment(leads, rows, as_of_ns, start_ns)
         for name in names:
             rule = effective_rule(config, name, region, tier)
             if not rule.enabled:
@@ -422,12 +415,6 @@ def _window_text(rule: EffectiveRule) -> str:
                 f"{BASELINE_WEEKS} weeks")
     clock = " (business minutes)" if rule.clock == "business" else ""
     return window_words(rule.window_hours) + clock
-
-
-def evaluate(facts: pd.DataFrame, config: RoutingConfig, as_of: datetime,
-             **kwargs: object) -> list[Finding]:
-    """The findings of ``evaluate_facts`` as a list (same arguments)."""
-    return list(evaluate_facts(facts, config, as_of, **kwargs).findings)  # type: ignore[arg-type]
 
 
 def evaluate_sync(status: SyncStatus, config: RoutingConfig, now: datetime) -> Finding | None:

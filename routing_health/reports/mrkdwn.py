@@ -17,6 +17,8 @@ from routing_health.slack import (
     escape_mrkdwn,
     filtered_dashboard_url,
     fit_mrkdwn,
+    link_label,
+    mrkdwn_value,
     plain_text,
     text_length,
 )
@@ -28,15 +30,14 @@ BLOCKS_TEXT_BUDGET = 10_000
 STATUS_MARKS = {"met": "✓ on target", "missed": "✗ off target", "n/a": ""}
 
 
-def value(raw: object, limit: int = 200) -> str:
-    """A Salesforce value as one escaped mrkdwn line of at most ``limit`` characters."""
-    return fit_mrkdwn(escape_mrkdwn(plain_text(raw)), limit)
+# A Salesforce value as one escaped mrkdwn line of at most ``limit`` characters.
+value = mrkdwn_value
 
 
 def link(url: str, label: str, query: Mapping[str, str] | None = None) -> str:
     """``<url|label>`` (``label`` must be our own text), or the label alone for a bad URL."""
     safe = filtered_dashboard_url(url, dict(query or {}))
-    clean = escape_mrkdwn(plain_text(label)).replace("|", " ")
+    clean = link_label(label, MAX_SECTION_TEXT)
     return f"<{escape_mrkdwn(safe)}|{clean}>" if safe else clean
 
 

@@ -65,17 +65,8 @@ def _alert_settings(settings: Any) -> None:
     settings.SLACK_CHANNEL = None
 
 
-BASE_TOML = f"""
-[lead_fields]
-region = "Region__c"
-tier = "Rating"
-failed_node = "Routing_Failed_Node__c"
-
-[owners]
-holding = ["{HOLDING}"]
-fallback = ["{FALLBACK}"]
-
-[tiers]
+# Two tiers: "hot" (Rating Hot) with tight SLAs and the default "standard".
+TIERS_TOML = """[tiers]
 default = "standard"
 [tiers.by_value]
 Hot = "hot"
@@ -86,6 +77,18 @@ touch_minutes = 15
 assign_minutes = 240
 touch_minutes = 1440
 """
+
+BASE_TOML = f"""
+[lead_fields]
+region = "Region__c"
+tier = "Rating"
+failed_node = "Routing_Failed_Node__c"
+
+[owners]
+holding = ["{HOLDING}"]
+fallback = ["{FALLBACK}"]
+
+{TIERS_TOML}"""
 
 
 @dataclass

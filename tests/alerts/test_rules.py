@@ -22,6 +22,7 @@ from routing_health.config import RoutingConfig, RuleOverride, parse_config
 from routing_health.metric_params import params_from_config
 from routing_health.metrics import lead_facts, total_metrics
 from routing_health.sfid import to_18
+from tests.alerts.conftest import TIERS_TOML
 from tests.metrics.frames import (
     activities_frame,
     leads_frame,
@@ -46,17 +47,7 @@ fallback = ["{FALLBACK}"]
 [statuses]
 rejected = ["Rejected"]
 closed = ["Rejected", "Converted"]
-[tiers]
-default = "standard"
-[tiers.by_value]
-Hot = "hot"
-[tiers.sla.hot]
-assign_minutes = 5
-touch_minutes = 15
-[tiers.sla.standard]
-assign_minutes = 240
-touch_minutes = 1440
-"""
+{TIERS_TOML}"""
 
 
 def config(extra: str = "") -> RoutingConfig:

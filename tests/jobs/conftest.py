@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from django_q.conf import Conf
 
 from routing_health import jobs
+from routing_health.sandbox.org import Org
+from routing_health.sandbox.server import SalesforceEmulator
 
 
 class Recorder:
@@ -52,3 +55,20 @@ def q_conf(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
             monkeypatch.setattr(Conf, key, value)
 
     return patch
+
+
+@contextmanager
+def emulated_salesforce(
+    org: Org, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SalesforceEmulator]:
+    """``org`` served by the HTTPS Salesforce emulator, with ``settings.SALESFORCE`` (and the
+    CA bundle) pointing the jobs at it for as long as the block runs."""
+    with SalesforceEmulator(org) as emulator:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
+        settings.SALESFORCE = {
+            **settings.SALESFORCE,
+            "instance_url": emulator.url,
+            "access_token": emulator.access_token,
+            "bulk_poll_seconds": 0.01,
+        }
+        yield emulator

@@ -11,7 +11,7 @@ from django_q.models import Task
 from routing_health import jobs
 from routing_health.locks import LockLost, NamedLock
 from routing_health.models import JobLock, Lead
-from routing_health.sandbox.server import SalesforceEmulator
+from tests.jobs.conftest import emulated_salesforce
 from tests.sync.conftest import build_tiny_org, tiny_config
 
 pytestmark = pytest.mark.django_db
@@ -293,14 +293,7 @@ def test_a_report_command_that_is_not_installed_is_skipped_and_not_claimed(monke
 
 def test_run_sync_pulls_the_configured_org(monkeypatch, settings):
     tiny = build_tiny_org(leads=4)
-    with SalesforceEmulator(tiny.org) as emulator:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
-        settings.SALESFORCE = {
-            **settings.SALESFORCE,
-            "instance_url": emulator.url,
-            "access_token": emulator.access_token,
-            "bulk_poll_seconds": 0.01,
-        }
+    with emulated_salesforce(tiny.org, settings, monkeypatch):
         monkeypatch.setattr(jobs.runtime, "routing_config", lambda: tiny_config(tiny))
         result = jobs.run_sync(chain=False)
     assert result["status"] == "ok", result["detail"]

@@ -10,9 +10,9 @@ from django.utils import timezone
 from routing_health import jobs
 from routing_health.locks import NamedLock
 from routing_health.models import Activity, Lead, OwnerChange, SyncRun
-from routing_health.sandbox.server import SalesforceEmulator
-from tests.sync.conftest import build_tiny_org
-from tests.sync.test_sync import snapshot, tiny_config_text
+from tests.jobs.conftest import emulated_salesforce
+from tests.sync.conftest import build_tiny_org, tiny_config_text
+from tests.sync.test_sync import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +23,7 @@ def configured(settings, tmp_path, monkeypatch):
     path = tmp_path / "routing_health.toml"
     path.write_text(tiny_config_text(tiny))
     settings.ROUTING_HEALTH_CONFIG = str(path)
-    with SalesforceEmulator(tiny.org) as emulator:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
-        settings.SALESFORCE = {
-            **settings.SALESFORCE,
-            "instance_url": emulator.url,
-            "access_token": emulator.access_token,
-            "bulk_poll_seconds": 0.01,
-        }
+    with emulated_salesforce(tiny.org, settings, monkeypatch):
         yield tiny
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,6 +93,18 @@ touch_minutes = 1440
     )
 
 
+def tiny_config_text(tiny: TinyOrg) -> str:
+    """A configuration file's text for the tiny org (what the management commands read)."""
+    return f"""
+[lead_fields]
+region = "Region__c"
+tier = "Rating"
+[owners]
+holding = ["{tiny.integration_user}", "{tiny.holding_queue}"]
+fallback = ["{tiny.fallback_queue}"]
+"""
+
+
 @pytest.fixture
 def tiny() -> TinyOrg:
     return build_tiny_org()
@@ -114,6 +128,23 @@ def client(emulator: SalesforceEmulator) -> SalesforceClient:
 @pytest.fixture
 def config(tiny: TinyOrg) -> RoutingConfig:
     return tiny_config(tiny)
+
+
+@pytest.fixture
+def configured(
+    emulator: SalesforceEmulator, tiny: TinyOrg, settings: Any, tmp_path: Path
+) -> Path:
+    """The tiny org's configuration file, and the settings that point the commands at it and
+    at the emulator; returns the file's path."""
+    path = tmp_path / "routing_health.toml"
+    path.write_text(tiny_config_text(tiny))
+    settings.ROUTING_HEALTH_CONFIG = str(path)
+    settings.SALESFORCE = {
+        **settings.SALESFORCE,
+        "instance_url": emulator.url,
+        "access_token": emulator.access_token,
+    }
+    return path
 
 
 @pytest.fixture

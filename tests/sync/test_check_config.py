@@ -7,20 +7,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from routing_health.sfid import to_18
-from tests.sync.test_sync import tiny_config_text
-
-
-@pytest.fixture
-def configured(emulator, tiny, settings, tmp_path):
-    path = tmp_path / "routing_health.toml"
-    path.write_text(tiny_config_text(tiny))
-    settings.ROUTING_HEALTH_CONFIG = str(path)
-    settings.SALESFORCE = {
-        **settings.SALESFORCE,
-        "instance_url": emulator.url,
-        "access_token": emulator.access_token,
-    }
-    return path
 
 
 def test_a_good_configuration_passes_every_check(configured, capsys):

@@ -277,60 +277,23 @@ def test_a_malformed_record_is_skipped_and_counted(client, config, tiny):
     assert SyncRun.objects.get(object_name="Lead").rows_skipped == 1
 
 
-def test_the_command_prints_progress_and_a_summary_line(emulator, tiny, settings, tmp_path, capsys):
-    path = tmp_path / "routing_health.toml"
-    path.write_text(tiny_config_text(tiny))
-    settings.ROUTING_HEALTH_CONFIG = str(path)
-    settings.SALESFORCE = {
-        **settings.SALESFORCE,
-        "instance_url": emulator.url,
-        "access_token": emulator.access_token,
-    }
+def test_the_command_prints_progress_and_a_summary_line(configured, capsys):
     call_command("sync_salesforce")
     out = capsys.readouterr().out
     assert "Lead: page 1" in out
     assert out.strip().splitlines()[-1].startswith("sync finished: User")
 
 
-def test_the_command_fails_naming_a_bad_object(emulator, tiny, settings, tmp_path):
-    path = tmp_path / "routing_health.toml"
-    path.write_text(tiny_config_text(tiny))
-    settings.ROUTING_HEALTH_CONFIG = str(path)
-    settings.SALESFORCE = {
-        **settings.SALESFORCE,
-        "instance_url": emulator.url,
-        "access_token": emulator.access_token,
-    }
+def test_the_command_fails_naming_a_bad_object(configured):
     with pytest.raises(CommandError, match="Leads"):
         call_command("sync_salesforce", "--objects", "Leads")
 
 
-def tiny_config_text(tiny) -> str:
-    return f"""
-[lead_fields]
-region = "Region__c"
-tier = "Rating"
-[owners]
-holding = ["{tiny.integration_user}", "{tiny.holding_queue}"]
-fallback = ["{tiny.fallback_queue}"]
-"""
-
-
-def test_the_command_refuses_to_overlap_a_running_sync(emulator, tiny, settings, tmp_path):
-    from datetime import timedelta as _td
-
+def test_the_command_refuses_to_overlap_a_running_sync(configured):
     from routing_health.jobs import SYNC_LOCK
     from routing_health.locks import NamedLock
 
-    path = tmp_path / "routing_health.toml"
-    path.write_text(tiny_config_text(tiny))
-    settings.ROUTING_HEALTH_CONFIG = str(path)
-    settings.SALESFORCE = {
-        **settings.SALESFORCE,
-        "instance_url": emulator.url,
-        "access_token": emulator.access_token,
-    }
-    assert NamedLock(SYNC_LOCK, ttl=_td(minutes=5), owner="scheduled-worker").acquire()
+    assert NamedLock(SYNC_LOCK, ttl=timedelta(minutes=5), owner="scheduled-worker").acquire()
     with pytest.raises(CommandError, match="another sync is running"):
         call_command("sync_salesforce")
     assert Lead.objects.count() == 0

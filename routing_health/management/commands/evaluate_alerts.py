@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,17 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from routing_health import runtime
 from routing_health.alerts.service import run_evaluation
 from routing_health.config import ConfigError
-
-BAD_INSTANT = "--as-of must be an ISO 8601 instant such as 2026-11-20T12:00:00Z, got {value!r}"
-
-
-def parse_instant(value: str) -> datetime:
-    """An ISO instant; one without an offset is read as UTC."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise CommandError(BAD_INSTANT.format(value=value)) from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+from routing_health.reports.cli import parse_instant
 
 
 class Command(BaseCommand):
