@@ -14,14 +14,23 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.frames import load_frames
-from routing_health.metrics import GROUP_KEYS, METRIC_NAMES, cohort, lead_facts, metrics_rows
+from routing_health.frames import load_frames, local_days_utc
+from routing_health.metrics import (
+    GROUP_KEYS,
+    METRIC_NAMES,
+    MetricParams,
+    cohort,
+    lead_facts_of,
+    metrics_rows,
+)
 from routing_health.metrics import total_metrics as _total_metrics
 
 BAD_DATE = "{name} must be a date YYYY-MM-DD, got {value!r}"
@@ -104,25 +113,9 @@ def _parse_by(config: RoutingConfig, by: str | Sequence[str] | None) -> tuple[st
 
 def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, Any]:
     """The export document of spec section 7 for ``request``."""
-    tz = ZoneInfo(config.report.timezone)
-    # The cohort is defined on local dates; load a UTC range that covers them, then let the
-    # engine's local-day column decide membership exactly.
-    created_from = datetime.combine(request.start, time.min, tz).astimezone(UTC)
-    created_to = datetime.combine(request.end + timedelta(days=1), time.min, tz).astimezone(UTC)
-    created_to = min(created_to, request.as_of)
-    extra = [key for key in request.by if key in config.lead_fields.extra]
-    frames = load_frames(created_from=created_from, created_to=created_to, extra=extra)
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
-    facts = lead_facts(
-        frames.leads,
-        frames.owner_changes,
-        frames.status_changes,
-        frames.activities,
-        frames.owner_names,
-        params,
-        request.as_of,
-    )
-    members = cohort(facts, request.start, request.end)
+    extra = [key for key in request.by if key in config.lead_fields.extra]
+    members = cohort_facts(params, request.start, request.end, request.as_of, extra)
     return {
         "as_of": request.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "start": request.start.isoformat(),
@@ -132,6 +125,27 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
         "rows": metrics_rows(members, list(request.by), params) if request.by else [],
         "total": _total_metrics(members, params),
     }
+
+
+def cohort_facts(
+    params: MetricParams,
+    start: date,
+    end: date,
+    as_of: datetime,
+    extra: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Facts, as of ``as_of`` (aware), of the leads created on the local days ``[start, end]``
+    of ``params.report_timezone``: the export's cohort, with the ``extra`` lead fields.
+
+    ``params`` is usually ``calendar_sources.resolved_params(config)``.
+    """
+    # The cohort is defined on local dates; load a UTC range that covers them, then let the
+    # engine's local-day column decide membership exactly.
+    created_from, created_to = local_days_utc(start, end, ZoneInfo(params.report_timezone))
+    frames = load_frames(
+        created_from=created_from, created_to=min(created_to, as_of), extra=extra
+    )
+    return cohort(lead_facts_of(frames, params, as_of), start, end)
 
 
 def to_json(document: dict[str, Any]) -> str:

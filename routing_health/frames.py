@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from django.db import connection
@@ -31,7 +32,8 @@ from routing_health.models import (
     StatusChange,
 )
 
-CHUNK = 100_000
+CHUNK = 100_000  # rows per fetch
+ID_CHUNK = 2000  # Ids per IN (…) list: far below the parameter limits of SQLite and PostgreSQL
 _CATEGORICAL = {
     "owner_id",
     "status",
@@ -67,8 +69,53 @@ def load_frames(
     """Load leads created in ``[created_from, created_to]`` (UTC) or with the given ids.
 
     ``extra`` names configured extra Lead fields (API names) to add as columns for grouping;
-    ``Company`` comes from its own column, others from the raw configured fields.
+    ``Company`` comes from its own column, others from the raw configured fields. Any number of
+    ``lead_ids`` may be given: they are read ``ID_CHUNK`` at a time, owner names once.
     """
+    if lead_ids is None or len(lead_ids) <= ID_CHUNK:
+        chunks: list[Sequence[str] | None] = [lead_ids]
+    else:
+        ids = list(dict.fromkeys(lead_ids))  # a repeated Id must not load its lead twice
+        chunks = [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
+    parts = [_load_part(created_from, created_to, chunk, extra) for chunk in chunks]
+    return Frames(
+        leads=_concat([p[0] for p in parts]),
+        owner_changes=_concat([p[1] for p in parts]),
+        status_changes=_concat([p[2] for p in parts]),
+        activities=_concat([p[3] for p in parts]),
+        owner_names=owner_names(),
+    )
+
+
+def concat_frames(parts: Sequence[Frames]) -> Frames:
+    """Several loads as one: rows in order, each Id once (its first row), the first part's
+    owner names; repeated strings stay categoricals."""
+    if len(parts) == 1:
+        return parts[0]
+    return Frames(
+        leads=_concat([p.leads for p in parts], unique=True),
+        owner_changes=_concat([p.owner_changes for p in parts], unique=True),
+        status_changes=_concat([p.status_changes for p in parts], unique=True),
+        activities=_concat([p.activities for p in parts], unique=True),
+        owner_names=parts[0].owner_names,
+    )
+
+
+def local_days_utc(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Local days ``start``..``end`` (inclusive) in ``tz`` as the UTC instants ``[from, to)``:
+    ``start``'s local midnight and the local midnight after ``end``."""
+    return (
+        datetime.combine(start, time.min, tz).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time.min, tz).astimezone(UTC),
+    )
+
+
+def _load_part(
+    created_from: datetime | None,
+    created_to: datetime | None,
+    lead_ids: Sequence[str] | None,
+    extra: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     where, params = _lead_filter(created_from, created_to, lead_ids)
     lead_table = Lead._meta.db_table
     lead_cols = [c for c in LEAD_COLUMNS if c != "converted_date"] + ["converted_date"]
@@ -76,11 +123,12 @@ def load_frames(
     select_cols = lead_cols + (["raw_fields"] if needs_raw else [])
     leads = _read(f"SELECT {', '.join(select_cols)} FROM {lead_table}{where}", params, select_cols)
     leads["converted_date"] = pd.to_datetime(leads["converted_date"]).dt.date
+    raw = _parsed_raw(leads["raw_fields"]) if needs_raw else None
     for name in extra:
         if name == "Company":
             leads[name] = leads["company"]
         else:
-            leads[name] = _raw_field(leads["raw_fields"], name)
+            leads[name] = _raw_field(raw, name)
     if needs_raw:
         leads = leads.drop(columns=["raw_fields"])
 
@@ -91,12 +139,11 @@ def load_frames(
         sql = f"SELECT {', '.join(columns)} FROM {model._meta.db_table}{cond}"
         return _read(sql, params, list(columns))
 
-    return Frames(
-        leads=leads,
-        owner_changes=related(OwnerChange, OWNER_CHANGE_COLUMNS),
-        status_changes=related(StatusChange, STATUS_CHANGE_COLUMNS),
-        activities=related(Activity, ACTIVITY_COLUMNS),
-        owner_names=owner_names(),
+    return (
+        leads,
+        related(OwnerChange, OWNER_CHANGE_COLUMNS),
+        related(StatusChange, STATUS_CHANGE_COLUMNS),
+        related(Activity, ACTIVITY_COLUMNS),
     )
 
 
@@ -147,6 +194,22 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _raw_field(raw: pd.Series, name: str) -> pd.Series:
-    parsed = raw.map(lambda v: json.loads(v) if isinstance(v, str) else (v or {}))
+def _concat(frames: list[pd.DataFrame], *, unique: bool = False) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)] or frames[:1]
+    if len(frames) == 1:
+        frame = frames[0]
+    else:
+        frame = pd.concat(frames, ignore_index=True)
+        for column in frame.columns:  # parts with different categories concatenate as objects
+            if column in _CATEGORICAL and not isinstance(frame[column].dtype, pd.CategoricalDtype):
+                frame[column] = frame[column].astype("category")
+    return frame.drop_duplicates(subset="id", ignore_index=True) if unique else frame
+
+
+def _parsed_raw(raw: pd.Series) -> pd.Series:
+    """The raw configured fields of each lead, parsed once: a dict per lead."""
+    return raw.map(lambda v: json.loads(v) if isinstance(v, str) else (v or {}))
+
+
+def _raw_field(parsed: pd.Series, name: str) -> pd.Series:
     return parsed.map(lambda d: d.get(name)).astype("object")

@@ -10,7 +10,6 @@ One ``lead_facts`` call over the union of
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import reduce
@@ -23,11 +22,10 @@ from routing_health.alerts.evaluate import SyncStatus
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
 from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.frames import Frames, load_frames
-from routing_health.metrics import lead_facts
+from routing_health.frames import concat_frames, load_frames
+from routing_health.metrics import lead_facts_of
 from routing_health.models import Lead, OwnerChange, SyncRun
 
-ID_CHUNK = 2000  # Ids per IN (…) list: far below the parameter limits of SQLite and PostgreSQL
 QUEUE_PREFIX = "00G"
 RUN_LEVEL = "Salesforce"  # routing_health.sync records a run that could not start under this name
 
@@ -58,41 +56,14 @@ def _extra_ids(config: RoutingConfig, as_of: datetime, main_from: datetime) -> l
     return list(leads.exclude(created_at__gte=main_from).values_list("id", flat=True))
 
 
-def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(ids), ID_CHUNK):
-        yield ids[start : start + ID_CHUNK]
-
-
-def _union(parts: list[Frames]) -> Frames:
-    def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return frame.drop_duplicates(subset="id", ignore_index=True)
-
-    return Frames(
-        leads=concat([p.leads for p in parts]),
-        owner_changes=concat([p.owner_changes for p in parts]),
-        status_changes=concat([p.status_changes for p in parts]),
-        activities=concat([p.activities for p in parts]),
-        owner_names=parts[0].owner_names,
-    )
-
-
 def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     """Everything ``evaluate_facts`` needs for ``as_of`` (aware), from the database."""
     main_from = as_of - timedelta(hours=largest_window_hours(config))
-    parts = [load_frames(created_from=main_from, created_to=as_of)]
+    frames = load_frames(created_from=main_from, created_to=as_of)
     extra = _extra_ids(config, as_of, main_from)
-    parts += [load_frames(lead_ids=chunk) for chunk in _chunks(extra)]
-    frames = _union(parts)
-    facts = lead_facts(
-        frames.leads,
-        frames.owner_changes,
-        frames.status_changes,
-        frames.activities,
-        frames.owner_names,
-        resolved_params(config),
-        as_of,
-    )
+    if extra:
+        frames = concat_frames([frames, load_frames(lead_ids=extra)])
+    facts = lead_facts_of(frames, resolved_params(config), as_of)
     leads = frames.leads
     name = leads["name"].astype(str).str.strip()
     company = leads["company"].astype(str).str.strip()

@@ -1,8 +1,9 @@
 """Pure routing metric engine: pandas in, pandas/dicts out; no Django, no I/O.
 
-``lead_facts`` computes the per-lead facts of spec section 4; ``cohort`` picks the leads created
-in a window; ``group_metrics``, ``total_metrics`` and ``metrics_rows`` aggregate facts into the
-metrics of section 5. Input and output columns are declared in ``routing_health.metrics.columns``.
+``lead_facts`` computes the per-lead facts of spec section 4 (``lead_facts_of``: the same from an
+object holding its five input frames); ``cohort`` picks the leads created in a window;
+``group_metrics``, ``total_metrics`` and ``metrics_rows`` aggregate facts into the metrics of
+section 5. Input and output columns are declared in ``routing_health.metrics.columns``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from routing_health.metrics.columns import (
     OWNER_CHANGE_COLUMNS,
     STATUS_CHANGE_COLUMNS,
 )
-from routing_health.metrics.facts import lead_facts
+from routing_health.metrics.facts import lead_facts, lead_facts_of
 from routing_health.metrics.params import MetricParams
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "cohort",
     "group_metrics",
     "lead_facts",
+    "lead_facts_of",
     "metrics_rows",
     "total_metrics",
 ]

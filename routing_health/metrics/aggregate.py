@@ -52,23 +52,6 @@ METRIC_NAMES: tuple[str, ...] = (
 """Every metric of spec section 5, then the business-hours variants of section 10, in JSON
 column order."""
 
-COUNT_METRICS: frozenset[str] = frozenset(
-    {
-        "leads",
-        "succeeded",
-        "failed",
-        "pending",
-        "assigned",
-        "bounced",
-        "accepted",
-        "touched",
-        "rejected",
-        "queued",
-        "queued_over_limit",
-    }
-)
-"""Metrics that are integer counts; the others are floats, null when their base is empty."""
-
 GROUP_KEYS: Mapping[str, str] = MappingProxyType(
     {
         "region": "region",

@@ -167,18 +167,6 @@ def business_deadline(
     return result.view("datetime64[ns]")
 
 
-def open_intervals_utc(
-    calendar: Calendar, first_day: date, last_day: date
-) -> tuple[np.ndarray, np.ndarray]:
-    """The calendar's open stretches on local dates ``first_day``..``last_day`` (inclusive).
-
-    Returns ``(starts, ends)``: sorted, disjoint, non-empty half-open stretches as int64 UTC
-    nanoseconds since the epoch (read-only arrays).
-    """
-    starts, ends, _ = _open_table(calendar, first_day, last_day)
-    return starts, ends
-
-
 def _business_minutes_ns(
     start_ns: np.ndarray, end_ns: np.ndarray, calendar: Calendar
 ) -> np.ndarray:

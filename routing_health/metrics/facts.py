@@ -1,5 +1,7 @@
 """``lead_facts``: one row of routing facts per lead, exactly as spec section 4 defines them.
 
+``lead_facts_of(frames, params, as_of)`` is the same for an object holding the five input frames.
+
 Pure and vectorised: DataFrames in, a DataFrame out, ``as_of`` passed in, no Django, no I/O.
 The event reductions live in ``timeline``; this module validates the inputs, picks the leads in
 scope, derives outcome, failure reason, queue and SLA facts, and builds the output frame; the
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -172,6 +175,37 @@ def lead_facts(
     for column in extras:
         out[column] = lead[column]
     return pd.DataFrame(out, columns=[*FACT_COLUMNS, *extras])
+
+
+class LeadFrames(Protocol):
+    """The five inputs of ``lead_facts`` as attributes (``routing_health.frames.Frames``, the
+    bench ``SyntheticOrg``, ...)."""
+
+    @property
+    def leads(self) -> pd.DataFrame: ...
+    @property
+    def owner_changes(self) -> pd.DataFrame: ...
+    @property
+    def status_changes(self) -> pd.DataFrame: ...
+    @property
+    def activities(self) -> pd.DataFrame: ...
+    @property
+    def owner_names(self) -> Mapping[str, str] | pd.Series: ...
+
+
+def lead_facts_of(
+    frames: LeadFrames, params: MetricParams, as_of: datetime | pd.Timestamp
+) -> pd.DataFrame:
+    """``lead_facts`` of the frames held by ``frames`` (any object with the five attributes)."""
+    return lead_facts(
+        frames.leads,
+        frames.owner_changes,
+        frames.status_changes,
+        frames.activities,
+        frames.owner_names,
+        params,
+        as_of,
+    )
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:

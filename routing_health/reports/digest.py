@@ -1,9 +1,9 @@
 """The daily digest: yesterday's headline routing metrics against their targets, for Slack.
 
-``build_daily_digest(config, day, as_of)`` computes the day's numbers through
-``routing_health.exports.compute_export`` (so they equal ``export_metrics --start D --end D``):
-the total, per region, per tier and per region × tier. ``digest_payload(digest)`` turns them into
-a Block Kit message: a headline section, one line per region and links to the dashboard.
+``build_daily_digest(config, day, as_of)`` computes the day's numbers from one load of its cohort
+as ``routing_health.exports.compute_export`` does (so they equal ``export_metrics --start D --end
+D``): the total, per region, per tier and per region × tier. ``digest_payload(digest)`` turns them
+into a Block Kit message: a headline section, one line per region and links to the dashboard.
 
 Targets are those of ``routing_health.reports.changes`` (the alert thresholds: assignment success
 ≥ 99.5 %, TTA p95 ≤ the tier's assignment SLA, first-touch p95 ≤ the tier's touch SLA, rejection
@@ -22,9 +22,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.exports import compute_export, parse_request
-from routing_health.metrics import METRIC_NAMES
+from routing_health.exports import cohort_facts
+from routing_health.metrics import METRIC_NAMES, metrics_rows, total_metrics
 from routing_health.reports import formatting as fmt
 from routing_health.reports import mrkdwn
 from routing_health.reports.changes import TargetCheck, target_checks
@@ -91,16 +92,12 @@ def build_daily_digest(config: RoutingConfig, day: date | None, as_of: datetime)
             as_of=as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
         ))
 
-    def export(by: tuple[str, ...]) -> dict[str, Any]:
-        request = parse_request(
-            config, start=day.isoformat(), end=day.isoformat(), by=list(by),
-            as_of=as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        )
-        return compute_export(config, request)
-
-    by_segment = export(("region", "tier"))
-    by_region = export(("region",))
-    by_tier = export(("tier",))
+    # One load for the day, aggregated per grouping as compute_export does it.
+    params = resolved_params(config)
+    members = cohort_facts(params, day, day, as_of)
+    by_segment = metrics_rows(members, ["region", "tier"], params)
+    by_region = metrics_rows(members, ["region"], params)
+    by_tier = metrics_rows(members, ["tier"], params)
 
     def digest(row: Mapping[str, Any], *, region: str | None, tier: str | None,
                has_tier: bool) -> SegmentDigest:
@@ -109,7 +106,7 @@ def build_daily_digest(config: RoutingConfig, day: date | None, as_of: datetime)
         return SegmentDigest(region, tier, metrics, checks)
 
     segments: dict[str | None, list[SegmentDigest]] = {}
-    for row in by_segment["rows"]:
+    for row in by_segment:
         segments.setdefault(row["region"], []).append(
             digest(row, region=row["region"], tier=row["tier"], has_tier=True)
         )
@@ -119,15 +116,15 @@ def build_daily_digest(config: RoutingConfig, day: date | None, as_of: datetime)
         timezone=config.report.timezone,
         as_of=as_of,
         complete=day < today,
-        total=digest(by_region["total"], region=None, tier=None, has_tier=False),
+        total=digest(total_metrics(members, params), region=None, tier=None, has_tier=False),
         tiers=tuple(digest(r, region=None, tier=r["tier"], has_tier=True)
-                    for r in by_tier["rows"]),
+                    for r in by_tier),
         regions=tuple(
             RegionDigest(
                 digest(r, region=r["region"], tier=None, has_tier=False),
                 tuple(segments.get(r["region"], ())),
             )
-            for r in by_region["rows"]
+            for r in by_region
         ),
         dashboard_url=f"{base}/?start={quote(day.isoformat())}&end={quote(day.isoformat())}",
     )

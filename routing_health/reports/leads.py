@@ -1,8 +1,7 @@
 """Lead-level parts of the reports: the worst-served leads and the rejection reasons.
 
-Both read the per-lead facts of a week's cohort, loaded exactly as ``compute_export`` loads them
-(the same UTC range around the local dates, the same engine, the same cohort rule), so a lead
-listed here is one the week's numbers count.
+Both read the per-lead facts of a week's cohort, ``routing_health.exports.cohort_facts`` (the
+load behind ``compute_export``), so a lead listed here is one the week's numbers count.
 
 **Worst-served** (documented in ``docs/reports.md``): of the week's leads, those with a problem,
 most serious first —
@@ -24,18 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from routing_health.calendar_sources import resolved_params
-from routing_health.config import RoutingConfig
-from routing_health.frames import load_frames
-from routing_health.metrics import MetricParams, cohort, lead_facts
+from routing_health.metrics import MetricParams
 from routing_health.models import Lead
 from routing_health.reports import formatting as fmt
 from routing_health.slack import record_url
@@ -71,30 +66,6 @@ class ReasonCount:
     reason: str | None
     count: int
     previous: int
-
-
-def week_facts(
-    config: RoutingConfig, start: date, end: date, as_of: datetime
-) -> pd.DataFrame:
-    """Facts of the leads created on local days ``[start, end]``, as of ``as_of``.
-
-    The same load as ``routing_health.exports.compute_export`` (which the numbers come from).
-    """
-    tz = ZoneInfo(config.report.timezone)
-    created_from = datetime.combine(start, time.min, tz).astimezone(UTC)
-    created_to = datetime.combine(end + timedelta(days=1), time.min, tz).astimezone(UTC)
-    created_to = min(created_to, as_of)
-    frames = load_frames(created_from=created_from, created_to=created_to)
-    facts = lead_facts(
-        frames.leads,
-        frames.owner_changes,
-        frames.status_changes,
-        frames.activities,
-        frames.owner_names,
-        resolved_params(config),
-        as_of,
-    )
-    return cohort(facts, start, end)
 
 
 def rejection_reasons(current: pd.DataFrame, previous: pd.DataFrame) -> tuple[ReasonCount, ...]:
@@ -149,7 +120,7 @@ def worst_served(
     if not (problem >= 0).any():
         return ()
     tiers = facts["tier"].astype(object).to_numpy()
-    limits = np.array([_sla(params, t) for t in tiers], dtype=float).reshape(-1, 2)
+    limits = np.array([params.sla_for(_text(t)) for t in tiers], dtype=float).reshape(-1, 2)
     age = facts["age_minutes"].to_numpy(dtype=float)
     tta = facts["tta_minutes"].to_numpy(dtype=float)
     touch = facts["first_touch_minutes"].to_numpy(dtype=float)
@@ -241,13 +212,6 @@ def _what_went_wrong(
         parts.append(f"first touch after {fmt.minutes(touch)} (touch SLA {touch_sla})")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
-
-
-def _sla(params: MetricParams, tier: object) -> tuple[float, float]:
-    key = _text(tier)
-    if key is not None and key in params.tier_sla:
-        return params.tier_sla[key]
-    return params.default_tier_sla
 
 
 def _text(value: object) -> str | None:

@@ -4,7 +4,8 @@
 in it is a value of ``routing_health.exports.compute_export`` for the week (Monday to Sunday in
 the report time zone) — grouped by region × tier, by region, by tier, by day and by failure
 reason, with the total — so the review always equals ``export_metrics --start <Monday> --end
-<Sunday> --as-of <as_of>``.
+<Sunday> --as-of <as_of>``. Each week's cohort is loaded once (``exports.cohort_facts``) and
+aggregated per grouping the way ``compute_export`` does it (``metrics_rows``, ``total_metrics``).
 
 The previous week is judged **as of seven days earlier** (``as_of − 7 d``): both weeks are seen at
 the same age, so leads still inside their acceptance or bounce window do not make the newer week
@@ -22,18 +23,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.exports import compute_export, parse_request
+from routing_health.exports import cohort_facts
 from routing_health.frames import owner_names
-from routing_health.metrics import METRIC_NAMES
+from routing_health.metrics import METRIC_NAMES, MetricParams, metrics_rows, total_metrics
 from routing_health.reports.changes import Change, TargetCheck, changes, target_checks
 from routing_health.reports.events import Anomaly, FlowChange, anomalies, flow_changes
 from routing_health.reports.leads import (
     ReasonCount,
     WorstLead,
     rejection_reasons,
-    week_facts,
     worst_served,
 )
 from routing_health.reports.weeks import (
@@ -154,11 +156,11 @@ def build_weekly_report(
     this_week = resolve_week(config, week, as_of)
     last_week = this_week.previous()
     previous_as_of = as_of - PREVIOUS_WEEK_OFFSET
-    current = _week_exports(config, this_week, as_of)
-    previous = _week_exports(config, last_week, previous_as_of)
     params = resolved_params(config)
-    facts_now = week_facts(config, this_week.start, this_week.end, as_of)
-    facts_before = week_facts(config, last_week.start, last_week.end, previous_as_of)
+    facts_now = cohort_facts(params, this_week.start, this_week.end, as_of)
+    facts_before = cohort_facts(params, last_week.start, last_week.end, previous_as_of)
+    current = _week_exports(facts_now, params)
+    previous = _week_exports(facts_before, params)
     window = (this_week.starts_at(tz), this_week.ends_at(tz))
     return WeeklyReportData(
         period=Period(this_week.label, this_week.start, this_week.end, as_of,
@@ -190,27 +192,11 @@ GROUPINGS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def week_export(
-    config: RoutingConfig, week: Week, as_of: datetime, by: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """``compute_export`` for the week's Monday..Sunday, grouped ``by``, as of ``as_of``."""
-    request = parse_request(
-        config,
-        start=week.start.isoformat(),
-        end=week.end.isoformat(),
-        by=list(by),
-        as_of=as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
-    return compute_export(config, request)
-
-
-def _week_exports(config: RoutingConfig, week: Week, as_of: datetime) -> dict[str, Any]:
-    """The export rows of each grouping (keyed by its first key or ``region,tier``) + total."""
-    out: dict[str, Any] = {}
-    for by in GROUPINGS:
-        document = week_export(config, week, as_of, by)
-        out[",".join(by)] = document["rows"]
-        out["total"] = document["total"]
+def _week_exports(facts: pd.DataFrame, params: MetricParams) -> dict[str, Any]:
+    """The export rows of each grouping (keyed by its first key or ``region,tier``) + total,
+    computed from the week's cohort as ``compute_export`` computes them."""
+    out: dict[str, Any] = {",".join(by): metrics_rows(facts, list(by), params) for by in GROUPINGS}
+    out["total"] = total_metrics(facts, params)
     return out
 
 

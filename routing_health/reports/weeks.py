@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from routing_health.frames import local_days_utc
 
 MSG_BAD_WEEK = "week must be an ISO week such as 2026-W47, got {value!r}"
 MSG_NO_SUCH_WEEK = "{value} does not exist: {year} has {weeks} ISO weeks"
@@ -42,11 +44,11 @@ class Week:
 
     def starts_at(self, tz: ZoneInfo) -> datetime:
         """Monday 00:00 local, as a UTC instant."""
-        return datetime.combine(self.start, time.min, tz).astimezone(UTC)
+        return local_days_utc(self.start, self.end, tz)[0]
 
     def ends_at(self, tz: ZoneInfo) -> datetime:
         """The next Monday 00:00 local, as a UTC instant (exclusive end of the week)."""
-        return datetime.combine(self.end + timedelta(days=1), time.min, tz).astimezone(UTC)
+        return local_days_utc(self.start, self.end, tz)[1]
 
     def __str__(self) -> str:
         return self.label

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from routing_health.metrics import lead_facts, metrics_rows, total_metrics
+import pandas as pd
+
+from routing_health.metrics import lead_facts, lead_facts_of, metrics_rows, total_metrics
 from routing_health.metrics._bench_frames import synthetic_frames
 from tests.metrics.helpers import assert_facts_agree, assert_rows_agree
 from tests.metrics.reference import reference_groups, reference_lead_facts, reference_metrics
@@ -32,7 +34,17 @@ def test_engine_agrees_with_the_reference_on_a_synthetic_org_of_two_thousand_lea
 
 def test_the_synthetic_org_has_every_outcome_ties_bounces_and_queues() -> None:
     org = synthetic_frames(leads=5_000, seed=3)
-    facts = lead_facts(
+    facts = lead_facts_of(org, org.params, org.as_of)
+    assert set(facts["outcome"]) == {"succeeded", "failed", "pending"}
+    for flag in ("bounced", "accepted", "acceptance_pending", "rejected", "queued"):
+        assert facts[flag].any(), flag
+    changes = org.owner_changes
+    assert changes.duplicated(["lead_id", "created_at"]).any()
+
+
+def test_lead_facts_of_reads_the_five_input_frames_from_one_object() -> None:
+    org = synthetic_frames(leads=500, seed=5)
+    expected = lead_facts(
         org.leads,
         org.owner_changes,
         org.status_changes,
@@ -41,8 +53,4 @@ def test_the_synthetic_org_has_every_outcome_ties_bounces_and_queues() -> None:
         org.params,
         org.as_of,
     )
-    assert set(facts["outcome"]) == {"succeeded", "failed", "pending"}
-    for flag in ("bounced", "accepted", "acceptance_pending", "rejected", "queued"):
-        assert facts[flag].any(), flag
-    changes = org.owner_changes
-    assert changes.duplicated(["lead_id", "created_at"]).any()
+    pd.testing.assert_frame_equal(lead_facts_of(org, org.params, org.as_of), expected)
