@@ -169,21 +169,13 @@ def _child_build(workdir: Path, leads: int) -> dict[str, Any]:
 
 
 def _child_engine(workdir: Path) -> dict[str, Any]:
-    from routing_health.metrics import group_metrics, lead_facts
+    from routing_health.metrics import group_metrics, lead_facts_of
 
     org = _load_inputs(workdir)
     inputs_mb = _status_mb("VmRSS")
     reset = _reset_peak()
     started = time.perf_counter()
-    facts = lead_facts(
-        org.leads,
-        org.owner_changes,
-        org.status_changes,
-        org.activities,
-        org.owner_names,
-        org.params,
-        org.as_of,
-    )
+    facts = lead_facts_of(org, org.params, org.as_of)
     facts_done = time.perf_counter()
     grouped = [group_metrics(facts, list(by), org.params) for by in GROUPINGS]
     seconds = time.perf_counter() - started

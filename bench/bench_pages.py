@@ -3,7 +3,7 @@
 A PostgreSQL database (``routing_health_pages_bench``, created when missing) is filled straight
 from the metric engine's synthetic org (``routing_health.metrics._bench_frames``), the way
 ``compute_metrics``' full run writes: the leads' facts through ``lead_facts`` and
-``rollups._fact_rows`` (COPY-upserted), the rollups by ``rollups.write_rollups`` and
+``rollups.fact_frame`` / ``store_facts`` (COPY), the rollups by ``rollups.write_rollups`` and
 ``ops_rollups.write_queue_rollups``; then
 one ``Lead`` row per lead (COPY), owners' names, a few firing alert incidents, flow version
 changes and a fresh sync run. The org is shifted by whole days so its
@@ -202,9 +202,8 @@ def _populate(leads: int, owners: dict[str, str]) -> dict[str, float]:
     from routing_health.metric_params import params_from_config
     from routing_health.metrics import lead_facts
     from routing_health.metrics._bench_frames import AS_OF, synthetic_frames
-    from routing_health.models import LeadFact, MetricsState
+    from routing_health.models import MetricsState
     from routing_health.ops_rollups import write_queue_rollups
-    from routing_health.upsert import upsert
 
     steps: dict[str, float] = {}
     started = time.perf_counter()
@@ -239,16 +238,16 @@ def _populate(leads: int, owners: dict[str, str]) -> dict[str, float]:
                        frames["activities"], names, params, as_of)
     steps["lead_facts_s"] = time.perf_counter() - mark
 
-    # As compute_metrics' full run does: LeadFact rows (COPY-upserted, in chunks to bound
-    # memory), then the rollups from the same facts.
+    # As compute_metrics' full run does: LeadFact rows (COPY, in chunks to bound memory),
+    # then the rollups from the same facts.
     mark = time.perf_counter()
     inputs = []
     for i in range(0, len(facts), FACT_CHUNK):
-        rows, frame = rollups._fact_rows(facts.iloc[i : i + FACT_CHUNK], params, as_of,
-                                         source="LeadSource")
+        frame = rollups.fact_frame(facts.iloc[i : i + FACT_CHUNK], params, as_of,
+                                   source="LeadSource")
         inputs.append(frame[list(rollups.FACT_INPUT)])
         with transaction.atomic():
-            upsert(LeadFact, rows)
+            rollups.store_facts(frame)
     steps["facts_write_s"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

@@ -27,7 +27,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=("small", "full"), default="full")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    failures = 0
     for name in args.only or BENCHES:
         try:
             module = importlib.import_module(f"bench.bench_{name}")
@@ -49,7 +48,6 @@ def main(argv: list[str] | None = None) -> int:
             out.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
             verdict = record.get("verdict", "")
             print(f"[{verdict or 'done'}] {record['name']}: {_headline(record)} -> {out}")
-            failures += verdict == "MISSED"
         print(f"  ({name} took {time.monotonic() - started:.1f}s)")
     return 0
 

@@ -6,8 +6,8 @@ beside ``DailyRollup`` so those pages read a few rows per day, never the facts o
   medians over any range). A full run builds it from the fact frame; an incremental run moves
   the recomputed leads' contributions, like ``rollup_delta`` does for ``DailyRollup``.
 - ``FailureRollup``: failed leads per creation day × segment × failure reason, with the first
-  and last creation instants. An incremental run re-aggregates only the days whose failed
-  leads changed, in SQL over the stored facts.
+  and last creation instants, aggregated in SQL over the stored facts: all of them on a full
+  run, the days whose failed leads changed on an incremental one.
 - ``QueueRollup``: queued leads per queue × age bucket × segment, per creation day and over
   every day. Every run rewrites it from the stored queued facts: their ages move with
   ``as_of``.
@@ -25,10 +25,11 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, QuerySet
 
 from routing_health.models import FailureRollup, LeadFact, QueueRollup, RepRollup
-from routing_health.rollup_delta import merge_sorted, remove_sorted
+from routing_health.rollup_delta import moved_values
+from routing_health.rollup_rows import sorted_groups
 from routing_health.upsert import insert_rows, upsert
 
 OPS_INPUT = ("created_at", "failure_reason", "first_rep")
@@ -40,8 +41,7 @@ REP_COUNTS = ("assigned", "accepted", "acceptance_base", "touched", "bounced", "
 REP_VALUES = {"tta_values": "tta_minutes", "first_touch_values": "first_touch_minutes"}
 REP_FIELDS = ("key", *REP_KEYS, *REP_COUNTS, *REP_VALUES)
 
-FAILURE_KEYS = ["day", "region", "tier", "source", "reason"]
-FAILURE_FIELDS = (*FAILURE_KEYS, "failed", "first_at", "last_at")
+FAILURE_FIELDS = ("day", "region", "tier", "source", "reason", "failed", "first_at", "last_at")
 
 QUEUE_FIELDS = (
     "day",
@@ -142,19 +142,10 @@ def _summarise(frame: pd.DataFrame) -> _Groups:
     gid = grouped.ngroup().to_numpy()
     n = len(sums)
     values = {
-        field: _sorted_groups(gid, contrib[column].to_numpy(dtype=np.float64), n)
+        field: sorted_groups(gid, contrib[column].to_numpy(dtype=np.float64), n)
         for field, column in REP_VALUES.items()
     }
     return _Groups(list(sums.index), sums.to_numpy(dtype=np.int64), values)
-
-
-def _sorted_groups(gid: np.ndarray, values: np.ndarray, groups: int) -> list[np.ndarray]:
-    """Per group id ``0..groups-1``: its non-null ``values``, sorted (one sort for all)."""
-    present = ~np.isnan(values)
-    gid, values = gid[present], values[present]
-    order = np.lexsort((values, gid))
-    counts = np.bincount(gid, minlength=groups)
-    return np.split(values[order], np.cumsum(counts)[:-1])
 
 
 def _stored(value: str) -> str | None:
@@ -220,11 +211,10 @@ def move_rep_rollups(old: pd.DataFrame, new: pd.DataFrame) -> int:
             emptied.append(digest)
             continue
         day, region, tier, source, rep = change["key"]
-        blobs = {}
-        for field in REP_VALUES:
-            current = np.frombuffer(bytes(getattr(row, field)), np.float64) if row else np.empty(0)
-            current = remove_sorted(current, change["gone"].get(field))
-            blobs[field] = merge_sorted(current, change["added"].get(field)).tobytes()
+        blobs = {
+            field: moved_values(row, field, change["gone"].get(field), change["added"].get(field))
+            for field in REP_VALUES
+        }
         kept.append(
             RepRollup(
                 key=digest,
@@ -251,28 +241,10 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 # ---- Failures --------------------------------------------------------------------------------
 
 
-def write_failure_rollups(frame: pd.DataFrame) -> int:
-    """Replace every ``FailureRollup`` row with those of ``frame`` (every stored fact)."""
+def write_failure_rollups() -> int:
+    """Replace every ``FailureRollup`` row with the aggregate of the stored failed facts."""
     FailureRollup.objects.all().delete()
-    failed = frame[frame["outcome"].astype(str) == "failed"]
-    if failed.empty:
-        return 0
-    grouped = (
-        failed.assign(
-            day=failed["created_day"],
-            reason=failed["failure_reason"].astype(str),
-            at=pd.to_datetime(failed["created_at"], utc=True),
-        )
-        .groupby(FAILURE_KEYS, sort=True)["at"]
-        .agg(["size", "min", "max"])
-    )
-    rows = [
-        (*key, int(n), first.to_pydatetime(), last.to_pydatetime())
-        for key, n, first, last in zip(
-            grouped.index, grouped["size"], grouped["min"], grouped["max"], strict=True
-        )
-    ]
-    return insert_rows(FailureRollup, FAILURE_FIELDS, rows)
+    return _insert_failures(LeadFact.objects.filter(outcome="failed"))
 
 
 def refresh_failure_days(old: pd.DataFrame, new: pd.DataFrame) -> int:
@@ -288,9 +260,13 @@ def refresh_failure_days(old: pd.DataFrame, new: pd.DataFrame) -> int:
     if not days:
         return 0
     FailureRollup.objects.filter(day__in=days).delete()
+    return _insert_failures(LeadFact.objects.filter(outcome="failed", created_day__in=days))
+
+
+def _insert_failures(failed: QuerySet[LeadFact]) -> int:
+    """``FailureRollup`` rows of ``failed`` facts (SQL ``GROUP BY``; a few rows per day)."""
     aggregated = (
-        LeadFact.objects.filter(outcome="failed", created_day__in=days)
-        .order_by()
+        failed.order_by()
         .values_list("created_day", "region", "tier", "source", "failure_reason")
         .annotate(n=Count("lead_id"), first=Min("created_at"), last=Max("created_at"))
     )

@@ -52,11 +52,12 @@ def apply_delta(old: pd.DataFrame, new: pd.DataFrame) -> int:
             replaced.append(row.pk)
         if counts["leads"] <= 0:
             continue
-        blobs = {}
-        for field in VALUE_FIELDS:
-            current = unpack(bytes(getattr(row, field))) if row else np.empty(0)
-            current = remove_sorted(current, old_values.get(field, {}).get(key))
-            blobs[field] = merge_sorted(current, new_values.get(field, {}).get(key)).tobytes()
+        blobs = {
+            field: moved_values(
+                row, field, old_values.get(field, {}).get(key), new_values.get(field, {}).get(key)
+            )
+            for field in VALUE_FIELDS
+        }
         kept.append(
             DailyRollup(
                 day=key[0],
@@ -92,6 +93,15 @@ def _grouped_values(frame: pd.DataFrame) -> dict[str, dict[Key, np.ndarray]]:
             for key, group in present.groupby(KEYS, sort=False)[column]
         }
     return out
+
+
+def moved_values(
+    row: object | None, field: str, gone: np.ndarray | None, added: np.ndarray | None
+) -> bytes:
+    """The stored sorted values of ``row.field`` (none without a row) without one occurrence
+    of each value ``gone`` and with those ``added``, as stored bytes."""
+    current = unpack(bytes(getattr(row, field))) if row is not None else np.empty(0)
+    return merge_sorted(remove_sorted(current, gone), added).tobytes()
 
 
 def remove_sorted(values: np.ndarray, gone: np.ndarray | None) -> np.ndarray:

@@ -17,9 +17,9 @@ import numpy as np
 
 from routing_health.metrics import METRIC_NAMES
 from routing_health.models import DailyRollup, MetricsState
-from routing_health.rollup_rows import COUNT_FIELDS, unpack
+from routing_health.rollup_rows import COUNT_FIELDS, KEYS, unpack
 
-ROLLUP_KEYS = ("day", "region", "tier", "source")
+ROLLUP_KEYS = tuple(KEYS)
 
 
 @dataclass(frozen=True)

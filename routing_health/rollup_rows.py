@@ -102,27 +102,23 @@ def rollup_rows(frame: pd.DataFrame) -> list[DailyRollup]:
     if frame.empty:
         return []
     data = contributions(frame)
-    frame = frame.rename(columns={"created_day": "day"})
-    keys = KEYS
-    grouped = data.groupby(keys, sort=True)
+    grouped = data.groupby(KEYS, sort=True)
     sums = grouped[list(COUNT_FIELDS)].sum().astype(int)
     oldest = grouped["oldest_entered"].min()
+    gid = grouped.ngroup().to_numpy()
     values = {
-        field: {
-            k: _pack(v)
-            for k, v in frame.assign(v=frame[column]).dropna(subset=["v"]).groupby(keys)["v"]
-        }
+        field: sorted_groups(gid, frame[column].to_numpy(dtype=np.float64), len(sums))
         for field, column in VALUE_FIELDS.items()
     }
     rows = []
-    for key, counts in zip(sums.index, sums.to_dict("records"), strict=True):
+    for i, (key, counts) in enumerate(zip(sums.index, sums.to_dict("records"), strict=True)):
         rows.append(
             DailyRollup(
                 day=key[0],
                 region=key[1],
                 tier=key[2],
                 source=key[3],
-                **{field: packed.get(key, b"") for field, packed in values.items()},
+                **{field: per_group[i].tobytes() for field, per_group in values.items()},
                 oldest_queue_entered_at=None if pd.isna(oldest[key]) else oldest[key],
                 **counts,
             )
@@ -130,8 +126,21 @@ def rollup_rows(frame: pd.DataFrame) -> list[DailyRollup]:
     return rows
 
 
-def _pack(values: pd.Series) -> bytes:
-    return np.sort(values.to_numpy(dtype=np.float64)).tobytes()
+def sort_by_group(
+    gid: np.ndarray, values: np.ndarray, groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` without nulls, ordered by group id ``0..groups-1`` then value (one sort for
+    all), and the number of values of each group; rows of no group (id -1, as ``ngroup``
+    gives a null key) are left out."""
+    present = ~np.isnan(values) & (gid >= 0)
+    gid, values = gid[present], values[present]
+    return values[np.lexsort((values, gid))], np.bincount(gid, minlength=groups)
+
+
+def sorted_groups(gid: np.ndarray, values: np.ndarray, groups: int) -> list[np.ndarray]:
+    """Per group id ``0..groups-1``: its non-null ``values``, sorted."""
+    ordered, counts = sort_by_group(gid, values, groups)
+    return np.split(ordered, np.cumsum(counts)[:-1])
 
 
 def unpack(blob: bytes) -> np.ndarray:

@@ -36,8 +36,8 @@ from django.db.models import Max
 
 from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.frames import Frames, load_frames
-from routing_health.metrics import MetricParams, lead_facts
+from routing_health.frames import load_frames
+from routing_health.metrics import MetricParams, lead_facts_of
 from routing_health.metrics.business_hours import business_deadline
 from routing_health.models import (
     Activity,
@@ -59,13 +59,10 @@ from routing_health.ops_rollups import (
 from routing_health.rollup_delta import apply_delta
 from routing_health.rollup_rows import (
     BUSINESS_FLAGS,
-    COUNT_FIELDS,
     ROLLUP_INPUT,
-    VALUE_FIELDS,
     rollup_rows,
-    unpack,
 )
-from routing_health.upsert import upsert
+from routing_health.upsert import insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -144,28 +141,20 @@ def compute_metrics(
         lead_ids = _dirty_lead_ids(state.sync_mark, state.as_of, as_of)
     say(f"compute_metrics: {mode} run as of {as_of.isoformat()}")
     extra = [SOURCE_FIELD] if SOURCE_FIELD in config.lead_fields.extra else []
-    frames = _load(lead_ids, extra)
-    facts = lead_facts(
-        frames.leads,
-        frames.owner_changes,
-        frames.status_changes,
-        frames.activities,
-        frames.owner_names,
-        params,
-        as_of,
-    )
+    frames = load_frames(lead_ids=lead_ids, extra=extra)  # None: every lead
+    facts = lead_facts_of(frames, params, as_of)
     say(f"compute_metrics: {len(facts)} lead facts computed")
-    rows, frame = _fact_rows(facts, params, as_of, source=SOURCE_FIELD if extra else None)
+    frame = fact_frame(facts, params, as_of, source=SOURCE_FIELD if extra else None)
     new = frame[list(FACT_INPUT)] if len(frame) else pd.DataFrame(columns=list(FACT_INPUT))
     with transaction.atomic():
         if lead_ids is None:
             LeadFact.objects.all().delete()
-            upsert(LeadFact, rows)
+            store_facts(frame)
             rewritten = write_rollups(new)
         else:
             # Contributions move: the old facts' out of their rows (a recomputed lead may
             # change day, or leave when deleted), the new ones' in.
-            old = _replace_facts(lead_ids, rows)
+            old = _replace_facts(lead_ids, frame)
             rewritten = apply_delta(old, new)
             rewritten += move_rep_rollups(old, new)
             rewritten += refresh_failure_days(old, new)
@@ -179,18 +168,19 @@ def compute_metrics(
                 "computed_seconds": time.monotonic() - started,
             },
         )
-    outcome = ComputeOutcome(mode, as_of, len(rows), rewritten, time.monotonic() - started)
+    outcome = ComputeOutcome(mode, as_of, len(frame), rewritten, time.monotonic() - started)
     say(outcome.summary())
     return outcome
 
 
 def write_rollups(facts: pd.DataFrame) -> int:
     """Replace the daily, rep and failure rollups with those of ``facts`` (every stored fact,
-    ``FACT_INPUT`` columns); the queue rollup follows with ``write_queue_rollups``."""
+    ``FACT_INPUT`` columns, already stored: the failure rollup is aggregated in SQL); the
+    queue rollup follows with ``write_queue_rollups``."""
     DailyRollup.objects.all().delete()
     daily = rollup_rows(facts)
     DailyRollup.objects.bulk_create(daily, batch_size=2_000)
-    return len(daily) + write_rep_rollups(facts) + write_failure_rollups(facts)
+    return len(daily) + write_rep_rollups(facts) + write_failure_rollups()
 
 
 def _sync_mark() -> datetime | None:
@@ -231,34 +221,15 @@ def _dirty_lead_ids(since: datetime | None, previous: datetime, as_of: datetime)
     return sorted(ids)
 
 
-def _load(lead_ids: list[str] | None, extra: list[str]) -> Frames:
-    if lead_ids is None:
-        return load_frames(extra=extra)
-    parts = [
-        load_frames(lead_ids=lead_ids[i : i + ID_CHUNK], extra=extra)
-        for i in range(0, len(lead_ids), ID_CHUNK)
-    ] or [load_frames(lead_ids=[], extra=extra)]
-
-    def cat(name: str) -> pd.DataFrame:
-        return pd.concat([getattr(p, name) for p in parts], ignore_index=True)
-
-    return Frames(
-        leads=cat("leads"),
-        owner_changes=cat("owner_changes"),
-        status_changes=cat("status_changes"),
-        activities=cat("activities"),
-        owner_names=parts[0].owner_names,
-    )
-
-
-def _replace_facts(lead_ids: list[str], rows: list[LeadFact]) -> pd.DataFrame:
-    """Swap the stored facts of ``lead_ids`` for ``rows``; returns the old ones (rollup input)."""
+def _replace_facts(lead_ids: list[str], frame: pd.DataFrame) -> pd.DataFrame:
+    """Swap the stored facts of ``lead_ids`` for those of ``frame`` (``fact_frame`` output);
+    returns the old ones (rollup input)."""
     old = []
     for i in range(0, len(lead_ids), ID_CHUNK):
         chunk = LeadFact.objects.filter(lead_id__in=lead_ids[i : i + ID_CHUNK])
         old += list(chunk.values_list(*FACT_INPUT))
         chunk.delete()
-    upsert(LeadFact, rows)
+    store_facts(frame)
     return pd.DataFrame.from_records(old, columns=list(FACT_INPUT))
 
 
@@ -266,11 +237,13 @@ def _next_change_at(facts: pd.DataFrame, params: MetricParams, as_of: datetime) 
     """Earliest future instant at which a fact would change with time alone (NaT: none)."""
     created = facts["created_at"]
     minutes = pd.to_timedelta(1, unit="min")
-    sla = facts["tier"].astype("object").map(
-        lambda tier: params.tier_sla.get(tier, params.default_tier_sla)
-    )
-    assign_limit = sla.map(lambda s: s[0]).astype(float)
-    touch_limit = sla.map(lambda s: s[1]).astype(float)
+    tiers = facts["tier"].astype("object")
+    sla = {tier: params.sla_for(tier) for tier in tiers.dropna().unique()}
+    default_assign, default_touch = params.default_tier_sla
+    assign_limit = tiers.map({t: a for t, (a, _) in sla.items()}).astype(float)
+    assign_limit = assign_limit.fillna(default_assign)
+    touch_limit = tiers.map({t: b for t, (_, b) in sla.items()}).astype(float)
+    touch_limit = touch_limit.fillna(default_touch)
     candidates = [
         created.where(facts["outcome"].astype("object") == "pending")
         + params.routing_grace_minutes * minutes,
@@ -317,12 +290,12 @@ def _business_deadlines(
     return out
 
 
-def _fact_rows(
+def fact_frame(
     facts: pd.DataFrame, params: MetricParams, as_of: datetime, *, source: str | None
-) -> tuple[list[LeadFact], pd.DataFrame]:
-    """The ``LeadFact`` rows of ``facts``, and the same as a frame (for the rollups)."""
+) -> pd.DataFrame:
+    """The ``LeadFact`` columns of ``facts`` (for ``store_facts`` and the rollups)."""
     if facts.empty:
-        return [], pd.DataFrame(columns=list(FACT_INPUT))
+        return pd.DataFrame(columns=list(FACT_INPUT))
     queued = facts["queued"].astype(bool)
     over_limit = queued & (facts["queue_age_hours"] > params.queue_age_limit_hours)
     next_change = _next_change_at(facts, params, as_of)
@@ -361,12 +334,18 @@ def _fact_rows(
             **{flag: facts[flag].astype(bool) for flag in BUSINESS_FLAGS},
         }
     )
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return [LeadFact(**record) for record in records], frame
+    return frame
+
+
+def store_facts(frame: pd.DataFrame) -> int:
+    """Insert the ``LeadFact`` rows of ``fact_frame`` output (none of them may be stored)."""
+    values = frame.astype(object).where(frame.notna(), None)
+    rows = list(values.itertuples(index=False, name=None))
+    return insert_rows(LeadFact, list(frame.columns), rows)
 
 
 def _text(series: pd.Series) -> pd.Series:
     return series.astype("object").where(series.notna(), "").astype(str)
 
 
-__all__ = ["COUNT_FIELDS", "VALUE_FIELDS", "ComputeOutcome", "compute_metrics", "unpack"]
+__all__ = ["ComputeOutcome", "compute_metrics", "fact_frame", "store_facts", "write_rollups"]

@@ -216,21 +216,13 @@ def _rss_mb() -> float:
 
 def run(leads: int, calendars: bool = False) -> dict[str, Any]:
     """Build an org, then time ``lead_facts`` and the groupings; memory in MiB."""
-    from routing_health.metrics import group_metrics, lead_facts, total_metrics
+    from routing_health.metrics import group_metrics, lead_facts_of, total_metrics
 
     started = time.perf_counter()
     org = synthetic_frames(leads, calendars=calendars)
     built = time.perf_counter()
     rss_inputs = _rss_mb()
-    facts = lead_facts(
-        org.leads,
-        org.owner_changes,
-        org.status_changes,
-        org.activities,
-        org.owner_names,
-        org.params,
-        org.as_of,
-    )
+    facts = lead_facts_of(org, org.params, org.as_of)
     computed = time.perf_counter()
     by_segment = group_metrics(facts, ["region", "tier"], org.params)
     by_day = group_metrics(facts, ["day"], org.params)

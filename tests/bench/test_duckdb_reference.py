@@ -27,7 +27,7 @@ from bench.duckdb_reference import (  # noqa: E402
     reference_metrics,
     register_frames,
 )
-from routing_health.metrics import cohort, group_metrics, lead_facts  # noqa: E402
+from routing_health.metrics import cohort, group_metrics, lead_facts, lead_facts_of  # noqa: E402
 from routing_health.metrics._bench_frames import AS_OF, synthetic_frames  # noqa: E402
 from tests.metrics.test_engine_matches_reference import OWNER_NAMES, orgs  # noqa: E402
 
@@ -105,15 +105,7 @@ def test_the_reference_agrees_with_the_engine_on_edge_heavy_orgs(case: dict[str,
 
 
 def test_the_agreement_check_reports_a_planted_difference(org: Any):
-    facts = lead_facts(
-        org.leads,
-        org.owner_changes,
-        org.status_changes,
-        org.activities,
-        org.owner_names,
-        org.params,
-        AS_OF,
-    )
+    facts = lead_facts_of(org, org.params, AS_OF)
     reference = reference_metrics(org, org.params, AS_OF, ["region", "tier"])
     engine = group_metrics(facts, ["region", "tier"], org.params)
     engine.loc[0, "tta_p95_minutes"] *= 1 + 1e-6
