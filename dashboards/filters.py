@@ -141,11 +141,10 @@ class Filters:
         }
         return {name: values[name] for name in FILTER_PARAMS if name in self.explicit}
 
-    def resolved_params(self) -> dict[str, str]:
-        """Every filter with its effective value (dates always), e.g. for an export link."""
-        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
-        params.update({name: getattr(self, name) for name in TEXT_PARAMS if getattr(self, name)})
-        return params
+    def segment(self) -> dict[str, str]:
+        """The region, tier and source filters that are set (as ``field=value`` equalities for
+        a rollup or fact query: ``qs.filter(**filters.segment())``)."""
+        return {name: getattr(self, name) for name in TEXT_PARAMS if getattr(self, name)}
 
     def querystring(self, **overrides: object) -> str:
         """``"?..."`` for a link keeping these filters, with ``overrides`` applied (``None`` or
@@ -193,17 +192,15 @@ class Filters:
                 label, not self.is_default_range, self.querystring(start=None, end=None)
             )
         ]
-        for name in TEXT_PARAMS:
-            value = getattr(self, name)
-            if value:
-                chips.append(
-                    FilterChip(f"{LABELS[name]}: {value}", True, self.querystring(**{name: None}))
-                )
+        for name, value in self.segment().items():
+            chips.append(
+                FilterChip(f"{LABELS[name]}: {value}", True, self.querystring(**{name: None}))
+            )
         return chips
 
     @property
     def has_text_filters(self) -> bool:
-        return any(getattr(self, name) for name in TEXT_PARAMS)
+        return bool(self.segment())
 
 
 def default_range(today: date) -> tuple[date, date]:

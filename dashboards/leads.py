@@ -17,8 +17,6 @@ from dashboards.filters import SOURCE_FIELD, Filters
 from routing_health.models import DailyRollup, Lead, Queue, SalesforceUser
 from routing_health.sfid import is_sf_id
 
-SUGGESTION_LIMIT = 100
-
 
 def lead_queryset(filters: Filters, fact_ids: QuerySet[Any] | None = None) -> QuerySet[Lead]:
     """Live (not deleted) leads matching ``filters``, newest first.
@@ -105,17 +103,16 @@ def leads_per_day(
     """Leads created per local day of the range, zero-filled, oldest first.
 
     Without record filters the counts come from the daily rollups (as of the last
-    ``compute_metrics``), so the chart does not grow with the data.
+    ``compute_metrics``), so the chart does not grow with the data; when the rollups have no
+    row for the range (not computed yet) the leads are counted.
     """
     days = [date.fromordinal(filters.start.toordinal() + i) for i in range(filters.days)]
     if fact_ids is None:
-        rows = DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)
-        for name in ("region", "tier", "source"):
-            value = getattr(filters, name)
-            if value:
-                rows = rows.filter(**{name: value})
+        rows = DailyRollup.objects.filter(
+            day__gte=filters.start, day__lte=filters.end, **filters.segment()
+        )
         by_day = dict(rows.order_by().values_list("day").annotate(n=Sum("leads")))
-        if by_day or not has_leads():
+        if by_day:
             return [(day, int(by_day.get(day, 0))) for day in days]
     counted = (
         lead_queryset(filters, fact_ids)
@@ -126,23 +123,3 @@ def leads_per_day(
     )
     by_day = {row["day"]: row["n"] for row in counted}
     return [(day, by_day.get(day, 0)) for day in days]
-
-
-def filter_suggestions(filters: Filters, tiers: list[str]) -> dict[str, list[str]]:
-    """Values to offer in the filter bar: those seen in the date range (region, tier and
-    source filters ignored, so another value can be picked), plus the configured tiers.
-
-    Read from the daily rollups (a few rows per day), never from the leads themselves, so the
-    filter bar costs the same at ten thousand leads as at a million.
-    """
-    in_range = DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end).order_by()
-
-    def distinct(field: str) -> list[str]:
-        values = in_range.values_list(field, flat=True).distinct()[:SUGGESTION_LIMIT]
-        return [value for value in values if isinstance(value, str) and value]
-
-    return {
-        "region": sorted(distinct("region")),
-        "tier": sorted({*distinct("tier"), *tiers}),
-        "source": sorted(distinct("source")),
-    }

@@ -294,11 +294,9 @@ def load_rollups(
     """One query: the rollups of ``[start or filters.start, filters.end]`` in the filters'
     region, tier and source. With ``metrics``, only the value columns their percentiles need
     are read (the others come back empty); ``None`` reads everything (exports)."""
-    rows = DailyRollup.objects.filter(day__gte=start or filters.start, day__lte=filters.end)
-    for name in ("region", "tier", "source"):
-        value = getattr(filters, name)
-        if value:
-            rows = rows.filter(**{name: value})
+    rows = DailyRollup.objects.filter(
+        day__gte=start or filters.start, day__lte=filters.end, **filters.segment()
+    )
     skip = _unneeded(metrics)
     columns = [f.attname for f in DailyRollup._meta.concrete_fields if f.attname not in skip]
     empty = {column: b"" for column in skip}
@@ -385,7 +383,10 @@ def previous_period(filters: Filters) -> tuple[date, date]:
 
 
 def rollup_suggestions(filters: Filters, tiers: Iterable[str]) -> dict[str, list[str]]:
-    """Filter-bar suggestions from the rollups of the date range (one query, no raw leads)."""
+    """Values to offer in the filter bar: the regions, tiers (plus the configured ``tiers``)
+    and sources seen in the date range, its region, tier and source filters ignored (so another
+    value can be picked); sorted. From the rollups in one query, never from the leads, so the
+    filter bar costs the same at ten thousand leads as at a million."""
     seen = (
         DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)
         .order_by()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboards import metric_charts
+from dashboards.csv_export import csv_cell
 from dashboards.filters import Filters
-from dashboards.lead_views import csv_cell
 from dashboards.leads import has_leads
 from dashboards.metric_data import (
     METRICS,
@@ -104,8 +104,11 @@ COMPARE_METRICS = (
     "acceptance_rate",
     "rejection_rate",
 )
+# The Overview's region × tier table: leads, then these two, each against its target.
+SEGMENT_METRICS = ("assignment_success_rate", "tta_p95_minutes")
 SPLITS = {"": "All leads", "region": "By region", "tier": "By tier"}
 GRAINS = {"day": "Daily", "week": "Weekly"}
+Window = tuple[date, date]  # a date range, both ends inclusive
 
 
 # --- Shared ------------------------------------------------------------------------------------
@@ -310,8 +313,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
     def numbers() -> dict[str, Any]:
         rollups = load_rollups(filters, as_of=page.as_of, start=prev_start, metrics=shown)
-        table_metrics = {clock.key("assignment_success_rate"), clock.key("tta_p95_minutes")}
-        segments = rollups.only(table_metrics)
+        segments = rollups.only({clock.key(key) for key in SEGMENT_METRICS})
         return {
             "current": rollups.total(filters.start, filters.end),
             "previous": rollups.total(prev_start, prev_end),
@@ -322,42 +324,28 @@ def overview(request: HttpRequest) -> HttpResponse:
         }
 
     found = page.numbers("overview", numbers, clock.name, shown is None)
-    current, previous, empty = found["current"], found["previous"], found["empty"]
-    by_day, by_tier, by_segment = found["by_day"], found["by_tier"], found["by_segment"]
-    days = days_of(filters.start, filters.end)
-    daily = [by_day.get(day, empty) for day in days]
-
-    sections = [
-        Section(title, page.url(page_name), _page_label(page_name),
-                [_tile(page, METRICS[key], clock, current, previous, daily, days, by_tier)
-                 for key in keys])
-        for title, page_name, keys in SECTIONS
-    ]
-    tiles = [tile for section in sections for tile in section.tiles]
-    incidents = incident_lines(firing_incidents(), filters, now=timezone.now())
-    tiers = ordered_tiers((t for _, t in by_segment), page.config)
-    regions = ordered_regions(r for r, _ in by_segment)
-    segment_rows = _segment_rows(page, clock, by_segment, regions, tiers)
-
     if _wants_csv(request):
         table = request.GET.get("table", "headline")
         if table == "segments":
-            return _overview_segments_csv(page, clock, by_segment, regions, tiers)
+            return _overview_segments_csv(page, clock, found["by_segment"])
         if table == "incidents":
-            return _incidents_csv(page, incidents)
-        return _headline_csv(page, tiles, previous)
+            return _incidents_csv(page, _incidents(filters))
+        tiles = [tile for section in _sections(page, clock, found) for tile in section.tiles]
+        return _headline_csv(page, tiles, found["previous"])
 
+    incidents = _incidents(filters)
+    regions, tiers = _segment_axes(page, found["by_segment"])
     prev_label = Filters(start=prev_start, end=prev_end).range_label()
     page.context.update(
         {
-            "sections": sections,
-            "current": current,
+            "sections": _sections(page, clock, found),
+            "current": found["current"],
             "incidents": incidents[:INCIDENT_LIMIT],
             "incidents_more": max(0, len(incidents) - INCIDENT_LIMIT),
             "tiers": [_label(t) for t in tiers],
-            "segment_rows": segment_rows,
+            "segment_rows": _segment_rows(page, clock, found["by_segment"], regions, tiers),
             "previous_label": prev_label,
-            "previous_empty": not previous["leads"],
+            "previous_empty": not found["previous"]["leads"],
             "success_target": _target_text(page, "assignment_success_rate"),
             "csv": {
                 name: page.qs(format="csv", table=name)
@@ -367,6 +355,24 @@ def overview(request: HttpRequest) -> HttpResponse:
         }
     )
     return page.render()
+
+
+def _sections(page: MetricPage, clock: Clock, found: dict[str, Any]) -> list[Section]:
+    """The headline tiles, by section, from the Overview's merged numbers."""
+    filters = page.filters
+    current, previous, by_tier = found["current"], found["previous"], found["by_tier"]
+    days = days_of(filters.start, filters.end)
+    daily = [found["by_day"].get(day, found["empty"]) for day in days]
+    return [
+        Section(title, page.url(page_name), _page_label(page_name),
+                [_tile(page, METRICS[key], clock, current, previous, daily, days, by_tier)
+                 for key in keys])
+        for title, page_name, keys in SECTIONS
+    ]
+
+
+def _incidents(filters: Filters) -> list[IncidentLine]:
+    return incident_lines(firing_incidents(), filters, now=timezone.now())
 
 
 def _target_text(page: MetricPage, key: str) -> str:
@@ -412,6 +418,25 @@ def _tile(
     )
 
 
+def _segment_axes(
+    page: MetricPage, by_segment: dict[Hashable, Metrics]
+) -> tuple[list[str | None], list[str | None]]:
+    """The regions and tiers of a region × tier table, in display order."""
+    regions = ordered_regions(r for r, _ in by_segment)
+    tiers = ordered_tiers((t for _, t in by_segment), page.config)
+    return regions, tiers
+
+
+def _segment_checks(
+    page: MetricPage, clock: Clock, metrics: Metrics, region: str | None, tier: str | None
+) -> Iterator[tuple[MetricSpec, float | None, Assessment]]:
+    """The region × tier table's assessed figures of one segment (success, TTA p95)."""
+    for key in SEGMENT_METRICS:
+        spec = METRICS[key]
+        value = metrics.get(clock.key(key))
+        yield spec, value, assess(spec, value, config=page.config, region=region, tier=tier)
+
+
 def _segment_rows(
     page: MetricPage,
     clock: Clock,
@@ -419,7 +444,6 @@ def _segment_rows(
     regions: Sequence[str | None],
     tiers: Sequence[str | None],
 ) -> list[SegmentRow]:
-    success, tta = METRICS["assignment_success_rate"], METRICS["tta_p95_minutes"]
     rows = []
     for region in regions:
         cells = []
@@ -431,9 +455,7 @@ def _segment_rows(
                 continue
             href = _segment_link(page, "leads", region, tier)
             triple = [Cell(f"{metrics['leads']:,}", "neutral", "", href)]
-            for spec in (success, tta):
-                value = metrics.get(clock.key(spec.key))
-                found = assess(spec, value, config=page.config, region=region, tier=tier)
+            for spec, value, found in _segment_checks(page, clock, metrics, region, tier):
                 records = _segment_link(page, "leads", region, tier, **dict(spec.records))
                 triple.append(
                     Cell(format_value(value, spec.unit), found.level, found.label, records)
@@ -456,15 +478,11 @@ def _headline_csv(page: MetricPage, tiles: Sequence[Tile], previous: Metrics) ->
 
 
 def _overview_segments_csv(
-    page: MetricPage,
-    clock: Clock,
-    by_segment: dict[Hashable, Metrics],
-    regions: Sequence[str | None],
-    tiers: Sequence[str | None],
+    page: MetricPage, clock: Clock, by_segment: dict[Hashable, Metrics]
 ) -> HttpResponse:
-    success_key = clock.key("assignment_success_rate")
-    tta_key = clock.key("tta_p95_minutes")
+    success_key, tta_key = (clock.key(key) for key in SEGMENT_METRICS)
     header = ["region", "tier", "leads", success_key, "success_status", tta_key, "tta_status"]
+    regions, tiers = _segment_axes(page, by_segment)
     rows = []
     for region in regions:
         for tier in tiers:
@@ -472,9 +490,7 @@ def _overview_segments_csv(
             if metrics is None:
                 continue
             row: list[Any] = [region, tier, metrics["leads"]]
-            for key in ("assignment_success_rate", "tta_p95_minutes"):
-                value = metrics.get(clock.key(key))
-                found = assess(METRICS[key], value, config=page.config, region=region, tier=tier)
+            for _spec, value, found in _segment_checks(page, clock, metrics, region, tier):
                 row += [value, found.label]
             rows.append(row)
     return csv_response(_csv_name(page, "segments"), header, rows)
@@ -656,38 +672,36 @@ def _periods(filters: Filters, grain: str) -> list[Period]:
     return periods
 
 
-def _comparison_windows(
+def _flow_windows(
     filters: Filters, changes: Sequence[FlowVersionChange]
-) -> tuple[tuple[tuple[date, date], tuple[date, date]], ...]:
-    """Before / after date ranges of the latest flow changes (the activation day left out),
-    those with days on both sides inside the filters' range."""
+) -> Iterator[tuple[FlowVersionChange, Window, Window]]:
+    """The latest flow changes, newest first, with their before / after date ranges (the
+    activation day left out): those with days on both sides inside the filters' range."""
     zone = filters.zone
-    windows = []
     for flow_change in list(changes)[-CHANGE_LIMIT:][::-1]:
         day = flow_change.changed_at.astimezone(zone).date()
         before_end, after_start = day - timedelta(days=1), day + timedelta(days=1)
         if before_end < filters.start or after_start > filters.end:
             continue
-        windows.append(((filters.start, before_end), (after_start, filters.end)))
-    return tuple(windows)
+        yield flow_change, (filters.start, before_end), (after_start, filters.end)
+
+
+def _comparison_windows(
+    filters: Filters, changes: Sequence[FlowVersionChange]
+) -> tuple[tuple[Window, Window], ...]:
+    """The before / after date ranges of ``_flow_windows`` (the rollups to merge)."""
+    return tuple((before, after) for _change, before, after in _flow_windows(filters, changes))
 
 
 def _comparisons(
     page: MetricPage,
-    totals: dict[tuple[date, date], Metrics],
+    totals: dict[Window, Metrics],
     clock: Clock,
     changes: Sequence[FlowVersionChange],
 ) -> list[Comparison]:
-    filters = page.filters
-    zone = filters.zone
     found = []
-    for flow_change in list(changes)[-CHANGE_LIMIT:][::-1]:
-        day = flow_change.changed_at.astimezone(zone).date()
-        before_end, after_start = day - timedelta(days=1), day + timedelta(days=1)
-        if before_end < filters.start or after_start > filters.end:
-            continue
-        before = totals[(filters.start, before_end)]
-        after = totals[(after_start, filters.end)]
+    for flow_change, before_range, after_range in _flow_windows(page.filters, changes):
+        before, after = totals[before_range], totals[after_range]
         rows = []
         for key in COMPARE_METRICS:
             spec = METRICS[key]
@@ -704,8 +718,8 @@ def _comparisons(
             Comparison(
                 label=flow_change.label or flow_change.flow_api_name,
                 at=flow_change.changed_at,
-                before_label=Filters(start=filters.start, end=before_end).range_label(),
-                after_label=Filters(start=after_start, end=filters.end).range_label(),
+                before_label=Filters(*before_range).range_label(),
+                after_label=Filters(*after_range).range_label(),
                 before_leads=before["leads"],
                 after_leads=after["leads"],
                 rows=tuple(rows),
@@ -779,8 +793,7 @@ def segments(request: HttpRequest) -> HttpResponse:
 
     found = page.numbers("segments", numbers, clock.name, shown is None)
     by_segment, names = found["by_segment"], found["names"]
-    regions = ordered_regions(r for r, _ in by_segment)
-    tiers = ordered_tiers((t for _, t in by_segment), page.config)
+    regions, tiers = _segment_axes(page, by_segment)
 
     if _wants_csv(request):
         header = ["region", "tier", *names]
@@ -865,8 +878,9 @@ def _heatmap(
         [(by_segment.get((r, t)) or {}).get(key) for t in tiers] for r in regions
     ]
     leads = [[(by_segment.get((r, t)) or {}).get("leads", 0) for t in tiers] for r in regions]
+    target = metric_target(spec.key, page.config, region=None, tier=None)
     scores = None
-    if metric_target(spec.key, page.config, region=None, tier=None) is not None:
+    if target is not None:
         scores = [
             [_score(page, spec, value, region, tier) for tier, value in zip(tiers, row,
                                                                           strict=True)]
@@ -885,7 +899,6 @@ def _heatmap(
         )
         for region in regions
     )
-    target = metric_target(spec.key, page.config, region=None, tier=None)
     target_text = "≤ tier SLA" if spec.tier_sla else (target.text if target else "")
     return Heatmap(
         id=f"heatmap-{spec.key.replace('_', '-')}",

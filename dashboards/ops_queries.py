@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 from django.db.models import Max, Min, Q, QuerySet, Sum
@@ -32,6 +32,7 @@ from routing_health.models import (
 )
 from routing_health.ops_rollups import REP_COUNTS, REP_VALUES, AgeBucket, age_buckets
 from routing_health.rollup_read import metrics_as_of
+from routing_health.rollup_rows import sort_by_group
 
 FALLBACK_PREFIX = "fallback: "
 UNROUTED_PREFIX = "unrouted: "
@@ -46,13 +47,6 @@ class OpsSettings:
     queue_limit_hours: float
     holding: frozenset[str]
     fallback: frozenset[str]
-
-    @property
-    def over_limit_before(self) -> datetime | None:
-        """Queue entries before this instant are over the age limit at ``as_of``."""
-        if self.as_of is None:
-            return None
-        return self.as_of - timedelta(hours=self.queue_limit_hours)
 
 
 def ops_settings(report: ReportSettings) -> OpsSettings:
@@ -69,13 +63,9 @@ def ops_settings(report: ReportSettings) -> OpsSettings:
 
 def fact_base(filters: Filters, *, dates: bool = True) -> QuerySet[LeadFact]:
     """Facts matching the segment filters and (with ``dates``) the creation-day range."""
-    facts = LeadFact.objects.all()
+    facts = LeadFact.objects.filter(**filters.segment())
     if dates:
         facts = facts.filter(created_day__gte=filters.start, created_day__lte=filters.end)
-    for name in ("region", "tier", "source"):
-        value = getattr(filters, name)
-        if value:
-            facts = facts.filter(**{name: value})
     return facts
 
 
@@ -85,7 +75,17 @@ def lead_details(lead_ids: Iterable[str]) -> dict[str, Lead]:
     return Lead.objects.only("id", "name", "company").in_bulk(ids) if ids else {}
 
 
-def owner_class(owner_id: str, settings: OpsSettings) -> str:
+class OwnerRoles(Protocol):
+    """The configured holding and fallback owners (``OpsSettings``, ``MetricParams``)."""
+
+    @property
+    def holding(self) -> frozenset[str]: ...
+
+    @property
+    def fallback(self) -> frozenset[str]: ...
+
+
+def owner_class(owner_id: str, settings: OwnerRoles) -> str:
     """``holding``, ``fallback``, ``rep``, ``queue`` (a working queue) or ``other``."""
     if owner_id in settings.holding:
         return "holding"
@@ -159,7 +159,7 @@ def queue_snapshot(filters: Filters, settings: OpsSettings) -> QueueSnapshot:
         rows = QueueRollup.objects.filter(day__isnull=True)
     else:
         rows = QueueRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)
-    rows = _segment(rows, filters)
+    rows = rows.filter(**filters.segment())
     over = [i for i, bucket in enumerate(buckets) if bucket.over_limit]
     aggregates = {
         "total": Sum("queued"),
@@ -201,15 +201,6 @@ def queue_snapshot(filters: Filters, settings: OpsSettings) -> QueueSnapshot:
         first_day=min(first_days) if first_days else None,
         last_day=max(last_days) if last_days else None,
     )
-
-
-def _segment(rows: QuerySet[Any], filters: Filters) -> QuerySet[Any]:
-    """Rollup rows of the filtered region, tier and source."""
-    for name in ("region", "tier", "source"):
-        value = getattr(filters, name)
-        if value:
-            rows = rows.filter(**{name: value})
-    return rows
 
 
 def _hours_since(moment: datetime | None, as_of: datetime | None) -> float | None:
@@ -311,8 +302,8 @@ def failed_facts(filters: Filters, *, reason: str = "") -> QuerySet[LeadFact]:
 
 def _rollup_outcomes(filters: Filters) -> dict[str, int]:
     """Outcome counts of the cohort from the daily rollups (not a scan of the facts)."""
-    rows = _segment(
-        DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end), filters
+    rows = DailyRollup.objects.filter(
+        day__gte=filters.start, day__lte=filters.end, **filters.segment()
     )
     totals = rows.aggregate(
         succeeded=Sum("succeeded"), failed=Sum("failed"), pending=Sum("pending")
@@ -324,7 +315,7 @@ def failure_summary(filters: Filters, *, reason: str = "") -> FailureSummary:
     """Outcome counts of the cohort, failed leads by reason and region, and per day (from
     ``DailyRollup`` and ``FailureRollup``)."""
     outcomes = _rollup_outcomes(filters)
-    failed = _segment(FailureRollup.objects.all(), filters).order_by()
+    failed = FailureRollup.objects.filter(**filters.segment()).order_by()
     if reason:
         failed = failed.filter(reason=reason)
     in_range = failed.filter(day__gte=filters.start, day__lte=filters.end)
@@ -589,9 +580,7 @@ def _group_medians(gid: np.ndarray, blobs: list[bytes], groups: int) -> list[flo
     ``i`` adds the float64 values of ``blobs[i]`` to group ``gid[i]``; one sort for all."""
     sizes = np.fromiter((len(blob) // 8 for blob in blobs), dtype=np.int64, count=len(blobs))
     values = np.frombuffer(b"".join(blobs), dtype=np.float64)
-    owner = np.repeat(gid, sizes)
-    values = values[np.lexsort((values, owner))]
-    counts = np.bincount(owner, minlength=groups)
+    values, counts = sort_by_group(np.repeat(gid, sizes), values, groups)
     if not values.size:
         return [None] * groups
     starts = np.cumsum(counts) - counts

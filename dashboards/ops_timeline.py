@@ -24,11 +24,11 @@ from typing import Any
 import pandas as pd
 from django.utils import timezone
 
-from dashboards.ops_queries import OWNER_CLASS_LABELS
+from dashboards.ops_queries import OWNER_CLASS_LABELS, owner_class
 from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
 from routing_health.frames import load_frames
-from routing_health.metrics import MetricParams, lead_facts
+from routing_health.metrics import MetricParams, lead_facts_of
 from routing_health.models import Activity, Lead, SalesforceUser
 from routing_health.rollup_read import metrics_as_of
 
@@ -205,18 +205,6 @@ def _py(value: Any) -> Any:
     return value
 
 
-def _class(owner_id: str, params: MetricParams) -> str:
-    if owner_id in params.holding:
-        return "holding"
-    if owner_id in params.fallback:
-        return "fallback"
-    if owner_id.startswith("005"):
-        return "rep"
-    if owner_id.startswith("00G"):
-        return "queue"
-    return "other"
-
-
 def lead_journey(lead: Lead, config: RoutingConfig | None) -> Journey:
     """The lead's owner stints, SLA clocks and events, as of the metrics time."""
     params = _params(config)
@@ -227,15 +215,7 @@ def lead_journey(lead: Lead, config: RoutingConfig | None) -> Journey:
     names: dict[str, str] = {
         str(k): str(v) for k, v in frames.owner_names.items() if isinstance(v, str) and v
     }
-    table = lead_facts(
-        frames.leads,
-        frames.owner_changes,
-        frames.status_changes,
-        frames.activities,
-        frames.owner_names,
-        params,
-        as_of,
-    )
+    table = lead_facts_of(frames, params, as_of)
     facts = {k: _py(v) for k, v in table.iloc[0].items()} if len(table) else None
     changes = sorted(
         frames.owner_changes.itertuples(index=False), key=lambda c: (c.created_at, str(c.id))
@@ -275,7 +255,7 @@ def _stints(
             "id", flat=True
         )
     )
-    classes = [_class(owner, params) for owner, _ in starts]
+    classes = [owner_class(owner, params) for owner, _ in starts]
     upto = [i for i, (_, at) in enumerate(starts) if i == 0 or at <= as_of]
     routed = next((i for i in upto if classes[i] != "holding"), None)
     first_rep = next((i for i in upto if classes[i] == "rep"), None)
@@ -353,8 +333,8 @@ def _events(
         return names.get(owner_id) or owner_id or "—"
 
     def label(owner_id: str) -> tuple[str, str]:
-        owner_class = _class(owner_id, params)
-        return (owner_class, OWNER_CLASS_LABELS[owner_class])
+        kind = owner_class(owner_id, params)
+        return (kind, OWNER_CLASS_LABELS[kind])
 
     initial = (str(changes[0].old_owner_id) if changes else "") or lead.owner_id
     events = [

@@ -9,11 +9,10 @@ filtered to the leads behind it.
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,9 +25,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboards import ops_charts
+from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import MAX_TEXT_LENGTH, Filters
-from dashboards.lead_views import csv_cell
-from dashboards.leads import filter_suggestions, has_leads, owner_names, salesforce_lead_url
+from dashboards.leads import has_leads, owner_names, salesforce_lead_url
+from dashboards.metric_data import rollup_suggestions
 from dashboards.ops_alerts import (
     SnoozeError,
     history_incidents,
@@ -62,7 +62,6 @@ from routing_health.models import AlertIncident, Lead, LeadFact, WeeklyReport
 from routing_health.sfid import InvalidSalesforceId, is_sf_id, to_18
 from routing_health.slack import SlackTransport
 
-CSV_CHUNK = 2000
 HISTORY_DAYS = 30
 # Reps listed per region (most assignments first) unless the view asks for all (``reps=all``):
 # the page stays readable, and as fast, with hundreds of reps; the CSV has every rep.
@@ -71,37 +70,6 @@ KEPT_DAYS = 7
 
 
 # ---- Shared helpers ----------------------------------------------------------------------------
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> (
-    StreamingHttpResponse
-):
-    """A streamed CSV download; every cell neutralised against spreadsheet formulas."""
-
-    def lines() -> Iterator[str]:
-        writer = csv.writer(_Echo())
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([csv_cell(_csv_value(value)) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _csv_value(value: object) -> object:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def _wants_csv(request: HttpRequest) -> bool:
@@ -141,7 +109,7 @@ def _id_param(request: HttpRequest, name: str) -> str:
 def _base_context(state: PageState) -> dict[str, Any]:
     return {
         "has_data": has_leads(),
-        "suggestions": filter_suggestions(state.filters, state.report.tier_names()),
+        "suggestions": rollup_suggestions(state.filters, state.report.tier_names()),
     }
 
 
@@ -173,15 +141,19 @@ def queues(request: HttpRequest) -> HttpResponse:
     span: dict[str, object] = {}
     if filters.is_default_range and snapshot.first_day:
         span = {"start": snapshot.first_day, "end": snapshot.last_day}
-    shown = next((q.queued for q in snapshot.queues if q.queue_id == queue), 0)
-    pages = page_context(
-        request, facts, filters, count=shown if queue else snapshot.total, queue=queue
-    )
+    selected = next((q for q in snapshot.queues if q.queue_id == queue), None) if queue else None
+    if selected is not None:
+        count, queue_name = selected.queued, selected.name
+    elif queue:  # a queue with nothing queued in the view
+        count, queue_name = 0, owner_names([queue]).get(queue, queue)
+    else:
+        count, queue_name = snapshot.total, ""
+    pages = page_context(request, facts, filters, count=count, queue=queue)
     context.update(pages)
     context.update(
         snapshot=snapshot,
         rows=queued_rows(list(pages["page_obj"].object_list), settings),
-        queue_name=owner_names([queue]).get(queue, queue) if queue else "",
+        queue_name=queue_name,
         queue_links=[
             (
                 q,

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from dashboards import pagination
-from dashboards.lead_views import csv_cell
+from dashboards.csv_export import csv_cell
 from routing_health.models import OwnerChange, SalesforceUser
 from routing_health.sfid import to_18
 
