@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from routing_health import runtime
 from routing_health.config import ConfigError, RoutingConfig
+from routing_health.frames import local_days_utc
 
 FILTER_PARAMS = ("start", "end", "region", "tier", "source")
 TEXT_PARAMS = ("region", "tier", "source")
@@ -159,10 +160,7 @@ class Filters:
 
     def created_between(self) -> tuple[datetime, datetime]:
         """The UTC instants ``[from, to)`` of the local days ``start`` … ``end``."""
-        zone = self.zone
-        begin = datetime.combine(self.start, time.min, tzinfo=zone)
-        stop = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone)
-        return begin.astimezone(UTC), stop.astimezone(UTC)
+        return local_days_utc(self.start, self.end, self.zone)
 
     def lead_q(self) -> Q:
         """The filters as a ``Q`` over ``routing_health.models.Lead``."""
