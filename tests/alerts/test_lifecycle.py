@@ -223,7 +223,13 @@ def test_two_concurrent_evaluations_send_one_message(
         thread.join(timeout=60)
 
     assert errors == []
-    assert sorted(len(report.applied) for report in reports) == [0, 1]  # one claim won
+    applied = sorted(len(report.applied) for report in reports)
+    if connection.vendor == "sqlite":
+        # A "locked" answer after the winner's claim committed makes it run again, and the
+        # re-run's report applies nothing: the claim is then proven by the rows below alone.
+        assert applied in ([0, 0], [0, 1])
+    else:
+        assert applied == [0, 1]  # one claim won
     assert len(slack.messages) == 1
     assert Notification.objects.get().status == "sent"
     assert IncidentEvent.objects.filter(kind="fired").count() == 1
