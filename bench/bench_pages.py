@@ -1,32 +1,40 @@
 """Page-timing benchmark: the server time of every dashboard page, 10,000 vs 1,000,000 leads.
 
-A PostgreSQL database (``routing_health_pages_bench``, created when missing) is filled straight
-from the metric engine's synthetic org (``routing_health.metrics._bench_frames``), the way
+Two PostgreSQL databases, one per size (``routing_health_pages_bench`` and
+``routing_health_pages_bench_large``, created when missing), are each filled straight from the
+metric engine's synthetic org (``routing_health.metrics._bench_frames``), the way
 ``compute_metrics``' full run writes: the leads' facts through ``lead_facts`` and
 ``rollups.fact_frame`` / ``store_facts`` (COPY), the rollups by ``rollups.write_rollups`` and
-``ops_rollups.write_queue_rollups``; then
-one ``Lead`` row per lead (COPY), owners' names, a few firing alert incidents, flow version
-changes and a fresh sync run. The org is shifted by whole days so its
-"as of" is today: every page is requested with its default filters (the last 7 complete days).
+``ops_rollups.write_queue_rollups``; then one ``Lead`` row per lead (COPY), owners' names, a few
+firing alert incidents, flow version changes and a fresh sync run. The org is shifted by whole
+days so its "as of" is today: every page is requested with its default filters (the last 7
+complete days). Each database keeps its load, so a later run measures without reloading.
 
-Each page is requested in-process with Django's test ``Client`` (a signed-in user), twice to
-warm up, then ``REQUESTS`` times; the time of ``client.get`` is the server time (no network).
-Then ``REQUESTS`` more with Django's cache cleared before each: the metric pages cache their
-merged rollups until the next ``compute_metrics``, so the "cold" figures are the first view
-after a compute (the others pages are unaffected unless they cache too).
+Each page is requested in-process with Django's test ``Client`` (a signed-in user), twice per
+size to warm up, then ``REQUESTS`` times per size, alternating between the two databases
+request by request (small, large, then large, small, …): both sizes are measured over the same
+seconds, so a burst of background work on this shared 2-core machine lands on both rather than
+on whichever size happened to be timed then. The time of ``client.get`` is the server time (no
+network). Then ``REQUESTS`` more per size with Django's cache cleared before each: the metric
+pages cache their merged rollups until the next ``compute_metrics``, so the "cold" figures are
+the first view after a compute (the other pages are unaffected unless they cache too). Each
+size has its own connection, cache and session.
 Targets: p95 ≤ 300 ms at 1M leads, and p95(1M) ≤ 1.5 × p95(10k) (the pages read rollups, so
 their cost must not grow with the number of leads).
 
-Run: ``python -m bench.run --only pages`` (``--scale small``: 10k vs 100k). The database keeps
-the last size loaded; a run measures that size first, so only one load is needed per run.
+Run: ``python -m bench.run --only pages`` (``--scale small``: 10k vs 100k).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +47,7 @@ BENCH_DB = os.environ.get(
     "PAGES_BENCH_DATABASE_URL",
     "postgres://postgres@127.0.0.1:5432/routing_health_pages_bench",
 )
+LARGE_BENCH_DB = os.environ.get("PAGES_BENCH_LARGE_DATABASE_URL", f"{BENCH_DB}_large")
 PAGES = ("/", "/trends", "/segments", "/queues", "/failures", "/reps", "/alerts", "/health",
          "/leads")
 MINE = frozenset({"/", "/trends", "/segments"})
@@ -112,8 +121,32 @@ touch_minutes = 1440
 """
 
 
-def _setup(workdir: Path) -> Any:
-    """Django on the bench database, with a routing configuration matching the synthetic org."""
+@dataclass
+class _Database:
+    """One size's database, with its own connection, cache and signed-in client."""
+
+    url: str
+    connection: Any
+    cache: Any
+    client: Any = None
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make this database and cache Django's default ones for the block."""
+        from django.core.cache import caches
+        from django.db import connections
+
+        previous = connections["default"], caches["default"]
+        connections["default"], caches["default"] = self.connection, self.cache
+        try:
+            yield
+        finally:
+            connections["default"], caches["default"] = previous
+
+
+def _setup(workdir: Path) -> tuple[dict[str, str], _Database, _Database]:
+    """Django with a routing configuration matching the synthetic org, and the two sizes'
+    databases (migrated)."""
     from routing_health.metrics._bench_frames import FALLBACK, HOLDING
 
     owners = {
@@ -139,22 +172,41 @@ def _setup(workdir: Path) -> Any:
             "DJANGO_SECURE_COOKIES": "0",
         }
     )
+    os.environ.pop("REDIS_URL", None)  # one in-process cache per size, not a shared Redis
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-    ensure_database(BENCH_DB)
     import django
 
     django.setup()
+    from django.core.cache.backends.locmem import LocMemCache
+    from django.db import connections
+
+    base = connections["default"]
+
+    def database(url: str, label: str) -> _Database:
+        settings = copy.deepcopy(base.settings_dict)
+        settings["NAME"] = url.rsplit("/", 1)[1]
+        db = _Database(url, base.__class__(settings, alias="default"),
+                       LocMemCache(f"pages-bench-{label}", {}))
+        with db.active():
+            _migrate(url)
+        return db
+
+    return owners, database(BENCH_DB, "small"), database(LARGE_BENCH_DB, "large")
+
+
+def _migrate(url: str) -> None:
+    """Create and migrate the active database; start it afresh if its schema is outdated."""
     from django.core.management import call_command
     from django.db import connection
 
+    ensure_database(url)
     call_command("migrate", verbosity=0)
     if not _schema_matches():
         # A migration edited after this database applied it: start the database afresh.
         connection.close()
-        _drop_database(BENCH_DB)
-        ensure_database(BENCH_DB)
+        _drop_database(url)
+        ensure_database(url)
         call_command("migrate", verbosity=0)
-    return owners
 
 
 def _schema_matches() -> bool:
@@ -349,72 +401,91 @@ def _context_rows(names: dict[str, str], as_of: datetime, now: datetime) -> None
                            started_at=now - timedelta(seconds=20), finished_at=now)
 
 
-def _time_pages(paths: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """Per page: ``REQUESTS`` timed requests as they come (``median_ms``/``p95_ms``: a page's
-    cache, if any, is warm after the first view), then ``REQUESTS`` with every cache cleared
-    before each (``cold_*``: the first view after a ``compute_metrics``); queries of a cold
-    request."""
+def _time_pages(paths: tuple[str, ...], dbs: dict[int, _Database]) -> dict[int, dict]:
+    """Per size and page: ``REQUESTS`` timed requests as they come (``median_ms``/``p95_ms``: a
+    page's cache, if any, is warm after the first view), then ``REQUESTS`` with every cache
+    cleared before each (``cold_*``: the first view after a ``compute_metrics``); queries of a
+    cold request. The sizes take turns request by request, each starting every other round."""
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    user, _ = get_user_model().objects.get_or_create(username="bench")
-    client = Client()
-    client.force_login(user)
-    results: dict[str, dict[str, Any]] = {}
+    for db in dbs.values():
+        with db.active():
+            user, _ = get_user_model().objects.get_or_create(username="bench")
+            db.client = Client()
+            db.client.force_login(user)
+    sizes = list(dbs)
+    results: dict[int, dict[str, dict[str, Any]]] = {size: {} for size in sizes}
 
-    def timed(path: str, *, cold: bool) -> list[float]:
-        samples = []
-        for _ in range(REQUESTS):
-            if cold:
-                cache.clear()
+    def get(size: int, path: str) -> float:
+        with dbs[size].active():
             started = time.perf_counter()
-            response = client.get(path)
-            samples.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"HTTP {response.status_code}")
+            response = dbs[size].client.get(path)
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code} at {size:,} leads")
+        return elapsed
+
+    def timed(path: str, *, cold: bool) -> dict[int, list[float]]:
+        samples: dict[int, list[float]] = {size: [] for size in sizes}
+        for turn in range(REQUESTS):
+            for size in sizes if turn % 2 == 0 else reversed(sizes):
+                if cold:
+                    with dbs[size].active():
+                        cache.clear()
+                samples[size].append(get(size, path))
         return samples
 
     for path in paths:
         try:
-            for _ in range(WARMUP):
-                client.get(path)
-            cache.clear()
-            with CaptureQueriesContext(connection) as captured:
-                client.get(path)
-            queries = len(captured)  # now: later requests reset the connection's query log
+            queries = {}
+            for size in sizes:
+                for _ in range(WARMUP):
+                    get(size, path)
+                with dbs[size].active():
+                    cache.clear()
+                    with CaptureQueriesContext(connection) as captured:
+                        dbs[size].client.get(path)
+                    queries[size] = len(captured)  # now: later requests reset the query log
             warm, cold = timed(path, cold=False), timed(path, cold=True)
-            results[path] = {
-                "status": 200,
-                "median_ms": round(float(np.median(warm)), 1),
-                "p95_ms": round(float(np.percentile(warm, 95)), 1),
-                "cold_median_ms": round(float(np.median(cold)), 1),
-                "cold_p95_ms": round(float(np.percentile(cold, 95)), 1),
-                "queries": queries,
-            }
+            for size in sizes:
+                results[size][path] = {
+                    "status": 200,
+                    "median_ms": round(float(np.median(warm[size])), 1),
+                    "p95_ms": round(float(np.percentile(warm[size], 95)), 1),
+                    "cold_median_ms": round(float(np.median(cold[size])), 1),
+                    "cold_p95_ms": round(float(np.percentile(cold[size], 95)), 1),
+                    "queries": queries[size],
+                }
         except Exception as exc:  # another page may be mid-change: report, do not stop
-            results[path] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
+            for size in sizes:
+                results[size][path] = {
+                    "status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]
+                }
     return results
 
 
 def run(scale: str = "full") -> dict[str, Any]:
     small, large = SIZES.get(scale, SIZES["full"])
     with tempfile.TemporaryDirectory(prefix="rh-pages-bench-") as tmp:
-        owners = _setup(Path(tmp))
+        owners, small_db, large_db = _setup(Path(tmp))
         month = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
         paths = PAGES + tuple(p.format(month=month) for p in EXTRA)
-        loaded = _loaded_size()
-        order = (large, small) if loaded == large else (small, large)
-        timings: dict[int, dict[str, dict[str, Any]]] = {}
+        dbs = {small: small_db, large: large_db}
         loads: dict[int, dict[str, float]] = {}
-        for size in order:
-            if _loaded_size() != size:
-                print(f"  loading {size:,} leads …", flush=True)
-                loads[size] = _populate(size, owners)
-                print(f"  loaded: {loads[size]}", flush=True)
-            timings[size] = _time_pages(paths)
+        for size, db in dbs.items():
+            with db.active():
+                if _loaded_size() != size:
+                    print(f"  loading {size:,} leads into {db.url.rsplit('/', 1)[1]} …",
+                          flush=True)
+                    loads[size] = _populate(size, owners)
+                    print(f"  loaded: {loads[size]}", flush=True)
+        timings = _time_pages(paths, dbs)
+        for db in dbs.values():
+            db.connection.close()
     rows = [_row(path, timings[small][path], timings[large][path], small, large)
             for path in paths]
     _print(rows, small, large)
@@ -434,11 +505,13 @@ def run(scale: str = "full") -> dict[str, Any]:
         "target_ratio": TARGET_RATIO,
         "requests_per_page": REQUESTS,
         "database": "postgresql",
+        "interleaved": True,
         "loads": {str(k): v for k, v in loads.items()},
         "verdict": "met" if all(r["met"] for r in judged) else "MISSED",
         "pages": rows,
         "note": "in-process Django test Client, signed in, default filters (last 7 days); "
         "p95 over 20 requests as they come, cold_* with the cache cleared before each; "
+        "one database per size, requests alternating between them; "
         "a 2-core machine shared with other work",
     }
 
