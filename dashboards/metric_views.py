@@ -12,14 +12,12 @@ the rollups carry them), and on Trends ``split=region|tier`` and ``grain=week``.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -62,12 +60,12 @@ from dashboards.metric_data import (
 )
 from dashboards.navigation import PAGES_BY_NAME
 from dashboards.rendering import PageState, page_state, render_page
+from dashboards.rollup_cache import cached, current_state
 from routing_health.alerts.selectors import firing_incidents
 from routing_health.config import RoutingConfig
 from routing_health.models import FlowVersionChange, MetricsState
 
 BLANK = "(none)"
-CACHE_SECONDS = 6 * 3600  # an upper bound: a new compute_metrics changes every key anyway
 INCIDENT_LIMIT = 8
 CHANGE_LIMIT = 5
 TREND_METRICS = (
@@ -131,24 +129,14 @@ class MetricPage:
         return self.metrics_state.as_of if self.metrics_state else None
 
     def numbers(self, part: str, compute: Callable[[], Any], *key: object) -> Any:
-        """``compute()`` — merged rollup numbers — cached until the next ``compute_metrics``.
-
-        The rollups change only when ``compute_metrics`` runs, and every run rewrites
-        ``MetricsState`` (as of, sync mark, duration) in the same transaction: with that in the
-        key, a cached value is never stale, and a page's repeat views skip the rollups query
-        and the merges (whose cost grows with the leads in the range).
-        """
-        state = self.metrics_state
+        """``compute()`` — merged rollup numbers — cached until the next ``compute_metrics``
+        (``rollup_cache``)."""
         f = self.filters
-        version = (
-            (state.as_of, state.sync_mark, state.computed_seconds, state.config_fingerprint)
-            if state
-            else None
+        return cached(
+            self.metrics_state,
+            (self.name, part, f.start, f.end, f.region, f.tier, f.source, f.timezone, *key),
+            compute,
         )
-        parts = (version, self.name, part, f.start, f.end, f.region, f.tier, f.source,
-                 f.timezone, *key)
-        digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-        return cache.get_or_set(f"metric-pages:{digest}", compute, CACHE_SECONDS)
 
     @property
     def filters(self) -> Filters:
@@ -182,7 +170,7 @@ def _begin(request: HttpRequest, name: str) -> MetricPage:
     state = page_state(request)
     page = MetricPage(
         request, name, state, state.report.config or RoutingConfig(),
-        MetricsState.objects.filter(pk=1).first(),
+        current_state(),
     )
     page.context.update(
         {

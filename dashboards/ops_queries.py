@@ -20,6 +20,7 @@ from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from dashboards.filters import Filters, ReportSettings
 from dashboards.leads import owner_names, salesforce_lead_url
+from dashboards.rollup_cache import cached, current_state
 from routing_health.config import RoutingConfig
 from routing_health.models import (
     DailyRollup,
@@ -556,23 +557,41 @@ def rep_rows(filters: Filters, *, medians: bool = True) -> list[RepRow]:
 
 
 def with_medians(filters: Filters, rows: Sequence[RepRow]) -> list[RepRow]:
-    """``rows`` with their TTA and first-touch medians, read for those reps only."""
-    wanted = {(row.region, row.rep_id): i for i, row in enumerate(rows)}
-    if not wanted:
+    """``rows`` with their TTA and first-touch medians, read for those reps only and cached
+    until the next ``compute_metrics`` (``rollup_cache``): the merged values grow with the
+    leads in the range, the medians do not."""
+    keys = tuple(sorted({(row.region, row.rep_id) for row in rows}))
+    if not keys:
         return []
+    medians = cached(
+        current_state(),
+        ("rep-medians", filters.start, filters.end, filters.region, filters.tier,
+         filters.source, keys),
+        lambda: _rep_medians(filters, keys),
+    )
+    filled = []
+    for row in rows:
+        tta, touch = medians[(row.region, row.rep_id)]
+        filled.append(replace(row, tta_p50=tta, first_touch_p50=touch))
+    return filled
+
+
+def _rep_medians(
+    filters: Filters, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+    """Per (region, rep) of ``keys``: the TTA and first-touch medians over the merged values."""
+    wanted = {key: i for i, key in enumerate(keys)}
     records = [
         record
         for record in _rep_rollups(filters)
-        .filter(rep__in={rep for _region, rep in wanted})
+        .filter(rep__in={rep for _region, rep in keys})
         .values_list("region", "rep", *REP_VALUES)
         if (record[0], record[1]) in wanted
     ]
     gid = np.fromiter((wanted[(r[0], r[1])] for r in records), dtype=np.int64, count=len(records))
-    tta = _group_medians(gid, [r[2] for r in records], len(rows))
-    touch = _group_medians(gid, [r[3] for r in records], len(rows))
-    return [
-        replace(row, tta_p50=tta[i], first_touch_p50=touch[i]) for i, row in enumerate(rows)
-    ]
+    tta = _group_medians(gid, [r[2] for r in records], len(keys))
+    touch = _group_medians(gid, [r[3] for r in records], len(keys))
+    return {key: (tta[i], touch[i]) for key, i in wanted.items()}
 
 
 def _group_medians(gid: np.ndarray, blobs: list[bytes], groups: int) -> list[float | None]:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -257,6 +258,25 @@ def test_the_reps_numbers_equal_those_computed_from_the_facts(signed_in, ops_org
     assert row.rejection_rate == sum(f.rejected for f in facts) / len(facts)
     touches = [f.first_touch_minutes for f in facts if f.first_touch_minutes is not None]
     assert row.first_touch_p50 == pytest.approx(float(np.percentile(touches, 50)))
+
+
+def test_a_repeat_reps_view_reuses_the_medians_until_the_next_compute(signed_in, ops_org):
+    def medians(response: Any) -> list[tuple]:
+        return [(r.region, r.rep_id, r.tta_p50, r.first_touch_p50)
+                for r in response.context["rows"]]
+
+    def reads_values(queries: CaptureQueriesContext) -> bool:
+        return any("tta_values" in q["sql"] for q in queries.captured_queries)
+
+    first = medians(signed_in.get("/reps", RANGE))
+    assert any(m[2] is not None for m in first)
+    with CaptureQueriesContext(connection) as again:
+        assert medians(signed_in.get("/reps", RANGE)) == first
+    assert not reads_values(again)
+    compute_metrics(config=runtime.routing_config(), as_of=NOW + timedelta(hours=1), full=True)
+    with CaptureQueriesContext(connection) as recomputed:
+        signed_in.get("/reps", RANGE)
+    assert reads_values(recomputed)
 
 
 @pytest.mark.parametrize("narrow", ["tier", "source", "both"])
@@ -724,6 +744,7 @@ def test_the_timeline_runs_a_bounded_number_of_queries(
 
 def test_the_query_count_does_not_grow_with_the_rows(signed_in, ops_org):
     def count(url: str) -> int:
+        cache.clear()  # the uncached view: the Reps medians are cached until the next compute
         with CaptureQueriesContext(connection) as queries:
             signed_in.get(url)
         return len(queries)
