@@ -353,7 +353,11 @@ class RepRollup(models.Model):
     first_touch_values = models.BinaryField(default=b"")
 
     class Meta:
-        indexes = [models.Index(fields=["day", "tier", "source"], name="rep_rollup_day_idx")]
+        # Every read asks for one tier and one source (either may be the NULL "every" row) over
+        # a range of days: the equalities first, so the range scans only the rows it returns.
+        indexes = [
+            models.Index(fields=["tier", "source", "day"], name="rep_rollup_segment_day_idx")
+        ]
 
 
 class FailureRollup(models.Model):
