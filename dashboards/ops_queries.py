@@ -508,12 +508,17 @@ def _rep_rollups(filters: Filters) -> QuerySet[RepRollup]:
 
 def rep_rows(filters: Filters, *, medians: bool = True) -> list[RepRow]:
     """Per region × first rep over the filtered cohort, most assignments first in each region:
-    counts summed in SQL over ``RepRollup``; the medians (exact, over the merged sorted values)
+    counts summed in SQL over ``RepRollup`` (cached until the next ``compute_metrics``, like the
+    medians; names are read each time); the medians (exact, over the merged sorted values)
     unless ``medians`` is false (``with_medians`` adds them to the rows shown)."""
-    grouped = list(
-        _rep_rollups(filters)
-        .values("region", "rep")
-        .annotate(**{f"n_{name}": Sum(name) for name in REP_COUNTS})
+    grouped = cached(
+        current_state(),
+        ("rep-counts", filters.start, filters.end, filters.region, filters.tier, filters.source),
+        lambda: list(
+            _rep_rollups(filters)
+            .values("region", "rep")
+            .annotate(**{f"n_{name}": Sum(name) for name in REP_COUNTS})
+        ),
     )
     region_totals: dict[str, int] = defaultdict(int)
     region_reps: dict[str, int] = defaultdict(int)

@@ -260,23 +260,25 @@ def test_the_reps_numbers_equal_those_computed_from_the_facts(signed_in, ops_org
     assert row.first_touch_p50 == pytest.approx(float(np.percentile(touches, 50)))
 
 
-def test_a_repeat_reps_view_reuses_the_medians_until_the_next_compute(signed_in, ops_org):
-    def medians(response: Any) -> list[tuple]:
-        return [(r.region, r.rep_id, r.tta_p50, r.first_touch_p50)
+def test_a_repeat_reps_view_reuses_the_rollup_numbers_until_the_next_compute(
+    signed_in, ops_org
+):
+    def numbers(response: Any) -> list[tuple]:
+        return [(r.region, r.rep_id, r.assigned, r.accepted, r.tta_p50, r.first_touch_p50)
                 for r in response.context["rows"]]
 
-    def reads_values(queries: CaptureQueriesContext) -> bool:
-        return any("tta_values" in q["sql"] for q in queries.captured_queries)
+    def reads_rollups(queries: CaptureQueriesContext) -> bool:
+        return any("routing_health_reprollup" in q["sql"] for q in queries.captured_queries)
 
-    first = medians(signed_in.get("/reps", RANGE))
-    assert any(m[2] is not None for m in first)
+    first = numbers(signed_in.get("/reps", RANGE))
+    assert any(n[4] is not None for n in first)
     with CaptureQueriesContext(connection) as again:
-        assert medians(signed_in.get("/reps", RANGE)) == first
-    assert not reads_values(again)
+        assert numbers(signed_in.get("/reps", RANGE)) == first
+    assert not reads_rollups(again)
     compute_metrics(config=runtime.routing_config(), as_of=NOW + timedelta(hours=1), full=True)
     with CaptureQueriesContext(connection) as recomputed:
         signed_in.get("/reps", RANGE)
-    assert reads_values(recomputed)
+    assert reads_rollups(recomputed)
 
 
 @pytest.mark.parametrize("narrow", ["tier", "source", "both"])
