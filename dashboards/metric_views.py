@@ -60,10 +60,11 @@ from dashboards.metric_data import (
 )
 from dashboards.navigation import PAGES_BY_NAME
 from dashboards.rendering import PageState, page_state, render_page
-from dashboards.rollup_cache import cached, current_state
+from dashboards.rollup_cache import cached
 from routing_health.alerts.selectors import firing_incidents
 from routing_health.config import RoutingConfig
 from routing_health.models import FlowVersionChange, MetricsState
+from routing_health.rollup_read import metrics_state
 
 BLANK = "(none)"
 INCIDENT_LIMIT = 8
@@ -131,12 +132,7 @@ class MetricPage:
     def numbers(self, part: str, compute: Callable[[], Any], *key: object) -> Any:
         """``compute()`` — merged rollup numbers — cached until the next ``compute_metrics``
         (``rollup_cache``)."""
-        f = self.filters
-        return cached(
-            self.metrics_state,
-            (self.name, part, f.start, f.end, f.region, f.tier, f.source, f.timezone, *key),
-            compute,
-        )
+        return cached(self.metrics_state, self.filters, (self.name, part, *key), compute)
 
     @property
     def filters(self) -> Filters:
@@ -170,7 +166,7 @@ def _begin(request: HttpRequest, name: str) -> MetricPage:
     state = page_state(request)
     page = MetricPage(
         request, name, state, state.report.config or RoutingConfig(),
-        current_state(),
+        metrics_state(),
     )
     page.context.update(
         {

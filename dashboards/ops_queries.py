@@ -3,7 +3,7 @@
 Every summary reads the rollups ``compute_metrics`` writes (``QueueRollup``, ``FailureRollup``,
 ``RepRollup``, ``DailyRollup``: a few rows per day, whatever the number of leads); only the
 record tables read ``LeadFact``, one indexed page at a time, joined to ``Lead`` (by primary
-key) for names. Everything is as of ``MetricsState.as_of`` (``metrics_as_of()``): ages and
+key) for names. Everything is as of ``MetricsState.as_of`` (``OpsSettings.as_of``): ages and
 "over the limit" are measured at that time, like the metrics and the alerts.
 """
 
@@ -20,19 +20,20 @@ from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from dashboards.filters import Filters, ReportSettings
 from dashboards.leads import owner_names, salesforce_lead_url
-from dashboards.rollup_cache import cached, current_state
+from dashboards.rollup_cache import cached
 from routing_health.config import RoutingConfig
 from routing_health.models import (
     DailyRollup,
     FailureRollup,
     Lead,
     LeadFact,
+    MetricsState,
     QueueRollup,
     RepRollup,
     SalesforceUser,
 )
 from routing_health.ops_rollups import REP_COUNTS, REP_VALUES, AgeBucket, age_buckets
-from routing_health.rollup_read import metrics_as_of
+from routing_health.rollup_read import metrics_state
 from routing_health.rollup_rows import sort_by_group
 
 FALLBACK_PREFIX = "fallback: "
@@ -42,20 +43,26 @@ DEFAULT_LIMIT_HOURS = 24.0
 
 @dataclass(frozen=True)
 class OpsSettings:
-    """What the operational pages need besides the filters: the metrics time and the config."""
+    """What the operational pages need besides the filters: the metrics state (read once per
+    view) and the config."""
 
-    as_of: datetime | None
+    metrics: MetricsState | None
     queue_limit_hours: float
     holding: frozenset[str]
     fallback: frozenset[str]
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The metrics time: what ages and "over the limit" are measured at."""
+        return self.metrics.as_of if self.metrics else None
 
 
 def ops_settings(report: ReportSettings) -> OpsSettings:
     config: RoutingConfig | None = report.config
     if config is None:
-        return OpsSettings(metrics_as_of(), DEFAULT_LIMIT_HOURS, frozenset(), frozenset())
+        return OpsSettings(metrics_state(), DEFAULT_LIMIT_HOURS, frozenset(), frozenset())
     return OpsSettings(
-        metrics_as_of(),
+        metrics_state(),
         float(config.windows.queue_age_limit_hours),
         frozenset(config.owners.holding),
         frozenset(config.owners.fallback),
@@ -506,14 +513,17 @@ def _rep_rollups(filters: Filters) -> QuerySet[RepRollup]:
     return rows.order_by()
 
 
-def rep_rows(filters: Filters, *, medians: bool = True) -> list[RepRow]:
+def rep_rows(
+    filters: Filters, state: MetricsState | None, *, medians: bool = True
+) -> list[RepRow]:
     """Per region × first rep over the filtered cohort, most assignments first in each region:
-    counts summed in SQL over ``RepRollup`` (cached until the next ``compute_metrics``, like the
-    medians; names are read each time); the medians (exact, over the merged sorted values)
-    unless ``medians`` is false (``with_medians`` adds them to the rows shown)."""
+    counts summed in SQL over ``RepRollup`` and the medians (exact, over the merged sorted
+    values; unless ``medians`` is false: ``with_medians`` adds them to the rows shown), both
+    cached until ``state`` changes (the next ``compute_metrics``); names are read each time."""
     grouped = cached(
-        current_state(),
-        ("rep-counts", filters.start, filters.end, filters.region, filters.tier, filters.source),
+        state,
+        filters,
+        ("rep-counts",),
         lambda: list(
             _rep_rollups(filters)
             .values("region", "rep")
@@ -558,22 +568,19 @@ def rep_rows(filters: Filters, *, medians: bool = True) -> list[RepRow]:
             )
         )
     result.sort(key=lambda r: (r.region == "", r.region, -r.assigned, r.name))
-    return with_medians(filters, result) if medians else result
+    return with_medians(filters, state, result) if medians else result
 
 
-def with_medians(filters: Filters, rows: Sequence[RepRow]) -> list[RepRow]:
+def with_medians(
+    filters: Filters, state: MetricsState | None, rows: Sequence[RepRow]
+) -> list[RepRow]:
     """``rows`` with their TTA and first-touch medians, read for those reps only and cached
     until the next ``compute_metrics`` (``rollup_cache``): the merged values grow with the
     leads in the range, the medians do not."""
     keys = tuple(sorted({(row.region, row.rep_id) for row in rows}))
     if not keys:
         return []
-    medians = cached(
-        current_state(),
-        ("rep-medians", filters.start, filters.end, filters.region, filters.tier,
-         filters.source, keys),
-        lambda: _rep_medians(filters, keys),
-    )
+    medians = cached(state, filters, ("rep-medians", keys), lambda: _rep_medians(filters, keys))
     filled = []
     for row in rows:
         tta, touch = medians[(row.region, row.rep_id)]

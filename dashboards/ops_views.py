@@ -296,13 +296,14 @@ def reps(request: HttpRequest) -> HttpResponse:
              "bounced", "bounce_rate", "rejected", "rejection_rate"],
             [[r.rep_id, r.name, r.active, r.region, r.assigned, r.share, r.equal_share,
               r.accepted, r.acceptance_rate, r.tta_p50, r.first_touch_p50, r.bounced,
-              r.bounce_rate, r.rejected, r.rejection_rate] for r in rep_rows(filters)],
+              r.bounce_rate, r.rejected, r.rejection_rate]
+             for r in rep_rows(filters, settings.metrics)],
         )
     context = _base_context(state)
     context.update(settings=settings, metrics_ready=settings.as_of is not None)
     if settings.as_of is None or not context["has_data"]:
         return render_page(request, "dashboards/reps.html", state, page="reps", context=context)
-    rows = rep_rows(filters, medians=False)
+    rows = rep_rows(filters, settings.metrics, medians=False)
 
     def links(row: Any) -> dict[str, str]:
         def records(**extra: object) -> str:
@@ -320,7 +321,7 @@ def reps(request: HttpRequest) -> HttpResponse:
     for row in rows:
         by_region.setdefault(row.region, []).append(row)
     # The medians only of the reps shown (one read for every region).
-    shown = with_medians(filters, [
+    shown = with_medians(filters, settings.metrics, [
         row for members in by_region.values()
         for row in (members if show_all else members[:REPS_SHOWN])
     ])

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 
+from dashboards.filters import Filters
 from routing_health.models import MetricsState
 
 CACHE_SECONDS = 6 * 3600  # an upper bound: a new compute_metrics changes every key anyway
@@ -21,18 +22,21 @@ CACHE_SECONDS = 6 * 3600  # an upper bound: a new compute_metrics changes every 
 T = TypeVar("T")
 
 
-def cached(state: MetricsState | None, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, cached under ``parts`` (values with a stable ``repr``: strings, numbers,
-    dates, tuples) and the version of the rollups that ``state`` stands for."""
+def cached(
+    state: MetricsState | None,
+    filters: Filters,
+    parts: tuple[Any, ...],
+    compute: Callable[[], T],
+) -> T:
+    """``compute()`` for the view of ``filters``, cached under the filters (dates, segment,
+    time zone), ``parts`` (values with a stable ``repr``: strings, numbers, dates, tuples) and
+    the version of the rollups that ``state`` (``rollup_read.metrics_state()``) stands for."""
     version = (
         (state.as_of, state.sync_mark, state.computed_seconds, state.config_fingerprint)
         if state
         else None
     )
-    digest = hashlib.sha256(repr((version, *parts)).encode()).hexdigest()[:32]
+    f = filters
+    key = (version, f.start, f.end, f.region, f.tier, f.source, f.timezone, *parts)
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     return cache.get_or_set(f"rollups:{digest}", compute, CACHE_SECONDS)
-
-
-def current_state() -> MetricsState | None:
-    """The ``MetricsState`` row (``None`` before the first ``compute_metrics``)."""
-    return MetricsState.objects.filter(pk=1).first()

@@ -33,8 +33,13 @@ class Segment:
     source: str = ""
 
 
+def metrics_state() -> MetricsState | None:
+    """The ``MetricsState`` row (``None`` before the first ``compute_metrics``)."""
+    return MetricsState.objects.filter(pk=1).first()
+
+
 def metrics_as_of() -> datetime | None:
-    state = MetricsState.objects.filter(pk=1).first()
+    state = metrics_state()
     return state.as_of if state else None
 
 
