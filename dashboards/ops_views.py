@@ -317,18 +317,16 @@ def reps(request: HttpRequest) -> HttpResponse:
         }
 
     show_all = request.GET.get("reps") == "all"
+    limit = None if show_all else REPS_SHOWN
     by_region: dict[str, list[Any]] = {}
     for row in rows:
         by_region.setdefault(row.region, []).append(row)
     # The medians only of the reps shown (one read for every region).
-    shown = with_medians(filters, settings.metrics, [
-        row for members in by_region.values()
-        for row in (members if show_all else members[:REPS_SHOWN])
-    ])
-    filled = {(row.region, row.rep_id): row for row in shown}
+    shown = [row for members in by_region.values() for row in members[:limit]]
+    filled = {(r.region, r.rep_id): r for r in with_medians(filters, settings.metrics, shown)}
     groups = []
     for region, members in by_region.items():
-        listed = [filled[(r.region, r.rep_id)] for r in members if (r.region, r.rep_id) in filled]
+        listed = [filled[(r.region, r.rep_id)] for r in members[:limit]]
         hidden = members[len(listed):]
         groups.append(
             {
