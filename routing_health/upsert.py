@@ -25,15 +25,8 @@ def upsert(model: type[models.Model], rows: Sequence[models.Model]) -> int:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             for row in by_key.values():
                 field.pre_save(row, add=True)
-    converters = [_converter(field) for field in fields]
     attnames = [field.attname for field in fields]
-    values = [
-        [
-            convert(value) if convert is not None and value is not None else value
-            for convert, value in zip(converters, (getattr(row, a) for a in attnames), strict=True)
-        ]
-        for row in by_key.values()
-    ]
+    values = _db_values(fields, [[getattr(row, a) for a in attnames] for row in by_key.values()])
     table = connection.ops.quote_name(model._meta.db_table)
     columns = [connection.ops.quote_name(field.column) for field in fields]
     updates = ", ".join(
@@ -65,8 +58,36 @@ def _converter(field: models.Field):
     return None
 
 
+def _db_values(
+    fields: Sequence[models.Field], rows: Sequence[Sequence[object]]
+) -> Sequence[Sequence[object]]:
+    """``rows`` (values in ``fields`` order) as the driver takes them (``_converter``)."""
+    converters = [_converter(field) for field in fields]
+    if not any(converters):
+        return rows
+    return [
+        [
+            convert(value) if convert is not None and value is not None else value
+            for convert, value in zip(converters, row, strict=True)
+        ]
+        for row in rows
+    ]
+
+
+def _copy_rows(cursor, table: str, column_list: str, rows: Sequence[Sequence[object]]) -> None:
+    """``COPY`` ``rows`` into ``table`` (PostgreSQL; ``cursor`` is Django's wrapper)."""
+    with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _copy_upsert(
-    cursor, table: str, columns: list[str], conflict: str, updates: str, values: list[list]
+    cursor,
+    table: str,
+    columns: list[str],
+    conflict: str,
+    updates: str,
+    values: Sequence[Sequence[object]],
 ) -> None:
     staging = "rh_upsert_staging"
     cursor.execute(f"DROP TABLE IF EXISTS {staging}")
@@ -74,10 +95,7 @@ def _copy_upsert(
         f"CREATE TEMPORARY TABLE {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
     )
     column_list = ", ".join(columns)
-    raw = cursor.cursor  # the psycopg cursor behind Django's wrapper
-    with raw.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
-        for row in values:
-            copy.write_row(row)
+    _copy_rows(cursor, staging, column_list, values)
     cursor.execute(
         f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
         f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
@@ -93,22 +111,12 @@ def insert_rows(
     if not rows:
         return 0
     fields = [model._meta.get_field(name) for name in attnames]
-    converters = [_converter(field) for field in fields]
-    if any(converters):
-        rows = [
-            [
-                convert(value) if convert is not None and value is not None else value
-                for convert, value in zip(converters, row, strict=True)
-            ]
-            for row in rows
-        ]
+    rows = _db_values(fields, rows)
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            _copy_rows(cursor, table, column_list, rows)
         else:
             placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(
