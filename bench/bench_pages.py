@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.support import ensure_database
+from bench.support import database_name, drop_database, ensure_database
 
 BENCH_DB = os.environ.get(
     "PAGES_BENCH_DATABASE_URL",
@@ -184,7 +184,7 @@ def _setup(workdir: Path) -> tuple[dict[str, str], _Database, _Database]:
 
     def database(url: str, label: str) -> _Database:
         settings = copy.deepcopy(base.settings_dict)
-        settings["NAME"] = url.rsplit("/", 1)[1]
+        settings["NAME"] = database_name(url)
         db = _Database(url, base.__class__(settings, alias="default"),
                        LocMemCache(f"pages-bench-{label}", {}))
         with db.active():
@@ -204,7 +204,7 @@ def _migrate(url: str) -> None:
     if not _schema_matches():
         # A migration edited after this database applied it: start the database afresh.
         connection.close()
-        _drop_database(url)
+        drop_database(url)
         ensure_database(url)
         call_command("migrate", verbosity=0)
 
@@ -224,15 +224,6 @@ def _schema_matches() -> bool:
             if {f.column for f in model._meta.concrete_fields} - found:
                 return False
     return True
-
-
-def _drop_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _loaded_size() -> int:
@@ -328,33 +319,31 @@ def _populate(leads: int, owners: dict[str, str]) -> dict[str, float]:
 
 
 def _copy_leads(leads: Any, now: datetime) -> None:
-    """One ``Lead`` row per synthetic lead, by COPY (the upsert module's fast path)."""
-    from django.db import connection, transaction
+    """One ``Lead`` row per synthetic lead (``upsert.insert_rows``: COPY)."""
+    from django.db import transaction
 
     from routing_health.models import Lead
+    from routing_health.upsert import insert_rows
 
     columns = ["id", "name", "company", "created_at", "system_modstamp", "owner_id", "status",
                "is_converted", "converted_date", "converted_contact_id", "is_deleted", "region",
                "tier", "failed_node", "rejection_reason", "raw_fields", "synced_at"]
-    table = Lead._meta.db_table
-    data = zip(
-        leads["id"].astype(str), leads["name"].astype(str), leads["company"].astype(str),
-        leads["created_at"].dt.to_pydatetime(), leads["owner_id"].astype(str),
-        leads["status"].astype(str), leads["is_converted"].astype(bool),
-        leads["converted_date"], leads["is_deleted"].astype(bool),
-        leads["region"].astype(str), leads["tier"].astype(str),
-        leads["failed_node"].astype(str), leads["LeadSource"].astype(str),
-        strict=True,
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for (lead_id, name, company, created, owner, status, converted, converted_date,
-                 deleted, region, tier, failed_node, source) in data:
-                copy.write_row((
-                    lead_id, name, company, created, created, owner, status, converted,
-                    converted_date, "", deleted, region, tier, failed_node, "",
-                    json.dumps({"LeadSource": source} if source else {}), now,
-                ))
+    rows = [
+        (lead_id, name, company, created, created, owner, status, converted, converted_date, "",
+         deleted, region, tier, failed_node, "", {"LeadSource": source} if source else {}, now)
+        for (lead_id, name, company, created, owner, status, converted, converted_date, deleted,
+             region, tier, failed_node, source) in zip(
+            leads["id"].astype(str), leads["name"].astype(str), leads["company"].astype(str),
+            leads["created_at"].dt.to_pydatetime(), leads["owner_id"].astype(str),
+            leads["status"].astype(str), leads["is_converted"].astype(bool),
+            leads["converted_date"], leads["is_deleted"].astype(bool),
+            leads["region"].astype(str), leads["tier"].astype(str),
+            leads["failed_node"].astype(str), leads["LeadSource"].astype(str),
+            strict=True,
+        )
+    ]
+    with transaction.atomic():
+        insert_rows(Lead, columns, rows)
 
 
 def _context_rows(names: dict[str, str], as_of: datetime, now: datetime) -> None:
@@ -407,7 +396,6 @@ def _time_pages(paths: tuple[str, ...], dbs: dict[int, _Database]) -> dict[int, 
     cleared before each (``cold_*``: the first view after a ``compute_metrics``); queries of a
     cold request. The sizes take turns request by request, each starting every other round."""
     from django.contrib.auth import get_user_model
-    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -434,8 +422,7 @@ def _time_pages(paths: tuple[str, ...], dbs: dict[int, _Database]) -> dict[int, 
         for turn in range(REQUESTS):
             for size in sizes if turn % 2 == 0 else reversed(sizes):
                 if cold:
-                    with dbs[size].active():
-                        cache.clear()
+                    dbs[size].cache.clear()
                 samples[size].append(get(size, path))
         return samples
 
@@ -445,8 +432,8 @@ def _time_pages(paths: tuple[str, ...], dbs: dict[int, _Database]) -> dict[int, 
             for size in sizes:
                 for _ in range(WARMUP):
                     get(size, path)
+                dbs[size].cache.clear()
                 with dbs[size].active():
-                    cache.clear()
                     with CaptureQueriesContext(connection) as captured:
                         dbs[size].client.get(path)
                     queries[size] = len(captured)  # now: later requests reset the query log
@@ -479,8 +466,7 @@ def run(scale: str = "full") -> dict[str, Any]:
         for size, db in dbs.items():
             with db.active():
                 if _loaded_size() != size:
-                    print(f"  loading {size:,} leads into {db.url.rsplit('/', 1)[1]} …",
-                          flush=True)
+                    print(f"  loading {size:,} leads into {database_name(db.url)} …", flush=True)
                     loads[size] = _populate(size, owners)
                     print(f"  loaded: {loads[size]}", flush=True)
         timings = _time_pages(paths, dbs)
