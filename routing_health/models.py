@@ -379,8 +379,7 @@ class FailureRollup(models.Model):
                 fields=["day", "region", "tier", "source", "reason"],
                 name="failure_rollup_unique",
             )
-        ]
-        indexes = [models.Index(fields=["day"], name="failure_rollup_day_idx")]
+        ]  # its index, day first, also serves the reads and deletes by day
 
 
 class QueueRollup(models.Model):
