@@ -309,7 +309,8 @@ def _windowed_pages(
                 raise SalesforceQueryTimeout(
                     f"{spec.name}: Salesforce timed out (QUERY_TIMEOUT) reading {plan.key} from "
                     f"{_stamp(start)} to {_stamp(end)}, a window already at the "
-                    f"{_minutes(WINDOW_FLOOR)} floor; the watermark stays where it was",
+                    f"{_minutes(WINDOW_FLOOR)} floor; rows before this window are committed and "
+                    "the watermark does not pass it",
                     soql=soql,
                 ) from None
             lower, upper, width = start, start + half, half
