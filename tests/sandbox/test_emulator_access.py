@@ -11,15 +11,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceRefusedRequest
 
 from routing_health.sandbox import Org, SalesforceEmulator
-from tests.sandbox.test_salesforce_emulator import (  # noqa: F401 (fixtures)
-    BATCH_200,
-    VERSION,
-    add_leads,
-    emu,
-    error_code,
-    org,
-    sf,
-)
+from tests.sandbox.test_salesforce_emulator import BATCH_200, VERSION, add_leads, error_code
 
 LIMIT_INFO = re.compile(r"^api-usage=\d+/\d+$")
 

@@ -81,7 +81,8 @@ def test_a_missing_limits_endpoint_is_not_fatal(configured, emulator, capsys):
 
 
 def test_it_rejects_a_compound_address_field_naming_the_configuration_key(configured, capsys):
-    configured.write_text(configured.read_text().replace('region = "Region__c"', 'region = "Address"'))
+    text = configured.read_text().replace('region = "Region__c"', 'region = "Address"')
+    configured.write_text(text)
     with pytest.raises(CommandError):
         call_command("check_config")
     out = capsys.readouterr().out
