@@ -42,7 +42,9 @@ def check_org(client: SalesforceClient, config: RoutingConfig) -> list[Finding]:
         Finding(
             True,
             "connect to Salesforce",
-            f"{client.instance_url}" + (f", API usage {usage.used}/{usage.max}" if usage else ""),
+            f"{client.instance_url}"
+            + (f", API usage {usage.used}/{usage.max}" if usage else "")
+            + (f" ({client.usage_warning})" if client.usage_warning else ""),
         )
     )
     findings += _check_lead_fields(client, config)

@@ -95,4 +95,5 @@ def test_without_view_setup_it_still_connects_and_reads_usage_from_the_header(
     emulator.revoke_view_setup()
     emulator.set_api_usage(used=1_000, max=10_000)
     call_command("check_config")
-    assert "API usage 1001/10000" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "API usage 1001/10000 (API usage read from the Sforce-Limit-Info header" in out
