@@ -46,6 +46,8 @@ def health(request: HttpRequest) -> HttpResponse:
     level, label = api_usage_level(share, limit_share)
     context = {
         "runs": runs,
+        # Every row of a run carries the run's warning; the newest row speaks for the last run.
+        "run_warning": runs[0].warning if runs else "",
         "states": SyncState.objects.order_by("object_name"),
         "latest_usage": latest_usage,
         "latest_usage_share": share,

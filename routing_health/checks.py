@@ -16,6 +16,8 @@ from routing_health.sfid import QUEUE_PREFIX, USER_PREFIX
 from routing_health.sync_objects import lead_fields
 
 HISTORY_FIELDS_REQUIRED = {"OwnerId": "Owner", "Status": "Status"}
+# Describe types of compound fields: Bulk API 2.0 refuses to select them.
+COMPOUND_FIELD_TYPES = {"address": "Address", "location": "Geolocation"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,9 @@ def check_org(client: SalesforceClient, config: RoutingConfig) -> list[Finding]:
         Finding(
             True,
             "connect to Salesforce",
-            f"{client.instance_url}" + (f", API usage {usage.used}/{usage.max}" if usage else ""),
+            f"{client.instance_url}"
+            + (f", API usage {usage.used}/{usage.max}" if usage else "")
+            + (f" ({client.usage_warning})" if client.usage_warning else ""),
         )
     )
     findings += _check_lead_fields(client, config)
@@ -54,15 +58,40 @@ def _check_lead_fields(client: SalesforceClient, config: RoutingConfig) -> list[
         describe = client.describe("Lead")
     except SalesforceError as exc:
         return [Finding(False, "describe Lead", str(exc))]
-    present = {f["name"] for f in describe.get("fields", [])}
+    types = {f["name"]: f.get("type", "") for f in describe.get("fields", [])}
     wanted = lead_fields(config)
-    missing = [name for name in wanted if name not in present]
+    missing = [name for name in wanted if name not in types]
     if missing:
         return [
             Finding(False, f"Lead field {name}", "does not exist (or is not visible to this user)")
             for name in missing
         ]
-    return [Finding(True, "Lead fields", ", ".join(wanted))]
+    compound = [
+        Finding(
+            False,
+            f"lead_fields.{key} = {name!r}",
+            f"is a compound {COMPOUND_FIELD_TYPES[types[name]]} field, which Bulk API 2.0 "
+            "cannot read (FUNCTIONALITY_NOT_ENABLED); configure one of its component fields "
+            "instead (Street, City, State, PostalCode, Country...)",
+        )
+        for key, name in _configured_lead_fields(config)
+        if types.get(name) in COMPOUND_FIELD_TYPES
+    ]
+    return compound or [Finding(True, "Lead fields", ", ".join(wanted))]
+
+
+def _configured_lead_fields(config: RoutingConfig) -> list[tuple[str, str]]:
+    """(configuration key, Lead field) for every field named under ``[lead_fields]``."""
+    lf = config.lead_fields
+    named = [
+        ("region", lf.region),
+        ("country", lf.country),
+        ("tier", lf.tier),
+        ("failed_node", lf.failed_node),
+        ("rejection_reason", lf.rejection_reason),
+        *(("extra", name) for name in lf.extra),
+    ]
+    return [(key, name) for key, name in named if name]
 
 
 def _check_history_tracking(client: SalesforceClient) -> list[Finding]:

@@ -187,6 +187,8 @@ class SyncRun(models.Model):
     api_usage_used = models.PositiveIntegerField(null=True, blank=True)
     api_usage_max = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
+    # Something the run worked around (e.g. API usage read from headers only); not a failure.
+    warning = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["object_name", "-started_at"], name="sync_run_obj_idx")]

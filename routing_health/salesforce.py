@@ -6,11 +6,15 @@ by page and Bulk API 2.0 query jobs, and turns Salesforce's failure modes into o
 - 5xx and connection resets/timeouts are retried with exponential backoff;
 - 401 ``INVALID_SESSION_ID`` re-authenticates once where we hold credentials;
 - 403 ``REQUEST_LIMIT_EXCEEDED`` stops with :class:`SalesforceLimitError`;
+- 403 ``INSUFFICIENT_ACCESS`` (a permission the integration user lacks) is
+  :class:`SalesforcePermissionError`;
 - 400 ``INVALID_FIELD`` / ``MALFORMED_QUERY`` / ... become :class:`SalesforceQueryError`
-  naming the field, which the sync reports as a configuration problem.
+  naming the field, which the sync reports as a configuration problem;
+- 400 ``QUERY_TIMEOUT`` is :class:`SalesforceQueryTimeout`, so the sync can narrow its window.
 
-``Sforce-Limit-Info: api-usage=N/M`` is tracked on every response so a run can refuse to
-start when it would take the org past a configured share of its daily API limit.
+``Sforce-Limit-Info: api-usage=N/M`` is read from every response (REST and Bulk, errors too)
+so a run can refuse to start when it would take the org past a configured share of its daily
+API limit, even for a user who may not read ``/limits``.
 """
 
 from __future__ import annotations
@@ -45,7 +49,14 @@ Record = dict[str, Any]
 
 _USAGE_RE = re.compile(r"api-usage=(\d+)/(\d+)")
 _QUOTED_NAME_RE = re.compile(r"(?:column|field) '([^']+)'|No such column '([^']+)'")
+QUERY_TIMEOUT = "QUERY_TIMEOUT"
+INSUFFICIENT_ACCESS = "INSUFFICIENT_ACCESS"
+# Said once per run (and shown on the Health page) when /limits is refused to the user.
+USAGE_FROM_HEADER = (
+    "API usage read from the Sforce-Limit-Info header: /limits needs View Setup and Configuration"
+)
 _CONFIG_ERROR_CODES = {
+    "FUNCTIONALITY_NOT_ENABLED",  # e.g. a compound (Address) field in a Bulk query
     "INVALID_FIELD",
     "MALFORMED_QUERY",
     "INVALID_TYPE",
@@ -78,6 +89,18 @@ class SalesforceQueryError(SalesforceError):
         self.code = code
         self.field = field
         self.soql = soql
+
+
+class SalesforceQueryTimeout(SalesforceError):
+    """Salesforce gave up on a query (400 ``QUERY_TIMEOUT``): it read too many rows at once."""
+
+    def __init__(self, message: str, *, soql: str) -> None:
+        super().__init__(message)
+        self.soql = soql
+
+
+class SalesforcePermissionError(SalesforceError):
+    """403 ``INSUFFICIENT_ACCESS``: the integration user lacks a permission for this call."""
 
 
 class SalesforceUnavailable(SalesforceError):
@@ -198,7 +221,10 @@ class SalesforceClient:
         self._sleep = sleep
         self._reauthenticated = False
         self.usage: ApiUsage | None = None
+        # Set by refresh_usage when /limits was refused and usage comes from the header alone.
+        self.usage_warning: str = ""
         self.calls = 0
+        self.session.hooks["response"].append(self._read_limit_info)
         self._sf: Salesforce | None = None
         self.bulk_poll_seconds = settings.bulk_poll_seconds
 
@@ -261,9 +287,7 @@ class SalesforceClient:
             attempt += 1
             try:
                 self.calls += 1
-                result = fn(self.sf)
-                self._track_usage()
-                return result
+                return fn(self.sf)
             except SalesforceExpiredSession:
                 if self.settings.holds_credentials and not self._reauthenticated:
                     log.warning("salesforce session expired during %s: logging in again", what)
@@ -279,6 +303,10 @@ class SalesforceClient:
                 if code == "REQUEST_LIMIT_EXCEEDED":
                     raise SalesforceLimitError(
                         f"Salesforce API limit reached during {what}: {message}"
+                    ) from None
+                if code == INSUFFICIENT_ACCESS:
+                    raise SalesforcePermissionError(
+                        f"Salesforce refused {what} ({code}): {message}"
                     ) from None
                 raise SalesforceAuthError(
                     f"Salesforce refused {what} ({code or 403}): {message}"
@@ -310,6 +338,10 @@ class SalesforceClient:
 
     @staticmethod
     def _query_error(what: str, code: str, message: str, soql: str) -> SalesforceError:
+        if code == QUERY_TIMEOUT:
+            return SalesforceQueryTimeout(
+                f"Salesforce timed out on {what} ({code}): {message}", soql=soql
+            )
         if code not in _CONFIG_ERROR_CODES:
             return SalesforceError(f"Salesforce rejected {what}: {code} {message}")
         match = _QUOTED_NAME_RE.search(message)
@@ -322,21 +354,31 @@ class SalesforceClient:
             soql=soql,
         )
 
-    def _track_usage(self) -> None:
-        usage = getattr(self._sf, "api_usage", None) or {}
-        api = usage.get("api-usage")
-        if api is not None:
-            self.usage = ApiUsage(used=int(api.used), max=int(api.total))
+    def _read_limit_info(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Every response through our session, REST or Bulk, success or error, may carry it."""
+        match = _USAGE_RE.search(response.headers.get("Sforce-Limit-Info", ""))
+        if match:
+            self.usage = ApiUsage(used=int(match.group(1)), max=int(match.group(2)))
 
     # -- API usage ------------------------------------------------------------------------
     def refresh_usage(self) -> ApiUsage | None:
         """Read ``/limits`` (DailyApiRequests) so usage is known before a run starts.
 
         An org or proxy that does not serve ``/limits`` is not fatal: usage is then known from
-        the ``Sforce-Limit-Info`` header of the first responses.
+        the ``Sforce-Limit-Info`` header of the first responses. A user without "View Setup and
+        Configuration" gets 403 ``INSUFFICIENT_ACCESS`` there: usage then comes from that
+        response's header (or, if it had none, from the header of the API's resource list),
+        and ``usage_warning`` says so.
         """
+        self.usage_warning = ""
         try:
             limits = self.call("limits", lambda sf: sf.limits())
+        except SalesforcePermissionError as exc:
+            log.warning("salesforce /limits refused (%s); relying on Sforce-Limit-Info", exc)
+            self.usage_warning = USAGE_FROM_HEADER
+            if self.usage is None:
+                self.call("resources", lambda sf: sf.restful("", method="GET"))
+            return self.usage
         except (SalesforceAuthError, SalesforceLimitError, SalesforceUnavailable):
             raise
         except SalesforceError as exc:

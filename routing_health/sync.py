@@ -8,15 +8,20 @@ the watermark never passes uncommitted data and a killed run resumes where it st
 - REST increments are ordered by the watermark field and the watermark advances per page;
 - Bulk API 2.0 jobs (first backfill, ``--full``, or large increments) return rows in no
   particular order, so their watermark advances only once the whole job is committed.
+
+A data query that Salesforce stops with ``QUERY_TIMEOUT`` is read again over a window half as
+wide (down to ``WINDOW_FLOOR``), then window after window up to the present. An object that
+fails does not stop the objects after it, unless the failure concerns the whole org (API
+limit, authentication, Salesforce unavailable).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,9 +29,13 @@ from django.utils import timezone
 from routing_health.config import RoutingConfig
 from routing_health.models import SyncRun, SyncState
 from routing_health.salesforce import (
+    SalesforceAuthError,
     SalesforceClient,
     SalesforceError,
+    SalesforceLimitError,
     SalesforceQueryError,
+    SalesforceQueryTimeout,
+    SalesforceUnavailable,
     soql_datetime,
 )
 from routing_health.sync_objects import OBJECTS, ObjectSpec, PageResult
@@ -37,6 +46,12 @@ DEFAULT_OVERLAP = timedelta(minutes=10)
 BULK_THRESHOLD = 5_000  # an increment estimated above this many rows goes through Bulk API 2.0
 REST_BATCH = 2_000
 BULK_PAGE = 50_000
+# The narrowest window a timed-out query is split down to before the object fails.
+WINDOW_FLOOR = timedelta(minutes=1)
+# Lower end of the window when a backfill (no watermark) times out: no org's data is older.
+EARLIEST = datetime(1999, 1, 1, tzinfo=UTC)
+# Errors about the whole org: the objects after the failing one would fail the same way.
+RUN_STOPPING = (SalesforceLimitError, SalesforceAuthError, SalesforceUnavailable)
 
 OPTIONAL = {name: spec.optional for name, spec in OBJECTS.items()}
 RUN_LEVEL = "Salesforce"  # SyncRun.object_name of a run that failed before any object
@@ -58,6 +73,7 @@ class ObjectOutcome:
     seconds: float = 0.0
     error: str = ""
     note: str = ""
+    stops_run: bool = False
 
 
 @dataclass
@@ -95,13 +111,20 @@ def sync_salesforce(
     progress: Progress | None = None,
     stop_on_error: bool = True,
 ) -> SyncOutcome:
-    """Sync the given objects (all, in dependency order, by default)."""
+    """Sync the given objects (all, in dependency order, by default).
+
+    ``stop_on_error``: stop after an object fails with an error about the whole org (API
+    limit, authentication, Salesforce unavailable); any other failure of one object never
+    keeps the later objects from syncing.
+    """
     say = progress or (lambda _msg: None)
     specs = _select(objects)
     _close_interrupted_runs()
     outcome = SyncOutcome()
     try:
         client.refresh_usage()
+        if client.usage_warning:
+            say(f"{RUN_LEVEL}: warning: {client.usage_warning}")
         # Every object costs at least a count, a query and a page: refuse a run that would
         # take the org past the allowed share before touching anything.
         client.ensure_budget(3 * len(specs), what="the sync run")
@@ -114,7 +137,7 @@ def sync_salesforce(
             spec, client=client, config=config, full=full, overlap=overlap, say=say
         )
         outcome.objects.append(result)
-        if result.error and stop_on_error and not spec.optional:
+        if result.stops_run and stop_on_error and not spec.optional:
             break
     return outcome
 
@@ -129,6 +152,7 @@ def _record_run_failure(error: str, client: SalesforceClient) -> ObjectOutcome:
         started_at=now,
         finished_at=now,
         error=error,
+        warning=client.usage_warning,
         api_usage_used=usage.used if usage else None,
         api_usage_max=usage.max if usage else None,
     )
@@ -170,16 +194,19 @@ def _sync_object(
     if spec.watermark_field and not full and state.watermark is not None:
         since = state.watermark - overlap
     run = SyncRun.objects.create(
-        object_name=spec.name, started_at=timezone.now(), watermark_from=state.watermark
+        object_name=spec.name,
+        started_at=timezone.now(),
+        watermark_from=state.watermark,
+        warning=client.usage_warning,
     )
     result = ObjectOutcome(object_name=spec.name, mode="")
     started = time.monotonic()
     try:
-        soql, mode = _plan(spec, client, config, since)
-        result.mode = run.mode = mode
+        plan = _plan(spec, client, config, since)
+        result.mode = run.mode = plan.mode
         run.save(update_fields=["mode"])
-        pages = _pages(spec, client, soql, mode)
-        _consume(spec, pages, config=config, run=run, result=result, say=say, mode=mode)
+        pages = _windowed_pages(spec, client, plan, say)
+        _consume(spec, pages, config=config, run=run, result=result, say=say, mode=plan.mode)
     except SalesforceQueryError as exc:
         if spec.optional and exc.code == "INVALID_TYPE":
             result.mode = "skipped"
@@ -188,6 +215,7 @@ def _sync_object(
             result.error = str(exc)
     except SalesforceError as exc:
         result.error = str(exc)
+        result.stops_run = isinstance(exc, RUN_STOPPING)
     except BaseException as exc:  # recorded as failed (even on Ctrl-C), then propagated
         _finish(run, result, started, client, error=f"{type(exc).__name__}: {exc}")
         raise
@@ -206,28 +234,107 @@ def _sync_object(
     return result
 
 
+@dataclass
+class _Plan:
+    """How one object is read: its query for any window of the incremental key, and the API."""
+
+    select: str
+    where: list[str]
+    mode: str
+    key: str | None
+    since: datetime | None
+
+    def soql(self, lower: datetime | None, upper: datetime | None) -> str:
+        where = list(self.where)
+        if self.key and lower is not None:
+            where.append(f"{self.key} >= {soql_datetime(lower)}")
+        if self.key and upper is not None:
+            where.append(f"{self.key} < {soql_datetime(upper)}")
+        condition = f" WHERE {' AND '.join(where)}" if where else ""
+        order = f" ORDER BY {self.key} ASC, Id ASC" if self.mode == "rest" else ""
+        return f"{self.select}{condition}{order}"
+
+
 def _plan(
     spec: ObjectSpec, client: SalesforceClient, config: RoutingConfig, since: datetime | None
-) -> tuple[str, str]:
-    where = list(spec.where)
-    if since is not None and spec.watermark_field:
-        where.append(f"{spec.watermark_field} >= {soql_datetime(since)}")
-    condition = f" WHERE {' AND '.join(where)}" if where else ""
-    select = f"SELECT {', '.join(spec.fields(config))} FROM {spec.sobject}{condition}"
-    if spec.watermark_field is None:
+) -> _Plan:
+    select = f"SELECT {', '.join(spec.fields(config))} FROM {spec.sobject}"
+    key = spec.watermark_field
+    since = since if key else None
+    if key is None:
         client.ensure_budget(2, what=f"{spec.name} sync")
-        return select, "full"
-    estimate = client.count(
-        f"SELECT COUNT() FROM {spec.sobject}{condition}", include_deleted=spec.include_deleted
-    )
-    if since is None:
-        client.ensure_budget(4 + estimate // BULK_PAGE, what=f"{spec.name} backfill")
-        return select, "bulk"
-    if estimate > BULK_THRESHOLD:
-        client.ensure_budget(4 + estimate // BULK_PAGE, what=f"{spec.name} sync")
-        return select, "bulk"
+        return _Plan(select, list(spec.where), "full", None, None)
+    count = _Plan(f"SELECT COUNT() FROM {spec.sobject}", list(spec.where), "count", key, since)
+    try:
+        estimate: int | None = client.count(
+            count.soql(since, None), include_deleted=spec.include_deleted
+        )
+    except SalesforceQueryTimeout:
+        # Only the choice of API hangs on the estimate: a count too slow to finish means many
+        # rows, which is what Bulk API 2.0 is for.
+        log.warning("sync object=%s COUNT() timed out: reading through Bulk API 2.0", spec.name)
+        estimate = None
+    if since is None or estimate is None or estimate > BULK_THRESHOLD:
+        pages = (estimate or 0) // BULK_PAGE
+        client.ensure_budget(4 + pages, what=f"{spec.name} {'sync' if since else 'backfill'}")
+        return _Plan(select, list(spec.where), "bulk", key, since)
     client.ensure_budget(1 + estimate // REST_BATCH, what=f"{spec.name} sync")
-    return f"{select} ORDER BY {spec.watermark_field} ASC, Id ASC", "rest"
+    return _Plan(select, list(spec.where), "rest", key, since)
+
+
+def _windowed_pages(
+    spec: ObjectSpec, client: SalesforceClient, plan: _Plan, say: Progress
+) -> Iterator[list[dict]]:
+    """The plan's pages; a query that times out is read again over narrower windows.
+
+    The first query covers everything from ``plan.since``. On ``QUERY_TIMEOUT`` the window
+    is halved (its end is now, for an open window) and read again; after a window succeeds
+    the next one starts where it ended, twice as wide, and the last one is open-ended, so no
+    row modified meanwhile is missed. Windows narrower than ``WINDOW_FLOOR`` are not tried:
+    the object fails with an error naming the window.
+    """
+    lower, upper = plan.since, None
+    width: timedelta | None = None
+    while True:
+        soql = plan.soql(lower, upper)
+        try:
+            yield from _pages(spec, client, soql, plan.mode)
+        except SalesforceQueryTimeout:
+            if plan.key is None:
+                raise
+            start = lower or EARLIEST
+            end = upper or max(timezone.now(), start)
+            half = timedelta(seconds=int((end - start).total_seconds() // 2))
+            if half < WINDOW_FLOOR:
+                raise SalesforceQueryTimeout(
+                    f"{spec.name}: Salesforce timed out (QUERY_TIMEOUT) reading {plan.key} from "
+                    f"{_stamp(start)} to {_stamp(end)}, a window already at the "
+                    f"{_minutes(WINDOW_FLOOR)} floor; rows before this window are committed and "
+                    "the watermark does not pass it",
+                    soql=soql,
+                ) from None
+            lower, upper, width = start, start + half, half
+            log.warning(
+                "sync object=%s query timed out: reading %s to %s", spec.name,
+                _stamp(lower), _stamp(upper),
+            )
+            say(f"{spec.name}: query timed out, reading {_stamp(lower)} to {_stamp(upper)}")
+            continue
+        if upper is None:
+            return
+        assert width is not None
+        width *= 2
+        lower = upper
+        upper = lower + width if lower + width < timezone.now() else None
+
+
+def _stamp(value: datetime) -> str:
+    return soql_datetime(value)
+
+
+def _minutes(value: timedelta) -> str:
+    minutes = value.total_seconds() / 60
+    return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
 
 
 def _pages(

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .access import Access
 from .formats import COLUMN_DELIMITERS, LINE_ENDINGS, CsvWriter, rest_datetime
-from .rest import Result, error, not_found
+from .rest import Result, error, hidden_type, not_found
+from .schema import COMPOUND_TYPES
 from .soql import SoqlError, parse
 from .soql_eval import select
 
@@ -82,8 +84,9 @@ class BulkQueryJobs:
     `fail_next`: if set, the next job created ends "Failed" with this errorMessage.
     """
 
-    def __init__(self, org: Org):
+    def __init__(self, org: Org, access: Access | None = None):
         self.org = org
+        self.access = access or Access()
         self.in_progress_polls = 0
         self.fail_next: str | None = None
         self._jobs: dict[str, QueryJob] = {}
@@ -107,11 +110,16 @@ class BulkQueryJobs:
             query = parse(body["query"], self.org)
         except SoqlError as exc:
             return 400, {}, exc.body()
+        if query.sobject in self.access.hidden_objects(user_id):
+            return hidden_type(query)
         if not query.spec.bulk_supported:
             return error("INVALIDENTITY",
                          f"Entity '{query.sobject}' is not supported by the Bulk API.")
         if query.count:
             return error("API_ERROR", "Aggregate Relationships not supported in Bulk Query")
+        if any(path.leaf.type in COMPOUND_TYPES for path in query.fields):
+            return error("FUNCTIONALITY_NOT_ENABLED",
+                         "Selecting compound data not supported in Bulk Query")
         if query.offset is not None:
             return error("API_ERROR", "OFFSET clause is not supported in Bulk Query")
         rows = select(query, self.org, include_deleted=operation == "queryAll")

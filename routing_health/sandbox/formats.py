@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from .schema import ADDRESS_COMPONENTS, COMPOUND_TYPES
 from .soql import Path, Query
 from .soql_eval import getter
 
@@ -48,6 +49,16 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def compound_value(name: str, rec: Record) -> dict[str, Any] | None:
+    """A compound Address as the REST API returns it, built from its component fields."""
+    if name != "Address":
+        return None
+    parts = {key: rec.get(field) for key, field in ADDRESS_COMPONENTS}
+    if all(v is None for v in parts.values()):
+        return None
+    return {**parts, "geocodeAccuracy": None, "latitude": None, "longitude": None}
+
+
 def sobject_url(version: str, sobject: str, record_id: str) -> str:
     return f"/services/data/v{version}/sobjects/{sobject}/{record_id}"
 
@@ -64,6 +75,9 @@ def rest_record(query: Query, rec: Record, org: Org, version: str) -> dict[str, 
     related: dict[str, Record | None] = {}
     for path in query.fields:
         if not path.hops:
+            if path.leaf.type in COMPOUND_TYPES:
+                out[path.leaf.name] = compound_value(path.leaf.name, rec)
+                continue
             out[path.leaf.name] = json_value(rec.get(path.leaf.name))
             continue
         node, current, prefix = out, rec, ""

@@ -8,11 +8,12 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from .access import INSUFFICIENT_ACCESS, QUERY_TIMEOUT, QUERY_TIMEOUT_MESSAGE, VIEW_SETUP, Access
 from .faults import NOT_FOUND, error_body
 from .formats import json_value, rest_record, sobject_url
 from .org import to_id18
 from .schema import NOT_QUERYABLE
-from .soql import MALFORMED_QUERY, Query, SoqlError, parse
+from .soql import INVALID_TYPE, MALFORMED_QUERY, NOT_SUPPORTED_TYPE, Query, SoqlError, parse
 from .soql_eval import count, select
 
 if TYPE_CHECKING:
@@ -47,12 +48,24 @@ class _Cursor:
         self.query, self.rows, self.batch = query, rows, batch
 
 
-class RestApi:
-    """Query cursors and describe data for one emulator."""
+def hidden_type(query: Query) -> Result:
+    """How Salesforce refuses an object the user may not see: as if it did not exist."""
+    return error(INVALID_TYPE, NOT_SUPPORTED_TYPE.format(name=query.sobject))
 
-    def __init__(self, org: Org, api_version: str):
+
+class RestApi:
+    """Query cursors and describe data for one emulator.
+
+    `page_rows`: when set, a query page holds at most this many rows whatever batch size the
+    client asked for, as Salesforce does for wide rows (it may return fewer than 2,000 rows a
+    page; `nextRecordsUrl` is there until `done` is true).
+    """
+
+    def __init__(self, org: Org, api_version: str, access: Access | None = None):
         self.org = org
         self.api_version = api_version
+        self.access = access or Access()
+        self.page_rows: int | None = None
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -75,7 +88,9 @@ class RestApi:
         names = ("sobjects", "query", "queryAll", "limits", "jobs")
         return 200, {}, {name: f"{base}/{name}" for name in names}
 
-    def limits(self, used: int, maximum: int) -> Result:
+    def limits(self, used: int, maximum: int, user_id: str = "") -> Result:
+        if not self.access.has(user_id, VIEW_SETUP):
+            return 403, {}, INSUFFICIENT_ACCESS
         return 200, {}, {
             "DailyApiRequests": {"Max": maximum, "Remaining": max(0, maximum - used)},
             "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
@@ -143,24 +158,31 @@ class RestApi:
 
     # ---------------------------------------------------------------- query
     def query(self, soql: str | None, *, include_deleted: bool, options: str | None,
-              version: str) -> Result:
+              version: str, user_id: str = "") -> Result:
         if not soql:
             return error(MALFORMED_QUERY, "A query string has to be specified")
         try:
             query = parse(soql, self.org)
         except SoqlError as exc:
             return 400, {}, exc.body()
-        if query.count == "COUNT()":
-            n = count(query, self.org, include_deleted=include_deleted)
-            return 200, {}, {"totalSize": n, "done": True, "records": []}
+        if query.sobject in self.access.hidden_objects(user_id):
+            return hidden_type(query)
         if query.count:
             n = count(query, self.org, include_deleted=include_deleted)
+            if self.access.times_out(query.sobject, counting=True, rows=n):
+                return error(QUERY_TIMEOUT, QUERY_TIMEOUT_MESSAGE)
+            if query.count == "COUNT()":
+                return 200, {}, {"totalSize": n, "done": True, "records": []}
             rec = {"attributes": {"type": "AggregateResult"}, "expr0": n}
             return 200, {}, {"totalSize": 1, "done": True, "records": [rec]}
         rows = select(query, self.org, include_deleted=include_deleted)
+        if self.access.times_out(query.sobject, counting=False, rows=len(rows)):
+            return error(QUERY_TIMEOUT, QUERY_TIMEOUT_MESSAGE)
         batch = DEFAULT_BATCH
         if options and (m := _BATCH_RE.search(options)):
             batch = min(DEFAULT_BATCH, max(MIN_BATCH, int(m.group(1))))
+        if self.page_rows:
+            batch = min(batch, self.page_rows)
         cursor_id = None
         if len(rows) > batch:
             cursor_id = self.org.next_id_for_prefix("01g")

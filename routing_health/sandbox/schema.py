@@ -12,8 +12,15 @@ from dataclasses import dataclass, field
 FIELD_TYPES = frozenset(
     {
         "id", "string", "textarea", "picklist", "reference", "datetime", "date", "boolean",
-        "double", "int", "anyType", "time", "email",
+        "double", "int", "anyType", "time", "email", "address", "location",
     }
+)
+# Compound fields: read as one structured value through REST, refused by Bulk API 2.0 queries.
+COMPOUND_TYPES = frozenset({"address", "location"})
+# The component fields a Lead's compound `Address` is made of (JSON key → field).
+ADDRESS_COMPONENTS = (
+    ("city", "City"), ("country", "Country"), ("countryCode", "CountryCode"),
+    ("postalCode", "PostalCode"), ("state", "State"), ("street", "Street"),
 )
 STRING_TYPES = frozenset({"string", "textarea", "picklist", "email", "time"})
 ID_TYPES = frozenset({"id", "reference"})
@@ -23,12 +30,13 @@ _DATA_TYPE_LABEL = {
     "id": "Lookup()", "string": "Text(255)", "textarea": "Long Text Area(32000)",
     "picklist": "Picklist", "reference": "Lookup", "datetime": "Date/Time", "date": "Date",
     "boolean": "Checkbox", "double": "Number(18, 0)", "int": "Number(9, 0)",
-    "anyType": "Any Type", "time": "Time", "email": "Email",
+    "anyType": "Any Type", "time": "Time", "email": "Email", "address": "Address",
+    "location": "Geolocation",
 }
 _SOAP_TYPE = {
     "id": "tns:ID", "reference": "tns:ID", "datetime": "xsd:dateTime", "date": "xsd:date",
     "boolean": "xsd:boolean", "double": "xsd:double", "int": "xsd:int", "anyType": "xsd:anyType",
-    "time": "xsd:time",
+    "time": "xsd:time", "address": "urn:address", "location": "urn:location",
 }
 
 
@@ -176,7 +184,10 @@ def standard_objects() -> dict[str, SObjectSpec]:
         _obj("Lead", "00Q", [
             _f("Name", "string"), _f("FirstName", "string"), _f("LastName", "string"),
             _f("Company", "string"), _f("Email", "email"), _f("Country", "string"),
-            _f("CountryCode", "picklist"), _f("State", "string"), _f("LeadSource", "picklist"),
+            _f("CountryCode", "picklist"), _f("State", "string"), _f("Street", "textarea"),
+            _f("City", "string"), _f("PostalCode", "string"),
+            _f("Address", "address", filterable=False, sortable=False),
+            _f("LeadSource", "picklist"),
             _f("Rating", "picklist"), _f("Status", "picklist", nillable=False),
             _ref("OwnerId", _OWNER, "Owner"),
             _f("IsConverted", "boolean", nillable=False), _f("ConvertedDate", "date"),

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from .access import VIEW_SETUP, Access, TimeoutRule
 from .auth import JSON_TYPE, LOGIN_HOSTS, Auth, OAuthClient
 from .bulk import BulkQueryJobs
 from .faults import INVALID_SESSION, LIMIT_EXCEEDED, RESET, SLOW, FaultInjector, error_body
@@ -190,8 +191,9 @@ class SalesforceEmulator:
         self.faults = FaultInjector()
         self.auth = Auth(self.org, "")
         self.users_credentials = self.auth.users_credentials
-        self.rest = RestApi(self.org, api_version)
-        self.bulk = BulkQueryJobs(self.org)
+        self.access = Access()
+        self.rest = RestApi(self.org, api_version, self.access)
+        self.bulk = BulkQueryJobs(self.org, self.access)
         self._usage_lock = threading.Lock()
         self._used, self._max = 0, api_limit
         self._server: _Server | None = None
@@ -242,6 +244,21 @@ class SalesforceEmulator:
         """Set the daily API counter reported in `Sforce-Limit-Info: api-usage=used/max`."""
         with self._usage_lock:
             self._used, self._max = used, max
+
+    def revoke_view_setup(self, user_id: str | None = None) -> None:
+        """Take "View Setup and Configuration" from `user_id` (default the integration user):
+        `/limits` then answers 403 INSUFFICIENT_ACCESS and setup objects are INVALID_TYPE."""
+        self.access.revoke(user_id or self.org.default_user_id, VIEW_SETUP)
+
+    def set_query_timeout(self, sobject: str, *, over_rows: int, counts: bool = True,
+                          data: bool = True) -> None:
+        """REST queries on `sobject` matching more than `over_rows` rows answer 400
+        QUERY_TIMEOUT (`COUNT()` ones if `counts`, row-returning ones if `data`)."""
+        self.access.set_query_timeout(sobject, TimeoutRule(over_rows, counts, data))
+
+    def set_page_rows(self, rows: int | None) -> None:
+        """At most `rows` records per REST query page, whatever batch size was asked."""
+        self.rest.page_rows = rows
 
     def issue_token(self, user_id: str | None = None) -> str:
         """A new valid bearer token (for `user_id`, default the org's integration user)."""
@@ -364,7 +381,7 @@ class SalesforceEmulator:
             if name == "resources":
                 return api.resources(version)
             if name == "limits":
-                return api.limits(*self.api_usage)
+                return api.limits(*self.api_usage, user_id=user_id)
             if name == "global_describe":
                 return api.global_describe(version)
             if name in ("sobject", "describe"):
@@ -374,7 +391,7 @@ class SalesforceEmulator:
             if name == "query":
                 return api.query(params.get("q"), include_deleted=args[0] == "queryAll",
                                  options=handler.headers.get("Sforce-Query-Options"),
-                                 version=version)
+                                 version=version, user_id=user_id)
             if name == "query_more":
                 return api.query_more(args[0], version)
             if name == "job_create":

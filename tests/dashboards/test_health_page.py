@@ -64,3 +64,15 @@ def test_health_without_runs_says_so(signed_in):
 )
 def test_api_usage_is_graded_against_the_sync_stop_share(share, level):
     assert api_usage_level(share, 0.5)[0] == level
+
+
+def test_health_shows_the_last_runs_warning_once(signed_in, make_run):
+    warning = (
+        "API usage read from the Sforce-Limit-Info header: "
+        "/limits needs View Setup and Configuration"
+    )
+    now = timezone.now()
+    for minutes, name in enumerate(("Event", "Task", "Lead")):
+        make_run(finished_at=now - timedelta(minutes=minutes), object_name=name, warning=warning)
+    body = signed_in.get("/health").content.decode()
+    assert body.count(warning) == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,25 +25,6 @@ from routing_health.sandbox import Org, SalesforceEmulator
 T0 = datetime(2026, 1, 5, 10, 11, 12, tzinfo=UTC)
 VERSION = "62.0"
 BATCH_200 = {"Sforce-Query-Options": "batchSize=200"}
-
-
-@pytest.fixture
-def org() -> Org:
-    org = Org(clock=lambda: T0 + timedelta(days=30))
-    org.add_field("Lead", "Region__c", "picklist")
-    return org
-
-
-@pytest.fixture
-def emu(org: Org, monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceEmulator]:
-    with SalesforceEmulator(org, api_version=VERSION) as emulator:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator.ca_path)
-        yield emulator
-
-
-@pytest.fixture
-def sf(emu: SalesforceEmulator) -> Salesforce:
-    return Salesforce(instance_url=emu.url, session_id=emu.access_token, version=VERSION)
 
 
 def add_leads(org: Org, n: int, *, owner_id: str | None = None) -> list[str]:

@@ -78,3 +78,22 @@ def test_a_missing_limits_endpoint_is_not_fatal(configured, emulator, capsys):
     )
     call_command("check_config")
     assert "configuration OK" in capsys.readouterr().out
+
+
+def test_it_rejects_a_compound_address_field_naming_the_configuration_key(configured, capsys):
+    text = configured.read_text().replace('region = "Region__c"', 'region = "Address"')
+    configured.write_text(text)
+    with pytest.raises(CommandError):
+        call_command("check_config")
+    out = capsys.readouterr().out
+    assert "[FAIL] lead_fields.region = 'Address': is a compound Address field" in out
+
+
+def test_without_view_setup_it_still_connects_and_reads_usage_from_the_header(
+    configured, emulator, capsys
+):
+    emulator.revoke_view_setup()
+    emulator.set_api_usage(used=1_000, max=10_000)
+    call_command("check_config")
+    out = capsys.readouterr().out
+    assert "API usage 1001/10000 (API usage read from the Sforce-Limit-Info header" in out
