@@ -80,7 +80,13 @@ class StatusChange(models.Model):
 
 
 class Activity(models.Model):
-    """A Task or Event. ``lead_id`` is the lead it belongs to, kept after conversion."""
+    """A Task or Event. ``lead_id`` is the lead it belongs to, kept after conversion.
+
+    ``seen_lead_id`` is the lead the sync saw it on (its WhoId then), kept after Salesforce
+    moved it to the converted Contact; empty when it was only ever seen on a Contact. Several
+    leads converted into one Contact share its activities; ``sync_activities`` decides which
+    of them each belongs to (docs/sync.md).
+    """
 
     class Kind(models.TextChoices):
         TASK = "Task"
@@ -90,6 +96,7 @@ class Activity(models.Model):
     kind = models.CharField(max_length=5, choices=Kind.choices)
     who_id = models.CharField(max_length=SF_ID, blank=True, default="")
     lead_id = models.CharField(max_length=SF_ID, blank=True, default="")
+    seen_lead_id = models.CharField(max_length=SF_ID, blank=True, default="")
     owner_id = models.CharField(max_length=SF_ID, blank=True, default="")
     created_at = models.DateTimeField()
     system_modstamp = models.DateTimeField()
@@ -102,6 +109,7 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["lead_id", "created_at"], name="activity_lead_idx"),
             models.Index(fields=["created_at"], name="activity_created_idx"),
+            models.Index(fields=["who_id"], name="activity_who_idx"),
         ]
 
 

@@ -62,6 +62,7 @@ from routing_health.rollup_rows import (
     ROLLUP_INPUT,
     rollup_rows,
 )
+from routing_health.sfid import CONTACT_PREFIX
 from routing_health.upsert import insert_rows
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,14 @@ def _dirty_lead_ids(since: datetime | None, previous: datetime, as_of: datetime)
                 .exclude(lead_id="")
                 .values_list("lead_id", flat=True)
             )
+        # A Contact activity moved between leads converted into its Contact
+        # (sync_activities): the lead it left changed too.
+        contacts = Activity.objects.filter(
+            synced_at__gt=since, who_id__startswith=CONTACT_PREFIX
+        ).values("who_id")
+        ids |= set(
+            Lead.objects.filter(converted_contact_id__in=contacts).values_list("id", flat=True)
+        )
     ids |= set(
         LeadFact.objects.filter(next_change_at__lte=as_of).values_list("lead_id", flat=True)
     )

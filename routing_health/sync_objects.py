@@ -28,7 +28,8 @@ from routing_health.models import (
     SalesforceUser,
     StatusChange,
 )
-from routing_health.sfid import CONTACT_PREFIX, LEAD_PREFIX, is_sf_id
+from routing_health.sfid import is_sf_id
+from routing_health.sync_activities import link_activities, relink_contact_activities
 from routing_health.sync_calendars import (
     BUSINESS_HOURS_FIELDS,
     HOLIDAY_FIELDS,
@@ -146,7 +147,11 @@ def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
         )
 
     rows, skipped = parse_all("Lead", records, build)
-    return PageResult(upsert(Lead, rows), skipped, _max(r.system_modstamp for r in rows))
+    upserted = upsert(Lead, rows)
+    # A lead converted into a Contact may take over activities stored under another lead
+    # converted into the same Contact (sync_activities).
+    relink_contact_activities(r.converted_contact_id for r in rows)
+    return PageResult(upserted, skipped, _max(r.system_modstamp for r in rows))
 
 
 # -- LeadHistory -----------------------------------------------------------------------------
@@ -218,49 +223,10 @@ def _activity_writer(kind: str) -> Callable[[list[dict[str, Any]], RoutingConfig
 
         rows, skipped = parse_all(kind, records, build)
         newest = _max(r.system_modstamp for r in rows)
-        kept = _link_to_leads(rows)
+        kept = link_activities(rows)
         return PageResult(upsert(Activity, kept), skipped, newest)
 
     return write
-
-
-def _link_to_leads(rows: list[Activity]) -> list[Activity]:
-    """Resolve the lead an activity belongs to, keeping it after conversion.
-
-    On conversion Salesforce moves a lead's activities to the new Contact; such an activity
-    still belongs to the lead whose ConvertedContactId it now points at, or to the lead we
-    stored it under before. Activities of no lead of ours are not kept.
-    """
-    contact_ids = {r.who_id for r in rows if r.who_id.startswith(CONTACT_PREFIX)}
-    by_contact = (
-        dict(
-            Lead.objects.filter(converted_contact_id__in=contact_ids).values_list(
-                "converted_contact_id", "id"
-            )
-        )
-        if contact_ids
-        else {}
-    )
-    # An activity on a lead names it; only the others may have been stored under one before.
-    others = [r.id for r in rows if not r.who_id.startswith(LEAD_PREFIX)]
-    known = (
-        dict(
-            Activity.objects.filter(id__in=others)
-            .exclude(lead_id="")
-            .values_list("id", "lead_id")
-        )
-        if others
-        else {}
-    )
-    kept = []
-    for row in rows:
-        if row.who_id.startswith(LEAD_PREFIX):
-            row.lead_id = row.who_id
-        else:
-            row.lead_id = by_contact.get(row.who_id) or known.get(row.id, "")
-        if row.lead_id:
-            kept.append(row)
-    return kept
 
 
 # -- users, queues, statuses, flows ----------------------------------------------------------

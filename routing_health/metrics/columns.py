@@ -58,7 +58,8 @@ STATUS_CHANGE_COLUMNS: tuple[str, ...] = tuple(STATUS_CHANGE_COLUMN_DOCS)
 ACTIVITY_COLUMN_DOCS: Mapping[str, str] = MappingProxyType(
     {
         "id": "Task or Event Id.",
-        "lead_id": "The lead it belongs to, already resolved through ConvertedContactId.",
+        "lead_id": "The lead it belongs to, resolved by the sync (the lead it was seen on, or "
+        "one of the leads converted into its Contact: routing_health.sync_activities).",
         "owner_id": "Owner; activities of holding owners are automation, not touches.",
         "created_at": "CreatedDate, datetime64[ns, UTC]: the time of the touch.",
         "is_deleted": "IsDeleted, bool; deleted activities never count (archived ones do).",

@@ -368,19 +368,37 @@ class Org:
             return written
 
     def convert_lead(self, lead_id: str, at: datetime, status: str = "Closed - Converted",
-                     by_id: str | None = None) -> str:
-        """Convert a lead: new Contact, lead marked converted, its Tasks/Events moved to the
-        Contact (WhoId := contact, SystemModstamp := at) as Salesforce does. Returns the Contact Id.
+                     by_id: str | None = None, *, contact_id: str | None = None) -> str:
+        """Convert a lead as Salesforce does and return the Contact Id.
+
+        Without `contact_id` a new Contact is created; with it (`LeadConvert.contactId`) the
+        lead merges into that existing Contact, which is updated (SystemModstamp := at) but
+        keeps its Id. Either way the lead is marked converted (IsConverted, ConvertedDate,
+        ConvertedContactId, the converted Status) and its Tasks/Events move to the Contact
+        (WhoId := contact, SystemModstamp := at); the Contact's own activities stay as they are.
         """
         with self.lock:
             lead = self._data["Lead"][lead_id]
-            contact_id = self.insert("Contact", {
-                "FirstName": lead.get("FirstName"), "LastName": lead.get("LastName"),
-                "Name": lead.get("Name"), "Email": lead.get("Email"),
-                "OwnerId": lead.get("OwnerId") if str(lead.get("OwnerId")).startswith("005")
-                else None,
-                "CreatedDate": at, "CreatedById": by_id or self.default_user_id,
-            })
+            if lead.get("IsConverted"):
+                raise ValueError(f"CANNOT_UPDATE_CONVERTED_LEAD: lead {lead_id} is converted")
+            if contact_id is not None:
+                contact_id = to_id18(contact_id) or contact_id
+                contact = self._data["Contact"].get(contact_id)
+                if contact is None or contact.get("IsDeleted"):
+                    raise ValueError(
+                        f"INVALID_CROSS_REFERENCE_KEY: no Contact {contact_id} to convert "
+                        f"lead {lead_id} into"
+                    )
+                self.update("Contact", contact_id, SystemModstamp=at,
+                            LastModifiedById=by_id or self.default_user_id)
+            else:
+                contact_id = self.insert("Contact", {
+                    "FirstName": lead.get("FirstName"), "LastName": lead.get("LastName"),
+                    "Name": lead.get("Name"), "Email": lead.get("Email"),
+                    "OwnerId": lead.get("OwnerId") if str(lead.get("OwnerId")).startswith("005")
+                    else None,
+                    "CreatedDate": at, "CreatedById": by_id or self.default_user_id,
+                })
             self.change_status(lead_id, status, at, by_id)
             if self.history_tracked:  # Salesforce's "Lead converted" history line
                 self._history(lead_id, "leadConverted", "Text", None, None, at, by_id)

@@ -143,6 +143,38 @@ def test_lead_conversion_moves_its_activities_to_the_new_contact(
             (contact, "2026-01-06T10:11:12.000+0000")]
 
 
+def test_a_lead_converted_into_an_existing_contact_moves_its_activities_to_that_contact(
+        org: Org, sf: Salesforce) -> None:
+    first, second = add_leads(org, 2)
+    rep = org.add_user("Rita Rep")
+    contact = org.insert("Contact", {"LastName": "Existing", "CreatedDate": T0 - timedelta(days=9)})
+    own = org.add_task(contact, rep, T0 - timedelta(days=3))
+    org.add_task(second, rep, T0 + timedelta(minutes=5))
+    org.convert_lead(first, T0 + timedelta(hours=1))
+    assert org.convert_lead(second, T0 + timedelta(days=1), contact_id=contact) == contact
+    lead = sf.query(f"SELECT IsConverted, ConvertedDate, ConvertedContactId, Status, "
+                    f"SystemModstamp FROM Lead WHERE Id = '{second}'")["records"][0]
+    assert {k: v for k, v in lead.items() if k != "attributes"} == {
+        "IsConverted": True, "ConvertedDate": "2026-01-06", "ConvertedContactId": contact,
+        "Status": "Closed - Converted", "SystemModstamp": "2026-01-06T10:11:12.000+0000"}
+    tasks = sf.query("SELECT Id, WhoId, SystemModstamp FROM Task ORDER BY CreatedDate")["records"]
+    assert [(t["Id"] == own, t["WhoId"], t["SystemModstamp"]) for t in tasks] == [
+        (True, contact, "2026-01-02T10:11:12.000+0000"),  # the Contact's own task stays put
+        (False, contact, "2026-01-06T10:11:12.000+0000"),
+    ]
+    contacts = sf.query("SELECT Id, SystemModstamp FROM Contact")["records"]
+    assert len(contacts) == 2  # the first conversion's new Contact and the existing one
+    existing = next(c for c in contacts if c["Id"] == contact)
+    assert existing["SystemModstamp"] == "2026-01-06T10:11:12.000+0000"
+
+
+def test_converting_into_a_contact_that_does_not_exist_is_refused(org: Org) -> None:
+    lead = add_leads(org, 1)[0]
+    with pytest.raises(ValueError, match="INVALID_CROSS_REFERENCE_KEY"):
+        org.convert_lead(lead, T0, contact_id="003000000000001AAA")
+    assert org.get("Lead", lead)["IsConverted"] is False
+
+
 # ---------------------------------------------------------------- errors Salesforce raises
 def test_an_owner_change_writes_an_id_row_and_a_name_row_at_the_same_time(
         org: Org, sf: Salesforce) -> None:
