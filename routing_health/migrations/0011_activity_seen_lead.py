@@ -12,7 +12,7 @@ def seen_on_their_lead(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("routing_health", "0009_drop_failure_rollup_day_index"),
+        ("routing_health", "0010_sync_run_warning"),
     ]
 
     operations = [
