@@ -139,11 +139,11 @@ def cohort_facts(
 
     ``params`` is usually ``calendar_sources.resolved_params(config)``.
     """
-    # The cohort is defined on local dates; load a UTC range that covers them, then let the
-    # engine's local-day column decide membership exactly.
+    # The cohort's local days are the half-open UTC window [start's midnight, the midnight
+    # after end); leads created after as_of are not loaded (the engine drops them anyway).
     created_from, created_to = local_days_utc(start, end, ZoneInfo(params.report_timezone))
     frames = load_frames(
-        created_from=created_from, created_to=min(created_to, as_of), extra=extra
+        created_from=created_from, created_to=created_to, as_of=as_of, extra=extra
     )
     return cohort(lead_facts_of(frames, params, as_of), start, end)
 

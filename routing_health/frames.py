@@ -31,6 +31,7 @@ from routing_health.models import (
     SalesforceUser,
     StatusChange,
 )
+from routing_health.sql import sql_datetime
 
 CHUNK = 100_000  # rows per fetch
 ID_CHUNK = 2000  # Ids per IN (…) list: far below the parameter limits of SQLite and PostgreSQL
@@ -63,10 +64,13 @@ def load_frames(
     *,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    as_of: datetime | None = None,
     lead_ids: Sequence[str] | None = None,
     extra: Sequence[str] = (),
 ) -> Frames:
-    """Load leads created in ``[created_from, created_to]`` (UTC) or with the given ids.
+    """Load leads created in the half-open window ``[created_from, created_to)`` (aware
+    instants; either side may be open), at or before ``as_of`` when given, or with the given
+    ids (the window and ``as_of`` still apply to them).
 
     ``extra`` names configured extra Lead fields (API names) to add as columns for grouping;
     ``Company`` comes from its own column, others from the raw configured fields. Any number of
@@ -77,7 +81,8 @@ def load_frames(
     else:
         ids = list(dict.fromkeys(lead_ids))  # a repeated Id must not load its lead twice
         chunks = [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
-    parts = [_load_part(created_from, created_to, chunk, extra) for chunk in chunks]
+    window = _Window(created_from, created_to, as_of)
+    parts = [_load_part(window, chunk, extra) for chunk in chunks]
     return Frames(
         leads=_concat([p[0] for p in parts]),
         owner_changes=_concat([p[1] for p in parts]),
@@ -110,13 +115,19 @@ def local_days_utc(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, date
     )
 
 
+@dataclass(frozen=True)
+class _Window:
+    created_from: datetime | None
+    created_to: datetime | None  # exclusive
+    as_of: datetime | None  # inclusive
+
+
 def _load_part(
-    created_from: datetime | None,
-    created_to: datetime | None,
+    window: _Window,
     lead_ids: Sequence[str] | None,
     extra: Sequence[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    where, params = _lead_filter(created_from, created_to, lead_ids)
+    where, params = _lead_filter(window, lead_ids)
     lead_table = Lead._meta.db_table
     lead_cols = [c for c in LEAD_COLUMNS if c != "converted_date"] + ["converted_date"]
     needs_raw = [name for name in extra if name != "Company"]
@@ -154,16 +165,18 @@ def owner_names() -> pd.Series:
     return pd.Series(dict(pairs), dtype="object")
 
 
-def _lead_filter(
-    created_from: datetime | None, created_to: datetime | None, lead_ids: Sequence[str] | None
-) -> tuple[str, list]:
-    clauses, params = [], []
-    if created_from is not None:
-        clauses.append("created_at >= %s")
-        params.append(created_from)
-    if created_to is not None:
-        clauses.append("created_at <= %s")
-        params.append(created_to)
+def _lead_filter(window: _Window, lead_ids: Sequence[str] | None) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list[object] = []
+    bounds = (
+        ("created_at >= %s", window.created_from, "created_from"),
+        ("created_at < %s", window.created_to, "created_to"),
+        ("created_at <= %s", window.as_of, "as_of"),
+    )
+    for clause, bound, name in bounds:
+        if bound is not None:
+            clauses.append(clause)
+            params.append(sql_datetime(bound, name=name))
     if lead_ids is not None:
         ids = list(lead_ids) or [""]
         clauses.append(f"id IN ({', '.join(['%s'] * len(ids))})")

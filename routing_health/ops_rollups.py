@@ -30,6 +30,7 @@ from django.db.models import Count, Max, Min, QuerySet
 from routing_health.models import FailureRollup, LeadFact, QueueRollup, RepRollup
 from routing_health.rollup_delta import moved_values
 from routing_health.rollup_rows import sorted_groups
+from routing_health.sql import sql_datetime
 from routing_health.upsert import insert_rows, upsert
 
 OPS_INPUT = ("created_at", "failure_reason", "first_rep")
@@ -311,9 +312,7 @@ def _bucket_case(as_of: datetime, limit_hours: float) -> tuple[str, list[object]
     buckets = age_buckets(limit_hours)
     edges = [b.high_hours for b in buckets if b.high_hours is not None]
     whens = " ".join(f"WHEN queue_entered_at >= %s THEN {i}" for i in range(len(edges)))
-    params = [
-        connection.ops.adapt_datetimefield_value(as_of - timedelta(hours=edge)) for edge in edges
-    ]
+    params = [sql_datetime(as_of - timedelta(hours=edge), name="as_of") for edge in edges]
     return f"(CASE {whens} ELSE {len(edges)} END)", params
 
 

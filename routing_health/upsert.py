@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 from django.db import connection, models
 
+from routing_health.sql import sql_datetime
+
 
 def upsert(model: type[models.Model], rows: Sequence[models.Model]) -> int:
     """Insert or update ``rows`` by primary key; the last of duplicate keys wins."""
@@ -50,10 +52,14 @@ def _converter(field: models.Field):
     """How a Python value reaches the database: natively where the driver adapts it."""
     if isinstance(field, models.JSONField):
         return lambda value: field.get_db_prep_save(value, connection)
-    temporal = (models.DateField, models.TimeField)
-    if connection.vendor != "postgresql" and isinstance(field, temporal):
-        # DateTimeField is a DateField: SQLite stores dates, datetimes and times as text in
-        # Django's format.
+    if connection.vendor == "postgresql":
+        # psycopg binds dates, times and aware datetimes (``sql_datetime`` is the identity
+        # there): no per-value call on the sync's large pages.
+        return None
+    if isinstance(field, models.DateTimeField):
+        return lambda value: sql_datetime(value, name=field.attname)
+    if isinstance(field, (models.DateField, models.TimeField)):
+        # SQLite stores dates and times as text in Django's format.
         return lambda value: field.get_db_prep_save(value, connection)
     return None
 

@@ -59,7 +59,7 @@ def _extra_ids(config: RoutingConfig, as_of: datetime, main_from: datetime) -> l
 def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     """Everything ``evaluate_facts`` needs for ``as_of`` (aware), from the database."""
     main_from = as_of - timedelta(hours=largest_window_hours(config))
-    frames = load_frames(created_from=main_from, created_to=as_of)
+    frames = load_frames(created_from=main_from, as_of=as_of)
     extra = _extra_ids(config, as_of, main_from)
     if extra:
         frames = concat_frames([frames, load_frames(lead_ids=extra)])

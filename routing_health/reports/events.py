@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import DatabaseError
+from django.db.models import Q
 
 from routing_health.models import AlertIncident, FlowVersionChange, IncidentEvent
 
@@ -62,24 +63,31 @@ def flow_changes(start: datetime, end: datetime, as_of: datetime) -> tuple[FlowC
 
 
 def anomalies(start: datetime, end: datetime, as_of: datetime) -> tuple[Anomaly, ...] | None:
-    """Alert episodes firing at some time in ``[start, min(end, as_of)]``, oldest first.
+    """Alert episodes firing at some time in the week ``[start, end)`` (UTC, half-open like
+    every cohort window: an episode that fires exactly at ``end`` belongs to the next week) and
+    at or before ``as_of``, oldest first.
 
     An episode runs from its ``fired`` event (the incident's ``first_seen`` for the current one)
     to its ``resolved`` event. Returns ``None`` when the alert tables cannot be read (alerts not
     set up in this database): the report says so instead of failing.
     """
     try:
-        return _anomalies(start, min(end, as_of), as_of)
+        return _anomalies(start, end, as_of)
     except DatabaseError as exc:
         log.warning("weekly report: alert incidents unavailable: %s", exc)
         return None
 
 
-def _anomalies(start: datetime, until: datetime, as_of: datetime) -> tuple[Anomaly, ...]:
+def _anomalies(start: datetime, end: datetime, as_of: datetime) -> tuple[Anomaly, ...]:
     from routing_health.alerts.rules import RULES  # lazy: only the value formats are needed
 
+    # ``first_seen`` is the current episode's start: an incident whose current episode began
+    # after the week may still have fired during it, so its events are looked at too.
+    began = Q(first_seen__lt=end) | Q(
+        events__kind=IncidentEvent.Kind.FIRED, events__at__lt=end
+    )
     incidents = {
-        i.pk: i for i in AlertIncident.objects.filter(first_seen__lte=until).order_by("id")
+        i.pk: i for i in AlertIncident.objects.filter(began).distinct().order_by("id")
     }
     episodes: dict[tuple[int, int], dict[str, object]] = {}
     events = IncidentEvent.objects.filter(
@@ -103,7 +111,7 @@ def _anomalies(start: datetime, until: datetime, as_of: datetime) -> tuple[Anoma
     for (incident_id, _), episode in episodes.items():
         started = episode.get("started_at")
         ended = episode.get("ended_at")
-        if not isinstance(started, datetime) or started > until:
+        if not isinstance(started, datetime) or started >= end or started > as_of:
             continue
         if isinstance(ended, datetime) and ended < start:
             continue

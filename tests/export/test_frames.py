@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pytest
 
 from routing_health import frames as frames_module
 from routing_health.frames import Frames, concat_frames, load_frames, local_days_utc
@@ -61,3 +62,44 @@ def test_local_days_run_from_the_first_local_midnight_to_the_one_after_the_last_
         datetime(2026, 11, 16, tzinfo=UTC),
         datetime(2026, 11, 23, tzinfo=UTC),
     )
+
+
+def _leads_at(instants: dict[str, datetime]) -> None:
+    for n, at in enumerate(instants.values()):
+        Lead.objects.create(
+            id=f"00Q{n:015d}", name=list(instants)[n], created_at=at, system_modstamp=at,
+            owner_id="005000000000001AAA",
+        )
+
+
+def _loaded_names(frames: Frames) -> set[str]:
+    return set(frames.leads["name"])
+
+
+def test_the_window_is_half_open_to_the_microsecond(db):
+    start, end = local_days_utc(date(2026, 11, 1), date(2026, 11, 1), ZoneInfo("America/New_York"))
+    micro = timedelta(microseconds=1)
+    _leads_at(
+        {
+            "before start": start - micro,
+            "at start": start,
+            "after start": start + micro,
+            "before end": end - micro,
+            "at end": end,
+        }
+    )
+    loaded = load_frames(created_from=start, created_to=end)
+    assert _loaded_names(loaded) == {"at start", "after start", "before end"}
+
+
+def test_as_of_includes_a_lead_created_at_that_instant(db):
+    as_of = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    micro = timedelta(microseconds=1)
+    _leads_at({"at as_of": as_of, "after as_of": as_of + micro, "before as_of": as_of - micro})
+    loaded = load_frames(created_from=as_of - timedelta(days=1), as_of=as_of)
+    assert _loaded_names(loaded) == {"at as_of", "before as_of"}
+
+
+def test_a_naive_bound_is_refused_with_its_name(db):
+    with pytest.raises(ValueError, match="created_from must be a timezone-aware datetime"):
+        load_frames(created_from=datetime(2026, 11, 1))

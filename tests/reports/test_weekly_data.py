@@ -230,3 +230,20 @@ def test_a_business_hours_tier_is_judged_on_its_business_time_p95_like_the_alert
             assert check.clock == "wall"
             assert check.value == row.current["tta_p95_minutes"]
         assert check.threshold == sla.assign_minutes
+
+
+def test_an_episode_that_fires_exactly_at_the_end_of_the_week_belongs_to_the_next_week(config):
+    week_start = datetime(2026, 11, 9, 5, tzinfo=UTC)  # Monday 00:00 New York
+    week_end = datetime(2026, 11, 16, 5, tzinfo=UTC)  # the next Monday 00:00 (EST both)
+    in_week, resolved = week_start + timedelta(days=1), week_start + timedelta(days=1, hours=2)
+    row = AlertIncident.objects.create(
+        fingerprint="refired", rule="routing_failures", region="EMEA", tier="hot",
+        failure_reason="Decision: Assign by Territory", first_seen=week_end, last_seen=week_end,
+        episode=2, state="firing", threshold=1.0, comparison=">=",
+        details={"title": "Routing failures: X"},
+    )
+    for episode, at, kind in ((1, in_week, "fired"), (1, resolved, "resolved"),
+                              (2, week_end, "fired")):
+        IncidentEvent.objects.create(incident=row, episode=episode, at=at, kind=kind, value=3.0)
+    report = build_weekly_report(config, "2026-W46", NOW)
+    assert [(a.started_at, a.ended_at) for a in report.anomalies] == [(in_week, resolved)]
