@@ -28,7 +28,7 @@ from routing_health.models import (
     SalesforceUser,
     StatusChange,
 )
-from routing_health.sfid import CONTACT_PREFIX, LEAD_PREFIX, is_sf_id
+from routing_health.sfid import CONTACT_PREFIX, LEAD_PREFIX, is_owner_id
 from routing_health.sync_calendars import (
     BUSINESS_HOURS_FIELDS,
     HOLIDAY_FIELDS,
@@ -168,8 +168,10 @@ def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageR
             kind = r.get("Field")
             if kind == "Owner":
                 data_type = r.get("DataType")
+                # Some orgs send DataType null on both rows: the Id row is then the one whose
+                # new value is an owner Id (a User or queue key prefix), not just Id-shaped.
                 is_id_row = data_type == "EntityId" or (
-                    data_type in (None, "") and is_sf_id(r.get("NewValue"))
+                    data_type is None and is_owner_id(r.get("NewValue"))
                 )
                 if not is_id_row:
                     continue
