@@ -102,9 +102,9 @@ def sync_salesforce(
     outcome = SyncOutcome()
     try:
         client.refresh_usage()
-        # Every object costs at least a count, a query and a page: refuse a run that would
-        # take the org past the allowed share before touching anything.
-        client.ensure_budget(3 * len(specs), what="the sync run")
+        # Every object costs at least a describe, a count, a query and a page: refuse a run
+        # that would take the org past the allowed share before touching anything.
+        client.ensure_budget(4 * len(specs), what="the sync run")
     except SalesforceError as exc:
         outcome.objects.append(_record_run_failure(str(exc), client))
         say(f"{RUN_LEVEL}: FAILED: {exc}")
@@ -215,18 +215,18 @@ def _plan(
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     select = f"SELECT {', '.join(spec.fields(config))} FROM {spec.sobject}{condition}"
     if spec.watermark_field is None:
-        client.ensure_budget(2, what=f"{spec.name} sync")
+        client.ensure_budget(3, what=f"{spec.name} sync")
         return select, "full"
     estimate = client.count(
         f"SELECT COUNT() FROM {spec.sobject}{condition}", include_deleted=spec.include_deleted
     )
     if since is None:
-        client.ensure_budget(4 + estimate // BULK_PAGE, what=f"{spec.name} backfill")
+        client.ensure_budget(5 + estimate // BULK_PAGE, what=f"{spec.name} backfill")
         return select, "bulk"
     if estimate > BULK_THRESHOLD:
-        client.ensure_budget(4 + estimate // BULK_PAGE, what=f"{spec.name} sync")
+        client.ensure_budget(5 + estimate // BULK_PAGE, what=f"{spec.name} sync")
         return select, "bulk"
-    client.ensure_budget(1 + estimate // REST_BATCH, what=f"{spec.name} sync")
+    client.ensure_budget(2 + estimate // REST_BATCH, what=f"{spec.name} sync")
     return f"{select} ORDER BY {spec.watermark_field} ASC, Id ASC", "rest"
 
 
@@ -237,7 +237,9 @@ def _pages(
         return client.bulk_query_pages(
             spec.sobject, soql, include_deleted=spec.include_deleted, page_size=BULK_PAGE
         )
-    return client.query_pages(soql, include_deleted=spec.include_deleted, batch_size=REST_BATCH)
+    return client.query_pages(
+        soql, sobject=spec.sobject, include_deleted=spec.include_deleted, batch_size=REST_BATCH
+    )
 
 
 def _consume(
