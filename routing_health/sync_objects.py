@@ -155,7 +155,8 @@ def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageR
 
     Salesforce writes two rows per owner change (same CreatedDate): one with Ids
     (DataType 'EntityId') and one with display names. Only the Id row is stored, so a
-    change is never counted twice.
+    change is never counted twice. With DataType null the Id row is the one whose new value
+    is an owner Id (``005``/``00G`` key prefix).
     """
     owners: list[OwnerChange] = []
     statuses: list[StatusChange] = []
