@@ -106,7 +106,8 @@ def _check_history_tracking(client: SalesforceClient) -> list[Finding]:
         raise
     except SalesforceError as exc:
         return _probe_history_rows(client, reason=str(exc))
-    tracked = {r["QualifiedApiName"]: bool(r.get("IsFieldHistoryTracked")) for r in rows}
+    # Values arrive in Salesforce's text form: the checkbox is "true" or "false".
+    tracked = {r["QualifiedApiName"]: r.get("IsFieldHistoryTracked") == "true" for r in rows}
     return [
         Finding(
             tracked.get(api_name, False),

@@ -15,6 +15,10 @@ by page and Bulk API 2.0 query jobs, and turns Salesforce's failure modes into o
 ``Sforce-Limit-Info: api-usage=N/M`` is read from every response (REST and Bulk, errors too)
 so a run can refuse to start when it would take the org past a configured share of its daily
 API limit, even for a user who may not read ``/limits``.
+
+Every value read leaves this module in one canonical form, Salesforce's own text forms, whatever
+the path: REST JSON (typed: ``true``, ``2500000.0``, ``...000+0000``) and Bulk API 2.0 CSV (text:
+``"true"``, ``"2500000"``, ``...000Z``) give the same strings (see :func:`canonical_value`).
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ import io
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import requests
@@ -39,6 +44,7 @@ from simple_salesforce.exceptions import (
     SalesforceGeneralError,
     SalesforceMalformedRequest,
     SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
 )
 from simple_salesforce.exceptions import SalesforceError as _SimpleSalesforceError
 
@@ -227,6 +233,7 @@ class SalesforceClient:
         self.session.hooks["response"].append(self._read_limit_info)
         self._sf: Salesforce | None = None
         self.bulk_poll_seconds = settings.bulk_poll_seconds
+        self._field_types: dict[str, dict[str, str]] = {}
 
     # -- connection -----------------------------------------------------------------------
     @property
@@ -314,6 +321,16 @@ class SalesforceClient:
             except SalesforceMalformedRequest as exc:
                 code, message = _error_code(exc.content)
                 raise self._query_error(what, code, message, soql) from None
+            except SalesforceResourceNotFound as exc:
+                # A describe of an object the user cannot see: 404 NOT_FOUND, where a query
+                # of it says INVALID_TYPE. Both mean "not available to this user".
+                code, message = _error_code(exc.content)
+                raise SalesforceQueryError(
+                    f"Salesforce has no {what} for this user: {code or 'NOT_FOUND'}: {message}",
+                    code="INVALID_TYPE",
+                    field=None,
+                    soql=soql,
+                ) from None
             except (SalesforceGeneralError, requests.ConnectionError, requests.Timeout) as exc:
                 status = getattr(exc, "status", None)
                 retryable = status is None or int(status) >= 500
@@ -407,6 +424,18 @@ class SalesforceClient:
     def describe(self, sobject: str) -> dict[str, Any]:
         return self.call(f"describe {sobject}", lambda sf: getattr(sf, sobject).describe())
 
+    def field_types(self, sobject: str) -> dict[str, str]:
+        """``sobject``'s field types by lower-cased API name (``boolean``, ``currency``...),
+        from one describe per client."""
+        types = self._field_types.get(sobject.lower())
+        if types is None:
+            described = self.describe(sobject)
+            types = {
+                str(f["name"]).lower(): str(f.get("type", "")) for f in described.get("fields", [])
+            }
+            self._field_types[sobject.lower()] = types
+        return types
+
     def count(self, soql: str, *, include_deleted: bool = False) -> int:
         result = self.call(
             "count", lambda sf: sf.query(soql, include_deleted=include_deleted), soql=soql
@@ -414,9 +443,19 @@ class SalesforceClient:
         return int(result["totalSize"])
 
     def query_pages(
-        self, soql: str, *, include_deleted: bool = False, batch_size: int = 2000
+        self,
+        soql: str,
+        *,
+        sobject: str | None = None,
+        include_deleted: bool = False,
+        batch_size: int = 2000,
     ) -> Iterator[list[Record]]:
-        """REST query + queryMore, one list of records per page (``attributes`` removed)."""
+        """REST query + queryMore, one list of records per page (``attributes`` removed).
+
+        Values are canonical (:func:`canonical_value`): typed by ``sobject``'s describe when
+        given, else by their JSON types.
+        """
+        types = self.field_types(sobject) if sobject else {}
         headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
         result = self.call(
             "query",
@@ -424,7 +463,7 @@ class SalesforceClient:
             soql=soql,
         )
         while True:
-            yield [_strip_attributes(r) for r in result["records"]]
+            yield canonical_records([_strip_attributes(r) for r in result["records"]], types)
             if result.get("done", True):
                 return
             next_url = result["nextRecordsUrl"]
@@ -446,10 +485,11 @@ class SalesforceClient:
     ) -> Iterator[list[Record]]:
         """A Bulk API 2.0 query job, one list of records per result page.
 
-        Values are CSV strings (empty → None); the order of rows is not guaranteed, so
-        callers must not rely on it. Each page request is retried on its own and resumes
-        from its locator.
+        Values are canonical (:func:`canonical_value`, typed by ``sobject``'s describe; empty
+        → None); the order of rows is not guaranteed, so callers must not rely on it. Each page
+        request is retried on its own and resumes from its locator.
         """
+        types = self.field_types(sobject)
         operation = Operation.query_all if include_deleted else Operation.query
 
         def client(sf: Salesforce) -> Any:
@@ -471,7 +511,7 @@ class SalesforceClient:
                 f"bulk results {job_id}",
                 lambda sf, loc=locator: client(sf).get_query_results(job_id, loc, page_size),
             )
-            yield _parse_csv(page["records"])
+            yield canonical_records(_parse_csv(page["records"]), types)
             locator = page["locator"]
             if not locator:
                 return
@@ -485,6 +525,95 @@ def _strip_attributes(record: Record) -> Record:
 def _parse_csv(text: str) -> list[Record]:
     reader = csv.DictReader(io.StringIO(text))
     return [{k: (v if v != "" else None) for k, v in row.items()} for row in reader]
+
+
+# -- canonical values -------------------------------------------------------------------------
+_BOOLEAN_TYPES = frozenset({"boolean"})
+_NUMBER_TYPES = frozenset({"int", "long", "double", "currency", "percent"})
+_DATETIME_TYPES = frozenset({"datetime"})
+_DATE_TYPES = frozenset({"date"})
+_TYPED = _BOOLEAN_TYPES | _NUMBER_TYPES | _DATETIME_TYPES | _DATE_TYPES
+
+
+def canonical_value(
+    value: Any, field_type: str | None = None
+) -> str | dict[str, Any] | None:
+    """One value in Salesforce's text form, whichever API it came through.
+
+    ``field_type`` is the describe type; without it (or for ``anyType``, e.g. LeadHistory
+    values) the JSON type of the value decides. Null and the empty string are ``None``;
+    checkboxes ``true``/``false``; numbers plain decimals without exponent or trailing ``.0``
+    (``2500000``, ``12.5``); dates ``2026-01-05``; datetimes UTC ``2026-01-05T10:11:12.000Z``
+    (from ``.000+0000``, ``.000Z``, ``Z`` without milliseconds or any offset); every other
+    value its text. A value that does not parse as its type is left as text, for the record's
+    parser to report.
+    """
+    if value is None or value == "":
+        return None
+    kind = type(value)
+    if field_type in _BOOLEAN_TYPES or kind is bool:
+        if kind is bool:
+            return "true" if value else "false"
+        lowered = str(value).lower()
+        return lowered if lowered in ("true", "false") else str(value)
+    if field_type in _NUMBER_TYPES or kind is int or kind is float:
+        return _canonical_number(value)
+    if field_type in _DATETIME_TYPES:
+        return _canonical_datetime(str(value))
+    if field_type in _DATE_TYPES:
+        text = str(value)
+        return text[:10] if len(text) >= 10 and text[4] == "-" and text[7] == "-" else text
+    if isinstance(value, dict):
+        return value  # a nested relationship record (REST), left to whoever selected it
+    return value if kind is str else str(value)
+
+
+def _canonical_number(value: Any) -> str:
+    text = repr(value) if type(value) is float else str(value).strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def _canonical_datetime(text: str) -> str:
+    # The two forms Salesforce sends (REST ``.000+0000``, Bulk ``.000Z``) without parsing.
+    if len(text) == 24 and text[19] == "." and text[23] == "Z":
+        return text
+    if len(text) == 28 and text[19] == "." and text.endswith("+0000"):
+        return text[:23] + "Z"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if parsed.tzinfo is None:
+        return text
+    parsed = parsed.astimezone(UTC)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{parsed.microsecond // 1000:03d}Z"
+
+
+def canonical_records(records: list[Record], types: Mapping[str, str]) -> list[Record]:
+    """Every value of ``records`` (changed in place) in canonical form; ``types`` maps
+    lower-cased field names to describe types (fields not in it are typed by their values)."""
+    if not records:
+        return records
+    typed: dict[str, str | None] = {}
+    for record in records:
+        for name, value in record.items():
+            if name not in typed:
+                typed[name] = types.get(name.lower())
+            field_type = typed[name]
+            if type(value) is str and field_type not in _TYPED:
+                if value == "":
+                    record[name] = None
+                continue  # text stays as it is: the common case, kept cheap
+            record[name] = canonical_value(value, field_type)
+    return records
 
 
 def soql_literal(value: str) -> str:

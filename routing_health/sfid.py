@@ -72,6 +72,15 @@ def is_sf_id(value: object) -> bool:
     return id_problem(value) is None
 
 
+def is_owner_id(value: object) -> bool:
+    """True for the Id of a possible record owner: a User (``005``) or a queue (``00G``).
+
+    Shape alone is not enough where names and Ids mix (LeadHistory rows with a null
+    DataType): a queue named ``EMEAInboundLead`` is 15 letters.
+    """
+    return is_sf_id(value) and str(value)[:3] in (USER_PREFIX, QUEUE_PREFIX)
+
+
 def to_18(id15_or_18: str) -> str:
     """The 18-character form of a 15- or 18-character Id.
 

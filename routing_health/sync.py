@@ -125,9 +125,9 @@ def sync_salesforce(
         client.refresh_usage()
         if client.usage_warning:
             say(f"{RUN_LEVEL}: warning: {client.usage_warning}")
-        # Every object costs at least a count, a query and a page: refuse a run that would
-        # take the org past the allowed share before touching anything.
-        client.ensure_budget(3 * len(specs), what="the sync run")
+        # Every object costs at least a describe, a count, a query and a page: refuse a run
+        # that would take the org past the allowed share before touching anything.
+        client.ensure_budget(4 * len(specs), what="the sync run")
     except SalesforceError as exc:
         outcome.objects.append(_record_run_failure(str(exc), client))
         say(f"{RUN_LEVEL}: FAILED: {exc}")
@@ -262,7 +262,7 @@ def _plan(
     key = spec.watermark_field
     since = since if key else None
     if key is None:
-        client.ensure_budget(2, what=f"{spec.name} sync")
+        client.ensure_budget(3, what=f"{spec.name} sync")
         return _Plan(select, list(spec.where), "full", None, None)
     count = _Plan(f"SELECT COUNT() FROM {spec.sobject}", list(spec.where), "count", key, since)
     try:
@@ -276,9 +276,9 @@ def _plan(
         estimate = None
     if since is None or estimate is None or estimate > BULK_THRESHOLD:
         pages = (estimate or 0) // BULK_PAGE
-        client.ensure_budget(4 + pages, what=f"{spec.name} {'sync' if since else 'backfill'}")
+        client.ensure_budget(5 + pages, what=f"{spec.name} {'sync' if since else 'backfill'}")
         return _Plan(select, list(spec.where), "bulk", key, since)
-    client.ensure_budget(1 + estimate // REST_BATCH, what=f"{spec.name} sync")
+    client.ensure_budget(2 + estimate // REST_BATCH, what=f"{spec.name} sync")
     return _Plan(select, list(spec.where), "rest", key, since)
 
 
@@ -344,7 +344,9 @@ def _pages(
         return client.bulk_query_pages(
             spec.sobject, soql, include_deleted=spec.include_deleted, page_size=BULK_PAGE
         )
-    return client.query_pages(soql, include_deleted=spec.include_deleted, batch_size=REST_BATCH)
+    return client.query_pages(
+        soql, sobject=spec.sobject, include_deleted=spec.include_deleted, batch_size=REST_BATCH
+    )
 
 
 def _consume(

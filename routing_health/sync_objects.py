@@ -28,7 +28,7 @@ from routing_health.models import (
     SalesforceUser,
     StatusChange,
 )
-from routing_health.sfid import is_sf_id
+from routing_health.sfid import is_owner_id
 from routing_health.sync_activities import link_activities, relink_contact_activities
 from routing_health.sync_calendars import (
     BUSINESS_HOURS_FIELDS,
@@ -160,7 +160,8 @@ def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageR
 
     Salesforce writes two rows per owner change (same CreatedDate): one with Ids
     (DataType 'EntityId') and one with display names. Only the Id row is stored, so a
-    change is never counted twice.
+    change is never counted twice. With DataType null the Id row is the one whose new value
+    is an owner Id (``005``/``00G`` key prefix).
     """
     owners: list[OwnerChange] = []
     statuses: list[StatusChange] = []
@@ -173,8 +174,10 @@ def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageR
             kind = r.get("Field")
             if kind == "Owner":
                 data_type = r.get("DataType")
+                # Some orgs send DataType null on both rows: the Id row is then the one whose
+                # new value is an owner Id (a User or queue key prefix), not just Id-shaped.
                 is_id_row = data_type == "EntityId" or (
-                    data_type in (None, "") and is_sf_id(r.get("NewValue"))
+                    data_type is None and is_owner_id(r.get("NewValue"))
                 )
                 if not is_id_row:
                     continue

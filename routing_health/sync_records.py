@@ -1,9 +1,9 @@
 """Parsing Salesforce records for the sync: values, malformed records, page results.
 
-Records arrive either from REST (JSON: typed values, datetimes like
-``2026-01-05T10:11:12.000+0000``) or Bulk API 2.0 (CSV: strings, ``...000Z``, empty = null);
-the parsers accept both. A malformed record (missing Id, unparseable date) is logged with its Id
-and skipped; the page goes on.
+Records arrive from REST (JSON) or Bulk API 2.0 (CSV) already in one canonical text form
+(``salesforce.canonical_records``: ``true``, ``2500000``, ``2026-01-05T10:11:12.000Z``, null as
+``None``); the parsers also accept typed values. A malformed record (missing Id, unparseable
+date) is logged with its Id and skipped; the page goes on.
 """
 
 from __future__ import annotations

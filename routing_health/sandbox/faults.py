@@ -37,7 +37,8 @@ SLOW = "slow"
 class Fault:
     """One rule. `kind` is an HTTP status, "reset" (drop the connection unanswered) or "slow"
     (sleep `delay` seconds, then answer normally). The first `after` matching requests pass; the
-    next `times` (None: all) are hit. `seen`/`fired` count matches and hits."""
+    next `times` (None: all) are hit. `seen`/`fired` count matches and hits. A `body` of bytes is
+    served verbatim (a canned response: `Content-Type` from `headers`, default text/csv)."""
 
     kind: int | str
     method: str | None = None

@@ -1,8 +1,11 @@
 """Salesforce wire formats: REST JSON records and Bulk API 2.0 CSV pages.
 
 REST datetimes: `2026-01-05T10:11:12.000+0000`; Bulk 2.0 CSV datetimes: `2026-01-05T10:11:12.000Z`;
-dates `2026-01-05` in both. CSV cells are double-quoted (RFC 4180, quotes doubled), null is an
-empty unquoted cell, booleans are `true`/`false`; the header row holds the selected field paths.
+dates `2026-01-05` in both. REST JSON writes checkboxes as JSON `true`/`false` and numbers as JSON
+numbers, fractional types (double, currency, percent) always with a fraction (`2500000.0`, `12.5`),
+integers as integers. CSV cells are double-quoted (RFC 4180, quotes doubled), null is an empty
+unquoted cell, booleans are `true`/`false`, numbers plain text without a trailing `.0`
+(`2500000`, `12.5`); the header row holds the selected field paths.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from .schema import ADDRESS_COMPONENTS, COMPOUND_TYPES
+from .schema import ADDRESS_COMPONENTS, COMPOUND_TYPES, DOUBLE_TYPES
 from .soql import Path, Query
 from .soql_eval import getter
 
@@ -41,11 +44,14 @@ def csv_datetime(value: datetime) -> str:
     return _iso_ms(value) + "Z"
 
 
-def json_value(value: Any) -> Any:
+def json_value(value: Any, field_type: str | None = None) -> Any:
+    """A stored value as REST JSON writes a field of `field_type`."""
     if isinstance(value, datetime):
         return rest_datetime(value)
     if isinstance(value, date):
         return value.isoformat()
+    if field_type in DOUBLE_TYPES and type(value) is int:
+        return float(value)  # Salesforce serialises these as doubles: 2500000 → 2500000.0
     return value
 
 
@@ -78,7 +84,7 @@ def rest_record(query: Query, rec: Record, org: Org, version: str) -> dict[str, 
             if path.leaf.type in COMPOUND_TYPES:
                 out[path.leaf.name] = compound_value(path.leaf.name, rec)
                 continue
-            out[path.leaf.name] = json_value(rec.get(path.leaf.name))
+            out[path.leaf.name] = json_value(rec.get(path.leaf.name), path.leaf.type)
             continue
         node, current, prefix = out, rec, ""
         for hop in path.hops:
@@ -95,7 +101,7 @@ def rest_record(query: Query, rec: Record, org: Org, version: str) -> dict[str, 
                 break
             node, current = node[hop.relationship], nxt
         else:
-            node[path.leaf.name] = json_value(current.get(path.leaf.name))
+            node[path.leaf.name] = json_value(current.get(path.leaf.name), path.leaf.type)
     return out
 
 
@@ -111,6 +117,9 @@ def _csv_cell(value: Any) -> str:
         return '"' + csv_datetime(value) + '"'
     if kind is date:
         return '"' + value.isoformat() + '"'
+    if kind is float:
+        # Bulk CSV writes numbers without a trailing `.0`: 2500000.0 → "2500000", 12.5 → "12.5".
+        return '"' + (str(int(value)) if value.is_integer() else repr(value)) + '"'
     return '"' + str(value).replace('"', '""') + '"'
 
 

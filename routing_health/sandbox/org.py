@@ -80,6 +80,9 @@ class Org:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.history_tracked: set[str] = {"OwnerId", "Status"}
         self.record_created_history = False  # Salesforce's `created` LeadHistory row, if wanted
+        # Some orgs return owner-change rows with DataType null (both the Id row and the name
+        # row); set False to emulate them.
+        self.owner_history_data_type = True
         self.org_id = new_id("00D", 1)
         self.default_user_id = new_id("005", ORG_ID_BASE - 1)  # who "did" a write without by_id
         if seed_defaults:
@@ -321,7 +324,7 @@ class Org:
         row = self.related("Name", owner_id)
         return row.get("Name") if row else owner_id
 
-    def _history(self, lead_id: str, field: str, data_type: str, old: Any, new: Any,
+    def _history(self, lead_id: str, field: str, data_type: str | None, old: Any, new: Any,
                  at: datetime, by_id: str | None) -> str:
         return self.insert("LeadHistory", {
             "LeadId": lead_id, "Field": field, "DataType": data_type, "OldValue": old,
@@ -333,7 +336,8 @@ class Org:
         """Reassign a lead as Salesforce does; returns the LeadHistory Ids written.
 
         With OwnerId tracked, Salesforce writes two rows with the same CreatedDate and
-        Field 'Owner': DataType 'EntityId' holding Ids, and DataType 'Text' holding names.
+        Field 'Owner': DataType 'EntityId' holding Ids, and DataType 'Text' holding names
+        (DataType null on both when `owner_history_data_type` is False).
         """
         with self.lock:
             lead = self._data["Lead"][lead_id]
@@ -343,9 +347,10 @@ class Org:
                 return []
             written = []
             if "OwnerId" in self.history_tracked:
-                written.append(self._history(lead_id, "Owner", "EntityId", old_owner,
-                                             new_owner_id, at, by_id))
-                written.append(self._history(lead_id, "Owner", "Text",
+                typed = self.owner_history_data_type
+                written.append(self._history(lead_id, "Owner", "EntityId" if typed else None,
+                                             old_owner, new_owner_id, at, by_id))
+                written.append(self._history(lead_id, "Owner", "Text" if typed else None,
                                              self._owner_name(old_owner),
                                              self._owner_name(new_owner_id), at, by_id))
             self.update("Lead", lead_id, OwnerId=new_owner_id, SystemModstamp=at,

@@ -153,7 +153,7 @@ class RestApi:
             return not_found()
         out: dict[str, Any] = {"attributes": {"type": spec.name,
                                               "url": sobject_url(version, spec.name, row["Id"])}}
-        out.update({f: json_value(row.get(f)) for f in spec.fields})
+        out.update({name: json_value(row.get(name), f.type) for name, f in spec.fields.items()})
         return 200, {}, out
 
     # ---------------------------------------------------------------- query

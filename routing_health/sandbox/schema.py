@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 FIELD_TYPES = frozenset(
     {
         "id", "string", "textarea", "picklist", "reference", "datetime", "date", "boolean",
-        "double", "int", "anyType", "time", "email", "address", "location",
+        "double", "currency", "percent", "int", "anyType", "time", "email", "address",
+        "location",
     }
 )
 # Compound fields: read as one structured value through REST, refused by Bulk API 2.0 queries.
@@ -22,6 +23,8 @@ ADDRESS_COMPONENTS = (
     ("city", "City"), ("country", "Country"), ("countryCode", "CountryCode"),
     ("postalCode", "PostalCode"), ("state", "State"), ("street", "Street"),
 )
+# Fractional number types: REST JSON writes them as floats (`2500000.0`), Bulk CSV as text.
+DOUBLE_TYPES = frozenset({"double", "currency", "percent"})
 STRING_TYPES = frozenset({"string", "textarea", "picklist", "email", "time"})
 ID_TYPES = frozenset({"id", "reference"})
 
@@ -29,13 +32,15 @@ ID_TYPES = frozenset({"id", "reference"})
 _DATA_TYPE_LABEL = {
     "id": "Lookup()", "string": "Text(255)", "textarea": "Long Text Area(32000)",
     "picklist": "Picklist", "reference": "Lookup", "datetime": "Date/Time", "date": "Date",
-    "boolean": "Checkbox", "double": "Number(18, 0)", "int": "Number(9, 0)",
+    "boolean": "Checkbox", "double": "Number(18, 0)",
+    "currency": "Currency(16, 2)", "percent": "Percent(3, 2)", "int": "Number(9, 0)",
     "anyType": "Any Type", "time": "Time", "email": "Email", "address": "Address",
     "location": "Geolocation",
 }
 _SOAP_TYPE = {
     "id": "tns:ID", "reference": "tns:ID", "datetime": "xsd:dateTime", "date": "xsd:date",
-    "boolean": "xsd:boolean", "double": "xsd:double", "int": "xsd:int", "anyType": "xsd:anyType",
+    "boolean": "xsd:boolean", "double": "xsd:double",
+    "currency": "xsd:double", "percent": "xsd:double", "int": "xsd:int", "anyType": "xsd:anyType",
     "time": "xsd:time", "address": "urn:address", "location": "urn:location",
 }
 
@@ -74,7 +79,7 @@ class FieldSpec:
             "length": 18 if self.type in ID_TYPES else (255 if is_text else 0),
             "filterable": self.filterable,
             "sortable": self.sortable,
-            "groupable": self.filterable and self.type not in ("double", "datetime"),
+            "groupable": self.filterable and self.type not in (*DOUBLE_TYPES, "datetime"),
             "nillable": self.nillable,
             "custom": self.custom,
             "calculated": False,

@@ -319,8 +319,14 @@ class SalesforceEmulator:
             if fault.kind == SLOW:
                 time.sleep(fault.delay)
             else:
-                body = json.dumps(fault.response_body()).encode()
-                handler.reply(int(fault.kind), JSON_TYPE, body, self._limit_header(fault.headers))
+                canned = fault.response_body()
+                headers = dict(fault.headers)
+                if isinstance(canned, bytes):  # a canned answer served verbatim (CSV, JSON text)
+                    kind = headers.pop("Content-Type", "text/csv")
+                    handler.reply(int(fault.kind), kind, canned, self._limit_header(headers))
+                    return
+                body = json.dumps(canned).encode()
+                handler.reply(int(fault.kind), JSON_TYPE, body, self._limit_header(headers))
                 return
         host = (handler.headers.get("Host") or "").split(":")[0].lower()
         if path in ("/services/oauth2/token", "/services/oauth2/token/") and method == "POST":
