@@ -498,14 +498,3 @@ def test_the_deleted_resource_refuses_a_window_of_one_minute_or_less(
         sf.Lead.deleted(start, start + timedelta(seconds=119))  # 1 minute once seconds go
     assert error_code(exc) == "INVALID_REPLICATION_DATE"
 
-
-def test_the_deleted_resource_of_an_unknown_object_is_not_found(
-        org: Org, sf: Salesforce, emu: SalesforceEmulator) -> None:
-    response = requests.get(
-        f"{emu.url}/services/data/v{VERSION}/sobjects/Nope__c/deleted/",
-        params={"start": "2026-02-01T00:00:00+00:00", "end": "2026-02-02T00:00:00+00:00"},
-        headers={"Authorization": f"Bearer {emu.access_token}"},
-        verify=emu.ca_path,
-        timeout=10,
-    )
-    assert response.status_code == 404
