@@ -7,7 +7,8 @@ read, is never returned again, so without this it would stay in every metric. Tw
 object of ``RECONCILED``:
 
 1. **the delete log** — ``GET /sobjects/<Type>/deleted/`` over the last 15 days (all Salesforce
-   serves): one call, lists recycle-bin and purged records with their deletion time;
+   serves): one call, lists recycle-bin and purged records with their deletion time (an Id
+   listed there that Salesforce returns live again was undeleted, and stays);
 2. **the Id sets** — every Id Salesforce still has (``SELECT Id, IsDeleted`` through
    ``queryAll``, with the sync's own filter; REST, or Bulk API 2.0 above ``BULK_THRESHOLD``)
    against the stored, not-deleted Ids. A stored record missing from Salesforce's set (or
@@ -130,7 +131,6 @@ def _reconcile_object(
     start = now - DELETED_WINDOW + WINDOW_MARGIN
     logged, covered = client.deleted_records(spec.sobject, start, now)
     result.in_delete_log = len(logged)
-    result.marked_deleted += _mark_deleted(name, {_id18(i) for i, _ in logged} - {""})
 
     where = " AND ".join(spec.where)
     soql = f"SELECT Id, IsDeleted FROM {spec.sobject}" + (f" WHERE {where}" if where else "")
@@ -139,7 +139,9 @@ def _reconcile_object(
     stored = set(_stored(name).filter(is_deleted=False).values_list("id", flat=True))
     if stored and not live:
         raise SalesforceError(EMPTY_ID_SET.format(name=name, stored=len(stored)))
-    result.marked_deleted += _mark_deleted(name, stored - live)
+    # A logged Id that Salesforce returns live again was undeleted: it stays.
+    gone = ({_id18(record_id) for record_id, _ in logged} | (stored - live)) - live
+    result.marked_deleted = _mark_deleted(name, gone & stored)
     SyncState.objects.update_or_create(
         object_name=f"{name}{STATE_SUFFIX}",
         defaults={"watermark": covered, "last_success_at": timezone.now()},
