@@ -7,6 +7,17 @@ jobs are enqueued as a django-q2 chain::
              └─failed──▶ run_evaluate_alerts   (so ``sync_stale`` can fire)
              └─skipped (another sync holds the lock): nothing
 
+The sync holds the "sync" lock on a short lease (``SYNC_LEASE_SECONDS``, default 120 s) that a
+heartbeat thread renews every quarter of it while the run is alive (``locks.keep_alive``). A
+worker killed mid-sync (SIGKILL, OOM, a lost host) stops renewing, so its lease runs out within
+two minutes and the next scheduled run (every ``SYNC_INTERVAL_MINUTES``) proceeds; a live long
+run keeps its lease however long it takes, so no second sync starts beside it.
+
+``run_reconcile`` (every ``RECONCILE_INTERVAL_HOURS``, default 24, and inside every ``--full``
+sync) marks deleted the stored leads and activities Salesforce no longer returns at all
+(``routing_health.sync_reconcile``); it takes the same lock, waiting a little for a running
+sync, and refreshes metrics and alerts when it marked anything.
+
 A failed sync still evaluates alerts: otherwise ``sync_stale`` ("the last run failed") could
 never fire; the alert layer holds data-derived rules while the data is stale. django-q2 moves a
 chain on even when a step fails, so a failed metrics refresh does not stop alert evaluation.
@@ -31,7 +42,8 @@ from __future__ import annotations
 import io
 import logging
 import time as _time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal, TypedDict
@@ -47,9 +59,17 @@ from django_q.tasks import async_chain, async_task
 
 from routing_health import runtime
 from routing_health.env import envint
-from routing_health.locks import LockLost, NamedLock, purge_expired_locks
+from routing_health.locks import (
+    LeaseKeeper,
+    LockBusy,
+    LockLost,
+    NamedLock,
+    keep_alive,
+    purge_expired_locks,
+)
 from routing_health.reports.weeks import week_of
 from routing_health.sync import Progress, sync_salesforce
+from routing_health.sync_reconcile import reconcile_deletions
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +79,8 @@ METRICS_LOCK = "compute-metrics"
 ALERTS_LOCK = "evaluate-alerts"
 REPORT_CLAIM_TTL = timedelta(days=2)  # > the due window, so a later tick sees the claim
 HEARTBEAT_SECONDS = 30.0
+DEFAULT_SYNC_LEASE_SECONDS = 120
+RECONCILE_LOCK_WAIT_SECONDS = 300.0  # a daily job waits out a running sync instead of skipping
 
 Status = Literal["ok", "skipped", "failed"]
 OK: Status = "ok"
@@ -89,15 +111,62 @@ def job_lock_ttl() -> timedelta:
     return timedelta(seconds=timeout + 60)
 
 
+def sync_lease() -> timedelta:
+    """The sync lock's lease, ``SYNC_LEASE_SECONDS`` (default 120): how long a crashed sync
+    blocks the next one. A live run renews it (heartbeat every quarter), so it need not cover
+    the run's length; keep it below ``SYNC_INTERVAL_MINUTES`` so a crash costs one run at most.
+    """
+    seconds = envint("SYNC_LEASE_SECONDS", DEFAULT_SYNC_LEASE_SECONDS)
+    if not 2 <= seconds <= 3600:
+        raise ImproperlyConfigured(f"SYNC_LEASE_SECONDS={seconds} must be between 2 and 3600")
+    return timedelta(seconds=seconds)
+
+
+@contextmanager
+def holding_sync_lock(*, wait_seconds: float = 0.0) -> Iterator[LeaseHeartbeat]:
+    """Hold the "sync" lock, renewed by a heartbeat thread, for the duration of the block.
+
+    Raises ``LockBusy`` when another live run holds it (after waiting up to ``wait_seconds``
+    for it). Yields the progress callback to pass to the work: it raises ``LockLost`` at the
+    next page if the lease was lost (the heartbeat could not renew it in time and another
+    worker took it), so two syncs never write side by side.
+    """
+    lock = NamedLock(SYNC_LOCK, ttl=sync_lease())
+    deadline = _time.monotonic() + wait_seconds
+    while not lock.acquire():
+        if _time.monotonic() >= deadline:
+            raise LockBusy(SYNC_LOCK, lock.holder())
+        _time.sleep(min(1.0, wait_seconds))
+    try:
+        with keep_alive(lock) as keeper:
+            yield LeaseHeartbeat(lock, keeper=keeper)
+    finally:
+        lock.release()
+
+
 # --- the underlying work (tests monkeypatch these) ----------------------------------------------
 
 
 def perform_sync(*, full: bool = False, progress: Progress | None = None) -> tuple[bool, str]:
-    """One Salesforce sync with the configured org and routing file: ``(succeeded, summary)``."""
+    """One Salesforce sync with the configured org and routing file: ``(succeeded, summary)``.
+
+    A ``full`` sync that succeeded is followed by the reconciliation of deletions.
+    """
     config = runtime.routing_config()
     client = runtime.salesforce_client()
     outcome = sync_salesforce(client=client, config=config, full=full, progress=progress)
-    return outcome.ok, outcome.summary(client)
+    summary = outcome.summary(client)
+    if not (full and outcome.ok):
+        return outcome.ok, summary
+    reconciled = reconcile_deletions(client=client, progress=progress)
+    return reconciled.ok, f"{summary}; {reconciled.summary()}"
+
+
+def perform_reconcile(*, progress: Progress | None = None) -> tuple[bool, str, int]:
+    """Reconcile deletions with the configured org: ``(succeeded, summary, records marked)``."""
+    client = runtime.salesforce_client()
+    outcome = reconcile_deletions(client=client, progress=progress)
+    return outcome.ok, outcome.summary(), outcome.marked_deleted
 
 
 def perform_compute_metrics() -> str | None:
@@ -146,16 +215,26 @@ class LeaseHeartbeat:
     """A sync progress callback that keeps a lease alive while pages keep coming.
 
     Refreshes at most every ``every_seconds``; raises ``LockLost`` (which aborts the sync, its
-    run recorded as failed) when the lease expired and another worker took it.
+    run recorded as failed) when the lease expired and another worker took it, or when the
+    heartbeat thread ``keeper`` found it lost.
     """
 
-    def __init__(self, lock: NamedLock, every_seconds: float = HEARTBEAT_SECONDS) -> None:
+    def __init__(
+        self,
+        lock: NamedLock,
+        every_seconds: float = HEARTBEAT_SECONDS,
+        *,
+        keeper: LeaseKeeper | None = None,
+    ) -> None:
         self.lock = lock
         self.every_seconds = every_seconds
+        self.keeper = keeper
         self.last = _time.monotonic()
 
     def __call__(self, message: str) -> None:
         log.debug("sync progress: %s", message)
+        if self.keeper is not None:
+            self.keeper.check()
         if _time.monotonic() - self.last >= self.every_seconds:
             if not self.lock.refresh():
                 raise LockLost(self.lock.name)
@@ -169,19 +248,36 @@ def run_sync(*, full: bool = False, chain: bool = True) -> JobResult:
     With ``chain`` (the scheduled path) a successful sync enqueues metrics → alerts, a failed
     one enqueues alerts only. Configuration errors propagate (django-q2 records the failure).
     """
-    lock = NamedLock(SYNC_LOCK, ttl=job_lock_ttl())
-    if not lock.acquire():
+    try:
+        with holding_sync_lock() as heartbeat:
+            ok, summary = perform_sync(full=full, progress=heartbeat)
+    except LockBusy:
         log.info("sync skipped: %s", ALREADY_RUNNING)
         return _result("sync", SKIPPED, ALREADY_RUNNING)
-    try:
-        ok, summary = perform_sync(full=full, progress=LeaseHeartbeat(lock))
-    finally:
-        lock.release()
     if chain:
         enqueue_follow_ups(sync_succeeded=ok)
     if not ok:
         log.error("%s", summary)
     return _result("sync", OK if ok else FAILED, summary)
+
+
+def run_reconcile(
+    *, chain: bool = True, wait_seconds: float = RECONCILE_LOCK_WAIT_SECONDS
+) -> JobResult:
+    """Mark deleted what Salesforce no longer returns (leads, tasks, events), under the sync
+    lock (waiting up to ``wait_seconds`` for a running sync); when it marked anything, the
+    metrics and alerts follow (``chain``), so the records leave every page and export."""
+    try:
+        with holding_sync_lock(wait_seconds=wait_seconds) as heartbeat:
+            ok, summary, marked = perform_reconcile(progress=heartbeat)
+    except LockBusy:
+        log.info("reconcile skipped: %s", ALREADY_RUNNING)
+        return _result("reconcile", SKIPPED, ALREADY_RUNNING)
+    if chain and marked:
+        enqueue_follow_ups(sync_succeeded=True)
+    if not ok:
+        log.error("%s", summary)
+    return _result("reconcile", OK if ok else FAILED, summary)
 
 
 def enqueue_follow_ups(*, sync_succeeded: bool) -> str:
@@ -403,6 +499,14 @@ def sync_interval_minutes() -> int:
     return minutes
 
 
+def reconcile_interval_hours() -> int:
+    """``RECONCILE_INTERVAL_HOURS`` (default 24): how often deletions are reconciled."""
+    hours = envint("RECONCILE_INTERVAL_HOURS", 24)
+    if not 1 <= hours <= 168:
+        raise ImproperlyConfigured(f"RECONCILE_INTERVAL_HOURS={hours} must be between 1 and 168")
+    return hours
+
+
 def declared_schedules() -> tuple[ScheduleSpec, ...]:
     """The registry: every schedule Routing Health owns (read at call time, env included)."""
     return (
@@ -412,6 +516,13 @@ def declared_schedules() -> tuple[ScheduleSpec, ...]:
             schedule_type=Schedule.MINUTES,
             minutes=sync_interval_minutes(),
             note="sync, then metrics and alerts",
+        ),
+        ScheduleSpec(
+            name=f"{SCHEDULE_PREFIX}reconcile-deletions",
+            func=f"{__name__}.run_reconcile",
+            schedule_type=Schedule.MINUTES,
+            minutes=reconcile_interval_hours() * 60,
+            note="mark deleted what Salesforce purged, then metrics and alerts",
         ),
         ScheduleSpec(
             name=f"{SCHEDULE_PREFIX}deliver-notifications",

@@ -9,7 +9,10 @@ write, so the database decides who wins, on SQLite and PostgreSQL alike:
 2. when no row matched, ``INSERT`` the row inside a savepoint; the primary key lets only one
    concurrent insert succeed, the loser gets an ``IntegrityError`` and reports "busy".
 
-Work that may outlive its lease calls ``refresh()`` now and then; ``refresh()`` and
+Work that may outlive its lease calls ``refresh()`` now and then, or runs inside
+``keep_alive(lock)``: a heartbeat thread that refreshes the lease every quarter of its ttl while
+the work runs, so the lease can be short (a crashed holder blocks others only briefly) and a
+long run still keeps it. ``refresh()`` and
 ``release()`` touch the row only while it is still ours (``WHERE owner = me``), so a worker whose
 lease expired and was taken over can neither extend nor delete the new holder's lease.
 
@@ -23,12 +26,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -149,3 +153,62 @@ def purge_expired_locks(*, prefix: str = "", now: datetime | None = None) -> int
     now = now or timezone.now()
     deleted, _ = JobLock.objects.filter(name__startswith=prefix, expires_at__lt=now).delete()
     return deleted
+
+
+class LeaseKeeper:
+    """A heartbeat thread renewing ``lock``'s lease every ``every`` (default: a quarter of its
+    ttl, so two missed beats still leave the lease alive) until ``stop()``.
+
+    ``lost`` turns true when a refresh finds the lease taken by another owner; the worker
+    checks it (``check()`` raises ``LockLost``) and stops. A refresh that fails on a database
+    error is logged and tried again at the next beat. The thread uses its own database
+    connection, so the lock must have been taken outside an open transaction.
+    """
+
+    def __init__(self, lock: NamedLock, every: timedelta | None = None) -> None:
+        self.lock = lock
+        self.every = every or lock.ttl / 4
+        self.lost = False
+        self.beats = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"lease-{lock.name}", daemon=True
+        )
+
+    def start(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def check(self) -> None:
+        """Raise ``LockLost`` when the lease was lost (call it between units of work)."""
+        if self.lost:
+            raise LockLost(self.lock.name)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.every.total_seconds()):
+                try:
+                    kept = self.lock.refresh()
+                except Exception:  # a database hiccup: the lease outlives a missed beat
+                    log.exception("lock %s: heartbeat refresh failed", self.lock.name)
+                    continue
+                self.beats += 1
+                if not kept:
+                    self.lost = True
+                    return
+        finally:
+            connection.close()
+
+
+@contextmanager
+def keep_alive(lock: NamedLock, every: timedelta | None = None) -> Iterator[LeaseKeeper]:
+    """Renew ``lock``'s lease from a heartbeat thread for the duration of the block."""
+    keeper = LeaseKeeper(lock, every).start()
+    try:
+        yield keeper
+    finally:
+        keeper.stop()

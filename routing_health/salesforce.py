@@ -436,6 +436,25 @@ class SalesforceClient:
             self._field_types[sobject.lower()] = types
         return types
 
+    def deleted_records(
+        self, sobject: str, start: datetime, end: datetime
+    ) -> tuple[list[tuple[str, datetime]], datetime | None]:
+        """``GET /sobjects/<sobject>/deleted/?start=&end=``: the records deleted (recycle bin or
+        purged) in ``[start, end]`` as ``(Id, deletedDate)``, and ``latestDateCovered``.
+
+        Salesforce serves only the last 15 days (``INVALID_REPLICATION_DATE`` otherwise) and
+        ignores seconds.
+        """
+        result = self.call(
+            f"deleted {sobject}", lambda sf: getattr(sf, sobject).deleted(start, end)
+        )
+        rows = [
+            (str(r["id"]), _rest_datetime(r["deletedDate"]))
+            for r in result.get("deletedRecords") or []
+        ]
+        covered = result.get("latestDateCovered")
+        return rows, _rest_datetime(covered) if covered else None
+
     def count(self, soql: str, *, include_deleted: bool = False) -> int:
         result = self.call(
             "count", lambda sf: sf.query(soql, include_deleted=include_deleted), soql=soql
@@ -614,6 +633,10 @@ def canonical_records(records: list[Record], types: Mapping[str, str]) -> list[R
                 continue  # text stays as it is: the common case, kept cheap
             record[name] = canonical_value(value, field_type)
     return records
+
+def _rest_datetime(value: str) -> datetime:
+    """``2026-01-05T10:11:12.000+0000`` → an aware UTC datetime."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
 
 
 def soql_literal(value: str) -> str:

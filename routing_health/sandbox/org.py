@@ -77,6 +77,11 @@ class Org:
         }
         self._prefixes = {s.key_prefix: s.name for s in self.schemas.values() if s.key_prefix}
         self._counters: dict[str, int] = {}
+        # Salesforce's delete log (what `/sobjects/<Type>/deleted/` reads): Id -> deletedDate,
+        # for records in the recycle bin and for purged ones alike. Entries deleted before
+        # `delete_log_floor` are gone (the log is trimmed), as after a large purge.
+        self._delete_log: dict[str, dict[str, datetime]] = {}
+        self.delete_log_floor: datetime | None = None
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.history_tracked: set[str] = {"OwnerId", "Status"}
         self.record_created_history = False  # Salesforce's `created` LeadHistory row, if wanted
@@ -220,9 +225,37 @@ class Org:
             self._data[sobject][record_id] = {**old, **changes}
 
     def delete(self, sobject: str, record_id: str, at: datetime | None = None) -> None:
-        """Soft-delete: IsDeleted=true; afterwards only queryAll returns the record."""
-        self.update(sobject, record_id, IsDeleted=True,
-                    **({"SystemModstamp": at} if at else {}))
+        """Soft-delete (to the recycle bin): IsDeleted=true, SystemModstamp := the deletion
+        time; afterwards only queryAll returns the record, and the delete log lists it."""
+        with self.lock:
+            when = _utc(at) if at else self.now()
+            self.update(sobject, record_id, IsDeleted=True, SystemModstamp=when)
+            self._delete_log.setdefault(sobject, {})[record_id] = when
+
+    def purge(self, sobject: str, record_id: str, at: datetime | None = None) -> None:
+        """Remove a record for good: emptied from the recycle bin, or hard-deleted (Bulk API
+        ``hardDelete``) when it was not deleted before. No query, not even queryAll, returns
+        it again; the delete log keeps it (with its first deletion time) until trimmed."""
+        with self.lock:
+            if record_id not in self._data[sobject]:
+                raise KeyError(f"no {sobject} record {record_id!r}")
+            log = self._delete_log.setdefault(sobject, {})
+            if record_id not in log:
+                log[record_id] = _utc(at) if at else self.now()
+            del self._data[sobject][record_id]
+
+    def deleted_since(self, sobject: str, start: datetime, end: datetime) -> list[
+            tuple[str, datetime]]:
+        """(Id, deletedDate) of the delete log entries with ``start <= deletedDate <= end``,
+        oldest first; entries before ``delete_log_floor`` are no longer in the log."""
+        with self.lock:
+            entries = self._delete_log.get(sobject, {}).items()
+            floor = self.delete_log_floor
+            return sorted(
+                ((record_id, when) for record_id, when in entries
+                 if start <= when <= end and (floor is None or when >= floor)),
+                key=lambda item: (item[1], item[0]),
+            )
 
     def get(self, sobject: str, record_id: str) -> dict[str, Any] | None:
         with self.lock:

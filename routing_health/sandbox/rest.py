@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .access import INSUFFICIENT_ACCESS, QUERY_TIMEOUT, QUERY_TIMEOUT_MESSAGE, VIEW_SETUP, Access
 from .faults import NOT_FOUND, error_body
-from .formats import json_value, rest_record, sobject_url
+from .formats import json_value, rest_datetime, rest_record, sobject_url
 from .org import to_id18
 from .schema import NOT_QUERYABLE
 from .soql import INVALID_TYPE, MALFORMED_QUERY, NOT_SUPPORTED_TYPE, Query, SoqlError, parse
@@ -25,6 +26,8 @@ MIN_BATCH = 200
 MAX_CURSORS = 500
 _LOCATOR_RE = re.compile(r"^(01g[0-9A-Za-z]{15})-(\d+)$")
 _BATCH_RE = re.compile(r"batchSize\s*=\s*(\d+)", re.I)
+DELETED_WINDOW_DAYS = 15  # getDeleted: no more than 15 days before the day of the call
+INVALID_REPLICATION_DATE = "INVALID_REPLICATION_DATE"
 
 
 def error(code: str, message: str, status: int = 400) -> Result:
@@ -156,6 +159,47 @@ class RestApi:
         out.update({name: json_value(row.get(name), f.type) for name, f in spec.fields.items()})
         return 200, {}, out
 
+    # ---------------------------------------------------------------- deleted records
+    def deleted(self, name: str, start: str | None, end: str | None) -> Result:
+        """``GET /sobjects/<Type>/deleted/?start=&end=`` (sObject Get Deleted, REST API 29.0+).
+
+        As Salesforce documents it: the seconds of start and end are ignored; start must
+        precede end by more than a minute and lie within the 15 days before the day of the
+        call (else ``INVALID_REPLICATION_DATE``); records deleted to the recycle bin and purged
+        ones alike are listed with their ``deletedDate``; ``latestDateCovered`` is at most end
+        (never past now) and is where the next call should start.
+        """
+        spec = self._spec(name)
+        if spec is None or spec.virtual:
+            return not_found()
+        if not start or not end:
+            return error("MISSING_ARGUMENT", "start and end are required parameters")
+        try:
+            begin, finish = _replication_date(start), _replication_date(end)
+        except ValueError:
+            return error(INVALID_REPLICATION_DATE,
+                         f"invalid replication date: start={start!r} end={end!r}")
+        now = self.org.now()
+        earliest = datetime.combine(now.date() - timedelta(days=DELETED_WINDOW_DAYS), time(),
+                                    tzinfo=UTC)
+        if self.org.delete_log_floor is not None:
+            earliest = max(earliest, self.org.delete_log_floor)
+        if finish - begin <= timedelta(minutes=1):
+            return error(INVALID_REPLICATION_DATE,
+                         "startDate must chronologically precede endDate by more than one minute")
+        if begin < earliest:
+            return error(INVALID_REPLICATION_DATE,
+                         f"startDate {rest_datetime(begin)} is before the earliest date "
+                         f"available {rest_datetime(earliest)}")
+        covered = min(finish, now.replace(second=0, microsecond=0))
+        rows = self.org.deleted_since(spec.name, begin, covered)
+        return 200, {}, {
+            "deletedRecords": [{"id": record_id, "deletedDate": rest_datetime(when)}
+                               for record_id, when in rows],
+            "earliestDateAvailable": rest_datetime(earliest),
+            "latestDateCovered": rest_datetime(covered),
+        }
+
     # ---------------------------------------------------------------- query
     def query(self, soql: str | None, *, include_deleted: bool, options: str | None,
               version: str, user_id: str = "") -> Result:
@@ -211,3 +255,12 @@ class RestApi:
         with self.org.lock:
             out["records"] = [rest_record(query, rec, self.org, version) for rec in page]
         return out
+
+
+def _replication_date(value: str) -> datetime:
+    """An ISO 8601 date-time parameter, floored to the minute (Salesforce ignores seconds).
+    A literal ``+`` left unencoded in the URL arrives as a space."""
+    parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"no time zone in {value!r}")
+    return parsed.astimezone(UTC).replace(second=0, microsecond=0)

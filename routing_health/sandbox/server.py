@@ -46,6 +46,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", r"^/sobjects/?$", "global_describe"),
         ("GET", r"^/sobjects/(\w+)/?$", "sobject"),
         ("GET", r"^/sobjects/(\w+)/describe/?$", "describe"),
+        ("GET", r"^/sobjects/(\w+)/deleted/?$", "deleted"),
         ("GET", r"^/sobjects/(\w+)/([0-9A-Za-z]{15,18})/?$", "record"),
         ("GET", r"^/(query|queryAll)/?$", "query"),
         ("GET", r"^/(?:query|queryAll)/([\w-]+)/?$", "query_more"),
@@ -392,6 +393,8 @@ class SalesforceEmulator:
                 return api.global_describe(version)
             if name in ("sobject", "describe"):
                 return getattr(api, name)(args[0], version)
+            if name == "deleted":
+                return api.deleted(args[0], params.get("start"), params.get("end"))
             if name == "record":
                 return api.record(args[0], args[1], version)
             if name == "query":

@@ -44,10 +44,11 @@ def test_it_creates_every_declared_schedule():
             "I",
             1,
         ),
+        ("routing-health:reconcile-deletions", "routing_health.jobs.run_reconcile", "I", 1440),
         ("routing-health:sync", "routing_health.jobs.run_sync", "I", 5),
         ("routing-health:weekly-review", "routing_health.jobs.run_weekly_report", "H", None),
     ]
-    assert "4 created, 0 updated, 0 unchanged, 0 removed" in output
+    assert "5 created, 0 updated, 0 unchanged, 0 removed" in output
 
 
 def test_hourly_report_schedules_tick_on_the_hour_and_the_sync_starts_at_once():
@@ -63,7 +64,7 @@ def test_running_it_twice_leaves_the_same_schedules():
     first = rows()
     output = setup_schedules(T0 + timedelta(minutes=3))
     assert rows() == first
-    assert "0 created, 0 updated, 4 unchanged, 0 removed" in output
+    assert "0 created, 0 updated, 5 unchanged, 0 removed" in output
 
 
 def test_a_changed_sync_interval_updates_the_row_and_resets_next_run(monkeypatch):

@@ -460,3 +460,53 @@ def test_the_versions_list_needs_no_session(emu: SalesforceEmulator) -> None:
     assert latest == {"label": "Winter '25", "url": f"/services/data/v{VERSION}",
                       "version": VERSION}
     assert response.headers["Sforce-Limit-Info"].startswith("api-usage=")
+
+
+# ---------------------------------------------------------------- deleted records (getDeleted)
+NOW = T0 + timedelta(days=30)  # the org fixture's clock
+
+
+def test_a_purged_record_is_gone_from_query_all(org: Org, sf: Salesforce) -> None:
+    kept, binned, purged = add_leads(org, 3)
+    org.delete("Lead", binned)
+    org.delete("Lead", purged)
+    org.purge("Lead", purged)  # the recycle bin emptied
+    rows = sf.query_all("SELECT Id, IsDeleted FROM Lead", include_deleted=True)["records"]
+    assert sorted((r["Id"], r["IsDeleted"]) for r in rows) == sorted(
+        [(kept, False), (binned, True)]
+    )
+
+
+def test_the_deleted_resource_lists_binned_and_purged_records_with_their_deletion_time(
+        org: Org, sf: Salesforce) -> None:
+    _kept, binned, hard, old = add_leads(org, 4)
+    org.delete("Lead", binned, at=NOW - timedelta(days=2, seconds=-7))
+    org.purge("Lead", hard, at=NOW - timedelta(hours=3))  # hard delete, never in the bin
+    org.delete("Lead", old, at=NOW - timedelta(days=20))  # before the 15-day window
+    start = NOW - timedelta(days=5)
+    result = sf.Lead.deleted(start, NOW + timedelta(hours=1))
+    assert result == {
+        "deletedRecords": [
+            {"id": binned, "deletedDate": "2026-02-02T10:11:19.000+0000"},
+            {"id": hard, "deletedDate": "2026-02-04T07:11:12.000+0000"},
+        ],
+        "earliestDateAvailable": "2026-01-20T00:00:00.000+0000",  # 15 days before 2026-02-04
+        "latestDateCovered": "2026-02-04T10:11:00.000+0000",  # now, seconds ignored
+    }
+
+
+def test_the_deleted_resource_refuses_a_start_more_than_15_days_back(
+        org: Org, sf: Salesforce) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.Lead.deleted(datetime(2026, 1, 19, 23, 59, tzinfo=UTC), NOW)
+    assert error_code(exc) == "INVALID_REPLICATION_DATE"
+    assert sf.Lead.deleted(datetime(2026, 1, 20, tzinfo=UTC), NOW)["deletedRecords"] == []
+
+
+def test_the_deleted_resource_refuses_a_window_of_one_minute_or_less(
+        org: Org, sf: Salesforce) -> None:
+    start = datetime(2026, 2, 4, 9, 11, tzinfo=UTC)
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.Lead.deleted(start, start + timedelta(seconds=119))  # 1 minute once seconds go
+    assert error_code(exc) == "INVALID_REPLICATION_DATE"
+

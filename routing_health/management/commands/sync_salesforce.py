@@ -8,10 +8,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from routing_health import jobs, runtime
 from routing_health.config import ConfigError
-from routing_health.locks import LockBusy, hold_lock
+from routing_health.locks import LockBusy, LockLost
 from routing_health.salesforce import SalesforceError
 from routing_health.sync import SyncAborted, sync_salesforce
 from routing_health.sync_objects import OBJECTS
+from routing_health.sync_reconcile import ReconcileOutcome, reconcile_deletions
 
 
 class Command(BaseCommand):
@@ -19,7 +20,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--full", action="store_true", help="ignore watermarks and re-read everything"
+            "--full",
+            action="store_true",
+            help="ignore watermarks, re-read everything, then mark deleted what Salesforce "
+            "no longer has (reconciliation)",
         )
         parser.add_argument(
             "--objects",
@@ -29,24 +33,38 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, full: bool, objects: str, **options: Any) -> None:
         names = [name.strip() for name in objects.split(",") if name.strip()]
+        reconciled: ReconcileOutcome | None = None
         try:
             config = runtime.routing_config()
             client = runtime.salesforce_client()
-            # The same lock as the scheduled sync: two runs never overlap.
-            with hold_lock(jobs.SYNC_LOCK, jobs.job_lock_ttl()):
+            # The same lock as the scheduled sync (short lease, heartbeat): never two runs.
+            with jobs.holding_sync_lock() as heartbeat:
+
+                def progress(message: str) -> None:
+                    heartbeat(message)
+                    self.stdout.write(message)
+
                 outcome = sync_salesforce(
                     client=client,
                     config=config,
                     objects=names or None,
                     full=full,
-                    progress=self.stdout.write,
+                    progress=progress,
                 )
+                if full and outcome.ok:
+                    reconciled = reconcile_deletions(client=client, progress=progress)
         except LockBusy as exc:
             raise CommandError(f"another sync is running ({exc}); try again later") from None
-        except (ConfigError, SyncAborted, SalesforceError) as exc:
+        except (ConfigError, SyncAborted, SalesforceError, LockLost) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(outcome.summary(client))
         if not outcome.ok:
             raise CommandError(
                 "sync failed: " + "; ".join(o.error for o in outcome.objects if o.error)
             )
+        if reconciled is not None:
+            self.stdout.write(reconciled.summary())
+            if not reconciled.ok:
+                raise CommandError(
+                    "reconcile failed: " + "; ".join(o.error for o in reconciled.objects if o.error)
+                )
