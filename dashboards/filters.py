@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from routing_health import runtime
 from routing_health.config import ConfigError, RoutingConfig
-from routing_health.frames import local_days_utc
+from routing_health.facts.frames import local_days_utc
 
 FILTER_PARAMS = ("start", "end", "region", "tier", "source")
 TEXT_PARAMS = ("region", "tier", "source")

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from dashboards import lead_views, metric_views, ops_views, views
+from dashboards import views  urlpatterns = [
 
-urlpatterns = [
+from dashboards.leads.queries import views as lead_views
+
+from dashboards.metrics import views as metric_views
+
+from dashboards.ops import views as ops_views
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("dashboards.api_urls")),
     path("", metric_views.overview, name="overview"),

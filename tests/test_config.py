@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routing_health.calendars import WHOLE_DAY, Calendar
+from routing_health.lib.calendar import WHOLE_DAY, Calendar
 from routing_health.config import (
     ALERT_RULE_NAMES,
     DEFAULT_TIER_SLA,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing_health.sfid import (
+from routing_health.lib.sfid import (
     CONTACT_PREFIX,
     LEAD_PREFIX,
     QUEUE_PREFIX,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from routing_health.alerts.message import AlertMessage, RecordLink
 from routing_health.sandbox.slack_emulator import validate_message
-from routing_health.slack import (
+from routing_health.slack.transport import (
     build_payload,
     escape_mrkdwn,
     fit_mrkdwn,

@@ -11,7 +11,7 @@ import pytest
 
 from routing_health.alerts.message import AlertMessage, RecordLink
 from routing_health.sandbox.slack_emulator import DEFAULT_CHANNEL_ID, SlackEmulator
-from routing_health.slack import (
+from routing_health.slack.transport import (
     SlackPermanentError,
     SlackRetryableError,
     SlackTransport,

@@ -21,7 +21,7 @@ from routing_health.alerts.loading import load_alert_data, sync_status
 from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
 from routing_health.config import RoutingConfig
 from routing_health.models import AlertIncident
-from routing_health.slack import SlackTransport, format_value
+from routing_health.slack.transport import SlackTransport, format_value
 
 _FROM_SETTINGS: Any = object()
 

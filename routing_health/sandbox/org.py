@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from routing_health.sfid import InvalidSalesforceId, to_18
+from routing_health.lib.sfid import InvalidSalesforceId, to_18
 
 from .schema import FieldSpec, SObjectSpec, standard_objects
 

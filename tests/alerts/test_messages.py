@@ -15,7 +15,7 @@ from routing_health import runtime
 from routing_health.alerts.service import run_evaluation
 from routing_health.models import AlertIncident, IncidentEvent, Notification
 from routing_health.sandbox.slack_emulator import RecordedMessage, SlackEmulator
-from routing_health.slack import SlackTransport
+from routing_health.slack.transport import SlackTransport
 from tests.alerts.conftest import INSTANCE, T0, TOKEN, DbOrg
 
 PUBLIC = "https://health.example.com"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dashboards.views import HEALTH_RUNS, api_usage_level
+from dashboards.ops.health import HEALTH_RUNS, api_usage_level
 from routing_health.models import SyncState
 
 pytestmark = pytest.mark.django_db

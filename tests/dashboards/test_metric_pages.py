@@ -12,15 +12,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboards.metric_data import BUSINESS_VARIANTS, SECTIONS, format_value
-from routing_health import rollup_read, runtime
-from routing_health.models import AlertIncident, DailyRollup, MetricsState
-from routing_health.rollup_read import Segment, rollup_metrics
-from routing_health.rollups import compute_metrics
-from tests.conftest import NOW
-
-pytestmark = pytest.mark.django_db
-
+from dashboards.metrics.data import BUSINESS_VARIANTS, SECTIONS, format_value
+from routing_health import runtime from routing_health.models import AlertIncident, DailyRollup, MetricsState from routing_health.rollups.selectors import Segment, rollup_metrics from routing_health.rollups.service import compute_metrics from tests.conftest import NOW  pytestmark = pytest.mark.django_db
+from routing_health.rollups.service import selectors as rollup_read
 START, END = date(2026, 11, 6), date(2026, 11, 19)
 RANGE = {"start": START.isoformat(), "end": END.isoformat()}
 PREVIOUS = Segment(date(2026, 10, 23), date(2026, 11, 5))

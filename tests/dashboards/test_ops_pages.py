@@ -26,9 +26,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboards import ops_views
-from dashboards.ops_alerts import MSG_SNOOZE_PAST, SnoozeError, parse_snooze
-from dashboards.ops_queries import age_buckets
-from dashboards.ops_views import report_csp
+from dashboards.ops.alerts import MSG_SNOOZE_PAST, SnoozeError, parse_snooze
+from dashboards.ops.queries import age_buckets
+from dashboards.ops.views import report_csp
 from routing_health import runtime
 from routing_health.alerts.delivery import destination_key
 from routing_health.alerts.service import run_evaluation
@@ -47,8 +47,8 @@ from routing_health.models import (
 from routing_health.reports.render import render_weekly_html
 from routing_health.reports.store import save_weekly_report
 from routing_health.reports.weekly import build_weekly_report
-from routing_health.rollups import compute_metrics
-from routing_health.slack import SlackTransport
+from routing_health.rollups.service import compute_metrics
+from routing_health.slack.transport import SlackTransport
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db

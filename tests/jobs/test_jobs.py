@@ -9,7 +9,7 @@ from django.db import connection
 from django_q.models import Task
 
 from routing_health import jobs
-from routing_health.locks import LockLost, NamedLock
+from routing_health.jobs.locks import LockLost, NamedLock
 from routing_health.models import JobLock, Lead
 from tests.jobs.conftest import emulated_salesforce
 from tests.sync.conftest import build_tiny_org, tiny_config
@@ -151,8 +151,8 @@ def test_the_scheduled_sync_chains_metrics_then_alerts_through_django_q(recorder
     assert recorder.calls == ["sync", "compute_metrics", "evaluate_alerts"]
     tasks = Task.objects.order_by("started")
     assert [(t.func, t.success) for t in tasks] == [
-        ("routing_health.jobs.run_compute_metrics", True),
-        ("routing_health.jobs.run_evaluate_alerts", True),
+        ("routing_health.jobs.tasks.run_compute_metrics", True),
+        ("routing_health.jobs.tasks.run_evaluate_alerts", True),
     ]
     assert len({t.group for t in tasks}) == 1  # one chain
     assert tasks[1].result == {"job": "evaluate_alerts", "status": "ok", "detail": "0 firing"}
@@ -170,7 +170,7 @@ def test_a_failed_scheduled_sync_enqueues_alert_evaluation_only(recorder, q_conf
 
 def test_a_command_that_is_not_installed_yet_is_skipped_with_a_warning(monkeypatch, caplog):
     monkeypatch.setattr(jobs, "get_commands", dict)
-    with caplog.at_level(logging.WARNING, logger="routing_health.jobs"):
+    with caplog.at_level(logging.WARNING, logger="routing_health.jobs.tasks"):
         result = jobs.run_compute_metrics()
     assert result["status"] == "skipped"
     assert "unknown command 'compute_metrics'" in result["detail"]

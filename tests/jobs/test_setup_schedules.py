@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django_q.models import Schedule
 
 from routing_health import jobs
-from routing_health.locks import NamedLock
+from routing_health.jobs.locks import NamedLock
 from routing_health.management.commands.setup_schedules import SETUP_LOCK, apply_schedules
 
 T0 = datetime(2026, 11, 2, 9, 17, 30, tzinfo=UTC)
@@ -37,16 +37,16 @@ def setup_schedules(now: datetime = T0) -> str:
 def test_it_creates_every_declared_schedule():
     output = setup_schedules()
     assert sorted(Schedule.objects.values_list("name", "func", "schedule_type", "minutes")) == [
-        ("routing-health:daily-digest", "routing_health.jobs.run_daily_digest", "H", None),
+        ("routing-health:daily-digest", "routing_health.jobs.tasks.run_daily_digest", "H", None),
         (
             "routing-health:deliver-notifications",
-            "routing_health.jobs.run_deliver_notifications",
+            "routing_health.jobs.tasks.run_deliver_notifications",
             "I",
             1,
         ),
-        ("routing-health:reconcile-deletions", "routing_health.jobs.run_reconcile", "I", 1440),
-        ("routing-health:sync", "routing_health.jobs.run_sync", "I", 5),
-        ("routing-health:weekly-review", "routing_health.jobs.run_weekly_report", "H", None),
+        ("routing-health:reconcile-deletions", "routing_health.jobs.tasks.run_reconcile", "I", 1440),
+        ("routing-health:sync", "routing_health.jobs.tasks.run_sync", "I", 5),
+        ("routing-health:weekly-review", "routing_health.jobs.tasks.run_weekly_report", "H", None),
     ]
     assert "5 created, 0 updated, 0 unchanged, 0 removed" in output
 
@@ -83,7 +83,7 @@ def test_changed_kwargs_reset_next_run(monkeypatch):
     apply_schedules(jobs.declared_schedules(), now=T0)
     spec = jobs.ScheduleSpec(
         name="routing-health:sync",
-        func="routing_health.jobs.run_sync",
+        func="routing_health.jobs.tasks.run_sync",
         schedule_type=Schedule.MINUTES,
         minutes=5,
         kwargs={"full": True},
@@ -105,7 +105,7 @@ def test_admin_drift_is_undone_without_moving_next_run():
 
 
 def test_an_undeclared_schedule_of_ours_is_removed_and_a_foreign_one_kept():
-    Schedule.objects.create(name="routing-health:old-job", func="routing_health.jobs.gone")
+    Schedule.objects.create(name="routing-health:old-job", func="routing_health.jobs.tasks.gone")
     Schedule.objects.create(name="billing:nightly", func="billing.tasks.nightly")
     Schedule.objects.create(name=None, func="someone.elses.task")
     output = setup_schedules()
@@ -123,11 +123,11 @@ def test_a_schedule_whose_name_differs_only_in_case_is_not_ours():
 
 def test_duplicate_rows_are_collapsed_to_the_oldest_and_reported():
     kept = Schedule.objects.create(
-        name="routing-health:sync", func="routing_health.jobs.run_sync", schedule_type="I",
+        name="routing-health:sync", func="routing_health.jobs.tasks.run_sync", schedule_type="I",
         minutes=5, next_run=T0,
     )  # fmt: skip
-    Schedule.objects.create(name="routing-health:sync", func="routing_health.jobs.run_sync")
-    Schedule.objects.create(name="routing-health:sync", func="routing_health.jobs.run_sync")
+    Schedule.objects.create(name="routing-health:sync", func="routing_health.jobs.tasks.run_sync")
+    Schedule.objects.create(name="routing-health:sync", func="routing_health.jobs.tasks.run_sync")
     output = setup_schedules()
     remaining = Schedule.objects.filter(name="routing-health:sync")
     assert list(remaining.values_list("pk", flat=True)) == [kept.pk]
@@ -155,4 +155,4 @@ def test_a_registry_declaring_a_name_twice_is_rejected():
 
 def test_a_spec_outside_our_prefix_is_rejected():
     with pytest.raises(ValueError, match="must start with"):
-        jobs.ScheduleSpec(name="sync", func="routing_health.jobs.run_sync", schedule_type="H")
+        jobs.ScheduleSpec(name="sync", func="routing_health.jobs.tasks.run_sync", schedule_type="H")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import DatabaseError
 
-from routing_health.exports import compute_export, parse_request
+from routing_health.reports.export import compute_export, parse_request
 from routing_health.metrics import METRIC_NAMES
 from routing_health.models import AlertIncident, FlowVersionChange, IncidentEvent
 from routing_health.reports.changes import change

@@ -18,7 +18,7 @@ from routing_health.sandbox.synthetic import (
     example_config_toml,
     generate_org,
 )
-from routing_health.sfid import to_18
+from routing_health.lib.sfid import to_18
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PREFIXES = {

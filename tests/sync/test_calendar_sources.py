@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from routing_health.calendar_sources import (
+from routing_health.facts.calendars import (
     MSG_NEVER_OPEN,
     MSG_NO_BUSINESS_HOURS,
     MSG_NO_HOLIDAY,
@@ -14,11 +14,11 @@ from routing_health.calendar_sources import (
     resolve,
     resolved_params,
 )
-from routing_health.calendars import WHOLE_DAY, Calendar
+from routing_health.lib.calendar import WHOLE_DAY, Calendar
 from routing_health.config import parse_config
-from routing_health.metric_params import params_from_config
+from routing_health.facts.params import params_from_config
 from routing_health.models import BusinessHoursRecord, HolidayRecord
-from routing_health.sync import sync_salesforce
+from routing_health.sync.service import sync_salesforce
 from tests.sync.calendar_records import add_business_hours, add_holiday
 
 NINE_TO_HALF_FIVE = ((540, 1050),)

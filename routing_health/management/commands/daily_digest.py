@@ -16,7 +16,7 @@ from routing_health.reports.digest import (
     digest_payload,
     parse_day,
 )
-from routing_health.slack import SlackError, SlackTransport
+from routing_health.slack.transport import SlackError, SlackTransport
 
 SLACK_NOT_CONFIGURED = (
     "Slack is not configured (set SLACK_BOT_TOKEN and SLACK_CHANNEL): the digest was not sent; "

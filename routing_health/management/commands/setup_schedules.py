@@ -19,7 +19,7 @@ from django_q.conf import Conf
 from django_q.models import Schedule
 
 from routing_health import jobs
-from routing_health.locks import LockBusy, hold_lock
+from routing_health.jobs.locks import LockBusy, hold_lock
 
 Action = Literal["created", "updated", "unchanged", "removed", "deduplicated"]
 

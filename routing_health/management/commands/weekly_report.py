@@ -22,7 +22,7 @@ from routing_health.reports.store import (
 )
 from routing_health.reports.weekly import build_weekly_report
 from routing_health.reports.weeks import WeekError
-from routing_health.slack import SlackError, SlackTransport
+from routing_health.slack.transport import SlackError, SlackTransport
 
 SLACK_NOT_CONFIGURED = (
     "Slack is not configured (set SLACK_BOT_TOKEN and SLACK_CHANNEL): the summary was not posted"
