@@ -136,8 +136,8 @@ def _save_inputs(org: Any, workdir: Path) -> None:
 
 
 def _load_inputs(workdir: Path) -> Any:
-    from routing_health.metrics import MetricParams
     from bench.frames import SyntheticOrg
+    from routing_health.metrics import MetricParams
 
     with open(workdir / "org.pickle", "rb") as handle:
         state = pickle.load(handle)

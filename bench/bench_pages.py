@@ -241,9 +241,15 @@ def _populate(leads: int, owners: dict[str, str]) -> dict[str, float]:
     import pandas as pd
     from django.db import connection, transaction
 
-    from routing_health import runtime     from routing_health.facts.params import params_from_config     from routing_health.metrics import lead_facts     from bench.frames import AS_OF, synthetic_frames     from routing_health.models import MetricsState     from routing_health.rollups.ops import write_queue_rollups      steps: dict[str, float] = {}
+    from bench.frames import AS_OF, synthetic_frames
+    from routing_health.facts.params import params_from_config
+    from routing_health.metrics import lead_facts
+    from routing_health.models import MetricsState
+    from routing_health.rollups import service as rollups
+    from routing_health.rollups.ops import write_queue_rollups
+    from routing_health.salesforce import runtime
 
-    from routing_health.rollups.service import service as rollups
+    steps: dict[str, float] = {}
     started = time.perf_counter()
     with connection.cursor() as cursor:
         tables = [
@@ -317,8 +323,8 @@ def _copy_leads(leads: Any, now: datetime) -> None:
     """One ``Lead`` row per synthetic lead (``upsert.insert_rows``: COPY)."""
     from django.db import transaction
 
-    from routing_health.models import Lead
     from routing_health.lib.upsert import insert_rows
+    from routing_health.models import Lead
 
     columns = ["id", "name", "company", "created_at", "system_modstamp", "owner_id", "status",
                "is_converted", "converted_date", "converted_contact_id", "is_deleted", "region",

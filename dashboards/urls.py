@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from dashboards import views  urlpatterns = [
-
-from dashboards.leads.queries import views as lead_views
-
+from dashboards.leads import views as lead_views
 from dashboards.metrics import views as metric_views
-
+from dashboards.ops import health as views
 from dashboards.ops import views as ops_views
+
+urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("dashboards.api_urls")),
     path("", metric_views.overview, name="overview"),

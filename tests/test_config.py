@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routing_health.lib.calendar import WHOLE_DAY, Calendar
 from routing_health.config import (
     ALERT_RULE_NAMES,
     DEFAULT_TIER_SLA,
@@ -30,6 +29,7 @@ from routing_health.config import (
     load_config,
     parse_config,
 )
+from routing_health.lib.calendar import WHOLE_DAY, Calendar
 
 SPEC_EXAMPLE = """\
 [report]

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from routing_health.alerts.message import AlertMessage, RecordLink
+from routing_health.alerts.slack_blocks import build_payload
 from routing_health.sandbox.slack_emulator import DEFAULT_CHANNEL_ID, SlackEmulator
 from routing_health.slack.transport import (
     SlackPermanentError,
     SlackRetryableError,
     SlackTransport,
-    build_payload,
     classify_response,
     parse_retry_after,
 )

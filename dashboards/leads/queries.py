@@ -14,8 +14,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from dashboards.filters import SOURCE_FIELD, Filters
-from routing_health.models import DailyRollup, Lead, Queue, SalesforceUser
 from routing_health.lib.sfid import is_sf_id
+from routing_health.models import DailyRollup, Lead, Queue, SalesforceUser
 
 
 def lead_queryset(filters: Filters, fact_ids: QuerySet[Any] | None = None) -> QuerySet[Lead]:

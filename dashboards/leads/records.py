@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
-from routing_health.models import LeadFact
 from routing_health.lib.sfid import InvalidSalesforceId, to_18
+from routing_health.models import LeadFact
 
 RECORD_PARAMS = ("outcome", "failure_reason", "first_rep", "queue", "flag")
 OUTCOMES = {"succeeded": "Succeeded", "failed": "Failed", "pending": "Pending"}

@@ -25,8 +25,8 @@ import pandas as pd
 from django.utils import timezone
 
 from dashboards.ops.queries import OWNER_CLASS_LABELS, owner_class
-from routing_health.facts.calendars import resolved_params
 from routing_health.config import RoutingConfig
+from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import load_frames
 from routing_health.metrics import MetricParams, lead_facts_of
 from routing_health.models import Activity, Lead, SalesforceUser

@@ -16,9 +16,9 @@ from dashboards import charts
 from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import Filters
 from dashboards.leads.queries import has_leads, lead_queryset, lead_rows, leads_per_day, owner_names
+from dashboards.leads.records import matching_fact_ids, parse_record_filters
 from dashboards.metrics.data import rollup_suggestions
 from dashboards.ops.queries import ops_settings
-from dashboards.leads.records import matching_fact_ids, parse_record_filters
 from dashboards.pagination import page_context
 from dashboards.rendering import page_state, render_page
 from routing_health.models import Lead

@@ -33,11 +33,11 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from dashboards.filters import Filters
-from routing_health import rollup_read
 from routing_health.alerts.rules import RULES, effective_rule, tier_sla
 from routing_health.config import RoutingConfig
 from routing_health.metrics import METRIC_NAMES
 from routing_health.models import AlertIncident, DailyRollup
+from routing_health.rollups import selectors as rollup_read
 
 Metrics = dict[str, Any]
 

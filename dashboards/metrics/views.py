@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dashboards import metric_charts
 from dashboards.csv_export import csv_cell
 from dashboards.filters import Filters
 from dashboards.leads.queries import has_leads
+from dashboards.metrics import charts as metric_charts
 from dashboards.metrics.data import (
     METRICS,
     SECTIONS,

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from routing_health.alerts.rules import RULES
 from routing_health.alerts.selectors import NotificationProblem
+from routing_health.alerts.slack_blocks import format_value
 from routing_health.models import (
     AlertIncident,
     DailyRollup,
@@ -27,7 +28,6 @@ from routing_health.models import (
     WeeklyReport,
 )
 from routing_health.reports.weeks import Week, week_of
-from routing_health.slack.transport import format_value
 
 COMPARISONS = {">=": "≥", "<=": "≤"}
 SNOOZE_HOURS = {"1h": 1, "4h": 4, "24h": 24}

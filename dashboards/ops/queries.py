@@ -33,8 +33,8 @@ from routing_health.models import (
     SalesforceUser,
 )
 from routing_health.rollups.ops import REP_COUNTS, REP_VALUES, AgeBucket, age_buckets
-from routing_health.rollups.selectors import metrics_state
 from routing_health.rollups.rows import sort_by_group
+from routing_health.rollups.selectors import metrics_state
 
 FALLBACK_PREFIX = "fallback: "
 UNROUTED_PREFIX = "unrouted: "

@@ -24,11 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dashboards import ops_charts
 from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import MAX_TEXT_LENGTH, Filters
 from dashboards.leads.queries import has_leads, owner_names, salesforce_lead_url
+from dashboards.leads.timeline import lead_journey
 from dashboards.metrics.data import rollup_suggestions
+from dashboards.ops import charts as ops_charts
 from dashboards.ops.alerts import (
     SnoozeError,
     history_incidents,
@@ -49,7 +50,6 @@ from dashboards.ops.queries import (
     rep_rows,
     with_medians,
 )
-from dashboards.leads.timeline import lead_journey
 from dashboards.pagination import page_context
 from dashboards.rendering import PageState, page_state, render_page
 from routing_health.alerts.incidents import snooze
@@ -58,8 +58,8 @@ from routing_health.alerts.selectors import (
     notification_problems,
     recent_incidents,
 )
-from routing_health.models import AlertIncident, Lead, LeadFact, WeeklyReport
 from routing_health.lib.sfid import InvalidSalesforceId, is_sf_id, to_18
+from routing_health.models import AlertIncident, Lead, LeadFact, WeeklyReport
 from routing_health.slack.transport import SlackTransport
 
 HISTORY_DAYS = 30

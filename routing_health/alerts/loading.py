@@ -20,8 +20,8 @@ from django.db.models import Max, Min, Q
 
 from routing_health.alerts.evaluate import SyncStatus
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
-from routing_health.facts.calendars import resolved_params
 from routing_health.config import RoutingConfig
+from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import concat_frames, load_frames
 from routing_health.metrics import lead_facts_of
 from routing_health.models import Lead, OwnerChange, SyncRun

@@ -6,9 +6,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from routing_health.lib.calendar import WEEKDAYS, WHOLE_DAY, Calendar, Interval
 from routing_health.config.model import CalendarSalesforceRefs
 from routing_health.config.reader import KeyPath, Problems, Table
+from routing_health.lib.calendar import WEEKDAYS, WHOLE_DAY, Calendar, Interval
 
 CALENDAR_KEYS = (
     "timezone",

@@ -30,9 +30,9 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from routing_health.lib.calendar import WEEKDAYS, WHOLE_DAY, Calendar, Interval
 from routing_health.config import CalendarSalesforceRefs, RoutingConfig
 from routing_health.facts.params import params_from_config
+from routing_health.lib.calendar import WEEKDAYS, WHOLE_DAY, Calendar, Interval
 from routing_health.metrics import MetricParams
 from routing_health.models import BusinessHoursRecord, HolidayRecord
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from django.db import connection
 
+from routing_health.lib.sql import sql_datetime
 from routing_health.metrics.columns import (
     ACTIVITY_COLUMNS,
     LEAD_COLUMNS,
@@ -31,7 +32,6 @@ from routing_health.models import (
     SalesforceUser,
     StatusChange,
 )
-from routing_health.lib.sql import sql_datetime
 
 CHUNK = 100_000  # rows per fetch
 ID_CHUNK = 2000  # Ids per IN (…) list: far below the parameter limits of SQLite and PostgreSQL

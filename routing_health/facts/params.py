@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from routing_health.lib.calendar import Calendar
 from routing_health.config import DEFAULT_TIER_SLA, RoutingConfig
+from routing_health.lib.calendar import Calendar
 from routing_health.metrics import MetricParams
 
 

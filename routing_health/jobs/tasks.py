@@ -57,8 +57,6 @@ from django_q.conf import Conf
 from django_q.models import Schedule
 from django_q.tasks import async_chain, async_task
 
-from routing_health import runtime
-from routing_health.lib.env import envint
 from routing_health.jobs.locks import (
     LeaseKeeper,
     LockBusy,
@@ -67,9 +65,11 @@ from routing_health.jobs.locks import (
     keep_alive,
     purge_expired_locks,
 )
+from routing_health.lib.env import envint
 from routing_health.reports.weeks import week_of
-from routing_health.sync.service import Progress, sync_salesforce
+from routing_health.salesforce import runtime
 from routing_health.sync.reconcile import reconcile_deletions
+from routing_health.sync.service import Progress, sync_salesforce
 
 log = logging.getLogger(__name__)
 

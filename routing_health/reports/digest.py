@@ -22,14 +22,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from routing_health.facts.calendars import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.reports.export import cohort_facts
+from routing_health.facts.calendars import resolved_params
+from routing_health.lib.mrkdwn import MAX_BLOCKS
 from routing_health.metrics import METRIC_NAMES, metrics_rows, total_metrics
 from routing_health.reports import formatting as fmt
 from routing_health.reports import mrkdwn
 from routing_health.reports.changes import TargetCheck, target_checks
-from routing_health.slack.transport import MAX_BLOCKS
+from routing_health.reports.export import cohort_facts
 
 MSG_FUTURE_DAY = "{day} has not started in {timezone} as of {as_of}: nothing to report"
 MSG_BAD_DAY = "--date must be a date YYYY-MM-DD, got {value!r}"

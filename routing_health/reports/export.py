@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from routing_health.facts.calendars import resolved_params
 from routing_health.config import RoutingConfig
+from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import load_frames, local_days_utc
 from routing_health.metrics import (
     GROUP_KEYS,

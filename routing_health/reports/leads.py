@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
+from routing_health.lib.mrkdwn import record_url
 from routing_health.metrics import MetricParams
 from routing_health.models import Lead
 from routing_health.reports import formatting as fmt
-from routing_health.slack.transport import record_url
 
 WORST_LEADS = 5
 FAILED, SLOW_ASSIGNMENT, SLOW_TOUCH = 0, 1, 2

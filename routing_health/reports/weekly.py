@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from routing_health.facts.calendars import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.reports.export import cohort_facts
+from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import owner_names
 from routing_health.metrics import METRIC_NAMES, MetricParams, metrics_rows, total_metrics
 from routing_health.reports.changes import Change, TargetCheck, changes, target_checks
 from routing_health.reports.events import Anomaly, FlowChange, anomalies, flow_changes
+from routing_health.reports.export import cohort_facts
 from routing_health.reports.leads import (
     ReasonCount,
     WorstLead,

@@ -27,11 +27,11 @@ import pandas as pd
 from django.db import connection
 from django.db.models import Count, Max, Min, QuerySet
 
+from routing_health.lib.sql import sql_datetime
+from routing_health.lib.upsert import insert_rows, upsert
 from routing_health.models import FailureRollup, LeadFact, QueueRollup, RepRollup
 from routing_health.rollups.delta import moved_values
 from routing_health.rollups.rows import sorted_groups
-from routing_health.lib.sql import sql_datetime
-from routing_health.lib.upsert import insert_rows, upsert
 
 OPS_INPUT = ("created_at", "failure_reason", "first_rep")
 ALL = "\x00"  # in frames only: "every tier" / "every source" (stored as NULL)

@@ -34,9 +34,11 @@ import pandas as pd
 from django.db import transaction
 from django.db.models import Max
 
-from routing_health.facts.calendars import resolved_params
 from routing_health.config import RoutingConfig
+from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import load_frames
+from routing_health.lib.sfid import CONTACT_PREFIX
+from routing_health.lib.upsert import insert_rows
 from routing_health.metrics import MetricParams, lead_facts_of
 from routing_health.metrics.business_hours import business_deadline
 from routing_health.models import (
@@ -48,6 +50,7 @@ from routing_health.models import (
     OwnerChange,
     StatusChange,
 )
+from routing_health.rollups.delta import apply_delta
 from routing_health.rollups.ops import (
     OPS_INPUT,
     move_rep_rollups,
@@ -56,14 +59,11 @@ from routing_health.rollups.ops import (
     write_queue_rollups,
     write_rep_rollups,
 )
-from routing_health.rollups.delta import apply_delta
 from routing_health.rollups.rows import (
     BUSINESS_FLAGS,
     ROLLUP_INPUT,
     rollup_rows,
 )
-from routing_health.lib.sfid import CONTACT_PREFIX
-from routing_health.lib.upsert import insert_rows
 
 log = logging.getLogger(__name__)
 

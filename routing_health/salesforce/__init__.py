@@ -1,0 +1,35 @@
+"""The Salesforce boundary: the only home of ``simple_salesforce`` and of Salesforce API names.
+
+``client.py`` (auth, retries, limits, queries), ``runtime.py`` (the client and routing config of
+this process, from Django settings).
+"""
+
+from __future__ import annotations
+
+from routing_health.salesforce.client import (
+    ConnectionSettings,
+    SalesforceAuthError,
+    SalesforceClient,
+    SalesforceError,
+    SalesforceLimitError,
+    SalesforceQueryError,
+    SalesforceQueryTimeout,
+    SalesforceSettingsError,
+    SalesforceUnavailable,
+    soql_datetime,
+    soql_literal,
+)
+
+__all__ = [
+    "ConnectionSettings",
+    "SalesforceAuthError",
+    "SalesforceClient",
+    "SalesforceError",
+    "SalesforceLimitError",
+    "SalesforceQueryError",
+    "SalesforceQueryTimeout",
+    "SalesforceSettingsError",
+    "SalesforceUnavailable",
+    "soql_datetime",
+    "soql_literal",
+]

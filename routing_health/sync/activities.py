@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from routing_health.models import Activity, Lead
 from routing_health.lib.sfid import CONTACT_PREFIX, LEAD_PREFIX
+from routing_health.models import Activity, Lead
 
 ID_CHUNK = 2000  # Ids per IN (…) list
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models
 
 from routing_health.config import RoutingConfig
+from routing_health.lib.upsert import upsert
 from routing_health.models import BusinessHoursRecord, HolidayRecord
 from routing_health.sync.records import (
     PageResult,
@@ -26,7 +27,6 @@ from routing_health.sync.records import (
     parse_time,
     text,
 )
-from routing_health.lib.upsert import upsert
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 BUSINESS_HOURS_FIELDS = (

@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 from routing_health.config import RoutingConfig
+from routing_health.lib.sfid import is_owner_id
+from routing_health.lib.upsert import upsert
 from routing_health.models import (
     Activity,
     BusinessHoursRecord,
@@ -28,7 +30,6 @@ from routing_health.models import (
     SalesforceUser,
     StatusChange,
 )
-from routing_health.lib.sfid import is_owner_id
 from routing_health.sync.activities import link_activities, relink_contact_activities
 from routing_health.sync.calendars import (
     BUSINESS_HOURS_FIELDS,
@@ -47,7 +48,6 @@ from routing_health.sync.records import (
     parse_id,
     text,
 )
-from routing_health.lib.upsert import upsert
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from routing_health.config import RoutingConfig
+from routing_health.lib.sfid import QUEUE_PREFIX, USER_PREFIX
 from routing_health.salesforce import (
     SalesforceAuthError,
     SalesforceClient,
@@ -12,7 +13,6 @@ from routing_health.salesforce import (
     SalesforceLimitError,
     soql_literal,
 )
-from routing_health.lib.sfid import QUEUE_PREFIX, USER_PREFIX
 from routing_health.sync.objects import lead_fields
 
 HISTORY_FIELDS_REQUIRED = {"OwnerId": "Owner", "Status": "Status"}

@@ -38,11 +38,11 @@ from datetime import datetime, timedelta
 from django.db import models, transaction
 from django.utils import timezone
 
+from routing_health.lib.sfid import InvalidSalesforceId, to_18
 from routing_health.models import Activity, Lead, SyncState
 from routing_health.salesforce import SalesforceClient, SalesforceError
-from routing_health.lib.sfid import InvalidSalesforceId, to_18
-from routing_health.sync.service import BULK_PAGE, BULK_THRESHOLD, REST_BATCH
 from routing_health.sync.objects import OBJECTS
+from routing_health.sync.service import BULK_PAGE, BULK_THRESHOLD, REST_BATCH
 
 log = logging.getLogger(__name__)
 

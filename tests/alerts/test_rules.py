@@ -20,8 +20,8 @@ from routing_health.alerts.evaluate import (
 from routing_health.alerts.rules import RULES, effective_rule
 from routing_health.config import RoutingConfig, RuleOverride, parse_config
 from routing_health.facts.params import params_from_config
-from routing_health.metrics import lead_facts, total_metrics
 from routing_health.lib.sfid import to_18
+from routing_health.metrics import lead_facts, total_metrics
 from tests.alerts.conftest import TIERS_TOML
 from tests.metrics.frames import (
     activities_frame,

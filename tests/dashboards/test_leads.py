@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from dashboards import pagination
 from dashboards.csv_export import csv_cell
-from routing_health.models import OwnerChange, SalesforceUser
 from routing_health.lib.sfid import to_18
+from routing_health.models import OwnerChange, SalesforceUser
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboards.metrics.data import BUSINESS_VARIANTS, SECTIONS, format_value
-from routing_health import runtime from routing_health.models import AlertIncident, DailyRollup, MetricsState from routing_health.rollups.selectors import Segment, rollup_metrics from routing_health.rollups.service import compute_metrics from tests.conftest import NOW  pytestmark = pytest.mark.django_db
-from routing_health.rollups.service import selectors as rollup_read
+from routing_health.models import AlertIncident, DailyRollup, MetricsState
+from routing_health.rollups import selectors as rollup_read
+from routing_health.rollups.selectors import Segment, rollup_metrics
+from routing_health.rollups.service import compute_metrics
+from routing_health.salesforce import runtime
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
 START, END = date(2026, 11, 6), date(2026, 11, 19)
 RANGE = {"start": START.isoformat(), "end": END.isoformat()}
 PREVIOUS = Segment(date(2026, 10, 23), date(2026, 11, 5))

@@ -25,11 +25,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboards import ops_views
+from dashboards.ops import views as ops_views
 from dashboards.ops.alerts import MSG_SNOOZE_PAST, SnoozeError, parse_snooze
 from dashboards.ops.queries import age_buckets
 from dashboards.ops.views import report_csp
-from routing_health import runtime
 from routing_health.alerts.delivery import destination_key
 from routing_health.alerts.service import run_evaluation
 from routing_health.models import (
@@ -48,6 +47,7 @@ from routing_health.reports.render import render_weekly_html
 from routing_health.reports.store import save_weekly_report
 from routing_health.reports.weekly import build_weekly_report
 from routing_health.rollups.service import compute_metrics
+from routing_health.salesforce import runtime
 from routing_health.slack.transport import SlackTransport
 from tests.conftest import NOW
 

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from routing_health import concat_frames, load_frames, local_days_utc from routing_health.models import Lead
+from routing_health.facts import frames as frames_module
+from routing_health.facts.frames import Frames, concat_frames, load_frames, local_days_utc
+from routing_health.models import Lead
 
-from routing_health.facts import frames as frames_module from routing_health.facts.frames import Frames
 TABLES = ("leads", "owner_changes", "status_changes", "activities")
 
 

@@ -25,7 +25,7 @@ from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 from django_q.worker import worker
 
-from routing_health import jobs
+from routing_health.jobs import tasks as jobs
 from routing_health.management.commands.setup_schedules import apply_schedules
 
 REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django_q.models import Task
 
-from routing_health import jobs
+from routing_health.jobs import tasks as jobs
 from routing_health.jobs.locks import LockLost, NamedLock
 from routing_health.models import JobLock, Lead
 from tests.jobs.conftest import emulated_salesforce

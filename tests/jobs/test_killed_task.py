@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from routing_health import jobs
+from routing_health.jobs import tasks as jobs
 from routing_health.jobs.locks import NamedLock
 from routing_health.models import Activity, Lead, OwnerChange, SyncRun
 from tests.jobs.conftest import emulated_salesforce
@@ -28,7 +28,7 @@ def configured(settings, tmp_path, monkeypatch):
 
 
 def test_a_sync_killed_mid_run_is_redelivered_without_duplicate_rows(configured, monkeypatch):
-    from routing_health.sync.service import service as sync_module
+    from routing_health.sync import service as sync_module
     monkeypatch.setattr(sync_module, "BULK_PAGE", 5)
     pages = 0
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_q.models import Schedule
 
-from routing_health import jobs
+from routing_health.jobs import tasks as jobs
 from routing_health.jobs.locks import NamedLock
 from routing_health.management.commands.setup_schedules import SETUP_LOCK, apply_schedules
 

@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
-from routing_health import parse_config from routing_health.salesforce import ConnectionSettings, SalesforceClient from routing_health.sandbox.org import Org from routing_health.sandbox.server import SalesforceEmulator
+from routing_health.config import RoutingConfig, parse_config
+from routing_health.salesforce import ConnectionSettings, SalesforceClient
+from routing_health.sandbox.org import Org
+from routing_health.sandbox.server import SalesforceEmulator
+from routing_health.sync import service as sync_module
 
-from routing_health.sync.service import service as sync_module from routing_health.config import RoutingConfig
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 

@@ -6,6 +6,7 @@ from datetime import date, time
 
 import pytest
 
+from routing_health.config import parse_config
 from routing_health.facts.calendars import (
     MSG_NEVER_OPEN,
     MSG_NO_BUSINESS_HOURS,
@@ -14,9 +15,8 @@ from routing_health.facts.calendars import (
     resolve,
     resolved_params,
 )
-from routing_health.lib.calendar import WHOLE_DAY, Calendar
-from routing_health.config import parse_config
 from routing_health.facts.params import params_from_config
+from routing_health.lib.calendar import WHOLE_DAY, Calendar
 from routing_health.models import BusinessHoursRecord, HolidayRecord
 from routing_health.sync.service import sync_salesforce
 from tests.sync.calendar_records import add_business_hours, add_holiday

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from routing_health.config import RoutingConfig, parse_config
-from routing_health.reports.export import compute_export, parse_request
 from routing_health.models import Lead
+from routing_health.reports.export import compute_export, parse_request
 from routing_health.sync.service import sync_salesforce
 from tests.sync.conftest import T0, TinyOrg
 

@@ -8,12 +8,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from routing_health import jobs
-from routing_health.reports.export import ExportRequest, compute_export
+from routing_health.jobs import tasks as jobs
 from routing_health.models import Activity, DailyRollup, Lead, LeadFact
+from routing_health.reports.export import ExportRequest, compute_export
 from routing_health.rollups.service import compute_metrics
-from routing_health.sync.service import sync_salesforce
 from routing_health.sync.reconcile import reconcile_deletions
+from routing_health.sync.service import sync_salesforce
 from tests.sync.conftest import T0
 
 pytestmark = pytest.mark.django_db

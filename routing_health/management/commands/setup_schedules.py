@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import Schedule
 
-from routing_health import jobs
+from routing_health.jobs import tasks as jobs
 from routing_health.jobs.locks import LockBusy, hold_lock
 
 Action = Literal["created", "updated", "unchanged", "removed", "deduplicated"]
