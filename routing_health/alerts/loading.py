@@ -27,7 +27,7 @@ from routing_health.metrics import lead_facts_of
 from routing_health.models import Lead, OwnerChange, SyncRun
 
 QUEUE_PREFIX = "00G"
-RUN_LEVEL = "Salesforce"  # routing_health.sync.service records a run that could not start under this name
+RUN_LEVEL = "Salesforce"  # sync.service records a run that could not start under this name
 
 
 @dataclass(frozen=True)

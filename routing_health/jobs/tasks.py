@@ -1,4 +1,4 @@
-"""Scheduled jobs: thin, idempotent django-q2 task functions and the one registry of schedules.
+"""Scheduled jobs: thin, idempotent django-q2 task functions (the schedules: ``schedules.py``).
 
 Every ``SYNC_INTERVAL_MINUTES`` (default 5) the cluster runs ``run_sync``; after it, the follow-up
 jobs are enqueued as a django-q2 chain::
@@ -41,31 +41,23 @@ from __future__ import annotations
 
 import io
 import logging
-import time as _time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command, get_commands
 from django.utils import timezone
 from django_q.conf import Conf
-from django_q.models import Schedule
 from django_q.tasks import async_chain, async_task
 
+from routing_health.jobs.lease import holding_sync_lock, job_lock_ttl
 from routing_health.jobs.locks import (
-    LeaseKeeper,
     LockBusy,
-    LockLost,
     NamedLock,
-    keep_alive,
     purge_expired_locks,
 )
-from routing_health.lib.env import envint
 from routing_health.reports.weeks import week_of
 from routing_health.salesforce import runtime
 from routing_health.sync.reconcile import reconcile_deletions
@@ -73,13 +65,9 @@ from routing_health.sync.service import Progress, sync_salesforce
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_PREFIX = "routing-health:"
-SYNC_LOCK = "sync"
 METRICS_LOCK = "compute-metrics"
 ALERTS_LOCK = "evaluate-alerts"
 REPORT_CLAIM_TTL = timedelta(days=2)  # > the due window, so a later tick sees the claim
-HEARTBEAT_SECONDS = 30.0
-DEFAULT_SYNC_LEASE_SECONDS = 120
 RECONCILE_LOCK_WAIT_SECONDS = 300.0  # a daily job waits out a running sync instead of skipping
 
 Status = Literal["ok", "skipped", "failed"]
@@ -99,49 +87,6 @@ class JobResult(TypedDict):
 
 def _result(job: str, status: Status, detail: str) -> JobResult:
     return {"job": job, "status": status, "detail": detail}
-
-
-def job_lock_ttl() -> timedelta:
-    """Lease length for a job: longer than the cluster lets a task run (``Q_CLUSTER.timeout``).
-
-    A live task therefore never loses its lease to expiry, and one killed by the timeout (or a
-    crashed worker) blocks the next run for at most this long.
-    """
-    timeout = int(settings.Q_CLUSTER.get("timeout") or 600)
-    return timedelta(seconds=timeout + 60)
-
-
-def sync_lease() -> timedelta:
-    """The sync lock's lease, ``SYNC_LEASE_SECONDS`` (default 120): how long a crashed sync
-    blocks the next one. A live run renews it (heartbeat every quarter), so it need not cover
-    the run's length; keep it below ``SYNC_INTERVAL_MINUTES`` so a crash costs one run at most.
-    """
-    seconds = envint("SYNC_LEASE_SECONDS", DEFAULT_SYNC_LEASE_SECONDS)
-    if not 2 <= seconds <= 3600:
-        raise ImproperlyConfigured(f"SYNC_LEASE_SECONDS={seconds} must be between 2 and 3600")
-    return timedelta(seconds=seconds)
-
-
-@contextmanager
-def holding_sync_lock(*, wait_seconds: float = 0.0) -> Iterator[LeaseHeartbeat]:
-    """Hold the "sync" lock, renewed by a heartbeat thread, for the duration of the block.
-
-    Raises ``LockBusy`` when another live run holds it (after waiting up to ``wait_seconds``
-    for it). Yields the progress callback to pass to the work: it raises ``LockLost`` at the
-    next page if the lease was lost (the heartbeat could not renew it in time and another
-    worker took it), so two syncs never write side by side.
-    """
-    lock = NamedLock(SYNC_LOCK, ttl=sync_lease())
-    deadline = _time.monotonic() + wait_seconds
-    while not lock.acquire():
-        if _time.monotonic() >= deadline:
-            raise LockBusy(SYNC_LOCK, lock.holder())
-        _time.sleep(min(1.0, wait_seconds))
-    try:
-        with keep_alive(lock) as keeper:
-            yield LeaseHeartbeat(lock, keeper=keeper)
-    finally:
-        lock.release()
 
 
 # --- the underlying work (tests monkeypatch these) ----------------------------------------------
@@ -209,36 +154,6 @@ def call_known_command(name: str, *args: str) -> str | None:
 
 
 # --- task functions (referenced by dotted path from schedules and chains) -----------------------
-
-
-class LeaseHeartbeat:
-    """A sync progress callback that keeps a lease alive while pages keep coming.
-
-    Refreshes at most every ``every_seconds``; raises ``LockLost`` (which aborts the sync, its
-    run recorded as failed) when the lease expired and another worker took it, or when the
-    heartbeat thread ``keeper`` found it lost.
-    """
-
-    def __init__(
-        self,
-        lock: NamedLock,
-        every_seconds: float = HEARTBEAT_SECONDS,
-        *,
-        keeper: LeaseKeeper | None = None,
-    ) -> None:
-        self.lock = lock
-        self.every_seconds = every_seconds
-        self.keeper = keeper
-        self.last = _time.monotonic()
-
-    def __call__(self, message: str) -> None:
-        log.debug("sync progress: %s", message)
-        if self.keeper is not None:
-            self.keeper.check()
-        if _time.monotonic() - self.last >= self.every_seconds:
-            if not self.lock.refresh():
-                raise LockLost(self.lock.name)
-            self.last = _time.monotonic()
 
 
 def run_sync(*, full: bool = False, chain: bool = True) -> JobResult:
@@ -448,99 +363,3 @@ def _not_due(slot: LocalSlot, local_now: datetime) -> str:
 # --- the registry of schedules --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ScheduleSpec:
-    """One django-q2 schedule we own. ``manage.py setup_schedules`` makes the rows match."""
-
-    name: str
-    func: str  # dotted path of the task function
-    schedule_type: str  # a django_q Schedule type: MINUTES, HOURLY, CRON, ...
-    minutes: int | None = None
-    cron: str | None = None
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
-    note: str = field(default="", compare=False)  # shown by setup_schedules, not stored
-
-    def __post_init__(self) -> None:
-        if not self.name.startswith(SCHEDULE_PREFIX):
-            raise ValueError(f"schedule name {self.name!r} must start with {SCHEDULE_PREFIX!r}")
-        if self.schedule_type == Schedule.MINUTES and not (self.minutes and self.minutes > 0):
-            raise ValueError(f"{self.name}: a MINUTES schedule needs minutes >= 1")
-        if self.schedule_type == Schedule.CRON and not self.cron:
-            raise ValueError(f"{self.name}: a CRON schedule needs a cron expression")
-
-    @property
-    def kwargs_text(self) -> str | None:
-        """``Schedule.kwargs`` as stored: a dict literal (django-q2 ``literal_eval``s it)."""
-        return repr(dict(sorted(self.kwargs.items()))) if self.kwargs else None
-
-    def first_run(self, now: datetime) -> datetime:
-        """When a new or changed schedule runs first (HOURLY ticks stay on the hour)."""
-        if self.schedule_type == Schedule.HOURLY:
-            return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        if self.schedule_type == Schedule.CRON:
-            return Schedule(schedule_type=Schedule.CRON, cron=self.cron).calculate_next_run()
-        return now  # a poller runs at the next scheduler tick; every job is idempotent
-
-    def describe(self) -> str:
-        if self.schedule_type == Schedule.MINUTES:
-            timing = f"every {self.minutes} minute{'s' if self.minutes != 1 else ''}"
-        elif self.schedule_type == Schedule.CRON:
-            timing = f"cron {self.cron!r} ({settings.TIME_ZONE})"
-        else:
-            timing = str(dict(Schedule.TYPE).get(self.schedule_type, self.schedule_type)).lower()
-        return f"{timing} ({self.note})" if self.note else timing
-
-
-def sync_interval_minutes() -> int:
-    """``SYNC_INTERVAL_MINUTES`` (default 5); keep it well under ``sync_stale``'s 30 minutes."""
-    minutes = envint("SYNC_INTERVAL_MINUTES", 5)
-    if not 1 <= minutes <= 1440:
-        raise ImproperlyConfigured(f"SYNC_INTERVAL_MINUTES={minutes} must be between 1 and 1440")
-    return minutes
-
-
-def reconcile_interval_hours() -> int:
-    """``RECONCILE_INTERVAL_HOURS`` (default 24): how often deletions are reconciled."""
-    hours = envint("RECONCILE_INTERVAL_HOURS", 24)
-    if not 1 <= hours <= 168:
-        raise ImproperlyConfigured(f"RECONCILE_INTERVAL_HOURS={hours} must be between 1 and 168")
-    return hours
-
-
-def declared_schedules() -> tuple[ScheduleSpec, ...]:
-    """The registry: every schedule Routing Health owns (read at call time, env included)."""
-    return (
-        ScheduleSpec(
-            name=f"{SCHEDULE_PREFIX}sync",
-            func=f"{__name__}.run_sync",
-            schedule_type=Schedule.MINUTES,
-            minutes=sync_interval_minutes(),
-            note="sync, then metrics and alerts",
-        ),
-        ScheduleSpec(
-            name=f"{SCHEDULE_PREFIX}reconcile-deletions",
-            func=f"{__name__}.run_reconcile",
-            schedule_type=Schedule.MINUTES,
-            minutes=reconcile_interval_hours() * 60,
-            note="mark deleted what Salesforce purged, then metrics and alerts",
-        ),
-        ScheduleSpec(
-            name=f"{SCHEDULE_PREFIX}deliver-notifications",
-            func=f"{__name__}.run_deliver_notifications",
-            schedule_type=Schedule.MINUTES,
-            minutes=1,
-            note="retry due Slack notifications",
-        ),
-        ScheduleSpec(
-            name=f"{SCHEDULE_PREFIX}daily-digest",
-            func=f"{__name__}.run_daily_digest",
-            schedule_type=Schedule.HOURLY,
-            note="daily digest, due 08:00 in the report time zone",
-        ),
-        ScheduleSpec(
-            name=f"{SCHEDULE_PREFIX}weekly-review",
-            func=f"{__name__}.run_weekly_report",
-            schedule_type=Schedule.HOURLY,
-            note="weekly review, due Mondays 09:00 in the report time zone",
-        ),
-    )

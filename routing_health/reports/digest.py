@@ -1,7 +1,7 @@
 """The daily digest: yesterday's headline routing metrics against their targets, for Slack.
 
 ``build_daily_digest(config, day, as_of)`` computes the day's numbers from one load of its cohort
-as ``routing_health.reports.export.compute_export`` does (so they equal ``export_metrics --start D --end
+as ``reports.export.compute_export`` does (so they equal ``export_metrics --start D --end
 D``): the total, per region, per tier and per region × tier. ``digest_payload(digest)`` turns them
 into a Block Kit message: a headline section, one line per region and links to the dashboard.
 

@@ -1,7 +1,7 @@
 """The weekly review's data: one ISO week against the week before, every number from the export.
 
 ``build_weekly_report(config, week, as_of)`` returns a frozen ``WeeklyReportData``. Every metric
-in it is a value of ``routing_health.reports.export.compute_export`` for the week (Monday to Sunday in
+in it is a value of ``reports.export.compute_export`` for the week (Monday to Sunday in
 the report time zone) — grouped by region × tier, by region, by tier, by day and by failure
 reason, with the total — so the review always equals ``export_metrics --start <Monday> --end
 <Sunday> --as-of <as_of>``. Each week's cohort is loaded once (``exports.cohort_facts``) and

@@ -6,19 +6,18 @@ this process, from Django settings).
 
 from __future__ import annotations
 
-from routing_health.salesforce.client import (
-    ConnectionSettings,
+from routing_health.salesforce.client import SalesforceClient
+from routing_health.salesforce.connection import ConnectionSettings
+from routing_health.salesforce.errors import (
     SalesforceAuthError,
-    SalesforceClient,
     SalesforceError,
     SalesforceLimitError,
     SalesforceQueryError,
     SalesforceQueryTimeout,
     SalesforceSettingsError,
     SalesforceUnavailable,
-    soql_datetime,
-    soql_literal,
 )
+from routing_health.salesforce.records import soql_datetime, soql_literal
 
 __all__ = [
     "ConnectionSettings",

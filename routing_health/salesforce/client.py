@@ -28,14 +28,11 @@ import io
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce, SalesforceLogin
 from simple_salesforce.bulk2 import Operation
 from simple_salesforce.exceptions import (
@@ -48,10 +45,21 @@ from simple_salesforce.exceptions import (
 )
 from simple_salesforce.exceptions import SalesforceError as _SimpleSalesforceError
 
+from routing_health.salesforce.connection import ApiUsage, ConnectionSettings, _with_timeouts
+from routing_health.salesforce.errors import (
+    SalesforceAuthError,
+    SalesforceError,
+    SalesforceLimitError,
+    SalesforcePermissionError,
+    SalesforceQueryError,
+    SalesforceQueryTimeout,
+    SalesforceUnavailable,
+)
+from routing_health.salesforce.records import Record, _rest_datetime, canonical_records
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Record = dict[str, Any]
 
 _USAGE_RE = re.compile(r"api-usage=(\d+)/(\d+)")
 _QUOTED_NAME_RE = re.compile(r"(?:column|field) '([^']+)'|No such column '([^']+)'")
@@ -69,130 +77,6 @@ _CONFIG_ERROR_CODES = {
     "INVALID_QUERY_FILTER_OPERATOR",
     "INVALID_OPERATION",
 }
-
-
-class SalesforceError(Exception):
-    """Base of every error this module raises."""
-
-
-class SalesforceSettingsError(SalesforceError):
-    """The connection settings (environment) are incomplete or contradictory."""
-
-
-class SalesforceAuthError(SalesforceError):
-    """Authentication failed, or the session expired and cannot be renewed."""
-
-
-class SalesforceLimitError(SalesforceError):
-    """The org's API limit is reached, or a run would take usage past the allowed share."""
-
-
-class SalesforceQueryError(SalesforceError):
-    """Salesforce rejected a query: a configuration problem (unknown field, bad object...)."""
-
-    def __init__(self, message: str, *, code: str, field: str | None, soql: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.field = field
-        self.soql = soql
-
-
-class SalesforceQueryTimeout(SalesforceError):
-    """Salesforce gave up on a query (400 ``QUERY_TIMEOUT``): it read too many rows at once."""
-
-    def __init__(self, message: str, *, soql: str) -> None:
-        super().__init__(message)
-        self.soql = soql
-
-
-class SalesforcePermissionError(SalesforceError):
-    """403 ``INSUFFICIENT_ACCESS``: the integration user lacks a permission for this call."""
-
-
-class SalesforceUnavailable(SalesforceError):
-    """Salesforce kept failing (5xx, resets) after every retry."""
-
-
-@dataclass(frozen=True)
-class ApiUsage:
-    used: int
-    max: int
-
-    @property
-    def share(self) -> float:
-        return self.used / self.max if self.max else 0.0
-
-
-@dataclass(frozen=True)
-class ConnectionSettings:
-    """Where and how to connect; see the environment table in the README."""
-
-    instance_url: str | None = None
-    access_token: str | None = None
-    username: str | None = None
-    password: str | None = None
-    security_token: str | None = None
-    consumer_key: str | None = None
-    consumer_secret: str | None = None
-    private_key_file: str | None = None
-    domain: str = "login"
-    api_version: str = "62.0"
-    timeout_seconds: float = 60.0
-    max_api_share: float = 0.5
-    bulk_poll_seconds: float = 0.5  # first wait before polling a Bulk job; it then backs off
-
-    @classmethod
-    def from_django_settings(cls) -> ConnectionSettings:
-        from django.conf import settings
-
-        return cls(**settings.SALESFORCE)
-
-    @property
-    def auth_mode(self) -> str:
-        """``session``, ``jwt``, ``client_credentials`` or ``password``."""
-        if self.instance_url and self.access_token:
-            return "session"
-        if self.consumer_key and self.private_key_file:
-            if not self.username:
-                raise SalesforceSettingsError(
-                    "SALESFORCE_USERNAME is required with SALESFORCE_PRIVATE_KEY_FILE (JWT bearer)"
-                )
-            return "jwt"
-        if self.consumer_key and self.consumer_secret and not self.username:
-            return "client_credentials"
-        if self.username and self.password:
-            return "password"
-        raise SalesforceSettingsError(
-            "Salesforce is not configured: set SALESFORCE_INSTANCE_URL + SALESFORCE_ACCESS_TOKEN, "
-            "or SALESFORCE_CONSUMER_KEY + SALESFORCE_PRIVATE_KEY_FILE + SALESFORCE_USERNAME (JWT), "
-            "or SALESFORCE_CONSUMER_KEY + SALESFORCE_CONSUMER_SECRET (client credentials), "
-            "or SALESFORCE_USERNAME + SALESFORCE_PASSWORD (+ SALESFORCE_SECURITY_TOKEN)"
-        )
-
-    @property
-    def holds_credentials(self) -> bool:
-        return self.auth_mode != "session"
-
-
-class _TimeoutAdapter(HTTPAdapter):
-    """Gives every request a default timeout: simple_salesforce does not pass one."""
-
-    def __init__(self, timeout: float, **kwargs: Any) -> None:
-        self._timeout = timeout
-        super().__init__(**kwargs)
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
-        return super().send(request, **kwargs)
-
-
-def _with_timeouts(session: requests.Session | None, timeout: float) -> requests.Session:
-    session = session or requests.Session()
-    for prefix, adapter in list(session.adapters.items()):
-        if type(adapter) is HTTPAdapter:
-            session.mount(prefix, _TimeoutAdapter(timeout))
-    return session
 
 
 def _error_code(content: Any) -> tuple[str, str]:
@@ -546,104 +430,3 @@ def _parse_csv(text: str) -> list[Record]:
     return [{k: (v if v != "" else None) for k, v in row.items()} for row in reader]
 
 
-# -- canonical values -------------------------------------------------------------------------
-_BOOLEAN_TYPES = frozenset({"boolean"})
-_NUMBER_TYPES = frozenset({"int", "long", "double", "currency", "percent"})
-_DATETIME_TYPES = frozenset({"datetime"})
-_DATE_TYPES = frozenset({"date"})
-_TYPED = _BOOLEAN_TYPES | _NUMBER_TYPES | _DATETIME_TYPES | _DATE_TYPES
-
-
-def canonical_value(
-    value: Any, field_type: str | None = None
-) -> str | dict[str, Any] | None:
-    """One value in Salesforce's text form, whichever API it came through.
-
-    ``field_type`` is the describe type; without it (or for ``anyType``, e.g. LeadHistory
-    values) the JSON type of the value decides. Null and the empty string are ``None``;
-    checkboxes ``true``/``false``; numbers plain decimals without exponent or trailing ``.0``
-    (``2500000``, ``12.5``); dates ``2026-01-05``; datetimes UTC ``2026-01-05T10:11:12.000Z``
-    (from ``.000+0000``, ``.000Z``, ``Z`` without milliseconds or any offset); every other
-    value its text. A value that does not parse as its type is left as text, for the record's
-    parser to report.
-    """
-    if value is None or value == "":
-        return None
-    kind = type(value)
-    if field_type in _BOOLEAN_TYPES or kind is bool:
-        if kind is bool:
-            return "true" if value else "false"
-        lowered = str(value).lower()
-        return lowered if lowered in ("true", "false") else str(value)
-    if field_type in _NUMBER_TYPES or kind is int or kind is float:
-        return _canonical_number(value)
-    if field_type in _DATETIME_TYPES:
-        return _canonical_datetime(str(value))
-    if field_type in _DATE_TYPES:
-        text = str(value)
-        return text[:10] if len(text) >= 10 and text[4] == "-" and text[7] == "-" else text
-    if isinstance(value, dict):
-        return value  # a nested relationship record (REST), left to whoever selected it
-    return value if kind is str else str(value)
-
-
-def _canonical_number(value: Any) -> str:
-    text = repr(value) if type(value) is float else str(value).strip()
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return text
-    if not number.is_finite():
-        return text
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number.normalize(), "f")
-
-
-def _canonical_datetime(text: str) -> str:
-    # The two forms Salesforce sends (REST ``.000+0000``, Bulk ``.000Z``) without parsing.
-    if len(text) == 24 and text[19] == "." and text[23] == "Z":
-        return text
-    if len(text) == 28 and text[19] == "." and text.endswith("+0000"):
-        return text[:23] + "Z"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    if parsed.tzinfo is None:
-        return text
-    parsed = parsed.astimezone(UTC)
-    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{parsed.microsecond // 1000:03d}Z"
-
-
-def canonical_records(records: list[Record], types: Mapping[str, str]) -> list[Record]:
-    """Every value of ``records`` (changed in place) in canonical form; ``types`` maps
-    lower-cased field names to describe types (fields not in it are typed by their values)."""
-    if not records:
-        return records
-    typed: dict[str, str | None] = {}
-    for record in records:
-        for name, value in record.items():
-            if name not in typed:
-                typed[name] = types.get(name.lower())
-            field_type = typed[name]
-            if type(value) is str and field_type not in _TYPED:
-                if value == "":
-                    record[name] = None
-                continue  # text stays as it is: the common case, kept cheap
-            record[name] = canonical_value(value, field_type)
-    return records
-
-def _rest_datetime(value: str) -> datetime:
-    """``2026-01-05T10:11:12.000+0000`` → an aware UTC datetime."""
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
-
-
-def soql_literal(value: str) -> str:
-    """Quote a string for SOQL."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def soql_datetime(value: datetime) -> str:
-    """A SOQL datetime literal in UTC, floored to the second (SOQL takes no fractions)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_q.models import Schedule
 
-from routing_health.jobs import tasks as jobs
+from routing_health.jobs import schedules
 from routing_health.jobs.locks import NamedLock
 from routing_health.management.commands.setup_schedules import SETUP_LOCK, apply_schedules
 
@@ -44,7 +44,12 @@ def test_it_creates_every_declared_schedule():
             "I",
             1,
         ),
-        ("routing-health:reconcile-deletions", "routing_health.jobs.tasks.run_reconcile", "I", 1440),
+        (
+            "routing-health:reconcile-deletions",
+            "routing_health.jobs.tasks.run_reconcile",
+            "I",
+            1440,
+        ),
         ("routing-health:sync", "routing_health.jobs.tasks.run_sync", "I", 5),
         ("routing-health:weekly-review", "routing_health.jobs.tasks.run_weekly_report", "H", None),
     ]
@@ -52,7 +57,7 @@ def test_it_creates_every_declared_schedule():
 
 
 def test_hourly_report_schedules_tick_on_the_hour_and_the_sync_starts_at_once():
-    apply_schedules(jobs.declared_schedules(), now=T0)
+    apply_schedules(schedules.declared_schedules(), now=T0)
     next_runs = dict(Schedule.objects.values_list("name", "next_run"))
     assert next_runs["routing-health:sync"] == T0
     assert next_runs["routing-health:daily-digest"] == datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -68,10 +73,10 @@ def test_running_it_twice_leaves_the_same_schedules():
 
 
 def test_a_changed_sync_interval_updates_the_row_and_resets_next_run(monkeypatch):
-    apply_schedules(jobs.declared_schedules(), now=T0)
+    apply_schedules(schedules.declared_schedules(), now=T0)
     monkeypatch.setenv("SYNC_INTERVAL_MINUTES", "15")
     later = T0 + timedelta(hours=2)
-    changes = apply_schedules(jobs.declared_schedules(), now=later)
+    changes = apply_schedules(schedules.declared_schedules(), now=later)
     sync = Schedule.objects.get(name="routing-health:sync")
     assert (sync.minutes, sync.next_run) == (15, later)
     updated = [c for c in changes if c.action != "unchanged"]
@@ -80,8 +85,8 @@ def test_a_changed_sync_interval_updates_the_row_and_resets_next_run(monkeypatch
 
 
 def test_changed_kwargs_reset_next_run(monkeypatch):
-    apply_schedules(jobs.declared_schedules(), now=T0)
-    spec = jobs.ScheduleSpec(
+    apply_schedules(schedules.declared_schedules(), now=T0)
+    spec = schedules.ScheduleSpec(
         name="routing-health:sync",
         func="routing_health.jobs.tasks.run_sync",
         schedule_type=Schedule.MINUTES,
@@ -95,9 +100,9 @@ def test_changed_kwargs_reset_next_run(monkeypatch):
 
 
 def test_admin_drift_is_undone_without_moving_next_run():
-    apply_schedules(jobs.declared_schedules(), now=T0)
+    apply_schedules(schedules.declared_schedules(), now=T0)
     Schedule.objects.filter(name="routing-health:daily-digest").update(repeats=0, hook="x.y")
-    changes = apply_schedules(jobs.declared_schedules(), now=T0 + timedelta(hours=5))
+    changes = apply_schedules(schedules.declared_schedules(), now=T0 + timedelta(hours=5))
     digest = Schedule.objects.get(name="routing-health:daily-digest")
     assert (digest.repeats, digest.hook) == (-1, None)
     assert digest.next_run == datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -148,11 +153,13 @@ def test_an_invalid_sync_interval_is_a_clear_error(monkeypatch):
 
 
 def test_a_registry_declaring_a_name_twice_is_rejected():
-    spec = jobs.declared_schedules()[0]
+    spec = schedules.declared_schedules()[0]
     with pytest.raises(ValueError, match="declares a name twice"):
         apply_schedules([spec, spec])
 
 
 def test_a_spec_outside_our_prefix_is_rejected():
     with pytest.raises(ValueError, match="must start with"):
-        jobs.ScheduleSpec(name="sync", func="routing_health.jobs.tasks.run_sync", schedule_type="H")
+        schedules.ScheduleSpec(
+            name="sync", func="routing_health.jobs.tasks.run_sync", schedule_type="H"
+        )

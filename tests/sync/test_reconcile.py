@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from routing_health.jobs import schedules
 from routing_health.jobs import tasks as jobs
 from routing_health.models import Activity, DailyRollup, Lead, LeadFact
 from routing_health.reports.export import ExportRequest, compute_export
@@ -143,7 +144,7 @@ def test_the_scheduled_reconcile_marks_a_purged_lead_deleted(configured, tiny):
 
 def test_the_reconcile_schedule_is_daily_unless_configured(monkeypatch):
     def minutes() -> int | None:
-        specs = {spec.name: spec for spec in jobs.declared_schedules()}
+        specs = {spec.name: spec for spec in schedules.declared_schedules()}
         return specs["routing-health:reconcile-deletions"].minutes
 
     assert minutes() == 24 * 60

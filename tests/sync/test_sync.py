@@ -290,8 +290,8 @@ def test_the_command_fails_naming_a_bad_object(configured):
 
 
 def test_the_command_refuses_to_overlap_a_running_sync(configured):
+    from routing_health.jobs.lease import SYNC_LOCK
     from routing_health.jobs.locks import NamedLock
-    from routing_health.jobs.tasks import SYNC_LOCK
 
     assert NamedLock(SYNC_LOCK, ttl=timedelta(minutes=5), owner="scheduled-worker").acquire()
     with pytest.raises(CommandError, match="another sync is running"):
