@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dashboards.charts import ACCENT, Figure, local_time
-from dashboards.metrics.data import MetricSpec, format_value
+from dashboards.metrics.specs import MetricSpec, format_value
 
 MUTED = "#7b8591"
 MARKER = "#6b4fa0"  # flow-version annotations: apart from every series colour

@@ -11,11 +11,9 @@ the rollups carry them), and on Trends ``split=region|tier`` and ``grain=week``.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -23,217 +21,56 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dashboards.csv_export import csv_cell
 from dashboards.filters import Filters
-from dashboards.leads.queries import has_leads
 from dashboards.metrics import charts as metric_charts
 from dashboards.metrics.data import (
-    METRICS,
-    SECTIONS,
-    Assessment,
-    Change,
-    Clock,
-    IncidentLine,
-    Metrics,
-    MetricSpec,
-    assess,
-    change,
-    clock_metrics,
     day_key,
     days_of,
-    detail,
-    format_value,
-    incident_lines,
     load_rollups,
-    merge,
-    metric_target,
     ordered_regions,
     ordered_tiers,
-    parse_clock,
     previous_period,
-    region_key,
-    rollup_suggestions,
     segment_key,
     tier_key,
-    week_key,
-    weeks_of,
 )
-from dashboards.navigation import PAGES_BY_NAME
-from dashboards.rendering import PageState, page_state, render_page
-from dashboards.rollup_cache import cached
+from dashboards.metrics.page import (
+    MetricPage,
+    _begin,
+    _clock,
+    _csv_name,
+    _label,
+    _page_label,
+    _segment_link,
+    _shown,
+    _wants_csv,
+    csv_response,
+)
+from dashboards.metrics.specs import (
+    METRICS,
+    SECTIONS,
+    Change,
+    Clock,
+    Metrics,
+    MetricSpec,
+    change,
+    format_value,
+)
+from dashboards.metrics.targets import (
+    Assessment,
+    IncidentLine,
+    assess,
+    detail,
+    incident_lines,
+    metric_target,
+)
 from routing_health.alerts.selectors import firing_incidents
-from routing_health.config import RoutingConfig
-from routing_health.models import FlowVersionChange, MetricsState
-from routing_health.rollups.selectors import metrics_state
 
-BLANK = "(none)"
 INCIDENT_LIMIT = 8
-CHANGE_LIMIT = 5
-TREND_METRICS = (
-    "leads",
-    "assignment_success_rate",
-    "tta_p50_minutes",
-    "tta_p95_minutes",
-    "assign_sla_met_rate",
-    "first_touch_p50_minutes",
-    "first_touch_p95_minutes",
-    "touch_sla_met_rate",
-    "acceptance_rate",
-    "bounce_rate",
-    "rejection_rate",
-    "queued_over_limit",
-)
-HEATMAP_METRICS = (
-    "assignment_success_rate",
-    "tta_p95_minutes",
-    "assign_sla_met_rate",
-    "first_touch_p95_minutes",
-    "touch_sla_met_rate",
-    "acceptance_rate",
-    "bounce_rate",
-    "rejection_rate",
-    "queued_over_limit",
-    "leads",
-)
-COMPARE_METRICS = (
-    "assignment_success_rate",
-    "tta_p95_minutes",
-    "assign_sla_met_rate",
-    "touch_sla_met_rate",
-    "acceptance_rate",
-    "rejection_rate",
-)
 # The Overview's region × tier table: leads, then these two, each against its target.
 SEGMENT_METRICS = ("assignment_success_rate", "tta_p95_minutes")
-SPLITS = {"": "All leads", "region": "By region", "tier": "By tier"}
-GRAINS = {"day": "Daily", "week": "Weekly"}
-Window = tuple[date, date]  # a date range, both ends inclusive
 
 
 # --- Shared ------------------------------------------------------------------------------------
-
-
-@dataclass
-class MetricPage:
-    """What every metric page starts from: filters, configuration, the metrics' as-of time."""
-
-    request: HttpRequest
-    name: str
-    state: PageState
-    config: RoutingConfig
-    metrics_state: MetricsState | None
-    params: dict[str, str] = field(default_factory=dict)  # page parameters links keep
-    context: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def as_of(self) -> datetime | None:
-        return self.metrics_state.as_of if self.metrics_state else None
-
-    def numbers(self, part: str, compute: Callable[[], Any], *key: object) -> Any:
-        """``compute()`` — merged rollup numbers — cached until the next ``compute_metrics``
-        (``rollup_cache``)."""
-        return cached(self.metrics_state, self.filters, (self.name, part, *key), compute)
-
-    @property
-    def filters(self) -> Filters:
-        return self.state.filters
-
-    def qs(self, **overrides: object) -> str:
-        """A query string keeping the filters and the page parameters, with ``overrides``."""
-        return self.filters.querystring(**{**self.params, **overrides})
-
-    def url(self, name: str, **overrides: object) -> str:
-        """Another page, with the filters (and ``overrides``), without this page's params."""
-        return reverse(name) + self.filters.querystring(**overrides)
-
-    def render(self) -> HttpResponse:
-        return render_page(
-            self.request, f"dashboards/{self.name}.html", self.state, page=self.name,
-            context=self.context,
-        )
-
-    def set_clock(self, clock: Clock) -> None:
-        if clock.is_business:
-            self.params["clock"] = "business"
-        self.context["clock"] = clock
-        self.context["clock_links"] = {
-            "wall": self.qs(clock=None),
-            "business": self.qs(clock="business"),
-        }
-
-
-def _begin(request: HttpRequest, name: str) -> MetricPage:
-    state = page_state(request)
-    page = MetricPage(
-        request, name, state, state.report.config or RoutingConfig(),
-        metrics_state(),
-    )
-    page.context.update(
-        {
-            "has_metrics": page.as_of is not None,
-            # Before the first compute_metrics: "no data yet" or "will show" (leads exist).
-            "has_data": page.as_of is not None or has_leads(),
-            "metrics_as_of": page.as_of,
-            "suggestions": page.numbers(
-                "suggestions",
-                lambda: rollup_suggestions(state.filters, state.report.tier_names()),
-                tuple(state.report.tier_names()),
-            ),
-        }
-    )
-    return page
-
-
-def _wants_csv(request: HttpRequest) -> bool:
-    return request.GET.get("format") == "csv"
-
-
-def _clock(page: MetricPage) -> Clock:
-    """The clock asked for, when the rollups have it (the merge of nothing lists the names)."""
-    clock = parse_clock(page.request.GET.get("clock"), merge((), page.as_of))
-    page.set_clock(clock)
-    return clock
-
-
-def _shown(request: HttpRequest, clock: Clock) -> set[str] | None:
-    """The metrics whose values a page must load: those of its clock; all for an export."""
-    return None if _wants_csv(request) else clock_metrics(clock)
-
-
-def csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> HttpResponse:
-    """A CSV download; text cells are protected against formula injection."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(
-            ["" if v is None else v if isinstance(v, int | float) else csv_cell(v) for v in row]
-        )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _csv_name(page: MetricPage, table: str) -> str:
-    f = page.filters
-    return f"{page.name}_{table}_{f.start.isoformat()}_{f.end.isoformat()}.csv"
-
-
-def _label(value: str | None) -> str:
-    return BLANK if value is None else value
-
-
-def _segment_link(
-    page: MetricPage, name: str, region: str | None, tier: str | None, **extra: str
-) -> str:
-    overrides: dict[str, object] = {}
-    if region is not None:
-        overrides["region"] = region
-    if tier is not None:
-        overrides["tier"] = tier
-    return page.url(name, **overrides, **extra)
 
 
 # --- Overview ----------------------------------------------------------------------------------
@@ -264,10 +101,6 @@ class Section:
     href: str
     page_label: str
     tiles: list[Tile]
-
-
-def _page_label(name: str) -> str:
-    return PAGES_BY_NAME[name].label
 
 
 @dataclass(frozen=True)
@@ -494,403 +327,6 @@ def _incidents_csv(page: MetricPage, incidents: Sequence[IncidentLine]) -> HttpR
 # --- Trends ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Period:
-    key: Hashable  # the rollup group key: a date, or an ISO week
-    x: str  # the chart's x: ISO date (a week's Monday)
-    label: str  # for people
-    partial: bool = False
-
-
-@dataclass(frozen=True)
-class TrendChart:
-    id: str
-    title: str
-    description: str
-    figure: dict[str, Any]
-    target_text: str = ""
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Metrics before and after a flow version activation (the activation day left out)."""
-
-    label: str
-    at: datetime
-    before_label: str
-    after_label: str
-    before_leads: int
-    after_leads: int
-    rows: tuple[tuple[str, str, str, Change | None], ...]  # metric label, before, after, change
-
-
-@require_GET
-def trends(request: HttpRequest) -> HttpResponse:
-    """Daily or weekly series of each metric, optionally split by region or tier, with flow
-    version activations drawn on every chart."""
-    page = _begin(request, "trends")
-    split = request.GET.get("split", "")
-    split = split if split in SPLITS else ""
-    grain = "week" if request.GET.get("grain") == "week" else "day"
-    if split:
-        page.params["split"] = split
-    if grain == "week":
-        page.params["grain"] = grain
-    if page.as_of is None:
-        return page.render()
-    filters = page.filters
-    clock = _clock(page)
-    periods = _periods(filters, grain)
-    begin, stop = filters.created_between()
-    changes = list(
-        FlowVersionChange.objects.filter(changed_at__gte=begin, changed_at__lt=stop).order_by(
-            "changed_at", "id"
-        )
-    )
-    windows = _comparison_windows(filters, changes)
-    shown = _shown(request, clock)
-
-    def numbers() -> dict[str, Any]:
-        rollups = load_rollups(filters, as_of=page.as_of, metrics=shown)
-        period_of: Callable[[Any], Hashable] = day_key if grain == "day" else week_key
-        split_of: Callable[[Any], Hashable] = (
-            region_key if split == "region" else tier_key if split == "tier"
-            else (lambda _row: "")
-        )
-        return {
-            "grouped": rollups.grouped(
-                lambda row: (period_of(row), split_of(row)), filters.start, filters.end
-            ),
-            "windows": {w: rollups.total(*w) for window in windows for w in window},
-            "empty": rollups.empty(),
-        }
-
-    found = page.numbers("trends", numbers, clock.name, shown is None, split, grain, windows)
-    grouped, totals, empty = found["grouped"], found["windows"], found["empty"]
-    split_values: list[Any] = [""]
-    if split == "region":
-        split_values = ordered_regions(s for _, s in grouped)
-    elif split == "tier":
-        split_values = ordered_tiers((s for _, s in grouped), page.config)
-    markers = [metric_charts.Marker(c.changed_at, c.label or c.flow_api_name) for c in changes]
-
-    if _wants_csv(request):
-        if request.GET.get("table") == "changes":
-            return _changes_csv(page, _comparisons(page, totals, clock, changes))
-        return _series_csv(page, clock, periods, split, split_values, grouped, empty)
-
-    charts = []
-    for key in TREND_METRICS:
-        spec = METRICS[key]
-        metric = clock.key(key)
-        series = [
-            (
-                _label(value) if split else "All leads",
-                [grouped.get((p.key, value), empty).get(metric) for p in periods],
-            )
-            for value in split_values
-        ]
-        target = None
-        if not spec.tier_sla or filters.tier:
-            target = metric_target(key, page.config, region=filters.region or None,
-                                   tier=filters.tier or None)
-        threshold = target.threshold if target is not None and spec.unit != "count" else None
-        figure = metric_charts.trend_chart(
-            spec,
-            [p.x for p in periods],
-            series,
-            hover_x=[p.label for p in periods],
-            step_days=7 if grain == "week" else 1,
-            markers=markers,
-            zone=filters.zone,
-            target=threshold,
-        )
-        label = clock.label(spec)
-        charts.append(
-            TrendChart(
-                f"trend-{key.replace('_', '-')}",
-                label,
-                f"{GRAINS[grain]} line chart of {label.lower()}"
-                + (f", one line per {split}" if split else ""),
-                figure,
-                target.text if threshold is not None and target is not None else "",
-            )
-        )
-    table_rows = [
-        (p, [format_value(grouped.get((p.key, ""), empty).get(clock.key(k)), METRICS[k].unit)
-             for k in TREND_METRICS])
-        for p in periods
-    ] if not split else []
-    page.context.update(
-        {
-            "charts": charts,
-            "split": split,
-            "grain": grain,
-            "split_links": [(label, page.qs(split=value or None), value == split)
-                            for value, label in SPLITS.items()],
-            "grain_links": [(label, page.qs(grain=None if value == "day" else value),
-                             value == grain) for value, label in GRAINS.items()],
-            "changes": changes,
-            "comparisons": _comparisons(page, totals, clock, changes),
-            "table_metrics": [(clock.short(METRICS[k]), clock.label(METRICS[k]))
-                              for k in TREND_METRICS],
-            "table_rows": table_rows,
-            "csv": {name: page.qs(format="csv", table=name) for name in ("series", "changes")},
-        }
-    )
-    return page.render()
-
-
-def _periods(filters: Filters, grain: str) -> list[Period]:
-    if grain == "day":
-        return [
-            Period(day, day.isoformat(), f"{day:%a} {day:%b} {day.day}")
-            for day in days_of(filters.start, filters.end)
-        ]
-    periods = []
-    for week, monday, partial in weeks_of(filters.start, filters.end):
-        sunday = monday + timedelta(days=6)
-        span = f"{monday:%b} {monday.day}–{sunday:%b} {sunday.day}"
-        label = f"{week} ({span}{', partial' if partial else ''})"
-        periods.append(Period(week, monday.isoformat(), label, partial))
-    return periods
-
-
-def _flow_windows(
-    filters: Filters, changes: Sequence[FlowVersionChange]
-) -> Iterator[tuple[FlowVersionChange, Window, Window]]:
-    """The latest flow changes, newest first, with their before / after date ranges (the
-    activation day left out): those with days on both sides inside the filters' range."""
-    zone = filters.zone
-    for flow_change in list(changes)[-CHANGE_LIMIT:][::-1]:
-        day = flow_change.changed_at.astimezone(zone).date()
-        before_end, after_start = day - timedelta(days=1), day + timedelta(days=1)
-        if before_end < filters.start or after_start > filters.end:
-            continue
-        yield flow_change, (filters.start, before_end), (after_start, filters.end)
-
-
-def _comparison_windows(
-    filters: Filters, changes: Sequence[FlowVersionChange]
-) -> tuple[tuple[Window, Window], ...]:
-    """The before / after date ranges of ``_flow_windows`` (the rollups to merge)."""
-    return tuple((before, after) for _change, before, after in _flow_windows(filters, changes))
-
-
-def _comparisons(
-    page: MetricPage,
-    totals: dict[Window, Metrics],
-    clock: Clock,
-    changes: Sequence[FlowVersionChange],
-) -> list[Comparison]:
-    found = []
-    for flow_change, before_range, after_range in _flow_windows(page.filters, changes):
-        before, after = totals[before_range], totals[after_range]
-        rows = []
-        for key in COMPARE_METRICS:
-            spec = METRICS[key]
-            metric = clock.key(key)
-            rows.append(
-                (
-                    clock.label(spec),
-                    format_value(before.get(metric), spec.unit),
-                    format_value(after.get(metric), spec.unit),
-                    change(after.get(metric), before.get(metric), spec),
-                )
-            )
-        found.append(
-            Comparison(
-                label=flow_change.label or flow_change.flow_api_name,
-                at=flow_change.changed_at,
-                before_label=Filters(*before_range).range_label(),
-                after_label=Filters(*after_range).range_label(),
-                before_leads=before["leads"],
-                after_leads=after["leads"],
-                rows=tuple(rows),
-            )
-        )
-    return found
-
-
-def _series_csv(
-    page: MetricPage,
-    clock: Clock,
-    periods: Sequence[Period],
-    split: str,
-    split_values: Sequence[Any],
-    grouped: dict[Hashable, Metrics],
-    empty: Metrics,
-) -> HttpResponse:
-    names = list(empty)
-    period_column = "day" if page.params.get("grain") != "week" else "week"
-    header = [period_column, *([split] if split else []), *names]
-    rows = []
-    for p in periods:
-        for value in split_values:
-            metrics = grouped.get((p.key, value), empty)
-            rows.append([str(p.key), *([value] if split else []), *(metrics[n] for n in names)])
-    return csv_response(_csv_name(page, "series"), header, rows)
-
-
-def _changes_csv(page: MetricPage, comparisons: Sequence[Comparison]) -> HttpResponse:
-    header = ["flow", "activated_at", "metric", "before", "after", "change", "verdict"]
-    rows = [
-        [c.label, c.at.isoformat(), label, before, after, ch.text if ch else "",
-         ch.verdict if ch else ""]
-        for c in comparisons
-        for label, before, after, ch in c.rows
-    ]
-    return csv_response(_csv_name(page, "changes"), header, rows)
-
-
 # --- Segments ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Heatmap:
-    id: str
-    title: str
-    spec: MetricSpec
-    figure: dict[str, Any]
-    size: str
-    drilldown: str
-    rows: tuple[tuple[str, tuple[Cell, ...]], ...]  # region, one cell per tier
-    target_text: str
-
-
-@require_GET
-def segments(request: HttpRequest) -> HttpResponse:
-    """A region × tier heatmap per key metric; a cell opens the Overview for that segment."""
-    page = _begin(request, "segments")
-    if page.as_of is None:
-        return page.render()
-    filters = page.filters
-    clock = _clock(page)
-    shown = _shown(request, clock)
-
-    def numbers() -> dict[str, Any]:
-        rollups = load_rollups(filters, as_of=page.as_of, metrics=shown)
-        return {
-            "by_segment": rollups.grouped(segment_key, filters.start, filters.end),
-            "names": list(rollups.empty()),
-        }
-
-    found = page.numbers("segments", numbers, clock.name, shown is None)
-    by_segment, names = found["by_segment"], found["names"]
-    regions, tiers = _segment_axes(page, by_segment)
-
-    if _wants_csv(request):
-        header = ["region", "tier", *names]
-        rows = [
-            [region, tier, *(by_segment[(region, tier)][n] for n in names)]
-            for region in regions
-            for tier in tiers
-            if (region, tier) in by_segment
-        ]
-        return csv_response(_csv_name(page, "segments"), header, rows)
-
-    base = page.filters.querystring(region=None, tier=None, **page.params)
-    drilldown = reverse("overview") + (base + "&" if base else "?") + "region={y}&tier={x}"
-    heatmaps = [
-        _heatmap(page, METRICS[key], clock, by_segment, regions, tiers, drilldown)
-        for key in HEATMAP_METRICS
-    ]
-    table = [
-        (
-            _label(region),
-            _label(tier),
-            _segment_link(page, "overview", region, tier),
-            [
-                _cell(page, METRICS[key], clock, by_segment[(region, tier)], region, tier)
-                for key in HEATMAP_METRICS
-            ],
-        )
-        for region in regions
-        for tier in tiers
-        if (region, tier) in by_segment
-    ]
-    page.context.update(
-        {
-            "heatmaps": heatmaps,
-            "table_metrics": [(clock.short(METRICS[k]), clock.label(METRICS[k]))
-                              for k in HEATMAP_METRICS],
-            "table": table,
-            "blank": BLANK,
-            "tier_labels": [_label(t) for t in tiers],
-            "csv": {"segments": page.qs(format="csv", table="segments")},
-        }
-    )
-    return page.render()
-
-
-def _cell(
-    page: MetricPage,
-    spec: MetricSpec,
-    clock: Clock,
-    metrics: Metrics | None,
-    region: str | None,
-    tier: str | None,
-) -> Cell:
-    if metrics is None:
-        return Cell("—", "neutral", "no leads")
-    value = metrics.get(clock.key(spec.key))
-    found = assess(spec, value, config=page.config, region=region, tier=tier)
-    href = _segment_link(page, "overview", region, tier)
-    if page.params.get("clock"):
-        href += ("&" if "?" in href else "?") + "clock=business"
-    return Cell(format_value(value, spec.unit), found.level, found.label, href)
-
-
-def _score(
-    page: MetricPage, spec: MetricSpec, value: float | None, region: str | None, tier: str | None
-) -> float | None:
-    target = metric_target(spec.key, page.config, region=region, tier=tier)
-    return None if target is None else target.score(value)
-
-
-def _heatmap(
-    page: MetricPage,
-    spec: MetricSpec,
-    clock: Clock,
-    by_segment: dict[Hashable, Metrics],
-    regions: Sequence[str | None],
-    tiers: Sequence[str | None],
-    drilldown: str,
-) -> Heatmap:
-    key = clock.key(spec.key)
-    values = [
-        [(by_segment.get((r, t)) or {}).get(key) for t in tiers] for r in regions
-    ]
-    leads = [[(by_segment.get((r, t)) or {}).get("leads", 0) for t in tiers] for r in regions]
-    target = metric_target(spec.key, page.config, region=None, tier=None)
-    scores = None
-    if target is not None:
-        scores = [
-            [_score(page, spec, value, region, tier) for tier, value in zip(tiers, row,
-                                                                          strict=True)]
-            for region, row in zip(regions, values, strict=True)
-        ]
-    label = clock.label(spec)
-    figure = metric_charts.heatmap_chart(
-        spec, label, [_label(r) for r in regions], [_label(t) for t in tiers], values, scores,
-        leads,
-    )
-    rows = tuple(
-        (
-            _label(region),
-            tuple(_cell(page, spec, clock, by_segment.get((region, tier)), region, tier)
-                  for tier in tiers),
-        )
-        for region in regions
-    )
-    target_text = "≤ tier SLA" if spec.tier_sla else (target.text if target else "")
-    return Heatmap(
-        id=f"heatmap-{spec.key.replace('_', '-')}",
-        title=label,
-        spec=spec,
-        figure=figure,
-        size=metric_charts.heatmap_height(len(regions)),
-        drilldown=drilldown,
-        rows=rows,
-        target_text=target_text,
-    )

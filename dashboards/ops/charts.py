@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from dashboards.charts import BREACH, Figure, integer_dtick
-from dashboards.ops.queries import AgeBucket, QueueSummary, ReasonRow
+from dashboards.ops.failures import ReasonRow
+from dashboards.ops.queries import AgeBucket, QueueSummary
 
 # The series colours of charts.js (Okabe–Ito based), in order.
 COLORWAY = ("#2f5bd3", "#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#d55e00", "#0072b2")

@@ -8,21 +8,16 @@ filtered to the leads behind it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import MAX_TEXT_LENGTH, Filters
@@ -30,37 +25,19 @@ from dashboards.leads.queries import has_leads, owner_names, salesforce_lead_url
 from dashboards.leads.timeline import lead_journey
 from dashboards.metrics.data import rollup_suggestions
 from dashboards.ops import charts as ops_charts
-from dashboards.ops.alerts import (
-    SnoozeError,
-    history_incidents,
-    incident_rows,
-    kept_notifications,
-    parse_snooze,
-    report_rows,
-)
+from dashboards.ops.failures import failed_facts, failed_rows, failure_summary
 from dashboards.ops.queries import (
     OpsSettings,
-    failed_facts,
-    failed_rows,
-    failure_summary,
     ops_settings,
     queue_snapshot,
     queued_facts,
     queued_rows,
-    rep_rows,
-    with_medians,
 )
+from dashboards.ops.reps import rep_rows, with_medians
 from dashboards.pagination import page_context
 from dashboards.rendering import PageState, page_state, render_page
-from routing_health.alerts.incidents import snooze
-from routing_health.alerts.selectors import (
-    firing_incidents,
-    notification_problems,
-    recent_incidents,
-)
 from routing_health.lib.sfid import InvalidSalesforceId, is_sf_id, to_18
-from routing_health.models import AlertIncident, Lead, LeadFact, WeeklyReport
-from routing_health.slack.transport import SlackTransport
+from routing_health.models import Lead, LeadFact
 
 HISTORY_DAYS = 30
 # Reps listed per region (most assignments first) unless the view asks for all (``reps=all``):
@@ -410,176 +387,12 @@ def lead_timeline(request: HttpRequest, lead_id: str) -> HttpResponse:
 # ---- Alerts ------------------------------------------------------------------------------------
 
 
-@require_GET
-def alerts(request: HttpRequest) -> HttpResponse:
-    """Firing incidents (with snooze), resolved ones of the last 30 days, delivery state."""
-    state = page_state(request)
-    now = timezone.now()
-    zone = state.report.zone
-    firing = incident_rows(firing_incidents().prefetch_related("events"), zone=zone, now=now)
-    history = incident_rows(
-        history_incidents(recent_incidents(days=HISTORY_DAYS, now=now)), zone=zone, now=now
-    )
-    if _wants_csv(request):
-        table = history if request.GET.get("table") == "history" else firing
-        name = "alert_history.csv" if table is history else "alerts_firing.csv"
-        return csv_response(
-            name,
-            ["incident_id", "rule", "title", "region", "tier", "failure_reason", "state",
-             "value", "comparison", "threshold", "sample", "leads", "first_seen", "last_seen",
-             "resolved_at", "last_notified_at", "notification", "snoozed_until"],
-            [[r.id, r.incident.rule, r.title, r.incident.region, r.incident.tier,
-              r.incident.failure_reason, r.incident.state, r.value, r.comparison, r.threshold,
-              r.sample, r.leads, r.incident.first_seen, r.incident.last_seen,
-              r.incident.resolved_at, r.incident.last_notified_at,
-              r.notification.label if r.notification else "", r.incident.snoozed_until]
-             for r in table],
-        )
-    any_incident = bool(firing or history) or AlertIncident.objects.exists()
-    context = {
-        "has_data": has_leads(),
-        "firing": firing,
-        "history": history,
-        "history_days": HISTORY_DAYS,
-        "any_incident": any_incident,
-        "slack_configured": SlackTransport.from_settings() is not None,
-        "kept": kept_notifications(since=now - timedelta(days=KEPT_DAYS)),
-        "kept_days": KEPT_DAYS,
-        "now": now,
-        "min_until": now.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-        "csv_firing_qs": "?" + urlencode({"format": "csv"}),
-        "csv_history_qs": "?" + urlencode({"format": "csv", "table": "history"}),
-    }
-    return render_page(request, "dashboards/alerts.html", state, page="alerts", context=context)
-
-
-@require_POST
-def alert_snooze(request: HttpRequest, incident_id: int) -> HttpResponse:
-    """Snooze (1 h, 4 h, 24 h, until a time) or unsnooze one incident; back to Alerts."""
-    incident = get_object_or_404(AlertIncident, pk=incident_id)
-    state = page_state(request)
-    now = timezone.now()
-    target = reverse("alerts") + f"#incident-{incident.pk}"
-    try:
-        until = parse_snooze(request.POST, zone=state.report.zone, now=now)
-    except SnoozeError as exc:
-        messages.error(request, str(exc))
-        return redirect(target)
-    who = request.user.get_username() if request.user.is_authenticated else "someone"
-    if until is None:
-        note = f"unsnoozed by {who}"
-    else:
-        local = until.astimezone(state.report.zone)
-        note = f"until {local:%Y-%m-%d %H:%M} {local.tzname()} by {who}"
-    snooze(incident.pk, until=until, at=now, note=note)
-    title = (incident.details or {}).get("title") or incident.rule
-    segment = " · ".join(p for p in (incident.region, incident.tier) if p) or "all leads"
-    if until is None:
-        messages.success(request, f"Unsnoozed “{title}” ({segment}): notifications resume.")
-    else:
-        local = until.astimezone(state.report.zone)
-        messages.success(
-            request,
-            f"Snoozed “{title}” ({segment}) until {local:%b} {local.day}, {local:%H:%M} "
-            f"{local.tzname()}: no Slack messages until then; evaluation goes on.",
-        )
-    return redirect(target)
-
-
 # ---- Reports -----------------------------------------------------------------------------------
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\btype=\"application/json\")[^>]*>(.*?)</script>",
                             re.DOTALL | re.IGNORECASE)
 
 
-def report_csp(html: str) -> str:
-    """The policy a stored review is served with: its own inline scripts (by hash) only, in a
-    sandbox without the dashboard's origin, no network."""
-    hashes = [
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in _INLINE_SCRIPT.findall(html)
-    ]
-    script = " ".join(hashes) if hashes else "'none'"
-    return "; ".join(
-        [
-            "default-src 'none'",
-            f"script-src {script}",
-            "style-src 'unsafe-inline'",
-            "img-src data: blob:",
-            "font-src data:",
-            "base-uri 'none'",
-            "form-action 'none'",
-            "frame-ancestors 'none'",
-            "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads",
-        ]
-    )
-
-
-@require_GET
-def reports(request: HttpRequest) -> HttpResponse:
-    """Weekly reviews: stored ones to view or download, weeks with data not generated yet."""
-    state = page_state(request)
-    rows = report_rows()
-    if _wants_csv(request):
-        return csv_response(
-            "weekly_reports.csv",
-            ["week", "start", "end", "generated", "as_of", "complete", "posted_to_slack",
-             "leads", "assignment_success_rate", "failed", "url"],
-            [[r.week, r.start, r.end, r.report.generated_at if r.report else "",
-              r.report.as_of if r.report else "",
-              r.report.complete if r.report else "",
-              r.report.posted_at if r.report else "", r.leads, r.success_rate, r.failed,
-              request.build_absolute_uri(reverse("report", args=[r.week])) if r.report else ""]
-             for r in rows],
-        )
-    context = {
-        "has_data": has_leads(),
-        "rows": rows,
-        "stored": sum(1 for r in rows if r.report),
-        "csv_qs": "?format=csv",
-    }
-    return render_page(request, "dashboards/reports.html", state, page="reports",
-                       context=context)
-
-
-def _stored_report(week: str) -> WeeklyReport:
-    report = WeeklyReport.objects.filter(week=week).first()
-    if report is None:
-        raise Http404("no weekly review stored for this week")
-    return report
-
-
-@require_GET
-def report(request: HttpRequest, week: str) -> HttpResponse:
-    """One stored weekly review, as the self-contained HTML file it is."""
-    html = _stored_report(week).html
-    response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = report_csp(html)
-    return response
-
-
-@require_GET
-def report_download(request: HttpRequest, week: str) -> HttpResponse:
-    stored = _stored_report(week)
-    response = HttpResponse(stored.html, content_type="text/html; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="weekly-{stored.week}.html"'
-    response["Content-Security-Policy"] = report_csp(stored.html)
-    return response
-
-
 # ---- Health: notification problems as CSV ------------------------------------------------------
 
-
-@require_GET
-def notification_problems_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """The Health page's notification problems (spec section 6) as CSV."""
-    problems = notification_problems()
-    return csv_response(
-        "notification_problems.csv",
-        ["kind", "error", "at", "notification_id", "incident_id", "rule", "region", "tier",
-         "notification_kind", "attempts", "next_attempt_at"],
-        [[p.kind, p.error, p.at, p.notification_id or "", p.incident_id or "", p.rule,
-          p.region, p.tier, p.notification_kind, p.attempts, p.next_attempt_at or ""]
-         for p in problems],
-    )
 

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboards.metrics.data import BUSINESS_VARIANTS, SECTIONS, format_value
+from dashboards.metrics.specs import BUSINESS_VARIANTS, SECTIONS, format_value
 from routing_health.models import AlertIncident, DailyRollup, MetricsState
 from routing_health.rollups import selectors as rollup_read
 from routing_health.rollups.selectors import Segment, rollup_metrics

@@ -28,7 +28,7 @@ from django.utils import timezone
 from dashboards.ops import views as ops_views
 from dashboards.ops.alerts import MSG_SNOOZE_PAST, SnoozeError, parse_snooze
 from dashboards.ops.queries import age_buckets
-from dashboards.ops.views import report_csp
+from dashboards.ops.report_views import report_csp
 from routing_health.alerts.delivery import destination_key
 from routing_health.alerts.service import run_evaluation
 from routing_health.models import (
