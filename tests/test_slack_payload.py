@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from routing_health.alerts.message import AlertMessage, RecordLink
 from routing_health.alerts.slack_blocks import build_payload, format_duration
 from routing_health.lib.mrkdwn import escape_mrkdwn, fit_mrkdwn, plain_text, text_length
-from routing_health.sandbox.slack_emulator import validate_message
+from routing_health.sandbox.slack_limits import validate_message
 
 INSTANCE = "https://acme.my.salesforce.com"
 DASHBOARD = "https://routing.example.com/alerts/"

@@ -20,7 +20,7 @@ from routing_health.reports.digest import (
     digest_payload,
 )
 from routing_health.reports.export import compute_export, parse_request
-from routing_health.sandbox.slack_emulator import validate_message
+from routing_health.sandbox.slack_limits import validate_message
 from tests.conftest import NOW
 
 AS_OF = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
