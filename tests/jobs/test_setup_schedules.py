@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pydoc
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -163,3 +164,20 @@ def test_a_spec_outside_our_prefix_is_rejected():
         schedules.ScheduleSpec(
             name="sync", func="routing_health.jobs.tasks.run_sync", schedule_type="H"
         )
+
+
+def test_schedules_stored_under_the_old_task_paths_are_moved_to_the_tasks_module():
+    # Before issue 13 the task functions lived in the module ``routing_health.jobs``.
+    old = {
+        "routing-health:sync": "routing_health.jobs.run_sync",
+        "routing-health:daily-digest": "routing_health.jobs.run_daily_digest",
+    }
+    for name, func in old.items():
+        Schedule.objects.create(name=name, func=func, schedule_type="H")
+    setup_schedules()
+    funcs = dict(Schedule.objects.filter(name__in=old).values_list("name", "func"))
+    assert funcs == {
+        "routing-health:sync": "routing_health.jobs.tasks.run_sync",
+        "routing-health:daily-digest": "routing_health.jobs.tasks.run_daily_digest",
+    }
+    assert all(callable(pydoc.locate(func)) for func in funcs.values())
