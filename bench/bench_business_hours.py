@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from routing_health.calendars import WHOLE_DAY, Calendar
+from routing_health.lib.calendar import WHOLE_DAY, Calendar
 from routing_health.metrics import business_hours
 from routing_health.metrics.business_hours import business_minutes
 

@@ -1,6 +1,6 @@
 """Metrics benchmark: the pandas engine against a DuckDB SQL reference, and ``compute_metrics``.
 
-On one synthetic org (``routing_health.metrics._bench_frames.synthetic_frames``: 1,000,000 leads
+On one synthetic org (``bench.frames.synthetic_frames``: 1,000,000 leads
 at scale "full", about 1.8 owner and 1.2 status changes and 1 activity per lead; 100,000 at
 "small"), in one ``make bench`` run:
 
@@ -136,8 +136,8 @@ def _save_inputs(org: Any, workdir: Path) -> None:
 
 
 def _load_inputs(workdir: Path) -> Any:
+    from bench.frames import SyntheticOrg
     from routing_health.metrics import MetricParams
-    from routing_health.metrics._bench_frames import SyntheticOrg
 
     with open(workdir / "org.pickle", "rb") as handle:
         state = pickle.load(handle)
@@ -153,7 +153,7 @@ def _loadavg() -> list[float]:
 
 
 def _child_build(workdir: Path, leads: int) -> dict[str, Any]:
-    from routing_health.metrics._bench_frames import synthetic_frames
+    from bench.frames import synthetic_frames
 
     started = time.perf_counter()
     org = synthetic_frames(leads)
@@ -414,9 +414,9 @@ def _child_postgres(workdir: Path) -> dict[str, Any]:
     from django.utils import timezone
 
     from routing_health.config import parse_config
-    from routing_health.metric_params import params_from_config
+    from routing_health.facts.params import params_from_config
     from routing_health.models import LeadFact
-    from routing_health.rollups import compute_metrics
+    from routing_health.rollups.service import compute_metrics
 
     org = _load_inputs(workdir)
     config = parse_config(CONFIG_TOML, source="bench")

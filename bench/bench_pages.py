@@ -2,7 +2,7 @@
 
 Two PostgreSQL databases, one per size (``routing_health_pages_bench`` and
 ``routing_health_pages_bench_large``, created when missing), are each filled straight from the
-metric engine's synthetic org (``routing_health.metrics._bench_frames``), the way
+metric engine's synthetic org (``bench.frames``), the way
 ``compute_metrics``' full run writes: the leads' facts through ``lead_facts`` and
 ``rollups.fact_frame`` / ``store_facts`` (COPY), the rollups by ``rollups.write_rollups`` and
 ``ops_rollups.write_queue_rollups``; then one ``Lead`` row per lead (COPY), owners' names, a few
@@ -65,7 +65,7 @@ LOAD_MARK = "bench-2-"
 
 
 def _valid_id(prefix15: str) -> str:
-    from routing_health.sfid import to_18
+    from routing_health.lib.sfid import to_18
 
     return to_18(prefix15)
 
@@ -147,7 +147,7 @@ class _Database:
 def _setup(workdir: Path) -> tuple[dict[str, str], _Database, _Database]:
     """Django with a routing configuration matching the synthetic org, and the two sizes'
     databases (migrated)."""
-    from routing_health.metrics._bench_frames import FALLBACK, HOLDING
+    from bench.frames import FALLBACK, HOLDING
 
     owners = {
         HOLDING[0]: _valid_id("005HOLDINGUSER1"),
@@ -241,12 +241,13 @@ def _populate(leads: int, owners: dict[str, str]) -> dict[str, float]:
     import pandas as pd
     from django.db import connection, transaction
 
-    from routing_health import rollups, runtime
-    from routing_health.metric_params import params_from_config
+    from bench.frames import AS_OF, synthetic_frames
+    from routing_health.facts.params import params_from_config
     from routing_health.metrics import lead_facts
-    from routing_health.metrics._bench_frames import AS_OF, synthetic_frames
     from routing_health.models import MetricsState
-    from routing_health.ops_rollups import write_queue_rollups
+    from routing_health.rollups import service as rollups
+    from routing_health.rollups.ops import write_queue_rollups
+    from routing_health.salesforce import runtime
 
     steps: dict[str, float] = {}
     started = time.perf_counter()
@@ -322,8 +323,8 @@ def _copy_leads(leads: Any, now: datetime) -> None:
     """One ``Lead`` row per synthetic lead (``upsert.insert_rows``: COPY)."""
     from django.db import transaction
 
+    from routing_health.lib.upsert import insert_rows
     from routing_health.models import Lead
-    from routing_health.upsert import insert_rows
 
     columns = ["id", "name", "company", "created_at", "system_modstamp", "owner_id", "status",
                "is_converted", "converted_date", "converted_contact_id", "is_deleted", "region",

@@ -82,7 +82,7 @@ def run(scale: str = "full") -> dict:
 
     from routing_health.config import load_config
     from routing_health.salesforce import ConnectionSettings, SalesforceClient
-    from routing_health.sync import sync_salesforce
+    from routing_health.sync.service import sync_salesforce
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:

@@ -33,8 +33,8 @@ Entry points:
 
 ``con_or_frames`` is either a DuckDB connection on which ``register_frames`` has been called, or
 anything with the frames as attributes or keys: ``leads``, ``owner_changes``,
-``status_changes``, ``activities``, ``owner_names`` (``routing_health.frames.Frames`` and the
-``SyntheticOrg`` of ``routing_health.metrics._bench_frames`` both fit).
+``status_changes``, ``activities``, ``owner_names`` (``routing_health.facts.frames.Frames`` and the
+``SyntheticOrg`` of ``bench.frames`` both fit).
 """
 
 from __future__ import annotations

@@ -10,10 +10,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from routing_health import runtime
 from routing_health.config import ConfigError
-from routing_health.exports import ExportError, compute_export, parse_request, to_csv, to_json
-from routing_health.tokens import authenticate_token
+from routing_health.models.tokens import authenticate_token
+from routing_health.reports.export import (
+    ExportError,
+    compute_export,
+    parse_request,
+    to_csv,
+    to_json,
+)
+from routing_health.salesforce import runtime
 
 ALLOWED_PARAMETERS = {"start", "end", "by", "as_of"}
 

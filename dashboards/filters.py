@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db.models import Q
 from django.utils import timezone
 
-from routing_health import runtime
 from routing_health.config import ConfigError, RoutingConfig
-from routing_health.frames import local_days_utc
+from routing_health.facts.frames import local_days_utc
+from routing_health.salesforce import runtime
 
 FILTER_PARAMS = ("start", "end", "region", "tier", "source")
 TEXT_PARAMS = ("region", "tier", "source")

@@ -2,28 +2,33 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from dashboards import lead_views, metric_views, ops_views, views
+from dashboards.leads import views as lead_views
+from dashboards.metrics import segments, trends
+from dashboards.metrics import views as metric_views
+from dashboards.ops import alert_views, report_views
+from dashboards.ops import health as views
+from dashboards.ops import views as ops_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("dashboards.api_urls")),
     path("", metric_views.overview, name="overview"),
-    path("trends", metric_views.trends, name="trends"),
-    path("segments", metric_views.segments, name="segments"),
+    path("trends", trends.trends, name="trends"),
+    path("segments", segments.segments, name="segments"),
     path("queues", ops_views.queues, name="queues"),
     path("failures", ops_views.failures, name="failures"),
     path("reps", ops_views.reps, name="reps"),
     path("leads", lead_views.lead_list, name="leads"),
     path("leads/<str:lead_id>", ops_views.lead_timeline, name="lead-timeline"),
-    path("alerts", ops_views.alerts, name="alerts"),
-    path("alerts/<int:incident_id>/snooze", ops_views.alert_snooze, name="alert-snooze"),
-    path("reports", ops_views.reports, name="reports"),
-    path("reports/<str:week>", ops_views.report, name="report"),
-    path("reports/<str:week>/download", ops_views.report_download, name="report-download"),
+    path("alerts", alert_views.alerts, name="alerts"),
+    path("alerts/<int:incident_id>/snooze", alert_views.alert_snooze, name="alert-snooze"),
+    path("reports", report_views.reports, name="reports"),
+    path("reports/<str:week>", report_views.report, name="report"),
+    path("reports/<str:week>/download", report_views.report_download, name="report-download"),
     path("health", views.health, name="health"),
     path(
         "health/notifications.csv",
-        ops_views.notification_problems_csv,
+        alert_views.notification_problems_csv,
         name="notification-problems",
     ),
 ]

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from routing_health.models import ApiToken
-from routing_health.tokens import issue
+from routing_health.models.tokens import issue
 
 
 @admin.register(ApiToken)

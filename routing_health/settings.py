@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from routing_health.env import envbool, envfloat, envint, envlist, envstr
+from routing_health.lib.env import envbool, envfloat, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("ROUTING_HEALTH_DATA_DIR", str(BASE_DIR / "data")))

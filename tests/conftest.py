@@ -10,7 +10,7 @@ from routing_health.config import parse_config
 from routing_health.salesforce import ConnectionSettings, SalesforceClient
 from routing_health.sandbox.serve import build_org
 from routing_health.sandbox.server import SalesforceEmulator
-from routing_health.sync import sync_salesforce
+from routing_health.sync.service import sync_salesforce
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
-from routing_health.env import envbool, envint
+from routing_health.lib.env import envbool, envint
 
 
 def test_envbool_names_the_variable_with_a_bad_value(monkeypatch):

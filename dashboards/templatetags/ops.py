@@ -6,8 +6,8 @@ from datetime import datetime
 
 from django import template
 
-from dashboards.ops_alerts import EVENT_LEVELS, PROBLEM_STATES, NotificationHealth
-from dashboards.ops_timeline import format_hours, format_minutes
+from dashboards.leads.timeline import format_hours, format_minutes
+from dashboards.ops.alerts import EVENT_LEVELS, PROBLEM_STATES, NotificationHealth
 from routing_health.alerts.rules import RULES
 from routing_health.alerts.selectors import notification_problems
 

@@ -39,7 +39,7 @@ from django.db import transaction
 from django.db.models import F, Min
 
 from routing_health.models import AlertIncident, Notification, NotificationAttempt
-from routing_health.slack import (
+from routing_health.slack.transport import (
     DESTINATION_ERRORS,
     SlackError,
     SlackPermanentError,

@@ -20,14 +20,14 @@ from django.db.models import Max, Min, Q
 
 from routing_health.alerts.evaluate import SyncStatus
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
-from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.frames import concat_frames, load_frames
+from routing_health.facts.calendars import resolved_params
+from routing_health.facts.frames import concat_frames, load_frames
 from routing_health.metrics import lead_facts_of
 from routing_health.models import Lead, OwnerChange, SyncRun
 
 QUEUE_PREFIX = "00G"
-RUN_LEVEL = "Salesforce"  # routing_health.sync records a run that could not start under this name
+RUN_LEVEL = "Salesforce"  # sync.service records a run that could not start under this name
 
 
 @dataclass(frozen=True)

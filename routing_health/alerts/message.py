@@ -1,6 +1,6 @@
 """What an alert notification says, independent of Slack (or any other channel).
 
-The alert engine fills an `AlertMessage`; `routing_health.slack.build_payload` turns it into Block
+The alert engine fills an `AlertMessage`; `alerts.slack_blocks.build_payload` turns it into Block
 Kit. Every string here may come from Salesforce (segment values, failure reasons, lead names) and
 is stored raw: escaping is the renderer's job, because each channel escapes differently.
 """

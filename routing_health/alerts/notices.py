@@ -18,7 +18,8 @@ from django.conf import settings
 from routing_health.alerts.evaluate import Finding
 from routing_health.alerts.message import AlertKind, AlertMessage, RecordLink
 from routing_health.alerts.rules import rule_spec
-from routing_health.slack import MAX_RECORD_LINKS, build_payload
+from routing_health.alerts.slack_blocks import build_payload
+from routing_health.lib.mrkdwn import MAX_RECORD_LINKS
 
 DETAIL_LEADS = 200  # lead Ids kept on the incident for the dashboard (the count is kept too)
 DETAIL_REASONS = 50

@@ -30,7 +30,7 @@ from typing import Literal
 
 from routing_health.alerts.message import ValueFormat
 from routing_health.config import DEFAULT_TIER_SLA, RoutingConfig, TierSla
-from routing_health.config_model import ALERT_RULE_NAMES, RuleOverride
+from routing_health.config.model import ALERT_RULE_NAMES, RuleOverride
 
 Comparison = Literal["<", ">", ">="]
 TIER_ASSIGN_SLA = "tier assign SLA"

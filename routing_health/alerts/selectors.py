@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from routing_health.alerts.delivery import NOT_CONFIGURED, destination_key, destination_problem
 from routing_health.models import AlertIncident, Notification
-from routing_health.slack import SlackTransport
+from routing_health.slack.transport import SlackTransport
 
 ProblemKind = Literal["disabled", "failed", "retrying", "kept"]
 PROBLEM_DAYS = 7

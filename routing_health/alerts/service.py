@@ -19,9 +19,10 @@ from routing_health.alerts.evaluate import Finding, evaluate_facts, evaluate_syn
 from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
 from routing_health.alerts.loading import load_alert_data, sync_status
 from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
+from routing_health.alerts.slack_blocks import format_value
 from routing_health.config import RoutingConfig
 from routing_health.models import AlertIncident
-from routing_health.slack import SlackTransport, format_value
+from routing_health.slack.transport import SlackTransport
 
 _FROM_SETTINGS: Any = object()
 

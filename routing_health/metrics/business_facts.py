@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from routing_health.calendars import Calendar
+from routing_health.lib.calendar import Calendar
 from routing_health.metrics._arrays import NAT, NS_PER_MINUTE, categorical
 from routing_health.metrics.business_hours import business_minutes
 from routing_health.metrics.params import MetricParams

@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from routing_health.calendars import WEEKDAYS, Calendar, Interval
+from routing_health.lib.calendar import WEEKDAYS, Calendar, Interval
 
 NS_PER_SECOND = 1_000_000_000
 NS_PER_MINUTE = 60 * NS_PER_SECOND

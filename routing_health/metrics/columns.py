@@ -59,7 +59,7 @@ ACTIVITY_COLUMN_DOCS: Mapping[str, str] = MappingProxyType(
     {
         "id": "Task or Event Id.",
         "lead_id": "The lead it belongs to, resolved by the sync (the lead it was seen on, or "
-        "one of the leads converted into its Contact: routing_health.sync_activities).",
+        "one of the leads converted into its Contact: routing_health.sync.activities).",
         "owner_id": "Owner; activities of holding owners are automation, not touches.",
         "created_at": "CreatedDate, datetime64[ns, UTC]: the time of the touch.",
         "is_deleted": "IsDeleted, bool; deleted activities never count (archived ones do).",

@@ -178,7 +178,7 @@ def lead_facts(
 
 
 class LeadFrames(Protocol):
-    """The five inputs of ``lead_facts`` as attributes (``routing_health.frames.Frames``, the
+    """The five inputs of ``lead_facts`` as attributes (``routing_health.facts.frames.Frames``, the
     bench ``SyntheticOrg``, ...)."""
 
     @property

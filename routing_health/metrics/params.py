@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from routing_health.calendars import Calendar
+from routing_health.lib.calendar import Calendar
 
 SlaMinutes = tuple[float, float]
 """``(assign_minutes, touch_minutes)`` of one tier."""

@@ -6,5 +6,5 @@
 - ``build_daily_digest(config, day, as_of)`` / ``digest_payload(digest)`` (``digest.py``);
 - ``save_weekly_report(...)`` stores a review for the dashboard's Reports page (``store.py``).
 
-Numbers come from ``routing_health.exports.compute_export``, so they equal ``export_metrics``.
+Numbers come from ``reports.export.compute_export``, so they equal ``export_metrics``.
 """

@@ -1,7 +1,7 @@
 """The daily digest: yesterday's headline routing metrics against their targets, for Slack.
 
 ``build_daily_digest(config, day, as_of)`` computes the day's numbers from one load of its cohort
-as ``routing_health.exports.compute_export`` does (so they equal ``export_metrics --start D --end
+as ``reports.export.compute_export`` does (so they equal ``export_metrics --start D --end
 D``): the total, per region, per tier and per region × tier. ``digest_payload(digest)`` turns them
 into a Block Kit message: a headline section, one line per region and links to the dashboard.
 
@@ -22,14 +22,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.exports import cohort_facts
+from routing_health.facts.calendars import resolved_params
+from routing_health.lib.mrkdwn import MAX_BLOCKS
 from routing_health.metrics import METRIC_NAMES, metrics_rows, total_metrics
 from routing_health.reports import formatting as fmt
 from routing_health.reports import mrkdwn
 from routing_health.reports.changes import TargetCheck, target_checks
-from routing_health.slack import MAX_BLOCKS
+from routing_health.reports.export import cohort_facts
 
 MSG_FUTURE_DAY = "{day} has not started in {timezone} as of {as_of}: nothing to report"
 MSG_BAD_DAY = "--date must be a date YYYY-MM-DD, got {value!r}"

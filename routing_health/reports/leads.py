@@ -1,6 +1,6 @@
 """Lead-level parts of the reports: the worst-served leads and the rejection reasons.
 
-Both read the per-lead facts of a week's cohort, ``routing_health.exports.cohort_facts`` (the
+Both read the per-lead facts of a week's cohort, ``routing_health.reports.export.cohort_facts`` (the
 load behind ``compute_export``), so a lead listed here is one the week's numbers count.
 
 **Worst-served** (documented in ``docs/reports.md``): of the week's leads, those with a problem,
@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
+from routing_health.lib.mrkdwn import record_url
 from routing_health.metrics import MetricParams
 from routing_health.models import Lead
 from routing_health.reports import formatting as fmt
-from routing_health.slack import record_url
 
 WORST_LEADS = 5
 FAILED, SLOW_ASSIGNMENT, SLOW_TOUCH = 0, 1, 2

@@ -1,7 +1,7 @@
 """Small Block Kit helpers shared by the weekly summary and the daily digest.
 
 Every Salesforce value goes through ``value()`` (one clean line, escaped for mrkdwn, cut without
-breaking an entity); links only to plain http(s) URLs that ``slack.filtered_dashboard_url``
+breaking an entity); links only to plain http(s) URLs that ``lib.mrkdwn.filtered_dashboard_url``
 accepts, so nothing from the data can become a link or a mention.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from routing_health.slack import (
+from routing_health.lib.mrkdwn import (
     MAX_FALLBACK_TEXT,
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from routing_health.lib.mrkdwn import MAX_FIELD_TEXT, fit_mrkdwn
 from routing_health.reports import formatting as fmt
 from routing_health.reports import mrkdwn
 from routing_health.reports.weekly import SegmentRow, WeeklyReportData
-from routing_health.slack import MAX_FIELD_TEXT, fit_mrkdwn
 
 SUMMARY_METRICS = (
     "leads",

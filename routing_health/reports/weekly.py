@@ -1,7 +1,7 @@
 """The weekly review's data: one ISO week against the week before, every number from the export.
 
 ``build_weekly_report(config, week, as_of)`` returns a frozen ``WeeklyReportData``. Every metric
-in it is a value of ``routing_health.exports.compute_export`` for the week (Monday to Sunday in
+in it is a value of ``reports.export.compute_export`` for the week (Monday to Sunday in
 the report time zone) — grouped by region × tier, by region, by tier, by day and by failure
 reason, with the total — so the review always equals ``export_metrics --start <Monday> --end
 <Sunday> --as-of <as_of>``. Each week's cohort is loaded once (``exports.cohort_facts``) and
@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from routing_health.calendar_sources import resolved_params
 from routing_health.config import RoutingConfig
-from routing_health.exports import cohort_facts
-from routing_health.frames import owner_names
+from routing_health.facts.calendars import resolved_params
+from routing_health.facts.frames import owner_names
 from routing_health.metrics import METRIC_NAMES, MetricParams, metrics_rows, total_metrics
 from routing_health.reports.changes import Change, TargetCheck, changes, target_checks
 from routing_health.reports.events import Anomaly, FlowChange, anomalies, flow_changes
+from routing_health.reports.export import cohort_facts
 from routing_health.reports.leads import (
     ReasonCount,
     WorstLead,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from routing_health.frames import local_days_utc
+from routing_health.facts.frames import local_days_utc
 
 MSG_BAD_WEEK = "week must be an ISO week such as 2026-W47, got {value!r}"
 MSG_NO_SUCH_WEEK = "{value} does not exist: {year} has {weeks} ISO weeks"

@@ -3,9 +3,10 @@ emulators the real clients talk to unmodified."""
 
 from __future__ import annotations
 
-from .org import Org, new_id, to_id18
+from .ids import new_id, to_id18
+from .org import Org
 from .server import SalesforceEmulator
-from .soql import SoqlError
+from .soql_syntax import SoqlError
 from .tls import TLSMaterial, make_tls
 
 __all__ = ["Org", "SalesforceEmulator", "SoqlError", "TLSMaterial", "make_tls", "new_id", "to_id18"]

@@ -19,8 +19,9 @@ from .access import Access
 from .formats import COLUMN_DELIMITERS, LINE_ENDINGS, CsvWriter, rest_datetime
 from .rest import Result, error, hidden_type, not_found
 from .schema import COMPOUND_TYPES
-from .soql import SoqlError, parse
+from .soql import parse
 from .soql_eval import select
+from .soql_syntax import SoqlError
 
 if TYPE_CHECKING:
     from .org import Org

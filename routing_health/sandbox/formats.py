@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from .schema import ADDRESS_COMPONENTS, COMPOUND_TYPES, DOUBLE_TYPES
-from .soql import Path, Query
 from .soql_eval import getter
+from .soql_syntax import Path, Query
 
 if TYPE_CHECKING:
     from .org import Org

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from .access import INSUFFICIENT_ACCESS, QUERY_TIMEOUT, QUERY_TIMEOUT_MESSAGE, VIEW_SETUP, Access
 from .faults import NOT_FOUND, error_body
 from .formats import json_value, rest_datetime, rest_record, sobject_url
-from .org import to_id18
+from .ids import to_id18
 from .schema import NOT_QUERYABLE
-from .soql import INVALID_TYPE, MALFORMED_QUERY, NOT_SUPPORTED_TYPE, Query, SoqlError, parse
+from .soql import parse
 from .soql_eval import count, select
+from .soql_syntax import INVALID_TYPE, MALFORMED_QUERY, NOT_SUPPORTED_TYPE, Query, SoqlError
 
 if TYPE_CHECKING:
     from .org import Org

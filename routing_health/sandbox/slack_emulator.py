@@ -24,14 +24,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from routing_health.sandbox.slack_limits import DEFAULT_BLOCKS_TEXT_LIMIT, validate_message
+from routing_health.sandbox.slack_state import (
+    EmulatedChannel,
+    Fault,
+    FaultInjector,
+    RecordedCall,
+    RecordedMessage,
+    _ApiError,
+    _Handler,
+    _Server,
+    _whole_seconds,
+    _wire,
+)
 
 from .sockets import reset_connection
 
@@ -39,306 +50,13 @@ DEFAULT_TOKEN = "xoxb-emulator-token"
 DEFAULT_CHANNEL_ID = "C0ROUTING01"
 DEFAULT_CHANNEL_NAME = "routing-alerts"
 
-# Slack's limits (Block Kit reference; chat.postMessage).
-MAX_BLOCKS = 50
-MAX_HEADER_TEXT = 150
-MAX_SECTION_TEXT = 3000
-MAX_SECTION_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_CONTEXT_ELEMENTS = 10
-MAX_ACTIONS_ELEMENTS = 25
-MAX_BLOCK_ID = 255
-MAX_MARKDOWN_BLOCK_TEXT = 12000
-MAX_MESSAGE_TEXT = 40000
-# Undocumented: Slack answers `msg_blocks_too_long` once the blocks carry roughly 13,000
-# characters of text (observed; it varies with the block mix). We stop a little earlier.
-DEFAULT_BLOCKS_TEXT_LIMIT = 12000
-
-BLOCK_TYPES = frozenset(
-    {
-        "actions",
-        "context",
-        "divider",
-        "file",
-        "header",
-        "image",
-        "input",
-        "markdown",
-        "rich_text",
-        "section",
-        "table",
-        "video",
-    }
-)
-FAULT_KINDS = frozenset({"ratelimited", "server_error", "error", "timeout", "down"})
-
-
-def text_length(text: str) -> int:
-    """Characters as Slack's limits count them (UTF-16 code units)."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
 
 # --------------------------------------------------------------------------------------------
 # Message validation (pure)
 
 
-def _text_object(obj: Any, pointer: str, limit: int, *, plain_only: bool = False) -> list[str]:
-    if not isinstance(obj, Mapping):
-        return [f"must provide an object [json-pointer:{pointer}]"]
-    allowed = {"plain_text"} if plain_only else {"plain_text", "mrkdwn"}
-    if obj.get("type") not in allowed:
-        return [f"must be one of {sorted(allowed)} [json-pointer:{pointer}/type]"]
-    text = obj.get("text")
-    if not isinstance(text, str) or not text.strip():
-        return [f"must be more than 0 characters [json-pointer:{pointer}/text]"]
-    if text_length(text) > limit:
-        return [f"must be less than {limit + 1} characters [json-pointer:{pointer}/text]"]
-    return []
-
-
-def _elements(block: Mapping[str, Any], pointer: str, limit: int) -> list[str]:
-    elements = block.get("elements")
-    if not isinstance(elements, list) or not elements:
-        return [f"must provide an array of at least 1 item [json-pointer:{pointer}/elements]"]
-    if len(elements) > limit:
-        return [f"no more than {limit} items allowed [json-pointer:{pointer}/elements]"]
-    return []
-
-
-def validate_blocks(blocks: Any) -> list[str]:
-    """Slack-style problems with a `blocks` array (empty when Slack would accept it)."""
-    if not isinstance(blocks, list):
-        return ["must provide an array [json-pointer:/blocks]"]
-    if len(blocks) > MAX_BLOCKS:
-        return [f"no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]"]
-    problems: list[str] = []
-    block_ids: set[str] = set()
-    for index, block in enumerate(blocks):
-        pointer = f"/blocks/{index}"
-        if not isinstance(block, Mapping) or block.get("type") not in BLOCK_TYPES:
-            problems.append(f"unsupported type [json-pointer:{pointer}/type]")
-            continue
-        block_id = block.get("block_id")
-        if block_id is not None:
-            if not isinstance(block_id, str) or len(block_id) > MAX_BLOCK_ID:
-                problems.append(f"invalid block_id [json-pointer:{pointer}/block_id]")
-            elif block_id in block_ids:
-                problems.append(f"duplicate block_id [json-pointer:{pointer}/block_id]")
-            else:
-                block_ids.add(block_id)
-        kind = block["type"]
-        if kind == "header":
-            problems += _text_object(
-                block.get("text"), f"{pointer}/text", MAX_HEADER_TEXT, plain_only=True
-            )
-        elif kind == "section":
-            fields = block.get("fields")
-            if "text" not in block and not fields:
-                problems.append(f"must provide text or fields [json-pointer:{pointer}]")
-            if "text" in block:
-                problems += _text_object(block["text"], f"{pointer}/text", MAX_SECTION_TEXT)
-            if fields is not None:
-                if not isinstance(fields, list) or len(fields) > MAX_SECTION_FIELDS:
-                    problems.append(
-                        f"no more than {MAX_SECTION_FIELDS} items allowed "
-                        f"[json-pointer:{pointer}/fields]"
-                    )
-                else:
-                    for i, item in enumerate(fields):
-                        problems += _text_object(item, f"{pointer}/fields/{i}", MAX_FIELD_TEXT)
-        elif kind == "context":
-            found = _elements(block, pointer, MAX_CONTEXT_ELEMENTS)
-            problems += found
-            if not found:
-                for i, element in enumerate(block["elements"]):
-                    if isinstance(element, Mapping) and element.get("type") == "image":
-                        continue
-                    problems += _text_object(element, f"{pointer}/elements/{i}", MAX_SECTION_TEXT)
-        elif kind == "actions":
-            problems += _elements(block, pointer, MAX_ACTIONS_ELEMENTS)
-        elif kind == "markdown":
-            text = block.get("text")
-            if not isinstance(text, str) or not text or len(text) > MAX_MARKDOWN_BLOCK_TEXT:
-                problems.append(f"invalid markdown text [json-pointer:{pointer}/text]")
-    return problems
-
-
-def _block_text_total(value: Any) -> int:
-    if isinstance(value, Mapping):
-        total = 0
-        for key, item in value.items():
-            if key == "text" and isinstance(item, str):
-                total += text_length(item)
-            else:
-                total += _block_text_total(item)
-        return total
-    if isinstance(value, list):
-        return sum(_block_text_total(item) for item in value)
-    return 0
-
-
-def validate_message(
-    text: Any,
-    blocks: Any,
-    *,
-    blocks_text_limit: int | None = DEFAULT_BLOCKS_TEXT_LIMIT,
-) -> tuple[str, list[str]] | None:
-    """(Slack error code, details) for a message Slack would reject, else None."""
-    if text is not None and not isinstance(text, str):
-        return "invalid_arguments", ["text must be a string"]
-    if blocks is None or blocks == []:
-        if not text or not text.strip():
-            return "no_text", []
-    else:
-        if not isinstance(blocks, list):
-            return "invalid_blocks_format", ["must provide an array [json-pointer:/blocks]"]
-        problems = validate_blocks(blocks)
-        if problems:
-            return "invalid_blocks", problems
-        if blocks_text_limit is not None and _block_text_total(blocks) > blocks_text_limit:
-            return "msg_blocks_too_long", []
-    if text and text_length(text) > MAX_MESSAGE_TEXT:
-        return "msg_too_long", []
-    return None
-
-
 # --------------------------------------------------------------------------------------------
 # State
-
-
-@dataclass
-class EmulatedChannel:
-    id: str
-    name: str
-    is_archived: bool = False
-    is_member: bool = True
-
-
-@dataclass
-class RecordedMessage:
-    """An accepted message; `updated` once chat.update changed it (`text`/`blocks` are current)."""
-
-    channel: str
-    ts: str
-    thread_ts: str | None
-    text: str
-    blocks: list[dict[str, Any]]
-    updated: bool = False
-    update_count: int = 0
-
-
-@dataclass(frozen=True)
-class RecordedCall:
-    """One HTTP request: the API method, the HTTP status and the Slack error (None when ok)."""
-
-    method: str
-    status: int
-    error: str | None
-
-
-@dataclass
-class Fault:
-    kind: str
-    times: int | None = None
-    retry_after: float | None = None
-    status: int | None = None
-    error: str | None = None
-    delay: float = 0.0
-    methods: frozenset[str] | None = None
-
-
-class FaultInjector:
-    """Faults applied to the next requests, first added first (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-
-    def add(
-        self,
-        kind: str,
-        *,
-        times: int | None = None,
-        retry_after: float | None = None,
-        status: int | None = None,
-        error: str | None = None,
-        delay: float = 0.0,
-        method: str | Iterable[str] | None = None,
-    ) -> Fault:
-        """Inject a fault `times` times (None: until cleared), optionally only for `method`(s).
-
-        ratelimited: HTTP 429, `Retry-After: retry_after` (default 1). server_error: `status`
-        (default 500). error: HTTP 200 `{"ok": false, "error": error}`. timeout: wait `delay`
-        seconds, then answer normally. down: reset the connection without answering.
-        """
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
-        if kind == "error" and not error:
-            raise ValueError("an 'error' fault needs error=..., e.g. 'channel_not_found'")
-        if times is not None and times < 1:
-            raise ValueError("times must be at least 1 (or None: until cleared)")
-        methods = None
-        if method is not None:
-            methods = frozenset([method] if isinstance(method, str) else method)
-        fault = Fault(kind, times, retry_after, status, error, delay, methods)
-        with self._lock:
-            self._faults.append(fault)
-        return fault
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    @property
-    def active(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
-
-    def take(self, method: str) -> Fault | None:
-        """The fault for this request (counting it down), or None."""
-        with self._lock:
-            for fault in self._faults:
-                if fault.methods is not None and method not in fault.methods:
-                    continue
-                if fault.times is not None:
-                    fault.times -= 1
-                    if fault.times == 0:
-                        self._faults.remove(fault)
-                return fault
-        return None
-
-
-class _ApiError(Exception):
-    def __init__(self, error: str, **extra: Any):
-        super().__init__(error)
-        self.error = error
-        self.extra = extra
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128  # the default backlog of 5 drops bursts of concurrent clients
-
-    def __init__(self, address: tuple[str, int], emulator: SlackEmulator):
-        self.emulator = emulator
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # clients that time out or are reset mid-answer are expected; stay quiet
-
-
-class _Handler(BaseHTTPRequestHandler):
-    disable_nagle_algorithm = True  # avoid 40 ms delayed-ACK stalls between header and body
-    server: _Server
-
-    def do_POST(self) -> None:
-        self.server.emulator._handle(self)
-
-    do_GET = do_POST
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -680,24 +398,6 @@ class SlackEmulator:
                         "message": _wire(message),
                     }
         raise _ApiError("message_not_found")
-
-
-def _whole_seconds(seconds: float) -> str:
-    # Slack sends whole seconds, and slack_sdk's retry handler int()s the header.
-    return str(max(0, math.ceil(seconds)))
-
-
-def _wire(message: RecordedMessage) -> dict[str, Any]:
-    wire: dict[str, Any] = {
-        "type": "message",
-        "bot_id": "B0ROUTING",
-        "ts": message.ts,
-        "text": message.text,
-        "blocks": message.blocks,
-    }
-    if message.thread_ts:
-        wire["thread_ts"] = message.thread_ts
-    return wire
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .schema import STRING_TYPES
-from .soql import BoolOp, Comparison, Node, Not, OrderItem, Path, Query
+from .soql_syntax import BoolOp, Comparison, Node, Not, OrderItem, Path, Query
 
 if TYPE_CHECKING:
     from .org import Org

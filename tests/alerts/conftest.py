@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from routing_health.config import RoutingConfig, parse_config
+from routing_health.lib.sfid import to_18
 from routing_health.models import Lead, OwnerChange, Queue, SalesforceUser, SyncRun
 from routing_health.sandbox.slack_emulator import SlackEmulator
-from routing_health.sfid import to_18
-from routing_health.slack import SlackTransport
+from routing_health.slack.transport import SlackTransport
 from tests.export.conftest import synced_org  # noqa: F401  (re-exported fixture)
 
 TOKEN = "xoxb-alerts-test-secret-0001"

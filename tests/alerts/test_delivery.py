@@ -20,7 +20,7 @@ from routing_health.alerts.selectors import notification_problems
 from routing_health.alerts.service import run_evaluation
 from routing_health.models import Notification, NotificationAttempt
 from routing_health.sandbox.slack_emulator import SlackEmulator
-from routing_health.slack import SlackTransport
+from routing_health.slack.transport import SlackTransport
 from tests.alerts.conftest import T0, TOKEN, DbOrg, make_transport
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from routing_health.alerts.incidents import apply_transitions, plan_transitions,
 from routing_health.alerts.service import EvaluationReport, run_evaluation
 from routing_health.models import AlertIncident, IncidentEvent, Lead, Notification
 from routing_health.sandbox.slack_emulator import SlackEmulator
-from routing_health.slack import SlackTransport
+from routing_health.slack.transport import SlackTransport
 from tests.alerts.conftest import T0, DbOrg, make_transport
 
 pytestmark = pytest.mark.django_db

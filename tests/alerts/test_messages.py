@@ -11,11 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from routing_health import runtime
 from routing_health.alerts.service import run_evaluation
 from routing_health.models import AlertIncident, IncidentEvent, Notification
-from routing_health.sandbox.slack_emulator import RecordedMessage, SlackEmulator
-from routing_health.slack import SlackTransport
+from routing_health.salesforce import runtime
+from routing_health.sandbox.slack_emulator import SlackEmulator
+from routing_health.sandbox.slack_state import RecordedMessage
+from routing_health.slack.transport import SlackTransport
 from tests.alerts.conftest import INSTANCE, T0, TOKEN, DbOrg
 
 PUBLIC = "https://health.example.com"

@@ -19,9 +19,9 @@ from routing_health.alerts.evaluate import (
 )
 from routing_health.alerts.rules import RULES, effective_rule
 from routing_health.config import RoutingConfig, RuleOverride, parse_config
-from routing_health.metric_params import params_from_config
+from routing_health.facts.params import params_from_config
+from routing_health.lib.sfid import to_18
 from routing_health.metrics import lead_facts, total_metrics
-from routing_health.sfid import to_18
 from tests.alerts.conftest import TIERS_TOML
 from tests.metrics.frames import (
     activities_frame,

@@ -27,8 +27,8 @@ from bench.duckdb_reference import (  # noqa: E402
     reference_metrics,
     register_frames,
 )
+from bench.frames import AS_OF, synthetic_frames  # noqa: E402
 from routing_health.metrics import cohort, group_metrics, lead_facts, lead_facts_of  # noqa: E402
-from routing_health.metrics._bench_frames import AS_OF, synthetic_frames  # noqa: E402
 from tests.metrics.test_engine_matches_reference import OWNER_NAMES, orgs  # noqa: E402
 
 GROUPINGS = (

@@ -12,8 +12,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from routing_health.lib.sfid import to_18
 from routing_health.models import Lead, SyncRun
-from routing_health.sfid import to_18
 
 PASSWORD = "correct horse battery staple"
 _ids = count(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from routing_health.lib.sfid import to_18
 from routing_health.models import (
     Activity,
     Lead,
@@ -15,7 +16,6 @@ from routing_health.models import (
     SyncRun,
     SyncState,
 )
-from routing_health.sfid import to_18
 
 HOSTILE_NAME = "</script><script>alert(1)</script>"
 OBJECTS = ("Lead", "LeadHistory", "Task", "Event", "User", "Group")

@@ -128,9 +128,9 @@ def test_the_metric_pages_draw_and_a_heatmap_cell_opens_its_segment(
 
     from playwright.sync_api import sync_playwright
 
-    from routing_health import runtime
     from routing_health.models import AlertIncident
-    from routing_health.rollups import compute_metrics
+    from routing_health.rollups.service import compute_metrics
+    from routing_health.salesforce import runtime
     from tests.conftest import NOW
 
     compute_metrics(config=runtime.routing_config(), as_of=NOW)
@@ -232,7 +232,6 @@ def test_the_ops_pages_snooze_an_alert_and_show_a_bounced_leads_owners(
 
     from playwright.sync_api import sync_playwright
 
-    from routing_health import runtime
     from routing_health.alerts.service import run_evaluation
     from routing_health.models import (
         AlertIncident,
@@ -245,7 +244,8 @@ def test_the_ops_pages_snooze_an_alert_and_show_a_bounced_leads_owners(
     from routing_health.reports.render import render_weekly_html
     from routing_health.reports.store import save_weekly_report
     from routing_health.reports.weekly import build_weekly_report
-    from routing_health.rollups import compute_metrics
+    from routing_health.rollups.service import compute_metrics
+    from routing_health.salesforce import runtime
     from tests.conftest import NOW
 
     settings.SALESFORCE = {**settings.SALESFORCE, "instance_url": "https://acme.my.salesforce.com"}
@@ -362,8 +362,8 @@ def test_changing_a_filter_changes_the_url_and_the_numbers(live_server, synced_o
 
     from playwright.sync_api import sync_playwright
 
-    from routing_health import runtime
-    from routing_health.rollups import compute_metrics
+    from routing_health.rollups.service import compute_metrics
+    from routing_health.salesforce import runtime
     from tests.conftest import NOW
 
     compute_metrics(config=runtime.routing_config(), as_of=NOW)

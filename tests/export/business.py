@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from types import MappingProxyType
 
-from routing_health.calendars import Calendar
 from routing_health.config import CalendarSalesforceRefs, RoutingConfig
+from routing_health.lib.calendar import Calendar
 from routing_health.sandbox.synthetic_catalog import REGIONS, holidays
 
 

@@ -21,7 +21,7 @@ from routing_health.config import parse_config
 from routing_health.salesforce import ConnectionSettings, SalesforceClient
 from routing_health.sandbox.org import Org
 from routing_health.sandbox.server import SalesforceEmulator
-from routing_health.sync import sync_salesforce
+from routing_health.sync.service import sync_salesforce
 
 MS = timedelta(milliseconds=1)  # Salesforce's finest CreatedDate step
 OCT31_MIDNIGHT = datetime(2026, 10, 31, 4, tzinfo=UTC)  # 00:00 EDT

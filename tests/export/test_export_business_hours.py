@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from routing_health import runtime
-from routing_health.exports import compute_export, parse_request, to_csv
 from routing_health.metrics import METRIC_NAMES
+from routing_health.reports.export import compute_export, parse_request, to_csv
+from routing_health.salesforce import runtime
 from tests.conftest import NOW
 from tests.export.business import salesforce_calendars, without_calendars
 

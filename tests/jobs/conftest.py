@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django_q.conf import Conf
 
-from routing_health import jobs
+from routing_health.jobs import tasks as jobs
 from routing_health.sandbox.org import Org
 from routing_health.sandbox.server import SalesforceEmulator
 

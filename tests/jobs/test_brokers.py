@@ -25,7 +25,7 @@ from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 from django_q.worker import worker
 
-from routing_health import jobs
+from routing_health.jobs import schedules
 from routing_health.management.commands.setup_schedules import apply_schedules
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -104,7 +104,7 @@ def test_a_task_runs_end_to_end_through_the_orm_broker(orm_cluster):
 
 def sync_only():
     """The sync schedule alone: the one-minute notification retries would be due too."""
-    return [spec for spec in jobs.declared_schedules() if spec.name.endswith(":sync")]
+    return [spec for spec in schedules.declared_schedules() if spec.name.endswith(":sync")]
 
 
 def test_a_scheduled_sync_chains_metrics_then_alerts_over_redis(redis_cluster, recorder):

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django_q.models import Task
 
-from routing_health import jobs
-from routing_health.locks import LockLost, NamedLock
+from routing_health.jobs import lease
+from routing_health.jobs import tasks as jobs
+from routing_health.jobs.locks import LockLost, NamedLock
 from routing_health.models import JobLock, Lead
 from tests.jobs.conftest import emulated_salesforce
 from tests.sync.conftest import build_tiny_org, tiny_config
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_sync_attempt_while_another_holds_the_lock_is_skipped(recorder):
-    NamedLock(jobs.SYNC_LOCK, ttl=timedelta(minutes=5), owner="other-worker").acquire()
+    NamedLock(lease.SYNC_LOCK, ttl=timedelta(minutes=5), owner="other-worker").acquire()
     result = jobs.run_sync(chain=False)
     assert result == {"job": "sync", "status": "skipped", "detail": "already running"}
     assert recorder.calls == []
@@ -68,14 +69,14 @@ def test_the_sync_lock_is_released_when_the_sync_raises(monkeypatch):
     monkeypatch.setattr(jobs, "perform_sync", broken_sync)
     with pytest.raises(RuntimeError):
         jobs.run_sync(chain=False)
-    assert not JobLock.objects.filter(name=jobs.SYNC_LOCK).exists()
+    assert not JobLock.objects.filter(name=lease.SYNC_LOCK).exists()
 
 
 def test_the_sync_heartbeat_refreshes_the_lease_and_stops_a_sync_that_lost_it():
     t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    lock = NamedLock(jobs.SYNC_LOCK, ttl=timedelta(minutes=1), owner="slow")
+    lock = NamedLock(lease.SYNC_LOCK, ttl=timedelta(minutes=1), owner="slow")
     lock.acquire(now=t0)
-    heartbeat = jobs.LeaseHeartbeat(lock, every_seconds=0)
+    heartbeat = lease.LeaseHeartbeat(lock, every_seconds=0)
     heartbeat("Lead: page 1")
     assert JobLock.objects.get().expires_at > t0 + timedelta(minutes=1)
     JobLock.objects.update(owner="someone-else")  # our lease expired and was taken over
@@ -125,7 +126,7 @@ def test_after_a_failed_sync_the_pipeline_evaluates_alerts_but_not_metrics(recor
 
 
 def test_after_a_skipped_sync_the_pipeline_stops(recorder):
-    NamedLock(jobs.SYNC_LOCK, ttl=timedelta(minutes=5)).acquire()
+    NamedLock(lease.SYNC_LOCK, ttl=timedelta(minutes=5)).acquire()
     assert [r["status"] for r in jobs.run_pipeline()] == ["skipped"]
     assert recorder.calls == []
 
@@ -151,8 +152,8 @@ def test_the_scheduled_sync_chains_metrics_then_alerts_through_django_q(recorder
     assert recorder.calls == ["sync", "compute_metrics", "evaluate_alerts"]
     tasks = Task.objects.order_by("started")
     assert [(t.func, t.success) for t in tasks] == [
-        ("routing_health.jobs.run_compute_metrics", True),
-        ("routing_health.jobs.run_evaluate_alerts", True),
+        ("routing_health.jobs.tasks.run_compute_metrics", True),
+        ("routing_health.jobs.tasks.run_evaluate_alerts", True),
     ]
     assert len({t.group for t in tasks}) == 1  # one chain
     assert tasks[1].result == {"job": "evaluate_alerts", "status": "ok", "detail": "0 firing"}
@@ -170,7 +171,7 @@ def test_a_failed_scheduled_sync_enqueues_alert_evaluation_only(recorder, q_conf
 
 def test_a_command_that_is_not_installed_yet_is_skipped_with_a_warning(monkeypatch, caplog):
     monkeypatch.setattr(jobs, "get_commands", dict)
-    with caplog.at_level(logging.WARNING, logger="routing_health.jobs"):
+    with caplog.at_level(logging.WARNING, logger="routing_health.jobs.tasks"):
         result = jobs.run_compute_metrics()
     assert result["status"] == "skipped"
     assert "unknown command 'compute_metrics'" in result["detail"]

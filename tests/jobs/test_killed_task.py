@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from routing_health import jobs
-from routing_health.locks import NamedLock
+from routing_health.jobs import lease
+from routing_health.jobs import tasks as jobs
+from routing_health.jobs.locks import NamedLock
 from routing_health.models import Activity, Lead, OwnerChange, SyncRun
 from tests.jobs.conftest import emulated_salesforce
 from tests.sync.conftest import build_tiny_org, tiny_config_text
@@ -28,8 +29,7 @@ def configured(settings, tmp_path, monkeypatch):
 
 
 def test_a_sync_killed_mid_run_is_redelivered_without_duplicate_rows(configured, monkeypatch):
-    from routing_health import sync as sync_module
-
+    from routing_health.sync import service as sync_module
     monkeypatch.setattr(sync_module, "BULK_PAGE", 5)
     pages = 0
 
@@ -43,7 +43,7 @@ def test_a_sync_killed_mid_run_is_redelivered_without_duplicate_rows(configured,
     with pytest.raises(SystemExit):
         jobs.perform_sync(progress=die_after_two_lead_pages)
     # The crashed worker never released its lease on the sync lock.
-    crashed = NamedLock(jobs.SYNC_LOCK, ttl=timedelta(minutes=11), owner="crashed-worker")
+    crashed = NamedLock(lease.SYNC_LOCK, ttl=timedelta(minutes=11), owner="crashed-worker")
     assert crashed.acquire(now=timezone.now() - timedelta(minutes=12))
     assert 0 < Lead.objects.count() < 12
 

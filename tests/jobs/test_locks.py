@@ -13,7 +13,7 @@ import time_machine
 from django.conf import settings
 from django.db import OperationalError, connection
 
-from routing_health.locks import LockBusy, NamedLock, hold_lock, purge_expired_locks
+from routing_health.jobs.locks import LockBusy, NamedLock, hold_lock, purge_expired_locks
 from routing_health.models import JobLock
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -157,7 +157,7 @@ import sys, time
 import django
 django.setup()
 from datetime import timedelta
-from routing_health.locks import NamedLock
+from routing_health.jobs.locks import NamedLock
 lock = NamedLock("sync", ttl=timedelta(minutes=10))
 start = float(sys.argv[1])
 time.sleep(max(0.0, start - time.time()))

@@ -29,7 +29,7 @@ LEASE_SECONDS = 3
 RUN_SYNC = """
 import json, django
 django.setup()
-from routing_health import jobs
+from routing_health.jobs import tasks as jobs
 print(json.dumps(jobs.run_sync(chain=False)))
 """
 PROBE = """

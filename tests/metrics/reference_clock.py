@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from routing_health.calendars import Calendar
+from routing_health.lib.calendar import Calendar
 
 STEP = timedelta(minutes=30)
 

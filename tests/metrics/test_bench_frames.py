@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from bench.frames import synthetic_frames
 from routing_health.metrics import lead_facts, lead_facts_of, metrics_rows, total_metrics
-from routing_health.metrics._bench_frames import synthetic_frames
 from tests.metrics.helpers import assert_facts_agree, assert_rows_agree
 from tests.metrics.reference import reference_groups, reference_lead_facts, reference_metrics
 

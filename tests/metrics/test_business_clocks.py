@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
-from routing_health.calendars import WHOLE_DAY, Calendar
 from routing_health.config import parse_config
-from routing_health.metric_params import params_from_config
+from routing_health.facts.params import params_from_config
+from routing_health.lib.calendar import WHOLE_DAY, Calendar
 from routing_health.metrics import total_metrics
 from tests.metrics.frames import sfid
 from tests.metrics.helpers import (

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing_health.calendars import Calendar
+from routing_health.lib.calendar import Calendar
 from routing_health.metrics.business_hours import business_deadline, business_minutes
 
 NINE_TO_FIVE = ((540, 1020),)

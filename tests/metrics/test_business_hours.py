@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing_health.calendars import WHOLE_DAY, Calendar, Interval
+from routing_health.lib.calendar import WHOLE_DAY, Calendar, Interval
 from routing_health.metrics.business_hours import (
     INVALID_INTERVAL,
     business_minutes,

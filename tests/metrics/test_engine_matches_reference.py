@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing_health.calendars import WHOLE_DAY, Calendar, Interval
+from routing_health.lib.calendar import WHOLE_DAY, Calendar, Interval
 from routing_health.metrics import (
     METRIC_NAMES,
     MetricParams,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from routing_health import runtime
 from routing_health.config import RoutingConfig
+from routing_health.salesforce import runtime
 from routing_health.sandbox.slack_emulator import SlackEmulator
 
 TOKEN = "xoxb-reports-test-0001"

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from routing_health.exports import compute_export, parse_request
+from routing_health.lib.mrkdwn import MAX_BLOCKS, MAX_SECTION_TEXT, text_length
 from routing_health.models import Lead
 from routing_health.reports.digest import (
     MAX_REGION_LINES,
@@ -19,8 +19,8 @@ from routing_health.reports.digest import (
     build_daily_digest,
     digest_payload,
 )
-from routing_health.sandbox.slack_emulator import validate_message
-from routing_health.slack import MAX_BLOCKS, MAX_SECTION_TEXT, text_length
+from routing_health.reports.export import compute_export, parse_request
+from routing_health.sandbox.slack_limits import validate_message
 from tests.conftest import NOW
 
 AS_OF = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import DatabaseError
 
-from routing_health.exports import compute_export, parse_request
 from routing_health.metrics import METRIC_NAMES
 from routing_health.models import AlertIncident, FlowVersionChange, IncidentEvent
 from routing_health.reports.changes import change
+from routing_health.reports.export import compute_export, parse_request
 from routing_health.reports.weekly import build_weekly_report
 from routing_health.reports.weeks import WeekError
 from tests.conftest import NOW

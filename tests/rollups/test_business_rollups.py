@@ -7,14 +7,14 @@ from datetime import date, time, timedelta
 import pandas as pd
 import pytest
 
-from routing_health import runtime
-from routing_health.calendars import Calendar
-from routing_health.exports import compute_export, parse_request
+from routing_health.lib.calendar import Calendar
 from routing_health.metrics import lead_facts
 from routing_health.models import BusinessHoursRecord, DailyRollup, LeadFact
-from routing_health.rollup_read import Segment, rollup_metrics
-from routing_health.rollup_rows import unpack
-from routing_health.rollups import _next_change_at, compute_metrics
+from routing_health.reports.export import compute_export, parse_request
+from routing_health.rollups.rows import unpack
+from routing_health.rollups.selectors import Segment, rollup_metrics
+from routing_health.rollups.service import _next_change_at, compute_metrics
+from routing_health.salesforce import runtime
 from tests.conftest import NOW
 from tests.export.business import salesforce_calendars
 from tests.metrics.frames import (

@@ -13,12 +13,12 @@ import pytest
 from django.core.management import call_command
 
 from bench.bench_pages import _config_toml
-from routing_health import runtime
-from routing_health.exports import compute_export, parse_request
+from routing_health.lib.sfid import to_18
 from routing_health.models import DailyRollup, Lead, LeadFact, MetricsState
-from routing_health.rollup_read import Segment, rollup_metrics
-from routing_health.rollups import compute_metrics
-from routing_health.sfid import to_18
+from routing_health.reports.export import compute_export, parse_request
+from routing_health.rollups.selectors import Segment, rollup_metrics
+from routing_health.rollups.service import compute_metrics
+from routing_health.salesforce import runtime
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -126,9 +126,9 @@ import os
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "routing_health.settings")
 django.setup()
-from routing_health import runtime
-from routing_health.metric_params import params_from_config
-from routing_health.rollups import config_fingerprint
+from routing_health.salesforce import runtime
+from routing_health.facts.params import params_from_config
+from routing_health.rollups.service import config_fingerprint
 config = runtime.routing_config()
 print(config_fingerprint(config, params_from_config(config)))
 """

@@ -9,10 +9,10 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from routing_health import runtime
 from routing_health.models import FailureRollup, Lead, LeadFact, QueueRollup, RepRollup
-from routing_health.ops_rollups import age_buckets, write_queue_rollups
-from routing_health.rollups import compute_metrics
+from routing_health.rollups.ops import age_buckets, write_queue_rollups
+from routing_health.rollups.service import compute_metrics
+from routing_health.salesforce import runtime
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db

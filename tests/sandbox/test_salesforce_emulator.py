@@ -422,7 +422,7 @@ def test_a_slow_fault_delays_the_answer(emu: SalesforceEmulator, sf: Salesforce)
 
 
 def test_ids_are_eighteen_characters_with_a_valid_checksum() -> None:
-    from routing_health.sandbox.org import new_id, to_id18
+    from routing_health.sandbox.ids import new_id, to_id18
 
     assert to_id18("0015000000Gv7qJ") == "0015000000Gv7qJAAR"
     made = new_id("00Q", 12345)

@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from routing_health.sandbox.formats import CsvWriter
-from routing_health.sandbox.org import Org, new_id, to_id18
-from routing_health.sandbox.soql import SoqlError, parse
+from routing_health.sandbox.ids import new_id, to_id18
+from routing_health.sandbox.org import Org
+from routing_health.sandbox.soql import parse
 from routing_health.sandbox.soql_eval import count, select
+from routing_health.sandbox.soql_syntax import SoqlError
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

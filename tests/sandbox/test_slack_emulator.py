@@ -15,11 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from routing_health.sandbox.slack_emulator import (
-    DEFAULT_CHANNEL_ID,
-    SlackEmulator,
-    validate_blocks,
-)
+from routing_health.sandbox.slack_emulator import DEFAULT_CHANNEL_ID, SlackEmulator
+from routing_health.sandbox.slack_limits import validate_blocks
 
 TOKEN = "xoxb-test-token"
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}

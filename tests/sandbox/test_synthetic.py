@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from routing_health.lib.sfid import to_18
 from routing_health.sandbox.synthetic import (
     EXAMPLE_PATH,
     NOW_NOT_AWARE,
@@ -18,7 +19,6 @@ from routing_health.sandbox.synthetic import (
     example_config_toml,
     generate_org,
 )
-from routing_health.sfid import to_18
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PREFIXES = {

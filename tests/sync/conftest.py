@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from routing_health import sync as sync_module
 from routing_health.config import RoutingConfig, parse_config
 from routing_health.salesforce import ConnectionSettings, SalesforceClient
 from routing_health.sandbox.org import Org
 from routing_health.sandbox.server import SalesforceEmulator
+from routing_health.sync import service as sync_module
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from routing_health.sfid import to_18
+from routing_health.lib.sfid import to_18
 
 
 def test_a_good_configuration_passes_every_check(configured, capsys):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from routing_health.models import OwnerChange
-from routing_health.sync import sync_salesforce
+from routing_health.sync.service import sync_salesforce
 from tests.sync.conftest import T0
 
 pytestmark = pytest.mark.django_db

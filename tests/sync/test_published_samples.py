@@ -13,7 +13,7 @@ import pytest
 
 from routing_health.config import parse_config
 from routing_health.models import Lead, SalesforceUser
-from routing_health.sync import sync_salesforce
+from routing_health.sync.service import sync_salesforce
 
 pytestmark = pytest.mark.django_db
 

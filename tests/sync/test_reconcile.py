@@ -8,12 +8,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from routing_health import jobs
-from routing_health.exports import ExportRequest, compute_export
+from routing_health.jobs import schedules
+from routing_health.jobs import tasks as jobs
 from routing_health.models import Activity, DailyRollup, Lead, LeadFact
-from routing_health.rollups import compute_metrics
-from routing_health.sync import sync_salesforce
-from routing_health.sync_reconcile import reconcile_deletions
+from routing_health.reports.export import ExportRequest, compute_export
+from routing_health.rollups.service import compute_metrics
+from routing_health.sync.reconcile import reconcile_deletions
+from routing_health.sync.service import sync_salesforce
 from tests.sync.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +144,7 @@ def test_the_scheduled_reconcile_marks_a_purged_lead_deleted(configured, tiny):
 
 def test_the_reconcile_schedule_is_daily_unless_configured(monkeypatch):
     def minutes() -> int | None:
-        specs = {spec.name: spec for spec in jobs.declared_schedules()}
+        specs = {spec.name: spec for spec in schedules.declared_schedules()}
         return specs["routing-health:reconcile-deletions"].minutes
 
     assert minutes() == 24 * 60

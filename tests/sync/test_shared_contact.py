@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from routing_health.exports import cohort_facts
-from routing_health.metric_params import params_from_config
+from routing_health.facts.params import params_from_config
 from routing_health.models import LeadFact
-from routing_health.rollups import compute_metrics
-from routing_health.sync import sync_salesforce
-from routing_health.sync_activities import contact_activity_leads
+from routing_health.reports.export import cohort_facts
+from routing_health.rollups.service import compute_metrics
+from routing_health.sync.activities import contact_activity_leads
+from routing_health.sync.service import sync_salesforce
 from tests.sync.conftest import T0, TinyOrg
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from routing_health import sync as sync_module
 from routing_health.config import parse_config
 from routing_health.models import (
     Activity,
@@ -21,7 +20,8 @@ from routing_health.models import (
     SyncState,
 )
 from routing_health.salesforce import ConnectionSettings, SalesforceClient
-from routing_health.sync import sync_salesforce
+from routing_health.sync import service as sync_module
+from routing_health.sync.service import sync_salesforce
 from tests.sync.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -290,8 +290,8 @@ def test_the_command_fails_naming_a_bad_object(configured):
 
 
 def test_the_command_refuses_to_overlap_a_running_sync(configured):
-    from routing_health.jobs import SYNC_LOCK
-    from routing_health.locks import NamedLock
+    from routing_health.jobs.lease import SYNC_LOCK
+    from routing_health.jobs.locks import NamedLock
 
     assert NamedLock(SYNC_LOCK, ttl=timedelta(minutes=5), owner="scheduled-worker").acquire()
     with pytest.raises(CommandError, match="another sync is running"):

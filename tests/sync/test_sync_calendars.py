@@ -7,8 +7,8 @@ from datetime import date, time
 import pytest
 
 from routing_health.models import BusinessHoursRecord, HolidayRecord, SyncRun
-from routing_health.sync import sync_salesforce
-from routing_health.sync_objects import OBJECTS
+from routing_health.sync.objects import OBJECTS
+from routing_health.sync.service import sync_salesforce
 from tests.sync.calendar_records import add_business_hours, add_holiday
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from routing_health.models import Lead, SyncRun, SyncState
-from routing_health.sync import sync_salesforce
+from routing_health.sync.service import sync_salesforce
 from tests.sync.conftest import T0
 
 pytestmark = pytest.mark.django_db

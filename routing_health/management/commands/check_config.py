@@ -6,10 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from routing_health import runtime
-from routing_health.checks import check_org
 from routing_health.config import ConfigError
-from routing_health.salesforce import SalesforceError
+from routing_health.salesforce import SalesforceError, runtime
+from routing_health.sync.org_checks import check_org
 
 
 class Command(BaseCommand):

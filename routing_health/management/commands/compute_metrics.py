@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing_health import runtime
 from routing_health.config import ConfigError
-from routing_health.rollups import compute_metrics
+from routing_health.rollups.service import compute_metrics
+from routing_health.salesforce import runtime
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from routing_health.models import ApiToken
-from routing_health.tokens import create_token
+from routing_health.models.tokens import create_token
 
 
 class Command(BaseCommand):

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing_health import runtime
 from routing_health.config import ConfigError
 from routing_health.reports.cli import parse_instant
 from routing_health.reports.digest import (
@@ -16,7 +15,8 @@ from routing_health.reports.digest import (
     digest_payload,
     parse_day,
 )
-from routing_health.slack import SlackError, SlackTransport
+from routing_health.salesforce import runtime
+from routing_health.slack.transport import SlackError, SlackTransport
 
 SLACK_NOT_CONFIGURED = (
     "Slack is not configured (set SLACK_BOT_TOKEN and SLACK_CHANNEL): the digest was not sent; "

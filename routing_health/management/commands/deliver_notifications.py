@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from routing_health.alerts.delivery import deliver_pending, requeue_failed
-from routing_health.slack import SlackTransport
+from routing_health.slack.transport import SlackTransport
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing_health.demo import run_demo
+from routing_health.sandbox.demo import run_demo
 
 
 class Command(BaseCommand):

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing_health import runtime
 from routing_health.alerts.service import run_evaluation
 from routing_health.config import ConfigError
 from routing_health.reports.cli import parse_instant
+from routing_health.salesforce import runtime
 
 
 class Command(BaseCommand):

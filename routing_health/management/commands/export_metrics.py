@@ -6,9 +6,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing_health import runtime
 from routing_health.config import ConfigError
-from routing_health.exports import ExportError, compute_export, parse_request, to_csv, to_json
+from routing_health.reports.export import (
+    ExportError,
+    compute_export,
+    parse_request,
+    to_csv,
+    to_json,
+)
+from routing_health.salesforce import runtime
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""``manage.py setup_schedules``: make the django-q2 schedules match ``jobs.declared_schedules()``.
+"""``manage.py setup_schedules``: make the django-q2 schedules match ``declared_schedules()``.
 
 Safe to run any number of times (deploy hooks run it on every release). Only rows whose name
 starts with ``routing-health:`` are touched; schedules made by hand or by other apps stay.
@@ -18,8 +18,8 @@ from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import Schedule
 
-from routing_health import jobs
-from routing_health.locks import LockBusy, hold_lock
+from routing_health.jobs import schedules
+from routing_health.jobs.locks import LockBusy, hold_lock
 
 Action = Literal["created", "updated", "unchanged", "removed", "deduplicated"]
 
@@ -35,7 +35,7 @@ class ScheduleChange:
     detail: str = ""
 
 
-def _desired(spec: jobs.ScheduleSpec) -> dict[str, Any]:
+def _desired(spec: schedules.ScheduleSpec) -> dict[str, Any]:
     return {
         "func": spec.func,
         "schedule_type": spec.schedule_type,
@@ -56,7 +56,7 @@ def _stored(row: Schedule, field: str) -> Any:
 
 
 def apply_schedules(
-    specs: Sequence[jobs.ScheduleSpec], *, now: datetime | None = None
+    specs: Sequence[schedules.ScheduleSpec], *, now: datetime | None = None
 ) -> list[ScheduleChange]:
     """Create, update or remove ``routing-health:*`` schedules so they match ``specs``.
 
@@ -70,12 +70,13 @@ def apply_schedules(
     now = now or timezone.now()
     changes: list[ScheduleChange] = []
     with transaction.atomic():
-        rows = Schedule.objects.select_for_update().filter(name__startswith=jobs.SCHEDULE_PREFIX)
+        prefix = schedules.SCHEDULE_PREFIX
+        rows = Schedule.objects.select_for_update().filter(name__startswith=prefix)
         existing: dict[str, Schedule] = {}
         duplicates: dict[str, int] = {}
         for row in rows.order_by("pk"):
             # SQLite's LIKE ignores case: keep the prefix match exact.
-            if not row.name.startswith(jobs.SCHEDULE_PREFIX):
+            if not row.name.startswith(schedules.SCHEDULE_PREFIX):
                 continue
             if row.name in existing:
                 row.delete()
@@ -99,7 +100,7 @@ def apply_schedules(
     return changes
 
 
-def _apply_one(spec: jobs.ScheduleSpec, row: Schedule | None, now: datetime) -> ScheduleChange:
+def _apply_one(spec: schedules.ScheduleSpec, row: Schedule | None, now: datetime) -> ScheduleChange:
     desired = _desired(spec)
     if row is None:
         row = Schedule(name=spec.name, next_run=spec.first_run(now), **desired)
@@ -147,7 +148,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            specs = jobs.declared_schedules()
+            specs = schedules.declared_schedules()
             with hold_lock(SETUP_LOCK, timedelta(minutes=5)):
                 changes = apply_schedules(specs)
         except LockBusy as exc:

@@ -6,13 +6,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing_health import jobs, runtime
 from routing_health.config import ConfigError
-from routing_health.locks import LockBusy, LockLost
-from routing_health.salesforce import SalesforceError
-from routing_health.sync import SyncAborted, sync_salesforce
-from routing_health.sync_objects import OBJECTS
-from routing_health.sync_reconcile import ReconcileOutcome, reconcile_deletions
+from routing_health.jobs import tasks as jobs
+from routing_health.jobs.locks import LockBusy, LockLost
+from routing_health.salesforce import SalesforceError, runtime
+from routing_health.sync.objects import OBJECTS
+from routing_health.sync.reconcile import ReconcileOutcome, reconcile_deletions
+from routing_health.sync.service import SyncAborted, sync_salesforce
 
 
 class Command(BaseCommand):

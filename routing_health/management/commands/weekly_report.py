@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing_health import runtime
 from routing_health.config import ConfigError
 from routing_health.reports.cli import parse_instant
 from routing_health.reports.render import render_weekly_html
@@ -22,7 +21,8 @@ from routing_health.reports.store import (
 )
 from routing_health.reports.weekly import build_weekly_report
 from routing_health.reports.weeks import WeekError
-from routing_health.slack import SlackError, SlackTransport
+from routing_health.salesforce import runtime
+from routing_health.slack.transport import SlackError, SlackTransport
 
 SLACK_NOT_CONFIGURED = (
     "Slack is not configured (set SLACK_BOT_TOKEN and SLACK_CHANNEL): the summary was not posted"

@@ -1,0 +1,101 @@
+"""The lead list (``/leads``, with CSV export); one lead's timeline is ``ops_views.lead_timeline``.
+
+Record filters (``dashboards.leads.records``: outcome, failure reason, first rep, queue, flag)
+narrow the list to the leads behind a number on another page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from dashboards import charts
+from dashboards.csv_export import CSV_CHUNK, csv_response
+from dashboards.filters import Filters
+from dashboards.leads.queries import has_leads, lead_queryset, lead_rows, leads_per_day, owner_names
+from dashboards.leads.records import matching_fact_ids, parse_record_filters
+from dashboards.metrics.data import rollup_suggestions
+from dashboards.ops.queries import ops_settings
+from dashboards.pagination import page_context
+from dashboards.rendering import page_state, render_page
+from routing_health.models import Lead
+
+CSV_COLUMNS = (
+    "lead_id",
+    "name",
+    "company",
+    "region",
+    "tier",
+    "source",
+    "owner_id",
+    "owner",
+    "status",
+    "converted",
+    "created",
+    "salesforce_url",
+)
+
+
+@require_GET
+def lead_list(request: HttpRequest) -> HttpResponse:
+    state = page_state(request)
+    record = parse_record_filters(request.GET)
+    fact_ids, as_of = None, None
+    if record.active:
+        ops = ops_settings(state.report)
+        as_of = ops.as_of
+        fact_ids = matching_fact_ids(record, as_of=as_of, limit_hours=ops.queue_limit_hours)
+    queryset = lead_queryset(state.filters, fact_ids)
+    if request.GET.get("format") == "csv":
+        return _csv_response(queryset, state.filters)
+    keep = record.params()
+    pages = page_context(request, queryset, state.filters, **keep)
+    listed = pages["paginator"].count
+    context = {
+        **pages,
+        # A listed lead is a live lead: only an empty list asks whether there are any.
+        "has_data": bool(listed) or has_leads(),
+        "rows": list(lead_rows(pages["page_obj"].object_list)),
+        "csv_qs": state.filters.querystring(format="csv", **keep),
+        "volume_chart": charts.leads_per_day_chart(leads_per_day(state.filters, fact_ids))
+        if listed
+        else None,
+        "suggestions": rollup_suggestions(state.filters, state.report.tier_names()),
+        "record": record,
+        "record_chips": [
+            (chip, state.filters.querystring(**{**keep, chip.param: None}))
+            for chip in record.chips(
+                owner_names([record.first_rep, record.queue]) if record.active else {}
+            )
+        ],
+        "metrics_as_of": as_of,
+    }
+    return render_page(request, "dashboards/leads.html", state, page="leads", context=context)
+
+
+def _csv_rows(leads: Iterable[Lead], filters: Filters) -> Iterator[list[object]]:
+    zone = filters.zone
+    for row in lead_rows(leads, owner_names()):
+        yield [
+            row.id,
+            row.name,
+            row.company,
+            row.region,
+            row.tier,
+            row.source,
+            row.owner_id,
+            row.owner_name,
+            row.status,
+            "true" if row.is_converted else "false",
+            row.created_at.astimezone(zone).isoformat(),
+            row.salesforce_url or "",
+        ]
+
+
+def _csv_response(queryset: QuerySet[Lead], filters: Filters) -> StreamingHttpResponse:
+    name = f"leads_{filters.start.isoformat()}_{filters.end.isoformat()}.csv"
+    leads = queryset.iterator(chunk_size=CSV_CHUNK)
+    return csv_response(name, CSV_COLUMNS, _csv_rows(leads, filters))

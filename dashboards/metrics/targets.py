@@ -1,0 +1,298 @@
+"""Targets and status levels of the metric pages, and the firing incidents shown beside them.
+
+Targets reuse the alert rules (``routing_health.alerts.rules``: ``effective_rule`` with the
+configured thresholds and per-segment overrides); where no rule exists the dashboard's own targets
+(``specs.py``) apply.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+
+from dashboards.filters import Filters
+from dashboards.metrics.data import ordered_tiers
+from dashboards.metrics.specs import (
+    ACCEPTANCE_TARGET,
+    BOUNCE_LIMIT,
+    LEVEL_ORDER,
+    LEVEL_WORDS,
+    NO_DATA,
+    SLA_ATTAINMENT_TARGET,
+    Clock,
+    Metrics,
+    MetricSpec,
+    format_value,
+)
+from routing_health.alerts.rules import RULES, effective_rule, tier_sla
+from routing_health.config import RoutingConfig
+from routing_health.models import AlertIncident
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target and its warning bound (see the module doc), in the metric's unit."""
+
+    threshold: float
+    higher_is_better: bool
+    warn_bound: float
+    unit: str
+    origin: str  # where the number comes from, for the tooltip
+    wording: str = ""  # replaces "≤ <threshold>" when set
+
+    @property
+    def text(self) -> str:
+        if self.wording:
+            return self.wording
+        value = format_value(self.threshold, self.unit)
+        if self.unit == "rate":  # a round target reads "95%", not "95.0%"
+            value = f"{self.threshold * 100:.2f}".rstrip("0").rstrip(".") + "%"
+        return ("≥ " if self.higher_is_better else "≤ ") + value
+
+    def level(self, value: float | None) -> str:
+        if value is None:
+            return "neutral"
+        if self.higher_is_better:
+            if value >= self.threshold:
+                return "ok"
+            return "warn" if value >= self.warn_bound else "breach"
+        if value <= self.threshold:
+            return "ok"
+        return "warn" if value <= self.warn_bound else "breach"
+
+    def score(self, value: float | None) -> float | None:
+        """How far ``value`` misses the target: 0 meets it, 0.5 at the warning bound, 1 at
+        twice that or worse (a finite colour scale for heatmaps)."""
+        if value is None:
+            return None
+        if self.higher_is_better:
+            miss, span = self.threshold - value, self.threshold - self.warn_bound
+        else:
+            miss, span = value - self.threshold, self.warn_bound - self.threshold
+        if miss <= 0:
+            return 0.0
+        if not math.isfinite(span) or span <= 0:
+            return 0.75  # a target of "none" (e.g. none over the queue limit): any miss shows
+        return min(1.0, miss / (2 * span))
+
+
+def _higher(threshold: float, unit: str, origin: str) -> Target:
+    return Target(threshold, True, max(0.0, 2 * threshold - 1), unit, origin)
+
+
+def _lower(threshold: float, unit: str, origin: str) -> Target:
+    return Target(threshold, False, 2 * threshold, unit, origin)
+
+
+def metric_target(
+    key: str, config: RoutingConfig, *, region: str | None, tier: str | None
+) -> Target | None:
+    """The target of the wall-clock metric ``key`` for a segment (``None``: all)."""
+
+    def rule(name: str) -> float:
+        return effective_rule(config, name, region, tier).threshold
+
+    sla = tier_sla(config, tier)
+    alert = "alert rule {}"
+    match key:
+        case "assignment_success_rate":
+            return _higher(rule("assignment_success"), "rate", alert.format("assignment_success"))
+        case "tta_p95_minutes":
+            return _lower(rule("tta_p95"), "minutes", alert.format("tta_p95") + " (tier SLA)")
+        case "tta_p50_minutes":
+            return _lower(sla.assign_minutes, "minutes", "tier assignment SLA")
+        case "first_touch_p95_minutes":
+            return _lower(rule("touch_p95"), "minutes", alert.format("touch_p95") + " (tier SLA)")
+        case "first_touch_p50_minutes":
+            return _lower(sla.touch_minutes, "minutes", "tier first-touch SLA")
+        case "assign_sla_met_rate" | "touch_sla_met_rate":
+            return _higher(SLA_ATTAINMENT_TARGET, "rate", "dashboard target (p95 within SLA)")
+        case "acceptance_rate":
+            return _higher(ACCEPTANCE_TARGET, "rate", "dashboard target")
+        case "bounce_rate":
+            return _lower(BOUNCE_LIMIT, "rate", "dashboard target")
+        case "rejection_rate":
+            return _lower(rule("rejection_rate"), "rate", alert.format("rejection_rate"))
+        case "queued_over_limit":
+            limit = format_value(config.windows.queue_age_limit_hours, "hours")
+            return Target(0, False, math.inf, "count", "queue-age limit", f"none over {limit}")
+        case "oldest_queue_age_hours":
+            return _lower(rule("queue_aging"), "hours", alert.format("queue_aging"))
+    return None
+
+
+@dataclass(frozen=True)
+class TierCheck:
+    tier: str
+    value_text: str
+    target_text: str
+    level: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A value against its target: level (ok, warn, breach, neutral) and words."""
+
+    level: str
+    label: str
+    target_text: str
+    origin: str = ""
+    tiers: tuple[TierCheck, ...] = ()
+
+
+def worst(levels: Iterable[str]) -> str:
+    return max(levels, key=LEVEL_ORDER.__getitem__, default="neutral")
+
+
+def assess(
+    spec: MetricSpec,
+    value: float | None,
+    *,
+    config: RoutingConfig,
+    region: str | None,
+    tier: str | None,
+    by_tier: Mapping[Any, Metrics] | None = None,
+    clock: Clock | None = None,
+) -> Assessment:
+    """``value`` of ``spec`` (read on ``clock``) against its target in the segment.
+
+    A metric whose target is the tier SLA, over several tiers (no tier filter), is judged tier
+    by tier from ``by_tier``: the worst tier sets the level, and the label names it.
+    """
+    if spec.tier_sla and tier is None and by_tier:
+        key = clock.key(spec.key) if clock else spec.key
+        checks = []
+        for name, metrics in by_tier.items():
+            if name is None or metrics.get(key) is None:
+                continue
+            target = metric_target(spec.key, config, region=region, tier=name)
+            if target is None:
+                continue
+            checks.append(
+                TierCheck(
+                    str(name),
+                    format_value(metrics[key], spec.unit),
+                    target.text,
+                    target.level(metrics[key]),
+                )
+            )
+        if value is None or not checks:
+            return Assessment("neutral", NO_DATA, "≤ tier SLA")
+        order = {name: i for i, name in enumerate(ordered_tiers((c.tier for c in checks), config))}
+        checks.sort(key=lambda c: order[c.tier])
+        level = worst(c.level for c in checks)
+        culprits = [c.tier for c in checks if c.level == level]
+        label = LEVEL_WORDS[level]
+        if level != "ok":
+            if len(culprits) == len(checks) > 1:
+                label += " · every tier"
+            elif len(culprits) <= 2:
+                label += " · " + ", ".join(culprits)
+            else:
+                label += f" · {len(culprits)} tiers"
+        return Assessment(level, label, "≤ tier SLA", "each tier against its SLA", tuple(checks))
+    target = metric_target(spec.key, config, region=region, tier=tier)
+    if target is None:
+        return Assessment("neutral", LEVEL_WORDS["neutral"] if value is not None else NO_DATA, "")
+    if value is None:
+        return Assessment("neutral", NO_DATA, target.text, target.origin)
+    level = target.level(value)
+    return Assessment(level, LEVEL_WORDS[level], target.text, target.origin)
+
+
+def detail(spec: MetricSpec, metrics: Mapping[str, Any]) -> str:
+    """The counts behind a value: ``"12 bounced of 112 assigned"``, ``"112 assigned"``."""
+    base = sum(metrics.get(name) or 0 for name in spec.base) if spec.base else None
+    if spec.count and base is not None:
+        return f"{metrics.get(spec.count) or 0:,} of {base:,} {spec.base_words}"
+    if spec.count:
+        return f"{metrics.get(spec.count) or 0:,} {spec.count}"
+    if base is not None:
+        return f"over {base:,} {spec.base_words}"
+    return ""
+
+
+COMPARISON_SIGNS = {">=": "≥", "<=": "≤"}
+PAGE_LABELS = {
+    "/failures": "Failures",
+    "/segments": "Segments",
+    "/queues": "Queues",
+    "/reps": "Reps",
+    "/health": "Health",
+}
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    """One firing incident as the "What's broken now" panel shows it."""
+
+    id: int
+    rule: str
+    title: str
+    region: str
+    tier: str
+    failure_reason: str
+    value_text: str
+    threshold_text: str
+    comparison: str
+    since: datetime
+    snoozed: bool
+    href: str
+    page_label: str
+    records_href: str
+
+    @property
+    def segment(self) -> str:
+        return " · ".join(p for p in (self.region, self.tier) if p) or "All leads"
+
+
+def incident_lines(
+    incidents: Iterable[AlertIncident], filters: Filters, *, now: datetime
+) -> list[IncidentLine]:
+    """Firing incidents in the filters' region and tier (an incident over all leads always
+    shows), each linked to its rule's page filtered to the incident's segment. Routing
+    failures first (the rules' order in spec section 6), then the oldest first."""
+    order = {name: i for i, name in enumerate(RULES)}
+    lines = []
+    for incident in sorted(
+        incidents, key=lambda i: (order.get(i.rule, len(order)), i.first_seen, i.pk)
+    ):
+        if filters.region and incident.region not in ("", filters.region):
+            continue
+        if filters.tier and incident.tier not in ("", filters.tier):
+            continue
+        spec = RULES.get(incident.rule)
+        unit = spec.value_format if spec else "count"
+        path = spec.dashboard_path if spec else "/alerts"
+        segment = {k: v for k, v in (("region", incident.region), ("tier", incident.tier)) if v}
+        unfiltered = Filters(start=filters.start, end=filters.end)
+        query = unfiltered.querystring(**segment)
+        records = dict(segment, outcome="failed")
+        if incident.failure_reason:
+            records["failure_reason"] = incident.failure_reason
+        lines.append(
+            IncidentLine(
+                id=incident.pk,
+                rule=incident.rule,
+                title=spec.title if spec else incident.rule,
+                region=incident.region,
+                tier=incident.tier,
+                failure_reason=incident.failure_reason,
+                value_text=format_value(incident.current_value, unit),
+                threshold_text=format_value(incident.threshold, unit),
+                comparison=COMPARISON_SIGNS.get(incident.comparison, incident.comparison),
+                since=incident.first_seen,
+                snoozed=bool(incident.snoozed_until and incident.snoozed_until > now),
+                href=path + query,
+                page_label=PAGE_LABELS.get(path, "Alerts"),
+                records_href=reverse("leads") + unfiltered.querystring(**records)
+                if incident.failure_reason or incident.rule == "assignment_success"
+                else "",
+            )
+        )
+    return lines

@@ -1,0 +1,124 @@
+"""The Alerts page (open and recent incidents, notification problems) and snoozing an incident.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboards.csv_export import csv_response
+from dashboards.leads.queries import has_leads
+from dashboards.ops.alerts import (
+    SnoozeError,
+    history_incidents,
+    incident_rows,
+    kept_notifications,
+    parse_snooze,
+)
+from dashboards.ops.views import HISTORY_DAYS, KEPT_DAYS, _wants_csv
+from dashboards.rendering import page_state, render_page
+from routing_health.alerts.incidents import snooze
+from routing_health.alerts.selectors import (
+    firing_incidents,
+    notification_problems,
+    recent_incidents,
+)
+from routing_health.models import AlertIncident
+from routing_health.slack.transport import SlackTransport
+
+
+@require_GET
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Firing incidents (with snooze), resolved ones of the last 30 days, delivery state."""
+    state = page_state(request)
+    now = timezone.now()
+    zone = state.report.zone
+    firing = incident_rows(firing_incidents().prefetch_related("events"), zone=zone, now=now)
+    history = incident_rows(
+        history_incidents(recent_incidents(days=HISTORY_DAYS, now=now)), zone=zone, now=now
+    )
+    if _wants_csv(request):
+        table = history if request.GET.get("table") == "history" else firing
+        name = "alert_history.csv" if table is history else "alerts_firing.csv"
+        return csv_response(
+            name,
+            ["incident_id", "rule", "title", "region", "tier", "failure_reason", "state",
+             "value", "comparison", "threshold", "sample", "leads", "first_seen", "last_seen",
+             "resolved_at", "last_notified_at", "notification", "snoozed_until"],
+            [[r.id, r.incident.rule, r.title, r.incident.region, r.incident.tier,
+              r.incident.failure_reason, r.incident.state, r.value, r.comparison, r.threshold,
+              r.sample, r.leads, r.incident.first_seen, r.incident.last_seen,
+              r.incident.resolved_at, r.incident.last_notified_at,
+              r.notification.label if r.notification else "", r.incident.snoozed_until]
+             for r in table],
+        )
+    any_incident = bool(firing or history) or AlertIncident.objects.exists()
+    context = {
+        "has_data": has_leads(),
+        "firing": firing,
+        "history": history,
+        "history_days": HISTORY_DAYS,
+        "any_incident": any_incident,
+        "slack_configured": SlackTransport.from_settings() is not None,
+        "kept": kept_notifications(since=now - timedelta(days=KEPT_DAYS)),
+        "kept_days": KEPT_DAYS,
+        "now": now,
+        "min_until": now.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "csv_firing_qs": "?" + urlencode({"format": "csv"}),
+        "csv_history_qs": "?" + urlencode({"format": "csv", "table": "history"}),
+    }
+    return render_page(request, "dashboards/alerts.html", state, page="alerts", context=context)
+
+
+@require_POST
+def alert_snooze(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Snooze (1 h, 4 h, 24 h, until a time) or unsnooze one incident; back to Alerts."""
+    incident = get_object_or_404(AlertIncident, pk=incident_id)
+    state = page_state(request)
+    now = timezone.now()
+    target = reverse("alerts") + f"#incident-{incident.pk}"
+    try:
+        until = parse_snooze(request.POST, zone=state.report.zone, now=now)
+    except SnoozeError as exc:
+        messages.error(request, str(exc))
+        return redirect(target)
+    who = request.user.get_username() if request.user.is_authenticated else "someone"
+    if until is None:
+        note = f"unsnoozed by {who}"
+    else:
+        local = until.astimezone(state.report.zone)
+        note = f"until {local:%Y-%m-%d %H:%M} {local.tzname()} by {who}"
+    snooze(incident.pk, until=until, at=now, note=note)
+    title = (incident.details or {}).get("title") or incident.rule
+    segment = " · ".join(p for p in (incident.region, incident.tier) if p) or "all leads"
+    if until is None:
+        messages.success(request, f"Unsnoozed “{title}” ({segment}): notifications resume.")
+    else:
+        local = until.astimezone(state.report.zone)
+        messages.success(
+            request,
+            f"Snoozed “{title}” ({segment}) until {local:%b} {local.day}, {local:%H:%M} "
+            f"{local.tzname()}: no Slack messages until then; evaluation goes on.",
+        )
+    return redirect(target)
+
+
+@require_GET
+def notification_problems_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The Health page's notification problems (spec section 6) as CSV."""
+    problems = notification_problems()
+    return csv_response(
+        "notification_problems.csv",
+        ["kind", "error", "at", "notification_id", "incident_id", "rule", "region", "tier",
+         "notification_kind", "attempts", "next_attempt_at"],
+        [[p.kind, p.error, p.at, p.notification_id or "", p.incident_id or "", p.rule,
+          p.region, p.tier, p.notification_kind, p.attempts, p.next_attempt_at or ""]
+         for p in problems],
+    )

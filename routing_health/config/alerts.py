@@ -1,0 +1,111 @@
+"""The ``[alerts]`` table of the routing configuration (spec section 6)."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from routing_health.config.model import ALERT_RULE_NAMES, AlertsConfig, RuleConfig, RuleOverride
+from routing_health.config.reader import KeyPath, Table, check_number, unknown_key_message
+
+RULE_KEYS = ("enabled", "threshold", "min_sample", "window_hours")
+OVERRIDE_KEYS = ("rule", "region", "tier", *RULE_KEYS)
+RATE_RULES = frozenset({"assignment_success", "rejection_rate"})
+
+MSG_UNKNOWN_RULE = "unknown alert rule"
+MSG_NOT_A_RULE = "{value!r} is not an alert rule"
+MSG_UNKNOWN_TIER = "unknown tier {value!r} (known tiers: {known})"
+MSG_RATE_RANGE = "a rate threshold must be between 0 and 1, got {value!r}"
+MSG_OVERRIDE_NO_SEGMENT = "an override needs a region and/or a tier"
+MSG_OVERRIDE_NOTHING = "an override must set enabled, threshold, min_sample or window_hours"
+MSG_OVERRIDE_DUPLICATE = "repeats alerts.overrides[{other}] (same rule, region and tier)"
+MSG_OVERRIDE_UNSEGMENTED = "sync_stale is not per segment; set it in [alerts.rules.sync_stale]"
+MSG_UNKNOWN_REGION = (
+    "region {value!r} never occurs: without lead_fields.region the regions are "
+    "regions.default and the values of regions.by_country"
+)
+
+
+def _rule_settings(table: Table, rule: str | None) -> dict[str, Any]:
+    """The enabled/threshold/min_sample/window_hours keys of a rule or an override."""
+    threshold = table.raw("threshold")
+    path: KeyPath = (*table.path, "threshold")
+    if threshold is not None:
+        threshold = check_number(table.problems, path, threshold, minimum=0)
+        if threshold is not None and rule in RATE_RULES and threshold > 1:
+            table.problems.add(path, MSG_RATE_RANGE.format(value=threshold))
+    return {
+        "enabled": table.boolean("enabled"),
+        "threshold": threshold,
+        "min_sample": table.integer("min_sample", minimum=0),
+        "window_hours": table.number("window_hours", minimum=0, exclusive=True),
+    }
+
+
+def parse_alerts(
+    table: Table, tier_names: frozenset[str], known_regions: set[str] | None
+) -> AlertsConfig:
+    reminder = table.number("reminder_hours", 4.0, minimum=0, exclusive=True)
+    rules_table = table.table("rules")
+    rules: dict[str, RuleConfig] = {}
+    for name, value in rules_table.items():
+        if name not in ALERT_RULE_NAMES:
+            message = unknown_key_message(name, ALERT_RULE_NAMES, MSG_UNKNOWN_RULE)
+            table.problems.add((*rules_table.path, name), message)
+        elif not isinstance(value, dict):
+            table.problems.wrong_type((*rules_table.path, name), "a table", value)
+        else:
+            rule_table = rules_table.table(name, RULE_KEYS)
+            rules[name] = RuleConfig(**_rule_settings(rule_table, name))
+            rule_table.finish()
+    overrides: list[RuleOverride] = []
+    segments: dict[tuple[str, str | None, str | None], int] = {}
+    for index, item in enumerate(table.array("overrides")):
+        path = (*table.path, "overrides", index)
+        if not isinstance(item, dict):
+            table.problems.wrong_type(path, "a table", item)
+            continue
+        entry = Table(table.problems, item, path, OVERRIDE_KEYS)
+        override = _override(entry, tier_names, known_regions)
+        entry.finish()
+        if override is None:
+            continue
+        segment = (override.rule, override.region, override.tier)
+        if segment in segments:
+            table.problems.add(path, MSG_OVERRIDE_DUPLICATE.format(other=segments[segment]))
+            continue
+        segments[segment] = index
+        overrides.append(override)
+    table.finish()
+    return AlertsConfig(
+        reminder_hours=4.0 if reminder is None else reminder,
+        rules=MappingProxyType(rules),
+        overrides=tuple(overrides),
+    )
+
+
+def _override(
+    entry: Table, tier_names: frozenset[str], known_regions: set[str] | None
+) -> RuleOverride | None:
+    problems_before = len(entry.problems.items)
+    rule = entry.string("rule", required=True)
+    if rule is not None and rule not in ALERT_RULE_NAMES:
+        message = unknown_key_message(rule, ALERT_RULE_NAMES, MSG_NOT_A_RULE.format(value=rule))
+        entry.problems.add((*entry.path, "rule"), message)
+    elif rule == "sync_stale":
+        entry.problems.add((*entry.path, "rule"), MSG_OVERRIDE_UNSEGMENTED)
+    region = entry.string("region")
+    if region is not None and known_regions is not None and region not in known_regions:
+        entry.problems.add((*entry.path, "region"), MSG_UNKNOWN_REGION.format(value=region))
+    tier = entry.string("tier")
+    if tier is not None and tier not in tier_names:
+        known = ", ".join(sorted(tier_names))
+        entry.problems.add((*entry.path, "tier"), MSG_UNKNOWN_TIER.format(value=tier, known=known))
+    if not entry.has("region") and not entry.has("tier"):
+        entry.problems.add(entry.path, MSG_OVERRIDE_NO_SEGMENT)
+    settings = _rule_settings(entry, rule)
+    if not any(entry.has(key) for key in RULE_KEYS):
+        entry.problems.add(entry.path, MSG_OVERRIDE_NOTHING)
+    if len(entry.problems.items) != problems_before or rule is None:
+        return None
+    return RuleOverride(rule=rule, region=region, tier=tier, **settings)

@@ -1,0 +1,305 @@
+"""The routing configuration's typed, immutable shape (parsed by ``routing_health.config``).
+
+Import these names from ``routing_health.config``; this module only keeps that one small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal
+
+from routing_health.lib.calendar import Calendar
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ALERT_RULE_NAMES = (
+    "assignment_success",
+    "routing_failures",
+    "tta_p95",
+    "touch_p95",
+    "queue_aging",
+    "rejection_rate",
+    "volume_anomaly",
+    "sync_stale",
+)
+
+Clock = Literal["business", "wall"]
+
+
+def _frozen_map() -> Mapping:
+    return MappingProxyType({})
+
+
+def segment_key(value: str) -> str:
+    """How a Salesforce field value is matched against ``by_country`` / ``by_value`` keys.
+
+    Salesforce compares strings ignoring case (SOQL ``=``, picklists), so we do too, and ignore
+    surrounding whitespace.
+    """
+    return value.strip().casefold()
+
+
+def _text(value: object) -> str | None:
+    """A field value as stripped text; ``None`` for missing, blank and non-string values."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with the configuration: the dotted key, what is wrong, the file line."""
+
+    key: str
+    message: str
+    line: int | None = None
+
+    def format(self, source: str) -> str:
+        where = source if self.line is None else f"{source}:{self.line}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; ``problems`` lists everything found, in file order."""
+
+    def __init__(self, problems: list[ConfigProblem], source: str = "<string>") -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(problem.format(self.source) for problem in self.problems)
+
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[list[ConfigProblem], str]]:
+        return (ConfigError, (self.problems, self.source))
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class LeadFields:
+    """Lead API field names. ``region``/``tier`` drive segmentation; ``extra`` is for grouping."""
+
+    region: str | None = None
+    country: str = "Country"
+    tier: str | None = None
+    failed_node: str | None = None
+    rejection_reason: str | None = None
+    extra: tuple[str, ...] = ()
+
+    def api_names(self) -> tuple[str, ...]:
+        """The configured Lead fields to pull, first spelling kept, duplicates (any case) dropped.
+
+        Only the configured fields: the sync adds its own standard fields (Id, OwnerId, ...).
+        """
+        named = (self.region, self.country, self.tier, self.failed_node, self.rejection_reason)
+        seen: set[str] = set()
+        names: list[str] = []
+        for name in (*named, *self.extra):
+            if name is not None and name.lower() not in seen:
+                seen.add(name.lower())
+                names.append(name)
+        return tuple(names)
+
+
+@dataclass(frozen=True)
+class Owners:
+    """18-character owner Ids meaning "not routed yet" (holding) and "routing failed" (fallback)."""
+
+    holding: frozenset[str] = frozenset()
+    fallback: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Statuses:
+    accepted: frozenset[str] = frozenset()
+    rejected: frozenset[str] = frozenset()
+    closed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Regions:
+    """``by_country``: country value → region (file order); ``calendars``: region → calendar."""
+
+    default: str = "Unknown"
+    by_country: Mapping[str, str] = field(default_factory=_frozen_map)
+    calendars: Mapping[str, str] = field(default_factory=_frozen_map)
+
+
+@dataclass(frozen=True)
+class TierSla:
+    """Minutes to a rep assignment and to the first touch; ``clock`` ``None`` when not set."""
+
+    assign_minutes: float
+    touch_minutes: float
+    clock: Clock | None = None
+
+
+DEFAULT_TIER_SLA = TierSla(assign_minutes=240.0, touch_minutes=1440.0)
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """``by_value``: tier field value → tier name (file order); ``sla``: tier name → SLA."""
+
+    default: str = "standard"
+    by_value: Mapping[str, str] = field(default_factory=_frozen_map)
+    sla: Mapping[str, TierSla] = field(
+        default_factory=lambda: MappingProxyType({"standard": DEFAULT_TIER_SLA})
+    )
+
+    def names(self) -> frozenset[str]:
+        """Every tier name the configuration knows: the default, mapped values and SLA keys."""
+        return frozenset({self.default, *self.by_value.values(), *self.sla})
+
+
+@dataclass(frozen=True)
+class Windows:
+    routing_grace_minutes: float = 60.0
+    bounce_hours: float = 168.0
+    accept_hours: float = 24.0
+    queue_age_limit_hours: float = 24.0
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    """Settings for one alert rule; ``None`` means "the rule's built-in default"."""
+
+    enabled: bool | None = None
+    threshold: float | None = None
+    min_sample: int | None = None
+    window_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class RuleOverride:
+    """Rule settings for one segment (a region, a tier, or both)."""
+
+    rule: str
+    region: str | None = None
+    tier: str | None = None
+    enabled: bool | None = None
+    threshold: float | None = None
+    min_sample: int | None = None
+    window_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    reminder_hours: float = 4.0
+    rules: Mapping[str, RuleConfig] = field(default_factory=_frozen_map)
+    overrides: tuple[RuleOverride, ...] = ()
+
+
+@dataclass(frozen=True)
+class CalendarSalesforceRefs:
+    """Salesforce records a calendar refers to, resolved later against synced data."""
+
+    business_hours: str | None = None
+    holidays: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """The whole routing configuration. ``source`` is the file path (or ``"<string>"``)."""
+
+    report: ReportConfig = field(default_factory=ReportConfig)
+    lead_fields: LeadFields = field(default_factory=LeadFields)
+    owners: Owners = field(default_factory=Owners)
+    statuses: Statuses = field(default_factory=Statuses)
+    regions: Regions = field(default_factory=Regions)
+    tiers: Tiers = field(default_factory=Tiers)
+    windows: Windows = field(default_factory=Windows)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    calendars: Mapping[str, Calendar] = field(default_factory=_frozen_map)
+    source: str = "<string>"
+    calendar_salesforce: Mapping[str, CalendarSalesforceRefs] = field(default_factory=_frozen_map)
+
+    def region_for(self, region_value: str | None, country_value: str | None) -> str:
+        """The lead's region: its region field value when non-blank (stripped), else the
+        ``by_country`` region of its country value (ignoring case), else the default region."""
+        region = _text(region_value)
+        if region is not None:
+            return region
+        country = _text(country_value)
+        if country is not None:
+            found = self._country_lookup().get(segment_key(country))
+            if found is not None:
+                return found
+        return self.regions.default
+
+    def tier_for(self, tier_value: str | None) -> str:
+        """The lead's tier: the ``by_value`` tier of its tier value (ignoring case), else the
+        default tier."""
+        tier = _text(tier_value)
+        if tier is not None:
+            found = self._tier_lookup().get(segment_key(tier))
+            if found is not None:
+                return found
+        return self.tiers.default
+
+    def regions_for(self, region: pd.Series, country: pd.Series) -> pd.Series:
+        """``region_for`` over aligned Series (same length; the result takes ``region``'s index)."""
+        import pandas as pd
+
+        if len(region) != len(country):
+            raise ValueError("region and country must have the same length")
+        own = _stripped(region)
+        country_key = _stripped(country).str.casefold()
+        mapped = pd.Series(
+            country_key.map(self._country_lookup()).to_numpy(dtype=object), index=own.index
+        )
+        result = own.where(own.notna(), mapped).fillna(self.regions.default)
+        return pd.Series(result.to_numpy(dtype=object), index=region.index, name="region")
+
+    def tiers_for(self, tier: pd.Series) -> pd.Series:
+        """``tier_for`` over a Series (same index, named ``tier``)."""
+        import pandas as pd
+
+        mapped = _stripped(tier).str.casefold().map(self._tier_lookup())
+        result = mapped.fillna(self.tiers.default)
+        return pd.Series(result.to_numpy(dtype=object), index=tier.index, name="tier")
+
+    def sla_for(self, tier: str) -> TierSla:
+        """The SLA of a tier name (as returned by ``tier_for``); ``KeyError`` for an unknown one."""
+        try:
+            return self.tiers.sla[tier]
+        except KeyError:
+            raise KeyError(f"tier {tier!r} has no SLA in the configuration") from None
+
+    def calendar_for(self, region: str) -> Calendar | None:
+        """The business-hours calendar of a region; ``None`` means wall-clock time."""
+        name = self.regions.calendars.get(region)
+        return None if name is None else self.calendars[name]
+
+    # cached_property writes the instance __dict__ directly, which a frozen dataclass allows.
+    @cached_property
+    def _country_lookup_map(self) -> dict[str, str]:
+        return {segment_key(k): v for k, v in self.regions.by_country.items()}
+
+    @cached_property
+    def _tier_lookup_map(self) -> dict[str, str]:
+        return {segment_key(k): v for k, v in self.tiers.by_value.items()}
+
+    def _country_lookup(self) -> dict[str, str]:
+        return self._country_lookup_map
+
+    def _tier_lookup(self) -> dict[str, str]:
+        return self._tier_lookup_map
+
+
+def _stripped(series: pd.Series) -> pd.Series:
+    """Object Series of stripped strings; missing, blank and non-string values become ``None``."""
+    as_object = series.astype(object)
+    # ``.str`` on object data gives NaN for non-strings, matching ``_text`` in the scalar path.
+    stripped = as_object.str.strip()
+    stripped = stripped.where(stripped.notna() & (stripped != ""), None)
+    return stripped.astype(object)

@@ -1,0 +1,228 @@
+"""Loaders: stored Salesforce data → the lean DataFrames the metric engine reads.
+
+Only the columns the engine needs are read, through one SQL statement per table fetched in
+chunks; repeated strings (owners, regions, tiers, statuses) become categoricals. History and
+activities are restricted to the loaded leads with a sub-select, so a window of days reads
+only that window's rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from django.db import connection
+
+from routing_health.lib.sql import sql_datetime
+from routing_health.metrics.columns import (
+    ACTIVITY_COLUMNS,
+    LEAD_COLUMNS,
+    OWNER_CHANGE_COLUMNS,
+    STATUS_CHANGE_COLUMNS,
+)
+from routing_health.models import (
+    Activity,
+    Lead,
+    OwnerChange,
+    Queue,
+    SalesforceUser,
+    StatusChange,
+)
+
+CHUNK = 100_000  # rows per fetch
+ID_CHUNK = 2000  # Ids per IN (…) list: far below the parameter limits of SQLite and PostgreSQL
+_CATEGORICAL = {
+    "owner_id",
+    "status",
+    "region",
+    "tier",
+    "failed_node",
+    "rejection_reason",
+    "old_owner_id",
+    "new_owner_id",
+    "old_status",
+    "new_status",
+}
+_BOOLEAN = {"is_converted", "is_deleted"}
+_DATETIME = {"created_at"}
+
+
+@dataclass(frozen=True)
+class Frames:
+    leads: pd.DataFrame
+    owner_changes: pd.DataFrame
+    status_changes: pd.DataFrame
+    activities: pd.DataFrame
+    owner_names: pd.Series
+
+
+def load_frames(
+    *,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    as_of: datetime | None = None,
+    lead_ids: Sequence[str] | None = None,
+    extra: Sequence[str] = (),
+) -> Frames:
+    """Load leads created in the half-open window ``[created_from, created_to)`` (aware
+    instants; either side may be open), at or before ``as_of`` when given, or with the given
+    ids (the window and ``as_of`` still apply to them).
+
+    ``extra`` names configured extra Lead fields (API names) to add as columns for grouping;
+    ``Company`` comes from its own column, others from the raw configured fields. Any number of
+    ``lead_ids`` may be given: they are read ``ID_CHUNK`` at a time, owner names once.
+    """
+    if lead_ids is None or len(lead_ids) <= ID_CHUNK:
+        chunks: list[Sequence[str] | None] = [lead_ids]
+    else:
+        ids = list(dict.fromkeys(lead_ids))  # a repeated Id must not load its lead twice
+        chunks = [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
+    window = _Window(created_from, created_to, as_of)
+    parts = [_load_part(window, chunk, extra) for chunk in chunks]
+    return Frames(
+        leads=_concat([p[0] for p in parts]),
+        owner_changes=_concat([p[1] for p in parts]),
+        status_changes=_concat([p[2] for p in parts]),
+        activities=_concat([p[3] for p in parts]),
+        owner_names=owner_names(),
+    )
+
+
+def concat_frames(parts: Sequence[Frames]) -> Frames:
+    """Several loads as one: rows in order, each Id once (its first row), the first part's
+    owner names; repeated strings stay categoricals."""
+    if len(parts) == 1:
+        return parts[0]
+    return Frames(
+        leads=_concat([p.leads for p in parts], unique=True),
+        owner_changes=_concat([p.owner_changes for p in parts], unique=True),
+        status_changes=_concat([p.status_changes for p in parts], unique=True),
+        activities=_concat([p.activities for p in parts], unique=True),
+        owner_names=parts[0].owner_names,
+    )
+
+
+def local_days_utc(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Local days ``start``..``end`` (inclusive) in ``tz`` as the UTC instants ``[from, to)``:
+    ``start``'s local midnight and the local midnight after ``end``."""
+    return (
+        datetime.combine(start, time.min, tz).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time.min, tz).astimezone(UTC),
+    )
+
+
+@dataclass(frozen=True)
+class _Window:
+    created_from: datetime | None
+    created_to: datetime | None  # exclusive
+    as_of: datetime | None  # inclusive
+
+
+def _load_part(
+    window: _Window,
+    lead_ids: Sequence[str] | None,
+    extra: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    where, params = _lead_filter(window, lead_ids)
+    lead_table = Lead._meta.db_table
+    lead_cols = [c for c in LEAD_COLUMNS if c != "converted_date"] + ["converted_date"]
+    needs_raw = [name for name in extra if name != "Company"]
+    select_cols = lead_cols + (["raw_fields"] if needs_raw else [])
+    leads = _read(f"SELECT {', '.join(select_cols)} FROM {lead_table}{where}", params, select_cols)
+    leads["converted_date"] = pd.to_datetime(leads["converted_date"]).dt.date
+    raw = _parsed_raw(leads["raw_fields"]) if needs_raw else None
+    for name in extra:
+        if name == "Company":
+            leads[name] = leads["company"]
+        else:
+            leads[name] = _raw_field(raw, name)
+    if needs_raw:
+        leads = leads.drop(columns=["raw_fields"])
+
+    sub = f"lead_id IN (SELECT id FROM {lead_table}{where})" if where else ""
+
+    def related(model: type, columns: Sequence[str]) -> pd.DataFrame:
+        cond = f" WHERE {sub}" if sub else ""
+        sql = f"SELECT {', '.join(columns)} FROM {model._meta.db_table}{cond}"
+        return _read(sql, params, list(columns))
+
+    return (
+        leads,
+        related(OwnerChange, OWNER_CHANGE_COLUMNS),
+        related(StatusChange, STATUS_CHANGE_COLUMNS),
+        related(Activity, ACTIVITY_COLUMNS),
+    )
+
+
+def owner_names() -> pd.Series:
+    """Current names of users and queues, by 18-character Id."""
+    pairs = list(SalesforceUser.objects.values_list("id", "name"))
+    pairs += list(Queue.objects.values_list("id", "name"))
+    return pd.Series(dict(pairs), dtype="object")
+
+
+def _lead_filter(window: _Window, lead_ids: Sequence[str] | None) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list[object] = []
+    bounds = (
+        ("created_at >= %s", window.created_from, "created_from"),
+        ("created_at < %s", window.created_to, "created_to"),
+        ("created_at <= %s", window.as_of, "as_of"),
+    )
+    for clause, bound, name in bounds:
+        if bound is not None:
+            clauses.append(clause)
+            params.append(sql_datetime(bound, name=name))
+    if lead_ids is not None:
+        ids = list(lead_ids) or [""]
+        clauses.append(f"id IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+def _read(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+    chunks = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            chunks.append(pd.DataFrame.from_records(rows, columns=columns))
+    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        if column in _DATETIME:
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        elif column in _BOOLEAN:
+            frame[column] = frame[column].astype(bool)
+        elif column in _CATEGORICAL:
+            frame[column] = frame[column].fillna("").astype("category")
+        elif column in {"id", "lead_id", "name", "company", "converted_contact_id"}:
+            frame[column] = frame[column].fillna("").astype(str)
+    return frame
+
+
+def _concat(frames: list[pd.DataFrame], *, unique: bool = False) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)] or frames[:1]
+    if len(frames) == 1:
+        frame = frames[0]
+    else:
+        frame = pd.concat(frames, ignore_index=True)
+        for column in frame.columns:  # parts with different categories concatenate as objects
+            if column in _CATEGORICAL and not isinstance(frame[column].dtype, pd.CategoricalDtype):
+                frame[column] = frame[column].astype("category")
+    return frame.drop_duplicates(subset="id", ignore_index=True) if unique else frame
+
+
+def _parsed_raw(raw: pd.Series) -> pd.Series:
+    """The raw configured fields of each lead, parsed once: a dict per lead."""
+    return raw.map(lambda v: json.loads(v) if isinstance(v, str) else (v or {}))
+
+
+def _raw_field(parsed: pd.Series, name: str) -> pd.Series:
+    return parsed.map(lambda d: d.get(name)).astype("object")

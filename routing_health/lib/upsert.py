@@ -1,0 +1,131 @@
+"""Fast idempotent upserts keyed by primary key, for the sync's large pages.
+
+Django's ``bulk_create(update_conflicts=True)`` builds one huge parameterised statement per
+batch, which costs more than the sync's whole parsing. Here PostgreSQL gets ``COPY`` into a
+temporary table and one ``INSERT … SELECT … ON CONFLICT DO UPDATE``; other databases get
+``executemany`` of ``INSERT … ON CONFLICT DO UPDATE`` (SQLite ≥ 3.24). Both run inside the
+caller's transaction, so the rows commit together with the watermark that covers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+from routing_health.lib.sql import sql_datetime
+
+
+def upsert(model: type[models.Model], rows: Sequence[models.Model]) -> int:
+    """Insert or update ``rows`` by primary key; the last of duplicate keys wins."""
+    if not rows:
+        return 0
+    pk = model._meta.pk
+    by_key = {getattr(row, pk.attname): row for row in rows}
+    fields = list(model._meta.concrete_fields)
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for row in by_key.values():
+                field.pre_save(row, add=True)
+    attnames = [field.attname for field in fields]
+    values = _db_values(fields, [[getattr(row, a) for a in attnames] for row in by_key.values()])
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = [connection.ops.quote_name(field.column) for field in fields]
+    updates = ", ".join(
+        f"{c} = EXCLUDED.{c}" for c, f in zip(columns, fields, strict=True) if not f.primary_key
+    )
+    conflict = connection.ops.quote_name(pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _copy_upsert(cursor, table, columns, conflict, updates, values)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+                values,
+            )
+    return len(values)
+
+
+def _converter(field: models.Field):
+    """How a Python value reaches the database: natively where the driver adapts it."""
+    if isinstance(field, models.JSONField):
+        return lambda value: field.get_db_prep_save(value, connection)
+    if connection.vendor == "postgresql":
+        # psycopg binds dates, times and aware datetimes (``sql_datetime`` is the identity
+        # there): no per-value call on the sync's large pages.
+        return None
+    if isinstance(field, models.DateTimeField):
+        return lambda value: sql_datetime(value, name=field.attname)
+    if isinstance(field, (models.DateField, models.TimeField)):
+        # SQLite stores dates and times as text in Django's format.
+        return lambda value: field.get_db_prep_save(value, connection)
+    return None
+
+
+def _db_values(
+    fields: Sequence[models.Field], rows: Sequence[Sequence[object]]
+) -> Sequence[Sequence[object]]:
+    """``rows`` (values in ``fields`` order) as the driver takes them (``_converter``)."""
+    converters = [_converter(field) for field in fields]
+    if not any(converters):
+        return rows
+    return [
+        [
+            convert(value) if convert is not None and value is not None else value
+            for convert, value in zip(converters, row, strict=True)
+        ]
+        for row in rows
+    ]
+
+
+def _copy_rows(cursor, table: str, column_list: str, rows: Sequence[Sequence[object]]) -> None:
+    """``COPY`` ``rows`` into ``table`` (PostgreSQL; ``cursor`` is Django's wrapper)."""
+    with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_upsert(
+    cursor,
+    table: str,
+    columns: list[str],
+    conflict: str,
+    updates: str,
+    values: Sequence[Sequence[object]],
+) -> None:
+    staging = "rh_upsert_staging"
+    cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    column_list = ", ".join(columns)
+    _copy_rows(cursor, staging, column_list, values)
+    cursor.execute(
+        f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+    cursor.execute(f"DROP TABLE {staging}")
+
+
+def insert_rows(
+    model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence[object]]
+) -> int:
+    """Plain ``INSERT`` of ``rows`` (tuples in ``attnames`` order) into ``model``'s table, for
+    rollups rewritten whole: ``COPY`` on PostgreSQL, ``executemany`` elsewhere."""
+    if not rows:
+        return 0
+    fields = [model._meta.get_field(name) for name in attnames]
+    rows = _db_values(fields, rows)
+    table = connection.ops.quote_name(model._meta.db_table)
+    column_list = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _copy_rows(cursor, table, column_list, rows)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows
+            )
+    return len(rows)

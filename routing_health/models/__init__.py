@@ -1,0 +1,62 @@
+"""Our models, split by concern; the app label stays ``routing_health``, every table its name.
+
+- ``salesforce``: synced Salesforce data; ``runs``: sync runs, state, metrics state, job leases;
+- ``facts``: stored per-lead facts and rollups; ``alerts``: incidents and the outbox;
+- ``access``: API tokens and stored weekly reviews (``tokens``: issuing and checking tokens).
+"""
+
+from __future__ import annotations
+
+from routing_health.models.access import ApiToken, WeeklyReport
+from routing_health.models.alerts import (
+    AlertIncident,
+    IncidentEvent,
+    Notification,
+    NotificationAttempt,
+)
+from routing_health.models.facts import DailyRollup, FailureRollup, LeadFact, QueueRollup, RepRollup
+from routing_health.models.runs import JobLock, MetricsState, SyncRun, SyncState
+from routing_health.models.salesforce import (
+    SF_ID,
+    Activity,
+    BusinessHoursRecord,
+    FlowDefinition,
+    FlowVersionChange,
+    HolidayRecord,
+    Lead,
+    LeadStatus,
+    OwnerChange,
+    Queue,
+    SalesforceUser,
+    StatusChange,
+)
+
+__all__ = [
+    "SF_ID",
+    "Activity",
+    "AlertIncident",
+    "ApiToken",
+    "BusinessHoursRecord",
+    "DailyRollup",
+    "FailureRollup",
+    "FlowDefinition",
+    "FlowVersionChange",
+    "HolidayRecord",
+    "IncidentEvent",
+    "JobLock",
+    "Lead",
+    "LeadFact",
+    "LeadStatus",
+    "MetricsState",
+    "Notification",
+    "NotificationAttempt",
+    "OwnerChange",
+    "Queue",
+    "QueueRollup",
+    "RepRollup",
+    "SalesforceUser",
+    "StatusChange",
+    "SyncRun",
+    "SyncState",
+    "WeeklyReport",
+]

@@ -1,0 +1,135 @@
+"""Alert incidents, their events, and the notification outbox with its attempts.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AlertIncident(models.Model):
+    """One alert fingerprint (rule + segment [+ failure reason]) and its current episode.
+
+    One row per fingerprint: a re-firing after a resolve reopens the row as a new ``episode``
+    (``IncidentEvent`` rows keep the history of every episode). Every write is claimed with a
+    conditional ``UPDATE … WHERE id = ? AND version = ?`` that must change exactly one row, so
+    two concurrent evaluations cannot both make the same state change.
+    """
+
+    class State(models.TextChoices):
+        FIRING = "firing"
+        RESOLVED = "resolved"
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    rule = models.CharField(max_length=64)
+    region = models.CharField(max_length=255, blank=True, default="")
+    tier = models.CharField(max_length=255, blank=True, default="")
+    failure_reason = models.TextField(blank=True, default="")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.FIRING)
+    episode = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # First evaluation that found the condition clear; resolving waits a little (anti-flap).
+    clear_since = models.DateTimeField(null=True, blank=True)
+    # Set while sync_stale holds this data-derived rule.
+    held_since = models.DateTimeField(null=True, blank=True)
+    current_value = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    comparison = models.CharField(max_length=4, blank=True, default="")
+    sample = models.PositiveIntegerField(default=0)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    # A firing notification exists for the current episode (snoozed firings have none yet).
+    announced = models.BooleanField(default=False)
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    slack_ts = models.CharField(max_length=32, blank=True, default="")
+    slack_channel = models.CharField(max_length=32, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "rule"], name="incident_state_idx")]
+
+    def __str__(self) -> str:
+        segment = "/".join(p for p in (self.region, self.tier, self.failure_reason) if p)
+        return f"{self.rule} {segment or 'all'} ({self.state})"
+
+
+class IncidentEvent(models.Model):
+    """The change log of an incident (healthchecks' ``Flip``): one row per state change."""
+
+    class Kind(models.TextChoices):
+        FIRED = "fired"
+        REMINDED = "reminded"
+        RESOLVED = "resolved"
+        SNOOZED = "snoozed"
+        UNSNOOZED = "unsnoozed"
+        HELD = "held"
+
+    incident = models.ForeignKey(AlertIncident, on_delete=models.CASCADE, related_name="events")
+    episode = models.PositiveIntegerField(default=1)
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.FloatField(null=True, blank=True)
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["incident", "at"], name="incident_event_idx")]
+        ordering = ["at", "id"]
+
+
+class Notification(models.Model):
+    """The outbox: one message to send about one incident change, created in the same
+    transaction as that change and delivered (with retries) by ``alerts.delivery``."""
+
+    class Kind(models.TextChoices):
+        FIRING = "firing"
+        REMINDER = "reminder"
+        RESOLVED = "resolved"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # waiting for its first or next attempt
+        SENT = "sent"
+        FAILED = "failed"  # a permanent error, or not delivered within the retry period
+        KEPT = "kept"  # not sent: Slack is not configured (shown on the dashboard)
+
+    incident = models.ForeignKey(
+        AlertIncident, on_delete=models.CASCADE, related_name="notifications"
+    )
+    episode = models.PositiveIntegerField(default=1)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True, default="")
+    slack_ts = models.CharField(max_length=32, blank=True, default="")
+    channel = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx"),
+            models.Index(fields=["incident", "episode"], name="notification_incident_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class NotificationAttempt(models.Model):
+    """One HTTP attempt to deliver a notification, with its outcome (never the token)."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    at = models.DateTimeField()
+    # A hash of the Slack API URL, channel and token: which destination was tried.
+    destination = models.CharField(max_length=16)
+    ok = models.BooleanField(default=False)
+    error = models.CharField(max_length=100, blank=True, default="")
+    permanent = models.BooleanField(default=False)
+    retry_after = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["destination", "at"], name="attempt_destination_idx")]

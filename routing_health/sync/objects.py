@@ -1,0 +1,405 @@
+"""What the sync pulls per Salesforce object, and how a page of records is written.
+
+Value parsing and malformed-record handling live in ``routing_health.sync.records`` (REST JSON
+and Bulk API 2.0 CSV alike); business hours and holidays in ``routing_health.sync.calendars``.
+``OBJECTS`` is the registry, in sync order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from routing_health.config import RoutingConfig
+from routing_health.lib.sfid import is_owner_id
+from routing_health.lib.upsert import upsert
+from routing_health.models import (
+    Activity,
+    BusinessHoursRecord,
+    FlowDefinition,
+    FlowVersionChange,
+    HolidayRecord,
+    Lead,
+    LeadStatus,
+    OwnerChange,
+    Queue,
+    SalesforceUser,
+    StatusChange,
+)
+from routing_health.sync.activities import link_activities, relink_contact_activities
+from routing_health.sync.calendars import (
+    BUSINESS_HOURS_FIELDS,
+    HOLIDAY_FIELDS,
+    pruner,
+    write_business_hours,
+    write_holidays,
+)
+from routing_health.sync.records import (
+    MalformedRecord,
+    PageResult,
+    parse_all,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_id,
+    text,
+)
+
+log = logging.getLogger(__name__)
+
+LEAD_FIELDS = (
+    "Id",
+    "Name",
+    "Company",
+    "CreatedDate",
+    "SystemModstamp",
+    "OwnerId",
+    "Status",
+    "IsConverted",
+    "ConvertedDate",
+    "ConvertedContactId",
+    "IsDeleted",
+)
+HISTORY_FIELDS = (
+    "Id",
+    "LeadId",
+    "Field",
+    "DataType",
+    "OldValue",
+    "NewValue",
+    "CreatedDate",
+    "CreatedById",
+)
+ACTIVITY_FIELDS = (
+    "Id",
+    "WhoId",
+    "OwnerId",
+    "CreatedDate",
+    "SystemModstamp",
+    "Subject",
+    "IsDeleted",
+)
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """``prune``: for objects read in full, deletes the stored rows a completed run did not
+    write (rows synced before the given instant), so records removed in Salesforce go too."""
+
+    name: str
+    sobject: str
+    fields: Callable[[RoutingConfig], list[str]]
+    write_page: Callable[[list[dict[str, Any]], RoutingConfig], PageResult]
+    watermark_field: str | None = "SystemModstamp"
+    include_deleted: bool = False
+    where: tuple[str, ...] = field(default_factory=tuple)
+    prune: Callable[[datetime], int] | None = None
+    # Annotations and calendars: a failure here must not keep leads from syncing, and an org
+    # where the object is not visible to the integration user simply goes without it.
+    optional: bool = False
+
+
+
+def _max(values: Iterable[datetime]) -> datetime | None:
+    return max(values, default=None)
+
+
+# -- Lead ------------------------------------------------------------------------------------
+def lead_fields(config: RoutingConfig) -> list[str]:
+    extra = [name for name in config.lead_fields.api_names() if name not in LEAD_FIELDS]
+    return [*LEAD_FIELDS, *extra]
+
+
+def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    lf = config.lead_fields
+    configured = lead_fields(config)[len(LEAD_FIELDS) :]  # the extras follow the standard ones
+    # Few distinct values per page: map each once.
+    region_for = lru_cache(maxsize=4096)(config.region_for)
+    tier_for = lru_cache(maxsize=4096)(config.tier_for)
+
+    def build(r: dict[str, Any]) -> Lead:
+        raw = {name: r.get(name) for name in configured}
+        return Lead(
+            id=parse_id(r.get("Id"), "Id"),
+            name=text(r.get("Name")),
+            company=text(r.get("Company")),
+            created_at=parse_datetime(r.get("CreatedDate"), "CreatedDate"),
+            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+            owner_id=parse_id(r.get("OwnerId"), "OwnerId"),
+            status=text(r.get("Status")),
+            is_converted=parse_bool(r.get("IsConverted")),
+            converted_date=parse_date(r.get("ConvertedDate"), "ConvertedDate"),
+            converted_contact_id=parse_id(
+                r.get("ConvertedContactId"), "ConvertedContactId", required=False
+            ),
+            is_deleted=parse_bool(r.get("IsDeleted")),
+            region=region_for(
+                r.get(lf.region) if lf.region else None, r.get(lf.country) if lf.country else None
+            ),
+            tier=tier_for(r.get(lf.tier) if lf.tier else None),
+            failed_node=text(r.get(lf.failed_node)) if lf.failed_node else "",
+            rejection_reason=text(r.get(lf.rejection_reason)) if lf.rejection_reason else "",
+            raw_fields={k: (None if v is None else str(v)) for k, v in raw.items()},
+        )
+
+    rows, skipped = parse_all("Lead", records, build)
+    upserted = upsert(Lead, rows)
+    # A lead converted into a Contact may take over activities stored under another lead
+    # converted into the same Contact (sync_activities).
+    relink_contact_activities(r.converted_contact_id for r in rows)
+    return PageResult(upserted, skipped, _max(r.system_modstamp for r in rows))
+
+
+# -- LeadHistory -----------------------------------------------------------------------------
+def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    """Keep the ID row of each owner change and every Status change.
+
+    Salesforce writes two rows per owner change (same CreatedDate): one with Ids
+    (DataType 'EntityId') and one with display names. Only the Id row is stored, so a
+    change is never counted twice. With DataType null the Id row is the one whose new value
+    is an owner Id (``005``/``00G`` key prefix).
+    """
+    owners: list[OwnerChange] = []
+    statuses: list[StatusChange] = []
+    skipped = 0
+    newest: datetime | None = None
+    for r in records:
+        try:
+            created = parse_datetime(r.get("CreatedDate"), "CreatedDate")
+            newest = created if newest is None or created > newest else newest
+            kind = r.get("Field")
+            if kind == "Owner":
+                data_type = r.get("DataType")
+                # Some orgs send DataType null on both rows: the Id row is then the one whose
+                # new value is an owner Id (a User or queue key prefix), not just Id-shaped.
+                is_id_row = data_type == "EntityId" or (
+                    data_type is None and is_owner_id(r.get("NewValue"))
+                )
+                if not is_id_row:
+                    continue
+                owners.append(
+                    OwnerChange(
+                        id=parse_id(r.get("Id"), "Id"),
+                        lead_id=parse_id(r.get("LeadId"), "LeadId"),
+                        created_at=created,
+                        created_by_id=parse_id(r.get("CreatedById"), "CreatedById", required=False),
+                        old_owner_id=parse_id(r.get("OldValue"), "OldValue", required=False),
+                        new_owner_id=parse_id(r.get("NewValue"), "NewValue"),
+                    )
+                )
+            elif kind == "Status":
+                statuses.append(
+                    StatusChange(
+                        id=parse_id(r.get("Id"), "Id"),
+                        lead_id=parse_id(r.get("LeadId"), "LeadId"),
+                        created_at=created,
+                        created_by_id=parse_id(r.get("CreatedById"), "CreatedById", required=False),
+                        old_status=text(r.get("OldValue")),
+                        new_status=text(r.get("NewValue")),
+                    )
+                )
+        except MalformedRecord as exc:
+            skipped += 1
+            log.warning("sync object=LeadHistory record=%s skipped: %s", r.get("Id") or "?", exc)
+    upserted = upsert(OwnerChange, owners) + upsert(StatusChange, statuses)
+    return PageResult(upserted, skipped, newest)
+
+
+# -- Task / Event ----------------------------------------------------------------------------
+def _activity_writer(kind: str) -> Callable[[list[dict[str, Any]], RoutingConfig], PageResult]:
+    def write(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+        def build(r: dict[str, Any]) -> Activity:
+            return Activity(
+                id=parse_id(r.get("Id"), "Id"),
+                kind=kind,
+                who_id=parse_id(r.get("WhoId"), "WhoId", required=False),
+                owner_id=parse_id(r.get("OwnerId"), "OwnerId", required=False),
+                created_at=parse_datetime(r.get("CreatedDate"), "CreatedDate"),
+                system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+                subject=text(r.get("Subject")),
+                is_deleted=parse_bool(r.get("IsDeleted")),
+            )
+
+        rows, skipped = parse_all(kind, records, build)
+        newest = _max(r.system_modstamp for r in rows)
+        kept = link_activities(rows)
+        return PageResult(upsert(Activity, kept), skipped, newest)
+
+    return write
+
+
+# -- users, queues, statuses, flows ----------------------------------------------------------
+def write_users(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    def build(r: dict[str, Any]) -> SalesforceUser:
+        return SalesforceUser(
+            id=parse_id(r.get("Id"), "Id"),
+            name=text(r.get("Name")),
+            is_active=parse_bool(r.get("IsActive")),
+            time_zone_sid_key=text(r.get("TimeZoneSidKey"), 64),
+            user_role_id=parse_id(r.get("UserRoleId"), "UserRoleId", required=False),
+            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+        )
+
+    rows, skipped = parse_all("User", records, build)
+    return PageResult(upsert(SalesforceUser, rows), skipped, _max(r.system_modstamp for r in rows))
+
+
+def write_queues(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    def build(r: dict[str, Any]) -> Queue:
+        return Queue(
+            id=parse_id(r.get("Id"), "Id"),
+            name=text(r.get("Name")),
+            developer_name=text(r.get("DeveloperName")),
+            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+        )
+
+    rows, skipped = parse_all("Group", records, build)
+    return PageResult(upsert(Queue, rows), skipped, _max(r.system_modstamp for r in rows))
+
+
+def write_lead_statuses(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    """Small and read in full every run: the stored set is replaced by what Salesforce has."""
+
+    def build(r: dict[str, Any]) -> LeadStatus | None:
+        if not r.get("ApiName"):
+            raise MalformedRecord("ApiName is missing")
+        return LeadStatus(
+            api_name=text(r["ApiName"]),
+            is_converted=parse_bool(r.get("IsConverted")),
+            is_default=parse_bool(r.get("IsDefault")),
+        )
+
+    rows, skipped = parse_all("LeadStatus", records, build)
+    if rows:
+        LeadStatus.objects.exclude(api_name__in=[r.api_name for r in rows]).delete()
+    return PageResult(upsert(LeadStatus, rows), skipped, None)
+
+
+def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    """Flows are read in full; a changed active version is kept as an annotation."""
+
+    def build(r: dict[str, Any]) -> FlowDefinition:
+        if not r.get("ApiName"):
+            raise MalformedRecord("ApiName is missing")
+        modified = r.get("LastModifiedDate")
+        return FlowDefinition(
+            api_name=text(r["ApiName"]),
+            label=text(r.get("Label")),
+            active_version_id=parse_id(r.get("ActiveVersionId"), "ActiveVersionId", required=False),
+            latest_version_id=parse_id(r.get("LatestVersionId"), "LatestVersionId", required=False),
+            last_modified_at=parse_datetime(modified, "LastModifiedDate") if modified else None,
+        )
+
+    rows, skipped = parse_all("FlowDefinitionView", records, build)
+    stored = {
+        f.api_name: f
+        for f in FlowDefinition.objects.filter(api_name__in=[r.api_name for r in rows])
+    }
+    changes = [
+        FlowVersionChange(
+            flow_api_name=row.api_name,
+            label=row.label,
+            old_active_version_id=stored[row.api_name].active_version_id
+            if row.api_name in stored
+            else "",
+            new_active_version_id=row.active_version_id,
+            changed_at=row.last_modified_at or datetime.now(UTC),
+        )
+        for row in rows
+        if row.active_version_id
+        and (
+            row.api_name not in stored
+            or stored[row.api_name].active_version_id != row.active_version_id
+        )
+    ]
+    FlowVersionChange.objects.bulk_create(changes)
+    return PageResult(upsert(FlowDefinition, rows), skipped, None)
+
+
+OBJECTS: dict[str, ObjectSpec] = {
+    spec.name: spec
+    for spec in (
+        ObjectSpec(
+            "User",
+            "User",
+            lambda c: ["Id", "Name", "IsActive", "TimeZoneSidKey", "UserRoleId", "SystemModstamp"],
+            write_users,
+        ),
+        ObjectSpec(
+            "Group",
+            "Group",
+            lambda c: ["Id", "Name", "DeveloperName", "SystemModstamp"],
+            write_queues,
+            where=("Type = 'Queue'",),
+        ),
+        ObjectSpec(
+            "LeadStatus",
+            "LeadStatus",
+            lambda c: ["ApiName", "IsConverted", "IsDefault"],
+            write_lead_statuses,
+            watermark_field=None,
+        ),
+        ObjectSpec(
+            "FlowDefinitionView",
+            "FlowDefinitionView",
+            lambda c: [
+                "ApiName",
+                "Label",
+                "ActiveVersionId",
+                "LatestVersionId",
+                "LastModifiedDate",
+            ],
+            write_flows,
+            watermark_field=None,
+            optional=True,
+        ),
+        # Small and read in full through REST each run, before the leads they time.
+        ObjectSpec(
+            "BusinessHours",
+            "BusinessHours",
+            lambda c: list(BUSINESS_HOURS_FIELDS),
+            write_business_hours,
+            watermark_field=None,
+            prune=pruner(BusinessHoursRecord),
+            optional=True,
+        ),
+        ObjectSpec(
+            "Holiday",
+            "Holiday",
+            lambda c: list(HOLIDAY_FIELDS),
+            write_holidays,
+            watermark_field=None,
+            prune=pruner(HolidayRecord),
+            optional=True,
+        ),
+        ObjectSpec("Lead", "Lead", lead_fields, write_leads, include_deleted=True),
+        ObjectSpec(
+            "LeadHistory",
+            "LeadHistory",
+            lambda c: list(HISTORY_FIELDS),
+            write_history,
+            watermark_field="CreatedDate",
+            where=("Field IN ('Owner', 'Status')",),
+        ),
+        ObjectSpec(
+            "Task",
+            "Task",
+            lambda c: list(ACTIVITY_FIELDS),
+            _activity_writer("Task"),
+            include_deleted=True,
+            where=("WhoId != null",),
+        ),
+        ObjectSpec(
+            "Event",
+            "Event",
+            lambda c: list(ACTIVITY_FIELDS),
+            _activity_writer("Event"),
+            include_deleted=True,
+            where=("WhoId != null",),
+        ),
+    )
+}
