@@ -2,7 +2,8 @@
 
 Input is the frame of ``lead_facts`` (see ``FACT_COLUMNS``). Groups are formed with integer
 codes and every metric is a ``bincount`` or a sorted-run percentile, so grouping a million
-leads costs about as much as one sort.
+leads costs about as much as one sort. What each metric is made of is in
+``routing_health.metrics.catalog``; the arithmetic in ``routing_health.metrics.definitions``.
 """
 
 from __future__ import annotations
@@ -16,41 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from routing_health.metrics.catalog import exported_names
 from routing_health.metrics.columns import FACT_COLUMNS
+from routing_health.metrics.definitions import group_percentiles, group_values
 from routing_health.metrics.params import MetricParams
 
-METRIC_NAMES: tuple[str, ...] = (
-    "leads",
-    "succeeded",
-    "failed",
-    "pending",
-    "assignment_success_rate",
-    "assigned",
-    "tta_p50_minutes",
-    "tta_p95_minutes",
-    "assign_sla_met_rate",
-    "bounced",
-    "bounce_rate",
-    "accepted",
-    "acceptance_rate",
-    "touched",
-    "first_touch_p50_minutes",
-    "first_touch_p95_minutes",
-    "touch_sla_met_rate",
-    "rejected",
-    "rejection_rate",
-    "queued",
-    "queued_over_limit",
-    "oldest_queue_age_hours",
-    "tta_p50_business_minutes",
-    "tta_p95_business_minutes",
-    "first_touch_p50_business_minutes",
-    "first_touch_p95_business_minutes",
-    "assign_sla_met_rate_business",
-    "touch_sla_met_rate_business",
-)
+METRIC_NAMES: tuple[str, ...] = exported_names()
 """Every metric of spec section 5, then the business-hours variants of section 10, in JSON
-column order."""
+column order (declared once, in ``routing_health.metrics.catalog``)."""
 
 GROUP_KEYS: Mapping[str, str] = MappingProxyType(
     {
@@ -183,85 +157,12 @@ def _key_codes(column: pd.Series) -> tuple[np.ndarray, list[object]]:
 def _metrics(
     facts: pd.DataFrame, group: np.ndarray, size: int, params: MetricParams
 ) -> dict[str, np.ndarray]:
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(group[mask], minlength=size).astype(np.int64)
-
-    def rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
-
-    def flag(column: str) -> np.ndarray:
-        return facts[column].to_numpy(dtype=bool)
-
-    outcome = facts["outcome"].astype("str").to_numpy()
-    assigned = facts["rep_assigned_at"].notna().to_numpy()
-    touched = facts["first_touch_at"].notna().to_numpy()
-    queued = flag("queued")
-    queue_age = facts["queue_age_hours"].to_numpy(dtype=float)
-    m: dict[str, np.ndarray] = {"leads": np.bincount(group, minlength=size).astype(np.int64)}
-    for name in ("succeeded", "failed", "pending"):
-        m[name] = count(outcome == name)
-    m["assignment_success_rate"] = rate(m["succeeded"], m["succeeded"] + m["failed"])
-    m["assigned"] = count(assigned)
-    tta = facts["tta_minutes"].to_numpy(dtype=float)
-    m["tta_p50_minutes"], m["tta_p95_minutes"] = _percentiles(group, tta, assigned, size)
-    applicable = flag("assign_sla_applicable")
-    m["assign_sla_met_rate"] = rate(count(applicable & flag("assign_sla_met")), count(applicable))
-    m["bounced"] = count(flag("bounced"))
-    m["bounce_rate"] = rate(m["bounced"], m["assigned"])
-    m["accepted"] = count(flag("accepted"))
-    m["acceptance_rate"] = rate(m["accepted"], count(assigned & ~flag("acceptance_pending")))
-    m["touched"] = count(touched)
-    first_touch = facts["first_touch_minutes"].to_numpy(dtype=float)
-    m["first_touch_p50_minutes"], m["first_touch_p95_minutes"] = _percentiles(
-        group, first_touch, touched, size
-    )
-    applicable = flag("touch_sla_applicable")
-    m["touch_sla_met_rate"] = rate(count(applicable & flag("touch_sla_met")), count(applicable))
-    m["rejected"] = count(flag("rejected"))
-    m["rejection_rate"] = rate(m["rejected"], m["assigned"])
-    m["queued"] = count(queued)
-    m["queued_over_limit"] = count(queued & (queue_age > params.queue_age_limit_hours))
-    oldest = np.full(size, -np.inf)
-    np.maximum.at(oldest, group[queued], queue_age[queued])
-    m["oldest_queue_age_hours"] = np.where(m["queued"] > 0, oldest, np.nan)
-    tta = facts["tta_business_minutes"].to_numpy(dtype=float)
-    m["tta_p50_business_minutes"], m["tta_p95_business_minutes"] = _percentiles(
-        group, tta, assigned, size
-    )
-    first_touch = facts["first_touch_business_minutes"].to_numpy(dtype=float)
-    m["first_touch_p50_business_minutes"], m["first_touch_p95_business_minutes"] = _percentiles(
-        group, first_touch, touched, size
-    )
-    for kind in ("assign", "touch"):
-        applicable = flag(f"{kind}_sla_applicable_business")
-        met = count(applicable & flag(f"{kind}_sla_met_business"))
-        m[f"{kind}_sla_met_rate_business"] = rate(met, count(applicable))
-    return m
+    return group_values(facts, group, size, params.queue_age_limit_hours)
 
 
 def _percentiles(
     group: np.ndarray, values: np.ndarray, mask: np.ndarray, size: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """p50 and p95 of ``values[mask]`` per group, numpy's default linear interpolation; NaN for
-    a group with no values."""
-    g, v = group[mask], values[mask]
-    order = np.lexsort((v, g))
-    g, v = g[order], v[order]
-    counts = np.bincount(g, minlength=size)
-    starts = np.cumsum(counts) - counts
-    present = counts > 0
-    results = []
-    for q in (0.5, 0.95):
-        out = np.full(size, np.nan)
-        n, s = counts[present], starts[present]
-        virtual = (n - 1) * q
-        below = np.floor(virtual).astype(np.int64)
-        above = np.minimum(below + 1, n - 1)
-        t = virtual - below
-        a, b = v[s + below], v[s + above]
-        # numpy's _lerp: from the lower neighbour below t = 0.5, from the upper one above.
-        diff = b - a
-        out[present] = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
-        results.append(out)
-    return results[0], results[1]
+    """p50 and p95 of ``values[mask]`` per group (``definitions.group_percentiles``)."""
+    p50, p95 = group_percentiles(group, values, mask, size, (0.5, 0.95))
+    return p50, p95

@@ -1,0 +1,217 @@
+"""Every rate and percentile formula of the metrics, written once (spec section 5).
+
+The catalog (``routing_health.metrics.catalog``) says *what* each metric is made of; this module
+says how the arithmetic is done, for one group (scalars: the rollup merge, alert evaluation) or
+for many groups at once (numpy arrays indexed by group number: the engine's aggregation).
+
+- **Counts**: ``count_members(facts, queue_age_limit_hours)`` is, for every count name of the
+  catalog (``catalog.count_names()``: exported counts and the rollup ``COMPONENTS``), which leads
+  it counts — one boolean per lead.
+- **Rates**: numerator / denominator; an empty denominator (0) gives ``None`` for one group
+  (``rate``), NaN in an array (``rates``) — the export prints both as ``null``, never 0.
+- **Percentiles**: linear interpolation between closest ranks, numpy's default ``method="linear"``
+  bit for bit (``percentile``, ``group_percentiles``): for ``n`` sorted values and quantile ``q``
+  the position is ``(n - 1) * q``; between its two neighbours ``a ≤ b`` at fraction ``t`` the
+  value is ``a + (b - a) * t`` when ``t < 0.5`` and ``b - (b - a) * (1 - t)`` otherwise (numpy's
+  ``_lerp``, which is exact at both ends). No values: ``None`` / NaN.
+- **Maximum** (the oldest queue age): ``None`` / NaN with no member.
+
+Pure numpy/pandas: no Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from routing_health.metrics.catalog import (
+    METRICS,
+    Count,
+    Maximum,
+    Metric,
+    Percentile,
+    Rate,
+    metric,
+)
+
+NOT_A_RATE = "metric {name!r} is not a rate"
+MISSING_COUNT = "rate {name!r} needs the count {count!r}"
+
+
+# --- One group ---------------------------------------------------------------------------------
+
+
+def rate(numerator: float, denominator: float) -> float | None:
+    """``numerator / denominator`` as a float; ``None`` when the denominator is 0."""
+    return float(numerator) / float(denominator) if denominator else None
+
+
+def rate_of(name: str, counts: Mapping[str, Any]) -> float | None:
+    """The rate metric ``name`` of one group from its ``counts`` (count name -> number).
+
+    ``counts`` holds at least the numerator and denominator counts of the catalog's formula
+    (e.g. ``succeeded`` and ``failed`` for ``assignment_success_rate``).
+    """
+    formula = _rate_formula(name)
+    try:
+        denominator = sum(counts[part] for part in formula.denominator)
+        return rate(counts[formula.numerator], denominator)
+    except KeyError as missing:
+        raise KeyError(MISSING_COUNT.format(name=name, count=missing.args[0])) from None
+
+
+def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
+    """The ``q`` quantile (0..1) of ``values`` by linear interpolation; ``None`` when empty.
+
+    NaN values are not expected (callers pass the members only).
+    """
+    array = np.asarray(values, dtype=float)
+    if not array.size:
+        return None
+    group = np.zeros(array.size, dtype=np.int64)
+    (value,) = group_percentiles(group, array, np.ones(array.size, dtype=bool), 1, (q,))
+    return float(value[0])
+
+
+def percentiles(values: Sequence[float] | np.ndarray, qs: Sequence[float]) -> list[float | None]:
+    """``percentile`` for each of ``qs`` with one sort."""
+    array = np.asarray(values, dtype=float)
+    if not array.size:
+        return [None for _ in qs]
+    group = np.zeros(array.size, dtype=np.int64)
+    results = group_percentiles(group, array, np.ones(array.size, dtype=bool), 1, qs)
+    return [float(r[0]) for r in results]
+
+
+# --- Many groups -------------------------------------------------------------------------------
+
+
+def rates(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Element-wise ``numerator / denominator`` as float64; NaN where the denominator is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
+
+
+def group_percentiles(
+    group: np.ndarray, values: np.ndarray, mask: np.ndarray, size: int, qs: Sequence[float]
+) -> list[np.ndarray]:
+    """For each of ``qs``: the quantile of ``values[mask]`` per group number (``0..size-1``),
+    linear interpolation exactly as numpy computes it; NaN for a group with no values."""
+    g, v = group[mask], values[mask]
+    order = np.lexsort((v, g))
+    g, v = g[order], v[order]
+    counts = np.bincount(g, minlength=size)
+    starts = np.cumsum(counts) - counts
+    present = counts > 0
+    results = []
+    for q in qs:
+        out = np.full(size, np.nan)
+        n, s = counts[present], starts[present]
+        virtual = (n - 1) * q
+        below = np.floor(virtual).astype(np.int64)
+        above = np.minimum(below + 1, n - 1)
+        t = virtual - below
+        a, b = v[s + below], v[s + above]
+        # numpy's _lerp: from the lower neighbour below t = 0.5, from the upper one above.
+        diff = b - a
+        out[present] = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+        results.append(out)
+    return results
+
+
+def group_maximum(group: np.ndarray, values: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+    """The largest of ``values[mask]`` per group number; NaN for a group with none."""
+    out = np.full(size, -np.inf)
+    np.maximum.at(out, group[mask], values[mask])
+    present = np.bincount(group[mask], minlength=size) > 0
+    return np.where(present, out, np.nan)
+
+
+# --- Counts: which leads each count counts ----------------------------------------------------
+
+
+def count_members(facts: pd.DataFrame, queue_age_limit_hours: float) -> dict[str, np.ndarray]:
+    """For every count of the catalog (``catalog.count_names()``), a boolean per lead of
+    ``facts`` (the ``lead_facts`` frame): whether that count counts the lead."""
+
+    def flag(column: str) -> np.ndarray:
+        return facts[column].to_numpy(dtype=bool)
+
+    outcome = facts["outcome"].astype("str").to_numpy()
+    assigned = facts["rep_assigned_at"].notna().to_numpy()
+    touched = facts["first_touch_at"].notna().to_numpy()
+    queued = flag("queued")
+    queue_age = facts["queue_age_hours"].to_numpy(dtype=float)
+    members: dict[str, np.ndarray] = {"leads": np.ones(len(facts), dtype=bool)}
+    for name in ("succeeded", "failed", "pending"):
+        members[name] = outcome == name
+    members["assigned"] = assigned
+    members["bounced"] = flag("bounced")
+    members["accepted"] = flag("accepted")
+    members["acceptance_base"] = assigned & ~flag("acceptance_pending")
+    members["touched"] = touched
+    members["rejected"] = flag("rejected")
+    members["queued"] = queued
+    # "Over" a limit is strictly greater (spec section 4).
+    members["queued_over_limit"] = queued & (queue_age > queue_age_limit_hours)
+    for kind in ("assign", "touch"):
+        for suffix in ("", "_business"):
+            applicable = flag(f"{kind}_sla_applicable{suffix}")
+            members[f"{kind}_sla_applicable{suffix}"] = applicable
+            members[f"{kind}_sla_met{suffix}"] = applicable & flag(f"{kind}_sla_met{suffix}")
+    return members
+
+
+def group_values(
+    facts: pd.DataFrame, group: np.ndarray, size: int, queue_age_limit_hours: float
+) -> dict[str, np.ndarray]:
+    """Every metric of ``catalog.METRICS`` per group number: counts as int64, the rest float64
+    with NaN where the spec says null. ``group`` gives each lead's group (``0..size-1``)."""
+    members = count_members(facts, queue_age_limit_hours)
+    counts = {
+        name: np.bincount(group[mask], minlength=size).astype(np.int64)
+        for name, mask in members.items()
+    }
+    out: dict[str, np.ndarray] = {}
+    quantiles = _quantiles_by_source(facts, group, size, members)
+    for row in METRICS:
+        formula = row.formula
+        if isinstance(formula, Count):
+            out[row.name] = counts[formula.members]
+        elif isinstance(formula, Rate):
+            denominator = sum(counts[part] for part in formula.denominator)
+            out[row.name] = rates(counts[formula.numerator], denominator)
+        elif isinstance(formula, Percentile):
+            out[row.name] = quantiles[(formula.source, formula.over, formula.q)]
+        elif isinstance(formula, Maximum):
+            values = facts[formula.source].to_numpy(dtype=float)
+            out[row.name] = group_maximum(group, values, members[formula.over], size)
+    return out
+
+
+def _quantiles_by_source(
+    facts: pd.DataFrame, group: np.ndarray, size: int, members: Mapping[str, np.ndarray]
+) -> dict[tuple[str, str, float], np.ndarray]:
+    """Every percentile of the catalog, one sort per (source, over) pair."""
+    wanted: dict[tuple[str, str], list[float]] = {}
+    for row in METRICS:
+        if isinstance(row.formula, Percentile):
+            f = row.formula
+            wanted.setdefault((f.source, f.over), []).append(f.q)
+    result: dict[tuple[str, str, float], np.ndarray] = {}
+    for (source, over), qs in wanted.items():
+        values = facts[source].to_numpy(dtype=float)
+        for q, array in zip(qs, group_percentiles(group, values, members[over], size, qs),
+                            strict=True):
+            result[(source, over, q)] = array
+    return result
+
+
+def _rate_formula(name: str) -> Rate:
+    row: Metric = metric(name)
+    if not isinstance(row.formula, Rate):
+        raise ValueError(NOT_A_RATE.format(name=name))
+    return row.formula
