@@ -12,6 +12,8 @@ from routing_health.sandbox.serve import build_org
 from routing_health.sandbox.server import SalesforceEmulator
 from routing_health.sync import sync_salesforce
 
+pytest_plugins = ["tests.ci_strict"]
+
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
