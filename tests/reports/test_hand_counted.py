@@ -20,7 +20,6 @@ pending → assignment success 3 / 4 = 75.0 %. Assigned A, B, C; B rejected → 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -28,12 +27,8 @@ import pytest
 from django.core.management import call_command
 
 from routing_health import runtime
-from routing_health.config import parse_config
 from routing_health.reports.digest import build_daily_digest, digest_payload
-from routing_health.salesforce import ConnectionSettings, SalesforceClient
 from routing_health.sandbox.org import Org
-from routing_health.sandbox.server import SalesforceEmulator
-from routing_health.sync import sync_salesforce
 
 CREATED = datetime(2026, 11, 9, 10, tzinfo=UTC)  # Monday of ISO week 2026-W46
 AS_OF = datetime(2026, 11, 17, 12, tzinfo=UTC)
@@ -83,20 +78,8 @@ touch_minutes = 15
 
 
 @pytest.fixture
-def hand_org(db: Any, settings: Any, tmp_path: Any, monkeypatch: Any) -> Iterator[None]:
-    org, config_text = build_hand_org()
-    path = tmp_path / "routing_health.toml"
-    path.write_text(config_text)
-    settings.ROUTING_HEALTH_CONFIG = str(path)
-    with SalesforceEmulator(org) as emulator:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
-        client = SalesforceClient(ConnectionSettings(
-            instance_url=emulator.url, access_token=emulator.access_token,
-            bulk_poll_seconds=0.01,
-        ))
-        outcome = sync_salesforce(client=client, config=parse_config(config_text))
-        assert outcome.ok, outcome.summary()
-    yield
+def hand_org(sync_org: Any) -> None:
+    sync_org(*build_hand_org())
 
 
 def digest_text() -> str:
