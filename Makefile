@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install test test-sqlite test-postgres lint bench demo clean
+.PHONY: install test test-sqlite test-postgres postgres-answers lint bench demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,12 +16,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The suite on SQLite, then on PostgreSQL. PostgreSQL is checked first so a missing server
+# fails the run at once instead of after the SQLite pass (`make test-sqlite` runs without it).
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	@$(MAKE) --no-print-directory postgres-answers
 	$(MAKE) --no-print-directory test-sqlite
-	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		$(MAKE) --no-print-directory test-postgres; \
-	else echo "PostgreSQL at $(PG_URL) does not answer: skipped the PostgreSQL run"; fi
+	$(MAKE) --no-print-directory test-postgres
+
+postgres-answers: $(STAMP)
+	@$(PY) -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null \
+		|| { echo "make test: PostgreSQL at $(PG_URL) does not answer; start it (.ci/run does) or run 'make test-sqlite' alone" >&2; exit 1; }
 
 test-sqlite: $(STAMP)
 	@echo "== test suite on SQLite"

@@ -19,9 +19,10 @@ Pure functions, no Django: the timezone is an argument. One rule each:
   clock, the zone's abbreviation on that date, so DST shows); a naive datetime is read as UTC,
   the unit of every stored time. **Dates** read ``"2026-03-29"``.
 
-``format_metric(name, value)`` looks the unit of ``name`` up in the metric catalog
-(``routing_health.metrics.catalog``), so a metric reads the same on the dashboard, the lead
-timeline, Slack, the digest and the weekly review.
+``routing_health.metrics.catalog.format_metric(name, value)`` looks the unit of ``name`` up in
+the metric catalog and calls ``format_value`` here, so a metric reads the same on the dashboard,
+the lead timeline, Slack, the digest and the weekly review. This module imports nothing of ours
+(``lib`` is the bottom layer).
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from routing_health.metrics.catalog import metric
 
 NO_DATA = "—"
 MINUS = "−"
@@ -116,11 +115,6 @@ def format_value(value: float | None, unit: str) -> str:
     if unit == "count":
         return format_count(value)
     raise ValueError(UNKNOWN_UNIT.format(unit=unit))
-
-
-def format_metric(name: str, value: float | None) -> str:
-    """The value of the catalog metric ``name`` in its unit (``KeyError`` for an unknown name)."""
-    return format_value(value, metric(name).unit)
 
 
 def format_time(value: datetime | None, tz: tzinfo | str) -> str:

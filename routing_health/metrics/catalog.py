@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
+from routing_health.lib.format import format_value
+
 Unit = Literal["count", "rate", "minutes", "hours"]
 Better = Literal["higher", "lower", "none"]
 
@@ -293,3 +295,9 @@ def wall_clock_twin(name: str) -> str | None:
 def of_unit(unit: Unit) -> tuple[Metric, ...]:
     """The metrics in ``unit``, in export order."""
     return tuple(m for m in METRICS if m.unit == unit)
+
+
+def format_metric(name: str, value: float | None) -> str:
+    """The value of metric ``name`` as every surface shows it, in the catalog's unit for it
+    (``routing_health.lib.format.format_value``); ``KeyError`` for an unknown name."""
+    return format_value(value, metric(name).unit)

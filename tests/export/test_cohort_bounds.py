@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
 
-from routing_health.config import parse_config
-from routing_health.salesforce import ConnectionSettings, SalesforceClient
 from routing_health.sandbox.org import Org
-from routing_health.sandbox.server import SalesforceEmulator
-from routing_health.sync.service import sync_salesforce
 
 MS = timedelta(milliseconds=1)  # Salesforce's finest CreatedDate step
 OCT31_MIDNIGHT = datetime(2026, 10, 31, 4, tzinfo=UTC)  # 00:00 EDT
@@ -84,23 +79,10 @@ timezone = "America/New_York"
 
 
 @pytest.fixture
-def boundary_org(db, settings, tmp_path, monkeypatch) -> Iterator[BoundaryOrg]:
+def boundary_org(sync_org) -> BoundaryOrg:
     built = build_boundary_org()
-    path = tmp_path / "routing_health.toml"
-    path.write_text(built.config_text)
-    settings.ROUTING_HEALTH_CONFIG = str(path)
-    with SalesforceEmulator(built.org) as emulator:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
-        client = SalesforceClient(
-            ConnectionSettings(
-                instance_url=emulator.url,
-                access_token=emulator.access_token,
-                bulk_poll_seconds=0.01,
-            )
-        )
-        outcome = sync_salesforce(client=client, config=parse_config(built.config_text))
-        assert outcome.ok, outcome.summary()
-    yield built
+    sync_org(built.org, built.config_text)
+    return built
 
 
 def export(start: str, end: str, by: str = "") -> dict:

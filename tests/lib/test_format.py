@@ -15,12 +15,12 @@ from routing_health.lib.format import (
     format_date,
     format_duration,
     format_hours,
-    format_metric,
     format_minutes,
     format_rate,
     format_time,
     format_value,
 )
+from routing_health.metrics.catalog import format_metric
 
 
 @pytest.mark.parametrize(

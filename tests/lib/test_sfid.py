@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import string
-import time
 
 import numpy as np
 import pandas as pd
@@ -11,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.bench_volumes import random_ids
 from routing_health.lib.sfid import (
     CONTACT_PREFIX,
     LEAD_PREFIX,
@@ -153,13 +153,8 @@ def test_the_series_version_can_turn_invalid_ids_into_missing_values():
     assert result.iloc[1] == "001A0000006Vm9rIAC"
 
 
-def test_the_series_version_normalises_a_million_ids_in_under_two_seconds():
-    codes = np.frombuffer(ALNUM.encode(), dtype=np.uint8)
-    rng = np.random.default_rng(7)
-    raw = codes[rng.integers(0, len(ALNUM), size=(1_000_000, 15))]
-    ids = pd.Series(raw.view("S15").ravel().astype("U15").astype(object))
-    started = time.perf_counter()
+def test_the_series_version_agrees_with_to_18_on_ten_thousand_random_ids():
+    # Its speed on a million Ids (< 2 s) is measured by `make bench` (bench/bench_volumes.py).
+    ids = random_ids(10_000)
     result = to_18_series(ids)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0
-    assert result.iloc[0] == to_18(ids.iloc[0])
+    assert result.tolist() == [to_18(value) for value in ids]

@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from routing_health.exports import to_csv, to_json
 from routing_health.metrics import metrics_rows, total_metrics
 from routing_health.metrics.catalog import (
     METRICS,
@@ -21,6 +20,7 @@ from routing_health.metrics.catalog import (
     metric,
 )
 from routing_health.metrics.definitions import count_members
+from routing_health.reports.export import to_csv, to_json
 from tests.metrics.frames import at, sfid
 from tests.metrics.helpers import HOLDING_QUEUE, PARAMS, REP_A, TRIAGE, facts, owner_change
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 import tomllib
 from datetime import UTC, date, datetime, timedelta
 
@@ -338,10 +337,9 @@ def test_a_tiny_demo_org_still_has_the_incident_and_the_backlog():
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("RUN_SLOW") != "1", reason="set RUN_SLOW=1")
-def test_200k_leads_generate_quickly_with_the_expected_volumes():
-    started = time.perf_counter()
+def test_200k_leads_generate_with_the_expected_volumes():
+    # Its time (< 20 s) is measured by `make bench` (bench/bench_volumes.py).
     org = generate_org(leads=200_000, now=NOW)
-    assert time.perf_counter() - started < 20
     counts = org.facts["counts"]
     assert 2.5 < counts["LeadHistory"] / 200_000 < 5
     assert 0.7 < (counts["Task"] + counts["Event"]) / 200_000 < 1.5
