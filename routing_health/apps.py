@@ -7,3 +7,7 @@ class RoutingHealthConfig(AppConfig):
     name = "routing_health"
     verbose_name = "Routing Health"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the system checks (routing_health.E001, ...); no schedules or queries here.
+        from routing_health import system_checks  # noqa: F401
