@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboards.filters import report_settings
-from dashboards.freshness import data_freshness
 from dashboards.navigation import NAV_PAGES
+from routing_health.rollups.freshness import data_freshness
 
 register = template.Library()
 

@@ -40,6 +40,7 @@ from routing_health.alerts.rules import (
     window_words,
 )
 from routing_health.config import RoutingConfig
+from routing_health.rollups.freshness import SyncStatus, freshness_of
 
 NS_PER_MINUTE = 60 * 1_000_000_000
 NS_PER_HOUR = 60 * NS_PER_MINUTE
@@ -93,14 +94,6 @@ class Evaluation:
     values: Mapping[str, float | None] = field(default_factory=lambda: MappingProxyType({}))
     rules: frozenset[str] = frozenset()
     leads: int = 0
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What ``sync_stale`` needs: the last successful sync and objects whose last run failed."""
-
-    last_success_at: datetime | None
-    failed_objects: tuple[str, ...] = ()
 
 
 def _hours_ns(hours: float) -> int:
@@ -426,12 +419,11 @@ def evaluate_sync(status: SyncStatus, config: RoutingConfig, now: datetime) -> F
     rule = effective_rule(config, "sync_stale")
     if not rule.enabled:
         return None
-    minutes = None
-    if status.last_success_at is not None:
-        minutes = max((now - status.last_success_at) / timedelta(minutes=1), 0.0)
-    stale = minutes is None or minutes > rule.threshold
-    if not stale and not status.failed_objects:
+    # The one freshness rule (/healthz, the page banner), with this rule's threshold.
+    fresh = freshness_of(status, now=now, stale_after=timedelta(minutes=rule.threshold))
+    if fresh.state == "ok":
         return None
+    minutes = fresh.age / timedelta(minutes=1) if fresh.age is not None else None
     reasons = tuple((f"last {name} sync failed", 1) for name in status.failed_objects)
     return Finding(
         fingerprint=fingerprint("sync_stale"),

@@ -16,18 +16,16 @@ from functools import reduce
 from operator import or_
 
 import pandas as pd
-from django.db.models import Max, Min, Q
+from django.db.models import Min, Q
 
-from routing_health.alerts.evaluate import SyncStatus
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import concat_frames, load_frames
 from routing_health.metrics import lead_facts_of
-from routing_health.models import Lead, OwnerChange, SyncRun
+from routing_health.models import Lead, OwnerChange
 
 QUEUE_PREFIX = "00G"
-RUN_LEVEL = "Salesforce"  # sync.service records a run that could not start under this name
 
 
 @dataclass(frozen=True)
@@ -77,22 +75,3 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     )
 
 
-def sync_status() -> SyncStatus:
-    """The last successful sync, and the objects whose latest finished run failed.
-
-    A run that could not start at all (login, API limits; recorded as object "Salesforce")
-    counts only until any later run succeeds.
-    """
-    last_success = SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED).aggregate(
-        at=Max("finished_at")
-    )["at"]
-    failed: list[str] = []
-    finished = SyncRun.objects.exclude(finished_at=None)
-    for name in sorted(set(finished.values_list("object_name", flat=True))):
-        latest = finished.filter(object_name=name).order_by("-finished_at", "-id").first()
-        if latest is None or latest.status != SyncRun.Status.FAILED:
-            continue
-        if name == RUN_LEVEL and last_success is not None and latest.finished_at <= last_success:
-            continue
-        failed.append(name)
-    return SyncStatus(last_success_at=last_success, failed_objects=tuple(failed))

@@ -17,11 +17,12 @@ from django.utils import timezone
 from routing_health.alerts.delivery import DeliverySummary, deliver_pending
 from routing_health.alerts.evaluate import Finding, evaluate_facts, evaluate_sync
 from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
-from routing_health.alerts.loading import load_alert_data, sync_status
+from routing_health.alerts.loading import load_alert_data
 from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
 from routing_health.alerts.slack_blocks import format_value
 from routing_health.config import RoutingConfig
 from routing_health.models import AlertIncident
+from routing_health.rollups.freshness import sync_status
 from routing_health.slack.transport import SlackTransport
 
 _FROM_SETTINGS: Any = object()
