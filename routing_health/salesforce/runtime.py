@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from routing_health.config import RoutingConfig, load_config
+from routing_health.config import RoutingConfig
+from routing_health.config.current import current_config
 from routing_health.salesforce import ConnectionSettings, SalesforceClient
 
 
@@ -15,8 +16,9 @@ def config_path() -> Path:
 
 
 def routing_config() -> RoutingConfig:
-    """Load and validate the routing configuration file (raises ConfigError)."""
-    return load_config(config_path())
+    """The routing configuration file, validated; parsed once per process until the file
+    changes (``config.current``); raises ConfigError."""
+    return current_config(config_path())
 
 
 def salesforce_client() -> SalesforceClient:
