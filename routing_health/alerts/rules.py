@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from routing_health.alerts.message import ValueFormat
-from routing_health.config import DEFAULT_TIER_SLA, RoutingConfig, TierSla
+from routing_health.config import RoutingConfig, TierSla
 from routing_health.config.model import ALERT_RULE_NAMES, RuleOverride
 
 Comparison = Literal["<", ">", ">="]
@@ -153,11 +153,8 @@ def rule_spec(rule: str) -> RuleSpec:
 
 
 def tier_sla(config: RoutingConfig, tier: str | None) -> TierSla:
-    """The SLA of a tier; the default tier's (else the built-in one) for an unknown tier."""
-    sla = config.tiers.sla
-    if tier is not None and tier in sla:
-        return sla[tier]
-    return sla.get(config.tiers.default, DEFAULT_TIER_SLA)
+    """The SLA of a tier: ``RoutingConfig.tier_sla``, the one lookup."""
+    return config.tier_sla(tier)
 
 
 def _matching_overrides(

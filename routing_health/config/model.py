@@ -268,12 +268,21 @@ class RoutingConfig:
         result = mapped.fillna(self.tiers.default)
         return pd.Series(result.to_numpy(dtype=object), index=tier.index, name="tier")
 
+    def tier_sla(self, tier: str | None) -> TierSla:
+        """THE tier-SLA lookup (alerts, reports, pages and the engine's parameters all use it):
+        the tier's ``[tiers.sla.<tier>]``; for no tier or a tier without one (a value the
+        config does not know, shown as such), the default tier's, else ``DEFAULT_TIER_SLA``."""
+        sla = self.tiers.sla
+        if tier is not None and tier in sla:
+            return sla[tier]
+        return sla.get(self.tiers.default, DEFAULT_TIER_SLA)
+
     def sla_for(self, tier: str) -> TierSla:
-        """The SLA of a tier name (as returned by ``tier_for``); ``KeyError`` for an unknown one."""
-        try:
-            return self.tiers.sla[tier]
-        except KeyError:
-            raise KeyError(f"tier {tier!r} has no SLA in the configuration") from None
+        """The SLA of a configured tier name (as returned by ``tier_for``); ``KeyError`` naming
+        an unknown one. For a lookup that falls back to the default tier use ``tier_sla``."""
+        if tier not in self.tiers.sla:
+            raise KeyError(f"tier {tier!r} has no SLA in the configuration")
+        return self.tier_sla(tier)
 
     def calendar_for(self, region: str) -> Calendar | None:
         """The business-hours calendar of a region; ``None`` means wall-clock time."""

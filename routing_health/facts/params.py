@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from routing_health.config import DEFAULT_TIER_SLA, RoutingConfig
+from routing_health.config import RoutingConfig
 from routing_health.lib.calendar import Calendar
 from routing_health.metrics import MetricParams
 
@@ -39,7 +39,7 @@ def params_from_config(
         tier: (float(s.assign_minutes), float(s.touch_minutes))
         for tier, s in config.tiers.sla.items()
     }
-    default = config.tiers.sla.get(config.tiers.default, DEFAULT_TIER_SLA)
+    default = config.tier_sla(None)
     return MetricParams(
         holding=frozenset(config.owners.holding),
         fallback=frozenset(config.owners.fallback),

@@ -58,5 +58,5 @@ def test_an_invalid_edit_raises_every_time_and_the_fix_is_picked_up(tmp_path):
 
 
 def test_a_missing_file_raises_a_config_error_naming_the_path(tmp_path):
-    with pytest.raises(ConfigError, match="nowhere.toml"):
+    with pytest.raises(ConfigError, match=r"nowhere\.toml"):
         current_config(tmp_path / "nowhere.toml")
