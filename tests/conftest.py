@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.test import override_settings
+from django.utils import timezone
 from simple_salesforce import Salesforce
 
 from routing_health.config import RoutingConfig, parse_config
@@ -167,10 +169,35 @@ def sync_org(db, settings, monkeypatch, tmp_path) -> Callable[[Org, str], SyncOu
 
 @dataclass(frozen=True)
 class SyncedRows:
-    """What one sync of the demo org left in the database, per model, and the org's facts."""
+    """What one sync of the demo org left in the database, per model, and the org's facts.
+
+    ``clock_fields`` names, per model, the datetime fields holding the wall-clock time of the
+    sync (run start and end, last success), which fell between ``started`` and ``finished``."""
 
     synthetic: Any
     rows: list[tuple[type[models.Model], list[models.Model]]]
+    started: datetime
+    finished: datetime
+    clock_fields: dict[type[models.Model], list[str]]
+
+    def rows_as_of(self, now: datetime) -> Iterator[tuple[type[models.Model], list[models.Model]]]:
+        """The rows, their wall-clock times moved as if the sync had just finished at ``now``:
+        a test late in the session sees the same age of data as one at its start."""
+        shift = now - self.finished
+        for model, rows in self.rows:
+            fields = self.clock_fields.get(model)
+            if not fields:
+                yield model, rows
+                continue
+            moved = []
+            for row in rows:
+                row = copy.copy(row)
+                for name in fields:
+                    value = getattr(row, name)
+                    if value is not None and self.started <= value <= self.finished:
+                        setattr(row, name, value + shift)
+                moved.append(row)
+            yield model, moved
 
 
 def _project_models() -> list[type[models.Model]]:
@@ -201,13 +228,36 @@ def _demo_rows(
             model: set(model._base_manager.values_list("pk", flat=True))
             for model in _project_models()
         }
+        started = timezone.now()
         _sync(org, synthetic.config_toml, monkeypatch)
+        finished = timezone.now()
         rows = [
             (model, [row for row in model._base_manager.all() if row.pk not in before[model]])
             for model in _project_models()
         ]
         transaction.set_rollback(True)
-    return SyncedRows(synthetic, [(model, found) for model, found in rows if found])
+    rows = [(model, found) for model, found in rows if found]
+    clock_fields = {
+        model: names
+        for model, found in rows
+        if (names := _clock_fields(model, found, started, finished))
+    }
+    return SyncedRows(synthetic, rows, started, finished, clock_fields)
+
+
+def _clock_fields(
+    model: type[models.Model], rows: list[models.Model], start: datetime, end: datetime
+) -> list[str]:
+    """The datetime fields of ``model`` where some row holds a time between start and end."""
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.DateTimeField)
+        and any(
+            (value := getattr(row, field.attname)) is not None and start <= value <= end
+            for row in rows
+        )
+    ]
 
 
 @pytest.fixture
@@ -220,7 +270,7 @@ def synced_org(db: None, settings: Any, tmp_path: Path, _demo_rows: SyncedRows) 
     config_path = tmp_path / "routing_health.toml"
     config_path.write_text(_demo_rows.synthetic.config_toml)
     settings.ROUTING_HEALTH_CONFIG = str(config_path)
-    for model, rows in _demo_rows.rows:
+    for model, rows in _demo_rows.rows_as_of(timezone.now()):
         model._base_manager.bulk_create(rows)
     # Rows came with their primary keys: move PostgreSQL's sequences past them.
     loaded = [model for model, _ in _demo_rows.rows]
