@@ -1,22 +1,155 @@
-"""Shared fixtures: a synthetic demo org synced from the HTTPS emulator into the test DB."""
+"""Shared fixtures, defined once for the whole suite.
+
+- The Salesforce emulator family: ``org`` (the tiny org's, overridden where a test area needs
+  another one), ``emulator`` serving it over HTTPS, ``sf_client`` (our ``SalesforceClient``)
+  and ``sf`` (a plain simple_salesforce client) on it; ``tiny``, ``config``, ``configured`` and
+  ``small_pages`` for the sync tests.
+- The Slack emulator: ``slack_emulator``, one server per session, reset around every test.
+- The synthetic demo org synced from the HTTPS emulator: ``synced_org``. The sync runs once per
+  session; its rows are kept in memory and bulk-loaded into each test's transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.test import override_settings
+from django.utils import timezone
+from simple_salesforce import Salesforce
 
-from routing_health.config import parse_config
+from routing_health.config import RoutingConfig, parse_config
 from routing_health.salesforce import ConnectionSettings, SalesforceClient
 from routing_health.sandbox.org import Org
 from routing_health.sandbox.serve import build_org
 from routing_health.sandbox.server import SalesforceEmulator
-from routing_health.sync.service import SyncOutcome, sync_salesforce
+from routing_health.sandbox.slack_emulator import SlackEmulator
+from routing_health.sync import service as sync_module
+from routing_health.sync.outcome import SyncOutcome
+from routing_health.sync.service import sync_salesforce
+from tests.orgs import TinyOrg, build_tiny_org, tiny_config, tiny_config_text
 
 pytest_plugins = ["tests.ci_strict"]
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+SLACK_TOKEN = "xoxb-test-token"
+DEMO_ORG = {"leads": 400, "seed": 11, "now": NOW, "scenario": "demo", "days": 21}
+
+
+# -- the Salesforce emulator ------------------------------------------------------------------
+
+
+@contextmanager
+def serve_salesforce(org: Org, monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceEmulator]:
+    """``org`` served by the HTTPS emulator, its CA trusted by requests while the block runs."""
+    with SalesforceEmulator(org) as emulator:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
+        yield emulator
+
+
+def salesforce_client(emulator: SalesforceEmulator, **options: Any) -> SalesforceClient:
+    """Our Salesforce client pointed at ``emulator`` (Bulk polls every 10 ms)."""
+    settings = ConnectionSettings(
+        instance_url=emulator.url, access_token=emulator.access_token, bulk_poll_seconds=0.01
+    )
+    return SalesforceClient(settings, **options)
+
+
+@pytest.fixture
+def tiny() -> TinyOrg:
+    return build_tiny_org()
+
+
+@pytest.fixture
+def org(tiny: TinyOrg) -> Org:
+    """The org the ``emulator`` serves: the tiny org unless a test area overrides it."""
+    return tiny.org
+
+
+@pytest.fixture
+def emulator(org: Org, monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceEmulator]:
+    with serve_salesforce(org, monkeypatch) as emu:
+        yield emu
+
+
+@pytest.fixture
+def sf_client(emulator: SalesforceEmulator) -> SalesforceClient:
+    return salesforce_client(emulator, backoff_seconds=0.01)
+
+
+@pytest.fixture
+def sf(emulator: SalesforceEmulator) -> Salesforce:
+    """A plain simple_salesforce client on the emulator."""
+    return Salesforce(
+        instance_url=emulator.url, session_id=emulator.access_token, version=emulator.api_version
+    )
+
+
+@pytest.fixture
+def config(tiny: TinyOrg) -> RoutingConfig:
+    return tiny_config(tiny)
+
+
+@pytest.fixture
+def configured(
+    emulator: SalesforceEmulator, tiny: TinyOrg, settings: Any, tmp_path: Path
+) -> Path:
+    """The tiny org's configuration file, and the settings that point the commands at it and
+    at the emulator; returns the file's path."""
+    path = tmp_path / "routing_health.toml"
+    path.write_text(tiny_config_text(tiny))
+    settings.ROUTING_HEALTH_CONFIG = str(path)
+    settings.SALESFORCE = {
+        **settings.SALESFORCE,
+        "instance_url": emulator.url,
+        "access_token": emulator.access_token,
+    }
+    return path
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of a few rows, so a small org spans many pages on both paths."""
+    monkeypatch.setattr(sync_module, "REST_BATCH", 200)
+    monkeypatch.setattr(sync_module, "BULK_PAGE", 5)
+
+
+# -- the Slack emulator -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _slack_server() -> Iterator[SlackEmulator]:
+    with SlackEmulator(valid_tokens={SLACK_TOKEN}) as server:
+        server.add_channel("old-news", id="C0ARCHIVED", archived=True)
+        server.add_channel("elsewhere", id="C0NOTMEMBR", member=False)
+        yield server
+
+
+@pytest.fixture
+def slack_emulator(_slack_server: SlackEmulator) -> Iterator[SlackEmulator]:
+    """The Slack emulator (one per session), with no messages, calls or faults left over."""
+    _slack_server.reset()
+    yield _slack_server
+    _slack_server.reset()
+
+
+# -- syncing an org into the test database ----------------------------------------------------
+
+
+def _sync(org: Org, config_text: str, monkeypatch: pytest.MonkeyPatch) -> SyncOutcome:
+    with serve_salesforce(org, monkeypatch) as emu:
+        outcome = sync_salesforce(client=salesforce_client(emu), config=parse_config(config_text))
+    assert outcome.ok, outcome.summary()
+    return outcome
 
 
 @pytest.fixture
@@ -29,24 +162,119 @@ def sync_org(db, settings, monkeypatch, tmp_path) -> Callable[[Org, str], SyncOu
         config_path = tmp_path / "routing_health.toml"
         config_path.write_text(config_text)
         settings.ROUTING_HEALTH_CONFIG = str(config_path)
-        with SalesforceEmulator(org) as emulator:
-            monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
-            client = SalesforceClient(
-                ConnectionSettings(
-                    instance_url=emulator.url,
-                    access_token=emulator.access_token,
-                    bulk_poll_seconds=0.01,
-                )
-            )
-            outcome = sync_salesforce(client=client, config=parse_config(config_text))
-        assert outcome.ok, outcome.summary()
-        return outcome
+        return _sync(org, config_text, monkeypatch)
 
     return sync
 
 
+@dataclass(frozen=True)
+class SyncedRows:
+    """What one sync of the demo org left in the database, per model, and the org's facts.
+
+    ``clock_fields`` names, per model, the datetime fields holding the wall-clock time of the
+    sync (run start and end, last success), which fell between ``started`` and ``finished``."""
+
+    synthetic: Any
+    rows: list[tuple[type[models.Model], list[models.Model]]]
+    started: datetime
+    finished: datetime
+    clock_fields: dict[type[models.Model], list[str]]
+
+    def rows_as_of(self, now: datetime) -> Iterator[tuple[type[models.Model], list[models.Model]]]:
+        """The rows, their wall-clock times moved as if the sync had just finished at ``now``:
+        a test late in the session sees the same age of data as one at its start."""
+        shift = now - self.finished
+        for model, rows in self.rows:
+            fields = self.clock_fields.get(model)
+            if not fields:
+                yield model, rows
+                continue
+            moved = []
+            for row in rows:
+                row = copy.copy(row)
+                for name in fields:
+                    value = getattr(row, name)
+                    if value is not None and self.started <= value <= self.finished:
+                        setattr(row, name, value + shift)
+                moved.append(row)
+            yield model, moved
+
+
+def _project_models() -> list[type[models.Model]]:
+    """The project's tables (no proxies, no unmanaged views)."""
+    return [
+        model
+        for model in apps.get_app_config("routing_health").get_models()
+        if model._meta.managed and not model._meta.proxy
+    ]
+
+
+@pytest.fixture(scope="session")
+def _demo_rows(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> SyncedRows:
+    """Sync the demo org once per session inside a transaction that is rolled back, keeping
+    the rows it wrote (rows present before the sync, e.g. from migrations, are left out)."""
+    org, synthetic = build_org(**DEMO_ORG)
+    path = tmp_path_factory.mktemp("demo-org") / "routing_health.toml"
+    path.write_text(synthetic.config_toml)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(ROUTING_HEALTH_CONFIG=str(path)),
+        pytest.MonkeyPatch.context() as monkeypatch,
+        transaction.atomic(),
+    ):
+        before = {
+            model: set(model._base_manager.values_list("pk", flat=True))
+            for model in _project_models()
+        }
+        started = timezone.now()
+        _sync(org, synthetic.config_toml, monkeypatch)
+        finished = timezone.now()
+        rows = [
+            (model, [row for row in model._base_manager.all() if row.pk not in before[model]])
+            for model in _project_models()
+        ]
+        transaction.set_rollback(True)
+    rows = [(model, found) for model, found in rows if found]
+    clock_fields = {
+        model: names
+        for model, found in rows
+        if (names := _clock_fields(model, found, started, finished))
+    }
+    return SyncedRows(synthetic, rows, started, finished, clock_fields)
+
+
+def _clock_fields(
+    model: type[models.Model], rows: list[models.Model], start: datetime, end: datetime
+) -> list[str]:
+    """The datetime fields of ``model`` where some row holds a time between start and end."""
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.DateTimeField)
+        and any(
+            (value := getattr(row, field.attname)) is not None and start <= value <= end
+            for row in rows
+        )
+    ]
+
+
 @pytest.fixture
-def synced_org(sync_org):
-    org, synthetic = build_org(leads=400, seed=11, now=NOW, scenario="demo", days=21)
-    sync_org(org, synthetic.config_toml)
-    return synthetic
+def synced_org(db: None, settings: Any, tmp_path: Path, _demo_rows: SyncedRows) -> Any:
+    """The demo org (400 leads over 21 days, seed 11) as a sync from the emulator leaves it in
+    the database, with its routing file configured; returns the org's synthetic facts.
+
+    The sync runs once per session (``_demo_rows``); each test gets the rows bulk-loaded into
+    its own transaction, so what a test writes is rolled back with it."""
+    config_path = tmp_path / "routing_health.toml"
+    config_path.write_text(_demo_rows.synthetic.config_toml)
+    settings.ROUTING_HEALTH_CONFIG = str(config_path)
+    for model, rows in _demo_rows.rows_as_of(timezone.now()):
+        model._base_manager.bulk_create(rows)
+    # Rows came with their primary keys: move PostgreSQL's sequences past them.
+    loaded = [model for model, _ in _demo_rows.rows]
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), loaded):
+            cursor.execute(statement)
+    return _demo_rows.synthetic

@@ -1,4 +1,4 @@
-"""The lead list (``/leads``, with CSV export); one lead's timeline is ``ops_views.lead_timeline``.
+"""The lead list (``/leads``, with CSV export) and one lead's timeline (``/leads/<id>``).
 
 Record filters (``dashboards.leads.records``: outcome, failure reason, first rep, queue, flag)
 narrow the list to the leads behind a number on another page.
@@ -9,18 +9,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
 from dashboards import charts
 from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import Filters
-from dashboards.leads.queries import has_leads, lead_queryset, lead_rows, leads_per_day, owner_names
+from dashboards.leads.queries import (
+    has_leads,
+    lead_queryset,
+    lead_rows,
+    leads_per_day,
+    owner_names,
+    salesforce_lead_url,
+)
 from dashboards.leads.records import matching_fact_ids, parse_record_filters
+from dashboards.leads.timeline import lead_journey
 from dashboards.metrics.data import rollup_suggestions
 from dashboards.ops.queries import ops_settings
 from dashboards.pagination import page_context
 from dashboards.rendering import page_state, render_page
+from routing_health.lib.sfid import is_sf_id, to_18
 from routing_health.models import Lead
 
 CSV_COLUMNS = (
@@ -99,3 +109,35 @@ def _csv_response(queryset: QuerySet[Lead], filters: Filters) -> StreamingHttpRe
     name = f"leads_{filters.start.isoformat()}_{filters.end.isoformat()}.csv"
     leads = queryset.iterator(chunk_size=CSV_CHUNK)
     return csv_response(name, CSV_COLUMNS, _csv_rows(leads, filters))
+
+
+@require_GET
+def lead_timeline(request: HttpRequest, lead_id: str) -> HttpResponse:
+    """One lead: why it went where it went (owner stints, SLA clocks, events)."""
+    if not is_sf_id(lead_id):
+        raise Http404("not a Salesforce Id")
+    canonical = to_18(lead_id)
+    if canonical != lead_id:
+        response = redirect("lead-timeline", lead_id=canonical)
+        if request.GET:
+            response["Location"] += f"?{request.GET.urlencode()}"
+        return response
+    lead = get_object_or_404(Lead, pk=canonical)
+    state = page_state(request)
+    journey = lead_journey(lead, state.report.config)
+    facts = journey.facts or {}
+    context = {
+        "lead": lead,
+        "journey": journey,
+        "facts": facts,
+        "owner_name": journey.name(lead.owner_id),
+        "routed_owner": journey.name(facts.get("routed_owner")),
+        "first_rep": journey.name(facts.get("first_rep")),
+        "queue_owner": journey.name(facts.get("queue_owner")),
+        "salesforce_url": salesforce_lead_url(lead.id),
+        "back_qs": state.filters.querystring(),
+        "failures_qs": state.filters.querystring(failure_reason=facts.get("failure_reason")),
+    }
+    return render_page(
+        request, "dashboards/lead_timeline.html", state, page="lead-timeline", context=context
+    )

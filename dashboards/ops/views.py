@@ -1,4 +1,4 @@
-"""The operational pages: Queues, Failures, Reps, Lead timeline, Alerts (with snooze), Reports.
+"""The operational pages: Queues, Failures, Reps (one lead's timeline: ``dashboards.leads``).
 
 Pages read stored facts (``LeadFact``, as of the metrics time) with SQL aggregates; only the
 displayed page of rows is joined to ``Lead``. Every table exports CSV with ``?format=csv``
@@ -13,16 +13,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import MAX_TEXT_LENGTH, Filters
-from dashboards.leads.queries import has_leads, owner_names, salesforce_lead_url
-from dashboards.leads.timeline import lead_journey
+from dashboards.leads.queries import has_leads, owner_names
 from dashboards.metrics.data import rollup_suggestions
 from dashboards.ops import charts as ops_charts
 from dashboards.ops.failures import failed_facts, failed_rows, failure_summary
@@ -36,8 +34,8 @@ from dashboards.ops.queries import (
 from dashboards.ops.reps import rep_rows, with_medians
 from dashboards.pagination import page_context
 from dashboards.rendering import PageState, page_state, render_page
-from routing_health.lib.sfid import InvalidSalesforceId, is_sf_id, to_18
-from routing_health.models import Lead, LeadFact
+from routing_health.lib.sfid import InvalidSalesforceId, to_18
+from routing_health.models import LeadFact
 
 HISTORY_DAYS = 30
 # Reps listed per region (most assignments first) unless the view asks for all (``reps=all``):
@@ -347,41 +345,6 @@ def _inactive_reps(rows: Sequence[Any], filters: Filters) -> list[dict[str, Any]
         entry["assigned"] += row.assigned
         entry["regions"].append((row.region or "no region", row.assigned))
     return list(found.values())
-
-
-# ---- Lead timeline -----------------------------------------------------------------------------
-
-
-@require_GET
-def lead_timeline(request: HttpRequest, lead_id: str) -> HttpResponse:
-    """One lead: why it went where it went (owner stints, SLA clocks, events)."""
-    if not is_sf_id(lead_id):
-        raise Http404("not a Salesforce Id")
-    canonical = to_18(lead_id)
-    if canonical != lead_id:
-        response = redirect("lead-timeline", lead_id=canonical)
-        if request.GET:
-            response["Location"] += f"?{request.GET.urlencode()}"
-        return response
-    lead = get_object_or_404(Lead, pk=canonical)
-    state = page_state(request)
-    journey = lead_journey(lead, state.report.config)
-    facts = journey.facts or {}
-    context = {
-        "lead": lead,
-        "journey": journey,
-        "facts": facts,
-        "owner_name": journey.name(lead.owner_id),
-        "routed_owner": journey.name(facts.get("routed_owner")),
-        "first_rep": journey.name(facts.get("first_rep")),
-        "queue_owner": journey.name(facts.get("queue_owner")),
-        "salesforce_url": salesforce_lead_url(lead.id),
-        "back_qs": state.filters.querystring(),
-        "failures_qs": state.filters.querystring(failure_reason=facts.get("failure_reason")),
-    }
-    return render_page(
-        request, "dashboards/lead_timeline.html", state, page="lead-timeline", context=context
-    )
 
 
 # ---- Alerts ------------------------------------------------------------------------------------

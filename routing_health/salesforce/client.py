@@ -47,13 +47,15 @@ from simple_salesforce.exceptions import SalesforceError as _SimpleSalesforceErr
 
 from routing_health.salesforce.connection import ApiUsage, ConnectionSettings, _with_timeouts
 from routing_health.salesforce.errors import (
+    INSUFFICIENT_ACCESS,
     SalesforceAuthError,
     SalesforceError,
     SalesforceLimitError,
     SalesforcePermissionError,
     SalesforceQueryError,
-    SalesforceQueryTimeout,
     SalesforceUnavailable,
+    error_code,
+    query_error,
 )
 from routing_health.salesforce.records import Record, _rest_datetime, canonical_records
 
@@ -62,33 +64,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _USAGE_RE = re.compile(r"api-usage=(\d+)/(\d+)")
-_QUOTED_NAME_RE = re.compile(r"(?:column|field) '([^']+)'|No such column '([^']+)'")
-QUERY_TIMEOUT = "QUERY_TIMEOUT"
-INSUFFICIENT_ACCESS = "INSUFFICIENT_ACCESS"
 # Said once per run (and shown on the Health page) when /limits is refused to the user.
 USAGE_FROM_HEADER = (
     "API usage read from the Sforce-Limit-Info header: /limits needs View Setup and Configuration"
 )
-_CONFIG_ERROR_CODES = {
-    "FUNCTIONALITY_NOT_ENABLED",  # e.g. a compound (Address) field in a Bulk query
-    "INVALID_FIELD",
-    "MALFORMED_QUERY",
-    "INVALID_TYPE",
-    "INVALID_QUERY_FILTER_OPERATOR",
-    "INVALID_OPERATION",
-}
-
-
-def _error_code(content: Any) -> tuple[str, str]:
-    if isinstance(content, list) and content and isinstance(content[0], dict):
-        return str(content[0].get("errorCode", "")), str(content[0].get("message", ""))
-    if isinstance(content, dict):
-        return str(content.get("errorCode", content.get("error", ""))), str(
-            content.get("message", content.get("error_description", ""))
-        )
-    return "", str(content)
-
-
 class SalesforceClient:
     """A logged-in connection with retries, one re-authentication and usage tracking.
 
@@ -190,7 +169,7 @@ class SalesforceClient:
                     + ("" if self.settings.holds_credentials else " (SALESFORCE_ACCESS_TOKEN)")
                 ) from None
             except SalesforceRefusedRequest as exc:
-                code, message = _error_code(exc.content)
+                code, message = error_code(exc.content)
                 if code == "REQUEST_LIMIT_EXCEEDED":
                     raise SalesforceLimitError(
                         f"Salesforce API limit reached during {what}: {message}"
@@ -203,12 +182,12 @@ class SalesforceClient:
                     f"Salesforce refused {what} ({code or 403}): {message}"
                 ) from None
             except SalesforceMalformedRequest as exc:
-                code, message = _error_code(exc.content)
-                raise self._query_error(what, code, message, soql) from None
+                code, message = error_code(exc.content)
+                raise query_error(what, code, message, soql) from None
             except SalesforceResourceNotFound as exc:
                 # A describe of an object the user cannot see: 404 NOT_FOUND, where a query
                 # of it says INVALID_TYPE. Both mean "not available to this user".
-                code, message = _error_code(exc.content)
+                code, message = error_code(exc.content)
                 raise SalesforceQueryError(
                     f"Salesforce has no {what} for this user: {code or 'NOT_FOUND'}: {message}",
                     code="INVALID_TYPE",
@@ -234,26 +213,8 @@ class SalesforceClient:
                 )
                 self._sleep(delay)
             except _SimpleSalesforceError as exc:
-                code, message = _error_code(exc.content)
+                code, message = error_code(exc.content)
                 raise SalesforceError(f"Salesforce error during {what}: {code} {message}") from None
-
-    @staticmethod
-    def _query_error(what: str, code: str, message: str, soql: str) -> SalesforceError:
-        if code == QUERY_TIMEOUT:
-            return SalesforceQueryTimeout(
-                f"Salesforce timed out on {what} ({code}): {message}", soql=soql
-            )
-        if code not in _CONFIG_ERROR_CODES:
-            return SalesforceError(f"Salesforce rejected {what}: {code} {message}")
-        match = _QUOTED_NAME_RE.search(message)
-        field = next((g for g in match.groups() if g), None) if match else None
-        named = f" (field {field})" if field else ""
-        return SalesforceQueryError(
-            f"Salesforce rejected the query for {what}{named}: {code}: {message}",
-            code=code,
-            field=field,
-            soql=soql,
-        )
 
     def _read_limit_info(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         """Every response through our session, REST or Bulk, success or error, may carry it."""

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from routing_health.sandbox.slack_limits import DEFAULT_BLOCKS_TEXT_LIMIT, validate_message
 from routing_health.sandbox.slack_state import (
@@ -42,6 +42,8 @@ from routing_health.sandbox.slack_state import (
     _Server,
     _whole_seconds,
     _wire,
+    request_params,
+    send_response,
 )
 
 from .sockets import reset_connection
@@ -49,14 +51,6 @@ from .sockets import reset_connection
 DEFAULT_TOKEN = "xoxb-emulator-token"
 DEFAULT_CHANNEL_ID = "C0ROUTING01"
 DEFAULT_CHANNEL_NAME = "routing-alerts"
-
-
-# --------------------------------------------------------------------------------------------
-# Message validation (pure)
-
-
-# --------------------------------------------------------------------------------------------
-# State
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,7 +185,7 @@ class SlackEmulator:
     def _handle(self, handler: _Handler) -> None:
         url = urlsplit(handler.path)
         if not url.path.startswith("/api/"):
-            self._send(handler, 404, b"Not Found", content_type="text/plain")
+            send_response(handler, 404, b"Not Found", content_type="text/plain")
             return
         method = url.path[len("/api/") :]
         length = int(handler.headers.get("Content-Length") or 0)
@@ -203,13 +197,13 @@ class SlackEmulator:
 
         status, body = 200, {"ok": True}
         try:
-            params = self._params(handler, url.query, raw)
+            params = request_params(handler, url.query, raw)
             self._authenticate(handler, params)
             body = self._dispatch(method, params)
         except _ApiError as exc:
             body = {"ok": False, "error": exc.error, **exc.extra}
         self._record_call(method, status, None if body.get("ok") else body.get("error"))
-        self._send(handler, status, body)
+        send_response(handler, status, body)
 
     def _apply_fault(self, handler: _Handler, method: str, fault: Fault) -> bool:
         """Act out a fault; True when the request has been answered (or dropped)."""
@@ -223,7 +217,7 @@ class SlackEmulator:
         if fault.kind == "ratelimited":
             retry_after = 1 if fault.retry_after is None else fault.retry_after
             self._record_call(method, 429, "ratelimited")
-            self._send(
+            send_response(
                 handler,
                 429,
                 {"ok": False, "error": "ratelimited"},
@@ -237,52 +231,12 @@ class SlackEmulator:
                 headers["Retry-After"] = _whole_seconds(fault.retry_after)
             self._record_call(method, status, f"http_{status}")
             page = f"<html><body><h1>{status} Server Error</h1></body></html>".encode()
-            self._send(handler, status, page, content_type="text/html", headers=headers)
+            send_response(handler, status, page, content_type="text/html", headers=headers)
             return True
         # kind == "error": a Slack API error, HTTP 200 like every Slack API error
         self._record_call(method, 200, fault.error)
-        self._send(handler, 200, {"ok": False, "error": fault.error})
+        send_response(handler, 200, {"ok": False, "error": fault.error})
         return True
-
-    def _send(
-        self,
-        handler: _Handler,
-        status: int,
-        body: Mapping[str, Any] | bytes,
-        *,
-        content_type: str = "application/json; charset=utf-8",
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(payload)))
-            for name, value in (headers or {}).items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(payload)
-        except OSError:
-            pass  # the client gave up (e.g. after a "timeout" fault)
-
-    @staticmethod
-    def _params(handler: _Handler, query: str, raw: bytes) -> dict[str, Any]:
-        params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-        content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if content_type == "application/json" and raw:
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                raise _ApiError("invalid_json") from None
-            if not isinstance(data, dict):
-                raise _ApiError("json_not_object")
-            params.update(data)
-        elif raw:
-            try:
-                params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-            except UnicodeDecodeError:
-                raise _ApiError("invalid_form_data") from None
-        return params
 
     def _authenticate(self, handler: _Handler, params: Mapping[str, Any]) -> None:
         authorization = handler.headers.get("Authorization") or ""

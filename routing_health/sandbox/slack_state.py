@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 if TYPE_CHECKING:
     from routing_health.sandbox.slack_emulator import SlackEmulator
@@ -168,3 +170,44 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+def send_response(
+    handler: _Handler,
+    status: int,
+    body: Mapping[str, Any] | bytes,
+    *,
+    content_type: str = "application/json; charset=utf-8",
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """Answer ``handler``'s request: JSON (or raw bytes) with a status and headers."""
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(payload)
+    except OSError:
+        pass  # the client gave up (e.g. after a "timeout" fault)
+
+def request_params(handler: _Handler, query: str, raw: bytes) -> dict[str, Any]:
+    """A Web API call's arguments: the query string, then a JSON or form body."""
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type == "application/json" and raw:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise _ApiError("invalid_json") from None
+        if not isinstance(data, dict):
+            raise _ApiError("json_not_object")
+        params.update(data)
+    elif raw:
+        try:
+            params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise _ApiError("invalid_form_data") from None
+    return params

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from routing_health.sandbox.synthetic_arrays import Timeline
 from routing_health.sandbox.synthetic_catalog import (
     BACKLOG_REGION,
     CLOSED_STATUSES,
@@ -58,7 +59,6 @@ from routing_health.sandbox.synthetic_frames import lead_frames
 from routing_health.sandbox.synthetic_timeline import (
     NEVER,
     P_INCIDENT,
-    Timeline,
     Window,
     generate_timeline,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from routing_health.sandbox.synthetic_arrays import Timeline
 from routing_health.sandbox.synthetic_catalog import (
     BASELINE_FAILED_NODES,
     COMPANY_TRADES,
@@ -35,7 +36,7 @@ from routing_health.sandbox.synthetic_columns import (
     join_strings,
     take_strings,
 )
-from routing_health.sandbox.synthetic_timeline import NEVER, Timeline, Window, country_codes
+from routing_health.sandbox.synthetic_timeline import NEVER, Window, country_codes
 
 STATUS_NAMES = [s[0] for s in LEAD_STATUSES]
 TOUCH_TASK_SUBJECTS = ("Call", "Email: Intro", "Left voicemail", "LinkedIn message",

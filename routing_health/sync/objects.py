@@ -1,16 +1,17 @@
 """What the sync pulls per Salesforce object, and how a page of records is written.
 
 Value parsing and malformed-record handling live in ``routing_health.sync.records`` (REST JSON
-and Bulk API 2.0 CSV alike); business hours and holidays in ``routing_health.sync.calendars``.
+and Bulk API 2.0 CSV alike); business hours and holidays in ``routing_health.sync.calendars``;
+users, queues, lead statuses and flows in ``routing_health.sync.reference``.
 ``OBJECTS`` is the registry, in sync order.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,14 +21,9 @@ from routing_health.lib.upsert import upsert
 from routing_health.models import (
     Activity,
     BusinessHoursRecord,
-    FlowDefinition,
-    FlowVersionChange,
     HolidayRecord,
     Lead,
-    LeadStatus,
     OwnerChange,
-    Queue,
-    SalesforceUser,
     StatusChange,
 )
 from routing_health.sync.activities import link_activities, relink_contact_activities
@@ -41,12 +37,19 @@ from routing_health.sync.calendars import (
 from routing_health.sync.records import (
     MalformedRecord,
     PageResult,
+    newest_of,
     parse_all,
     parse_bool,
     parse_date,
     parse_datetime,
     parse_id,
     text,
+)
+from routing_health.sync.reference import (
+    write_flows,
+    write_lead_statuses,
+    write_queues,
+    write_users,
 )
 
 log = logging.getLogger(__name__)
@@ -104,10 +107,6 @@ class ObjectSpec:
 
 
 
-def _max(values: Iterable[datetime]) -> datetime | None:
-    return max(values, default=None)
-
-
 # -- Lead ------------------------------------------------------------------------------------
 def lead_fields(config: RoutingConfig) -> list[str]:
     extra = [name for name in config.lead_fields.api_names() if name not in LEAD_FIELDS]
@@ -151,7 +150,7 @@ def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
     # A lead converted into a Contact may take over activities stored under another lead
     # converted into the same Contact (sync_activities).
     relink_contact_activities(r.converted_contact_id for r in rows)
-    return PageResult(upserted, skipped, _max(r.system_modstamp for r in rows))
+    return PageResult(upserted, skipped, newest_of(r.system_modstamp for r in rows))
 
 
 # -- LeadHistory -----------------------------------------------------------------------------
@@ -225,99 +224,11 @@ def _activity_writer(kind: str) -> Callable[[list[dict[str, Any]], RoutingConfig
             )
 
         rows, skipped = parse_all(kind, records, build)
-        newest = _max(r.system_modstamp for r in rows)
+        newest = newest_of(r.system_modstamp for r in rows)
         kept = link_activities(rows)
         return PageResult(upsert(Activity, kept), skipped, newest)
 
     return write
-
-
-# -- users, queues, statuses, flows ----------------------------------------------------------
-def write_users(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
-    def build(r: dict[str, Any]) -> SalesforceUser:
-        return SalesforceUser(
-            id=parse_id(r.get("Id"), "Id"),
-            name=text(r.get("Name")),
-            is_active=parse_bool(r.get("IsActive")),
-            time_zone_sid_key=text(r.get("TimeZoneSidKey"), 64),
-            user_role_id=parse_id(r.get("UserRoleId"), "UserRoleId", required=False),
-            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
-        )
-
-    rows, skipped = parse_all("User", records, build)
-    return PageResult(upsert(SalesforceUser, rows), skipped, _max(r.system_modstamp for r in rows))
-
-
-def write_queues(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
-    def build(r: dict[str, Any]) -> Queue:
-        return Queue(
-            id=parse_id(r.get("Id"), "Id"),
-            name=text(r.get("Name")),
-            developer_name=text(r.get("DeveloperName")),
-            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
-        )
-
-    rows, skipped = parse_all("Group", records, build)
-    return PageResult(upsert(Queue, rows), skipped, _max(r.system_modstamp for r in rows))
-
-
-def write_lead_statuses(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
-    """Small and read in full every run: the stored set is replaced by what Salesforce has."""
-
-    def build(r: dict[str, Any]) -> LeadStatus | None:
-        if not r.get("ApiName"):
-            raise MalformedRecord("ApiName is missing")
-        return LeadStatus(
-            api_name=text(r["ApiName"]),
-            is_converted=parse_bool(r.get("IsConverted")),
-            is_default=parse_bool(r.get("IsDefault")),
-        )
-
-    rows, skipped = parse_all("LeadStatus", records, build)
-    if rows:
-        LeadStatus.objects.exclude(api_name__in=[r.api_name for r in rows]).delete()
-    return PageResult(upsert(LeadStatus, rows), skipped, None)
-
-
-def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
-    """Flows are read in full; a changed active version is kept as an annotation."""
-
-    def build(r: dict[str, Any]) -> FlowDefinition:
-        if not r.get("ApiName"):
-            raise MalformedRecord("ApiName is missing")
-        modified = r.get("LastModifiedDate")
-        return FlowDefinition(
-            api_name=text(r["ApiName"]),
-            label=text(r.get("Label")),
-            active_version_id=parse_id(r.get("ActiveVersionId"), "ActiveVersionId", required=False),
-            latest_version_id=parse_id(r.get("LatestVersionId"), "LatestVersionId", required=False),
-            last_modified_at=parse_datetime(modified, "LastModifiedDate") if modified else None,
-        )
-
-    rows, skipped = parse_all("FlowDefinitionView", records, build)
-    stored = {
-        f.api_name: f
-        for f in FlowDefinition.objects.filter(api_name__in=[r.api_name for r in rows])
-    }
-    changes = [
-        FlowVersionChange(
-            flow_api_name=row.api_name,
-            label=row.label,
-            old_active_version_id=stored[row.api_name].active_version_id
-            if row.api_name in stored
-            else "",
-            new_active_version_id=row.active_version_id,
-            changed_at=row.last_modified_at or datetime.now(UTC),
-        )
-        for row in rows
-        if row.active_version_id
-        and (
-            row.api_name not in stored
-            or stored[row.api_name].active_version_id != row.active_version_id
-        )
-    ]
-    FlowVersionChange.objects.bulk_create(changes)
-    return PageResult(upsert(FlowDefinition, rows), skipped, None)
 
 
 OBJECTS: dict[str, ObjectSpec] = {

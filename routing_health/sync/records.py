@@ -32,6 +32,11 @@ class PageResult:
     max_watermark: datetime | None = None
 
 
+def newest_of(values: Iterable[datetime]) -> datetime | None:
+    """The latest of ``values`` (a page's new watermark), or None for none."""
+    return max(values, default=None)
+
+
 # -- value parsers ---------------------------------------------------------------------------
 def parse_datetime(value: Any, name: str) -> datetime:
     if isinstance(value, datetime):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
@@ -39,6 +39,7 @@ from routing_health.salesforce import (
     soql_datetime,
 )
 from routing_health.sync.objects import OBJECTS, ObjectSpec, PageResult
+from routing_health.sync.outcome import ObjectOutcome, SyncAborted, SyncOutcome
 
 log = logging.getLogger(__name__)
 
@@ -53,52 +54,8 @@ EARLIEST = datetime(1999, 1, 1, tzinfo=UTC)
 # Errors about the whole org: the objects after the failing one would fail the same way.
 RUN_STOPPING = (SalesforceLimitError, SalesforceAuthError, SalesforceUnavailable)
 
-OPTIONAL = {name: spec.optional for name, spec in OBJECTS.items()}
 RUN_LEVEL = "Salesforce"  # SyncRun.object_name of a run that failed before any object
 Progress = Callable[[str], None]
-
-
-class SyncAborted(Exception):
-    """A sync stopped on an error; the message names the object and the cause."""
-
-
-@dataclass
-class ObjectOutcome:
-    object_name: str
-    mode: str
-    pages: int = 0
-    fetched: int = 0
-    upserted: int = 0
-    skipped: int = 0
-    seconds: float = 0.0
-    error: str = ""
-    note: str = ""
-    stops_run: bool = False
-
-
-@dataclass
-class SyncOutcome:
-    objects: list[ObjectOutcome] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Every object synced; a failed optional object (flows, calendars) does not count."""
-        return all(not o.error or OPTIONAL.get(o.object_name, False) for o in self.objects)
-
-    def summary(self, client: SalesforceClient | None = None) -> str:
-        parts = [
-            f"{o.object_name} {o.upserted} upserted"
-            + (f", {o.skipped} skipped" if o.skipped else "")
-            + f" ({o.mode}, {o.pages} page{'s' if o.pages != 1 else ''})"
-            + (f" FAILED: {o.error}" if o.error else "")
-            + (f" ({o.note})" if o.note else "")
-            for o in self.objects
-        ]
-        usage = ""
-        if client is not None and client.usage is not None:
-            usage = f"; API usage {client.usage.used}/{client.usage.max}"
-        status = "sync finished" if self.ok else "sync FAILED"
-        return f"{status}: " + "; ".join(parts) + usage
 
 
 def sync_salesforce(

@@ -1,13 +1,12 @@
 """Fixtures for the alert tests: the Slack emulator, a transport, and small orgs in the database.
 
 ``db_org`` writes leads straight into the test database (no Salesforce emulator), which keeps
-tests that evaluate a hundred times fast; ``synced_org`` (from the export tests) is the demo org
-synced through the Salesforce emulator.
+tests that evaluate a hundred times fast. The Slack emulator (``slack_emulator``) and the demo
+org synced through the Salesforce emulator (``synced_org``) come from tests/conftest.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,9 +18,8 @@ from routing_health.lib.sfid import to_18
 from routing_health.models import Lead, OwnerChange, Queue, SalesforceUser, SyncRun
 from routing_health.sandbox.slack_emulator import SlackEmulator
 from routing_health.slack.transport import SlackTransport
-from tests.export.conftest import synced_org  # noqa: F401  (re-exported fixture)
+from tests.conftest import SLACK_TOKEN
 
-TOKEN = "xoxb-alerts-test-secret-0001"
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HOLDING = to_18("00G000000000001")
 FALLBACK = to_18("00G000000000002")
@@ -30,31 +28,20 @@ REP = to_18("005000000000001")
 INSTANCE = "https://acme.my.salesforce.com"
 
 
-@pytest.fixture(scope="session")
-def slack() -> Iterator[SlackEmulator]:
-    with SlackEmulator(valid_tokens={TOKEN}) as emulator:
-        emulator.add_channel("old-news", id="C0ARCHIVED", archived=True)
-        yield emulator
-
-
-@pytest.fixture(autouse=True)
-def _clean_slack(slack: SlackEmulator) -> Iterator[None]:
-    slack.reset()
-    yield
-    slack.reset()
-
-
-def make_transport(slack: SlackEmulator, **overrides: Any) -> SlackTransport:
+def make_transport(slack_emulator: SlackEmulator, **overrides: Any) -> SlackTransport:
     args: dict[str, Any] = {
-        "token": TOKEN, "channel": "#routing-alerts", "api_url": slack.api_url, "timeout": 2.0,
+        "token": SLACK_TOKEN,
+        "channel": "#routing-alerts",
+        "api_url": slack_emulator.api_url,
+        "timeout": 2.0,
     }
     args.update(overrides)
     return SlackTransport(**args)
 
 
 @pytest.fixture
-def transport(slack: SlackEmulator) -> SlackTransport:
-    return make_transport(slack)
+def transport(slack_emulator: SlackEmulator) -> SlackTransport:
+    return make_transport(slack_emulator)
 
 
 @pytest.fixture(autouse=True)

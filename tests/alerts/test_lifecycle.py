@@ -35,13 +35,13 @@ def kinds() -> list[str]:
 
 
 def test_a_breach_lasting_100_evaluations_sends_one_firing_and_reminders_every_4_hours(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     db_org.failing(3)
     for at in every(5, 100):  # 8 h 15 min of evaluations
         evaluate(db_org, at, transport)
 
-    first, *reminders = slack.messages
+    first, *reminders = slack_emulator.messages
     assert first.thread_ts is None and "Assign EMEA" in first.text
     assert [m.thread_ts for m in reminders] == [first.ts, first.ts]
     assert all(m.text.startswith("Still firing") for m in reminders)
@@ -51,7 +51,7 @@ def test_a_breach_lasting_100_evaluations_sends_one_firing_and_reminders_every_4
 
 
 def test_a_flapping_condition_pages_once_not_on_every_flip(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     [lead] = db_org.failing(1)
     for number, at in enumerate(every(5, 30)):
@@ -59,12 +59,12 @@ def test_a_flapping_condition_pages_once_not_on_every_flip(
         evaluate(db_org, at, transport)
 
     assert kinds() == ["firing"]  # never clear for 15 minutes: one episode, still firing
-    assert len(slack.messages) == 1
+    assert len(slack_emulator.messages) == 1
     assert AlertIncident.objects.get().state == "firing"
 
 
 def test_a_slow_flap_is_a_new_episode_each_time_it_fires_again(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     [lead] = db_org.failing(1)
     for number, at in enumerate(every(5, 30)):
@@ -76,13 +76,13 @@ def test_a_slow_flap_is_a_new_episode_each_time_it_fires_again(
     assert kinds() == ["firing", "resolved", "firing", "resolved", "firing"]
     incident = AlertIncident.objects.get()
     assert (incident.episode, incident.state) == (3, "firing")
-    firings = [m for m in slack.messages if m.thread_ts is None]
+    firings = [m for m in slack_emulator.messages if m.thread_ts is None]
     assert len(firings) == 3 and all(m.thread_ts in {f.ts for f in firings}
-                                     for m in slack.messages if m.thread_ts)
+                                     for m in slack_emulator.messages if m.thread_ts)
 
 
 def test_resolution_sends_one_resolved_notice_in_the_thread_and_marks_the_original(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     leads = db_org.failing(2)
     evaluate(db_org, T0, transport)
@@ -90,7 +90,7 @@ def test_resolution_sends_one_resolved_notice_in_the_thread_and_marks_the_origin
     for at in every(5, 8, start=T0 + timedelta(minutes=5)):
         evaluate(db_org, at, transport)
 
-    original, resolved = slack.messages
+    original, resolved = slack_emulator.messages
     assert resolved.thread_ts == original.ts
     assert resolved.text.startswith("Resolved: Routing failures: Assign EMEA")
     assert original.updated and original.blocks[0]["text"]["text"].startswith("✅ Resolved")
@@ -101,7 +101,7 @@ def test_resolution_sends_one_resolved_notice_in_the_thread_and_marks_the_origin
 
 
 def test_evaluating_twice_at_the_same_as_of_sends_nothing_new(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     db_org.failing(2)
     evaluate(db_org, T0, transport)
@@ -110,14 +110,14 @@ def test_evaluating_twice_at_the_same_as_of_sends_nothing_new(
 
     second = evaluate(db_org, T0, transport)
 
-    assert second.applied == [] and len(slack.messages) == 1
+    assert second.applied == [] and len(slack_emulator.messages) == 1
     assert (AlertIncident.objects.get().version, IncidentEvent.objects.count()) == (
         version, events)
     assert Notification.objects.count() == 1
 
 
 def test_snooze_silences_a_fingerprint_until_the_given_time(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     db_org.failing(2)
     evaluate(db_org, T0, transport)
@@ -127,19 +127,19 @@ def test_snooze_silences_a_fingerprint_until_the_given_time(
     for at in every(30, 11, start=T0 + timedelta(minutes=30)):  # until 5 h 30
         report = evaluate(db_org, at, transport)
         assert report.plan.snoozed == 1
-    assert len(slack.messages) == 1  # the 4-hour reminder was silenced
+    assert len(slack_emulator.messages) == 1  # the 4-hour reminder was silenced
 
     evaluate(db_org, T0 + timedelta(hours=6), transport)
 
     assert kinds() == ["firing", "reminder"]
-    assert slack.messages[1].thread_ts == slack.messages[0].ts
+    assert slack_emulator.messages[1].thread_ts == slack_emulator.messages[0].ts
     assert list(IncidentEvent.objects.values_list("kind", flat=True)) == [
         "fired", "snoozed", "unsnoozed", "reminded"]
     assert AlertIncident.objects.get().snoozed_until is None
 
 
 def test_an_episode_that_fired_while_snoozed_is_announced_when_the_snooze_ends(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     [lead] = db_org.failing(1)
     evaluate(db_org, T0, transport)
@@ -158,7 +158,7 @@ def test_an_episode_that_fired_while_snoozed_is_announced_when_the_snooze_ends(
 
 
 def test_sync_stale_holds_data_derived_rules(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     emea = db_org.failing(2)
     db_org.synced(T0 - timedelta(minutes=5))
@@ -173,7 +173,7 @@ def test_sync_stale_holds_data_derived_rules(
     assert report.held_rules and report.plan.held == 2
     assert kinds() == ["firing", "firing"]  # only sync_stale's
     stale = AlertIncident.objects.get(rule="sync_stale")
-    assert stale.state == "firing" and "stale" in slack.messages[1].text
+    assert stale.state == "firing" and "stale" in slack_emulator.messages[1].text
     assert list(IncidentEvent.objects.filter(incident__region="EMEA").values_list(
         "kind", flat=True)) == ["fired", "held"]
 
@@ -187,7 +187,7 @@ def test_sync_stale_holds_data_derived_rules(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_evaluations_send_one_message(
-    db_org: DbOrg, slack: SlackEmulator
+    db_org: DbOrg, slack_emulator: SlackEmulator
 ) -> None:
     db_org.failing(3)
     config = db_org.config
@@ -201,7 +201,7 @@ def test_two_concurrent_evaluations_send_one_message(
             for _ in range(50):
                 try:
                     reports.append(run_evaluation(config=config, as_of=T0, now=T0,
-                                                  transport=make_transport(slack)))
+                                                  transport=make_transport(slack_emulator)))
                     return
                 except OperationalError as exc:
                     # The in-memory test database of SQLite (shared cache) answers "table is
@@ -230,13 +230,13 @@ def test_two_concurrent_evaluations_send_one_message(
         assert applied in ([0, 0], [0, 1])
     else:
         assert applied == [0, 1]  # one claim won
-    assert len(slack.messages) == 1
+    assert len(slack_emulator.messages) == 1
     assert Notification.objects.get().status == "sent"
     assert IncidentEvent.objects.filter(kind="fired").count() == 1
 
 
 def test_a_change_claimed_by_a_concurrent_evaluation_is_not_made_twice(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     db_org.failing(2)
     evaluate(db_org, T0, transport)
@@ -256,11 +256,11 @@ def test_a_change_claimed_by_a_concurrent_evaluation_is_not_made_twice(
 
 
 def test_with_no_data_and_no_sync_only_sync_stale_fires(
-    db: None, transport: SlackTransport, slack: SlackEmulator
+    db: None, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     org = DbOrg()
     report = evaluate(org, T0, transport, replay=False)
 
     assert report.leads == 0 and [f.rule for f in report.findings] == ["sync_stale"]
-    [message] = slack.messages
+    [message] = slack_emulator.messages
     assert "Salesforce data is stale [sync_stale] for all leads: n/a" in message.text

@@ -17,7 +17,8 @@ from routing_health.salesforce import runtime
 from routing_health.sandbox.slack_emulator import SlackEmulator
 from routing_health.sandbox.slack_state import RecordedMessage
 from routing_health.slack.transport import SlackTransport
-from tests.alerts.conftest import INSTANCE, T0, TOKEN, DbOrg
+from tests.alerts.conftest import INSTANCE, T0, DbOrg
+from tests.conftest import SLACK_TOKEN
 
 PUBLIC = "https://health.example.com"
 LINK = re.compile(r"<([^<>|]*)(?:\|[^<>]*)?>")
@@ -47,13 +48,13 @@ def all_text(message: RecordedMessage) -> str:
 
 
 def test_the_demo_routing_incident_sends_one_message_naming_the_failed_node(
-    synced_org: Any, transport: SlackTransport, slack: SlackEmulator
+    synced_org: Any, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     incident = synced_org.facts["incident"]
     now = T0  # the demo org's "now"
     run_evaluation(config=runtime.routing_config(), as_of=now, now=now, transport=transport)
 
-    routing = [m for m in slack.messages if "[routing_failures]" in m.text]
+    routing = [m for m in slack_emulator.messages if "[routing_failures]" in m.text]
     assert len(routing) == 1
     text = all_text(routing[0])
     assert incident["failed_node"] in routing[0].text
@@ -70,27 +71,27 @@ def test_the_demo_routing_incident_sends_one_message_naming_the_failed_node(
 
 
 def test_the_demo_org_fires_each_incident_once_across_repeated_evaluations(
-    synced_org: Any, transport: SlackTransport, slack: SlackEmulator
+    synced_org: Any, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     config = runtime.routing_config()
     for minutes in (0, 5, 10):
         at = T0 + timedelta(minutes=minutes)
         run_evaluation(config=config, as_of=at, now=at, transport=transport)
 
-    assert len(slack.messages) == AlertIncident.objects.count() >= 2
-    assert all(m.thread_ts is None for m in slack.messages)
+    assert len(slack_emulator.messages) == AlertIncident.objects.count() >= 2
+    assert all(m.thread_ts is None for m in slack_emulator.messages)
 
 
 @pytest.mark.django_db
 def test_hostile_lead_names_cannot_mention_link_or_break_the_markup(
-    db_org: DbOrg, transport: SlackTransport, slack: SlackEmulator
+    db_org: DbOrg, transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     for name in ("<!channel>", "<https://evil.example|click>", "&<>"):
         db_org.lead(created_at=T0 - timedelta(minutes=10), failed_node="<!here> & <@U123>",
                     name=name)
     run_evaluation(config=db_org.config, as_of=T0, now=T0, transport=transport)
 
-    [message] = slack.messages
+    [message] = slack_emulator.messages
     text = all_text(message)
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text and "<!here>" not in text
     assert "&lt;https://evil.example" in text and "<https://evil" not in text
@@ -103,7 +104,7 @@ def test_hostile_lead_names_cannot_mention_link_or_break_the_markup(
 
 @pytest.mark.django_db
 def test_120_failing_segments_still_produce_messages_slack_accepts(
-    transport: SlackTransport, slack: SlackEmulator
+    transport: SlackTransport, slack_emulator: SlackEmulator
 ) -> None:
     org = DbOrg()  # every rule on: assignment_success and routing_failures per segment
     long_name = "Ünïcødé 🚀 " * 20  # 200 characters (Lead.name holds 255)
@@ -114,8 +115,8 @@ def test_120_failing_segments_still_produce_messages_slack_accepts(
     run_evaluation(config=org.config, as_of=T0, now=T0, transport=transport)
 
     assert Notification.objects.filter(status="sent").count() == 240
-    assert len(slack.messages) == 240
-    assert {call.error for call in slack.calls} == {None}
+    assert len(slack_emulator.messages) == 240
+    assert {call.error for call in slack_emulator.calls} == {None}
 
 
 @pytest.mark.django_db
@@ -142,7 +143,7 @@ def test_the_dry_run_prints_findings_and_transitions_and_writes_nothing(
 
 @pytest.mark.django_db
 def test_the_command_evaluates_delivers_and_summarises(
-    db_org: DbOrg, settings: Any, tmp_path: Any, slack: SlackEmulator
+    db_org: DbOrg, settings: Any, tmp_path: Any, slack_emulator: SlackEmulator
 ) -> None:
     db_org.failing(2)
     from tests.alerts.conftest import BASE_TOML
@@ -150,8 +151,8 @@ def test_the_command_evaluates_delivers_and_summarises(
     path = tmp_path / "routing_health.toml"
     path.write_text(BASE_TOML + db_org.alerts_toml)
     settings.ROUTING_HEALTH_CONFIG = str(path)
-    settings.SLACK_BOT_TOKEN, settings.SLACK_CHANNEL = TOKEN, "#routing-alerts"
-    settings.SLACK_API_URL = slack.api_url
+    settings.SLACK_BOT_TOKEN, settings.SLACK_CHANNEL = SLACK_TOKEN, "#routing-alerts"
+    settings.SLACK_API_URL = slack_emulator.api_url
     out = io.StringIO()
 
     call_command("evaluate_alerts", "--as-of", "2026-11-20T12:00:00", stdout=out)
@@ -160,7 +161,7 @@ def test_the_command_evaluates_delivers_and_summarises(
     assert lines[0].endswith("as of 2026-11-20T12:00:00Z (sync_stale skipped: --as-of given)")
     assert "incidents fired 1, reminded 0, resolved 0, held 0, snoozed 0" in lines
     assert "notifications: sent 1, failed 0, queued 0, kept 0" in lines
-    assert len(slack.messages) == 1
+    assert len(slack_emulator.messages) == 1
 
 
 def test_a_bad_as_of_is_a_clear_error() -> None:

@@ -22,7 +22,7 @@ from bench.support import drop_database, ensure_database
 from routing_health.config import parse_config
 from routing_health.sandbox.org import Org
 from routing_health.sandbox.serve import build_org
-from routing_health.sandbox.server import SalesforceEmulator
+from tests.conftest import serve_salesforce
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -95,12 +95,14 @@ def _exports(database_url: str, base: dict[str, str]) -> list[str]:
     ]
 
 
-def test_export_metrics_prints_the_same_bytes_on_sqlite_and_postgresql(tmp_path, postgres_url):
+def test_export_metrics_prints_the_same_bytes_on_sqlite_and_postgresql(
+    tmp_path, postgres_url, monkeypatch
+):
     org, synthetic = build_org(leads=300, seed=11, now=NOW, scenario="demo", days=21)
     _midnight_leads(org, synthetic.config_toml)
     config_path = tmp_path / "routing_health.toml"
     config_path.write_text(synthetic.config_toml)
-    with SalesforceEmulator(org) as emulator:
+    with serve_salesforce(org, monkeypatch) as emulator:
         base = {
             key: value
             for key, value in os.environ.items()

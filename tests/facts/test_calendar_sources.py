@@ -132,13 +132,13 @@ salesforce_holidays = ["Christmas Day", "Boxing Day"]
 
 
 @pytest.mark.django_db
-def test_a_calendar_resolves_against_the_synced_records(client, config, tiny) -> None:
+def test_a_calendar_resolves_against_the_synced_records(sf_client, config, tiny) -> None:
     add_business_hours(tiny.org, friday=("09:00", "16:00"))
     add_business_hours(tiny.org, name="AMER Hours")
     add_holiday(tiny.org, "Christmas Day", date(2026, 12, 25))
     add_holiday(tiny.org, "Boxing Day", date(2026, 12, 26), minutes=(0, 720))
     add_holiday(tiny.org, "Labor Day", date(2026, 9, 7))
-    assert sync_salesforce(client=client, config=config, objects=["BusinessHours", "Holiday"]).ok
+    assert sync_salesforce(client=sf_client, config=config, objects=["BusinessHours", "Holiday"]).ok
     routing = parse_config(SALESFORCE_CALENDAR)
     resolution = resolve(routing)
     assert resolution.problems == ()

@@ -12,6 +12,7 @@ from django_q.conf import Conf
 from routing_health.jobs import tasks as jobs
 from routing_health.sandbox.org import Org
 from routing_health.sandbox.server import SalesforceEmulator
+from tests.conftest import serve_salesforce
 
 
 class Recorder:
@@ -63,8 +64,7 @@ def emulated_salesforce(
 ) -> Iterator[SalesforceEmulator]:
     """``org`` served by the HTTPS Salesforce emulator, with ``settings.SALESFORCE`` (and the
     CA bundle) pointing the jobs at it for as long as the block runs."""
-    with SalesforceEmulator(org) as emulator:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
+    with serve_salesforce(org, monkeypatch) as emulator:
         settings.SALESFORCE = {
             **settings.SALESFORCE,
             "instance_url": emulator.url,

@@ -13,7 +13,7 @@ from routing_health.jobs import tasks as jobs
 from routing_health.jobs.locks import LockLost, NamedLock
 from routing_health.models import JobLock, Lead
 from tests.jobs.conftest import emulated_salesforce
-from tests.sync.conftest import build_tiny_org, tiny_config
+from tests.orgs import build_tiny_org, tiny_config
 
 pytestmark = pytest.mark.django_db
 

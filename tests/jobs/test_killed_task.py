@@ -12,7 +12,7 @@ from routing_health.jobs import tasks as jobs
 from routing_health.jobs.locks import NamedLock
 from routing_health.models import Activity, Lead, OwnerChange, SyncRun
 from tests.jobs.conftest import emulated_salesforce
-from tests.sync.conftest import build_tiny_org, tiny_config_text
+from tests.orgs import build_tiny_org, tiny_config_text
 from tests.sync.test_sync import snapshot
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,8 @@ from django.conf import settings
 from django.db import connection
 
 from routing_health.sandbox.server import SalesforceEmulator
-from tests.sync.conftest import build_tiny_org, tiny_config_text
+from tests.conftest import serve_salesforce
+from tests.orgs import build_tiny_org, tiny_config_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -91,13 +92,15 @@ def _database_url(tmp_path: Path, env: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def slow_org(tmp_path: Path) -> Iterator[tuple[SalesforceEmulator, Processes]]:
+def slow_org(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[SalesforceEmulator, Processes]]:
     tiny = build_tiny_org()
     now = datetime.now(UTC)
     tiny.org.clock = lambda: now
     config = tmp_path / "routing_health.toml"
     config.write_text(tiny_config_text(tiny))
-    with SalesforceEmulator(tiny.org) as emulator:
+    with serve_salesforce(tiny.org, monkeypatch) as emulator:
         env = {
             **os.environ,
             "PYTHONPATH": str(settings.BASE_DIR),

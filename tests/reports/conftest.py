@@ -1,9 +1,8 @@
 """Fixtures for the report tests: the synced demo org (``synced_org``, from tests/conftest.py),
-its routing configuration, the links' settings and a Slack emulator."""
+its routing configuration, the links' settings and the Slack emulator wired into the settings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,8 +10,8 @@ import pytest
 from routing_health.config import RoutingConfig
 from routing_health.salesforce import runtime
 from routing_health.sandbox.slack_emulator import SlackEmulator
+from tests.conftest import SLACK_TOKEN
 
-TOKEN = "xoxb-reports-test-0001"
 PUBLIC_URL = "https://health.example.com"
 INSTANCE = "https://acme.my.salesforce.com"
 
@@ -31,18 +30,10 @@ def config(synced_org: Any) -> RoutingConfig:
     return runtime.routing_config()
 
 
-@pytest.fixture(scope="session")
-def slack_server() -> Iterator[SlackEmulator]:
-    with SlackEmulator(valid_tokens={TOKEN}) as emulator:
-        yield emulator
-
-
 @pytest.fixture
-def slack(slack_server: SlackEmulator, settings: Any) -> Iterator[SlackEmulator]:
-    """The emulator, reset, with the Slack settings pointing at it."""
-    slack_server.reset()
-    settings.SLACK_BOT_TOKEN = TOKEN
+def slack(slack_emulator: SlackEmulator, settings: Any) -> SlackEmulator:
+    """The Slack emulator (tests/conftest.py), with the Slack settings pointing at it."""
+    settings.SLACK_BOT_TOKEN = SLACK_TOKEN
     settings.SLACK_CHANNEL = "#routing-alerts"
-    settings.SLACK_API_URL = slack_server.api_url
-    yield slack_server
-    slack_server.reset()
+    settings.SLACK_API_URL = slack_emulator.api_url
+    return slack_emulator

@@ -14,7 +14,7 @@ from routing_health.config import RoutingConfig, parse_config
 from routing_health.models import Lead
 from routing_health.reports.export import compute_export, parse_request
 from routing_health.sync.service import sync_salesforce
-from tests.sync.conftest import T0, TinyOrg
+from tests.orgs import T0, TinyOrg
 
 pytestmark = pytest.mark.django_db
 
@@ -80,13 +80,13 @@ def set_probe(tiny: TinyOrg, value: Any, at: datetime) -> None:
 
 @pytest.mark.parametrize(("field_type", "value", "canonical"), CASES, ids=[c[0] for c in CASES])
 def test_a_field_value_is_stored_and_exported_the_same_after_bulk_and_after_rest(
-    client, tiny, field_type, value, canonical
+    sf_client, tiny, field_type, value, canonical
 ):
     tiny.org.add_field("Lead", FIELD, field_type)
     set_probe(tiny, value, T0 + timedelta(days=1))
     config = probe_config(tiny, canonical)
 
-    backfill = sync_salesforce(client=client, config=config, objects=OBJECTS)
+    backfill = sync_salesforce(client=sf_client, config=config, objects=OBJECTS)
     assert backfill.ok, backfill.summary()
     assert {o.object_name: o.mode for o in backfill.objects}["Lead"] == "bulk"
     after_bulk, export_bulk = stored_leads(), export_by_probe(config)
@@ -94,7 +94,7 @@ def test_a_field_value_is_stored_and_exported_the_same_after_bulk_and_after_rest
     # The same value written again: only SystemModstamp moves, so the increment re-reads
     # every lead through REST.
     set_probe(tiny, value, T0 + timedelta(days=1, hours=1))
-    increment = sync_salesforce(client=client, config=config, objects=OBJECTS)
+    increment = sync_salesforce(client=sf_client, config=config, objects=OBJECTS)
     assert increment.ok, increment.summary()
     leads = next(o for o in increment.objects if o.object_name == "Lead")
     assert (leads.mode, leads.upserted) == ("rest", 12)

@@ -41,8 +41,8 @@ def test_it_picks_the_auth_mode_from_the_settings(settings, mode):
     assert settings.auth_mode == mode
 
 
-def test_it_queries_with_a_session_token(client):
-    pages = list(client.query_pages("SELECT Id, Name FROM User"))
+def test_it_queries_with_a_session_token(sf_client):
+    pages = list(sf_client.query_pages("SELECT Id, Name FROM User"))
     assert sum(len(p) for p in pages) == 4
     assert "attributes" not in pages[0][0]
 
@@ -50,15 +50,15 @@ def test_it_queries_with_a_session_token(client):
 def test_it_logs_in_with_username_and_password(emulator):
     emulator.add_credentials("rh@example.com", "pw", "TOK")
     settings = ConnectionSettings(username="rh@example.com", password="pw", security_token="TOK")
-    client = SalesforceClient(settings, session=emulator.login_session())
-    assert client.count("SELECT COUNT() FROM Lead") == 12
+    sf_client = SalesforceClient(settings, session=emulator.login_session())
+    assert sf_client.count("SELECT COUNT() FROM Lead") == 12
 
 
 def test_a_wrong_password_is_an_auth_error(emulator):
     settings = ConnectionSettings(username="rh@example.com", password="nope")
-    client = SalesforceClient(settings, session=emulator.login_session())
+    sf_client = SalesforceClient(settings, session=emulator.login_session())
     with pytest.raises(SalesforceAuthError, match="login"):
-        client.count("SELECT COUNT() FROM Lead")
+        sf_client.count("SELECT COUNT() FROM Lead")
 
 
 def test_it_logs_in_with_the_jwt_bearer_flow(emulator, tmp_path):
@@ -77,58 +77,60 @@ def test_it_logs_in_with_the_jwt_bearer_flow(emulator, tmp_path):
     settings = ConnectionSettings(
         consumer_key="CONSUMER", private_key_file=str(key_file), username="rh@example.com"
     )
-    client = SalesforceClient(settings, session=emulator.login_session())
-    assert client.count("SELECT COUNT() FROM Lead") == 12
+    sf_client = SalesforceClient(settings, session=emulator.login_session())
+    assert sf_client.count("SELECT COUNT() FROM Lead") == 12
 
 
-def test_five_hundreds_are_retried_with_backoff(client, emulator):
+def test_five_hundreds_are_retried_with_backoff(sf_client, emulator):
     emulator.faults.add(kind=500, path="/query", times=3)
-    assert client.count("SELECT COUNT() FROM Lead") == 12
+    assert sf_client.count("SELECT COUNT() FROM Lead") == 12
 
 
 def test_it_gives_up_after_the_last_retry(emulator):
     emulator.faults.add(kind=503, path="/query", times=None)
     settings = ConnectionSettings(instance_url=emulator.url, access_token=emulator.access_token)
-    client = SalesforceClient(settings, max_retries=2, backoff_seconds=0.01)
+    sf_client = SalesforceClient(settings, max_retries=2, backoff_seconds=0.01)
     with pytest.raises(SalesforceUnavailable, match="3 attempt"):
-        client.count("SELECT COUNT() FROM Lead")
+        sf_client.count("SELECT COUNT() FROM Lead")
 
 
-def test_an_unknown_field_is_a_query_error_naming_the_field(client):
+def test_an_unknown_field_is_a_query_error_naming_the_field(sf_client):
     with pytest.raises(SalesforceQueryError) as error:
-        list(client.query_pages("SELECT Id, Regoin__c FROM Lead"))
+        list(sf_client.query_pages("SELECT Id, Regoin__c FROM Lead"))
     assert error.value.field == "Regoin__c"
     assert error.value.code == "INVALID_FIELD"
 
 
-def test_filtering_history_values_is_rejected_as_salesforce_does(client):
+def test_filtering_history_values_is_rejected_as_salesforce_does(sf_client):
     with pytest.raises(SalesforceQueryError, match="OldValue"):
-        list(client.query_pages("SELECT Id FROM LeadHistory WHERE OldValue = 'x'"))
+        list(sf_client.query_pages("SELECT Id FROM LeadHistory WHERE OldValue = 'x'"))
 
 
-def test_it_records_api_usage_from_the_limit_info_header(client, emulator):
+def test_it_records_api_usage_from_the_limit_info_header(sf_client, emulator):
     emulator.set_api_usage(used=100, max=15_000)
-    client.count("SELECT COUNT() FROM Lead")
-    assert client.usage is not None
-    assert client.usage.max == 15_000
-    assert client.usage.used >= 100
+    sf_client.count("SELECT COUNT() FROM Lead")
+    assert sf_client.usage is not None
+    assert sf_client.usage.max == 15_000
+    assert sf_client.usage.used >= 100
 
 
-def test_the_budget_refuses_work_past_the_allowed_share(client, emulator):
+def test_the_budget_refuses_work_past_the_allowed_share(sf_client, emulator):
     emulator.set_api_usage(used=7_000, max=15_000)
-    client.refresh_usage()
-    client.ensure_budget(100, what="small")
+    sf_client.refresh_usage()
+    sf_client.ensure_budget(100, what="small")
     with pytest.raises(SalesforceLimitError, match="50%"):
-        client.ensure_budget(1_000, what="big")
+        sf_client.ensure_budget(1_000, what="big")
 
 
-def test_the_request_limit_is_a_limit_error(client, emulator):
+def test_the_request_limit_is_a_limit_error(sf_client, emulator):
     emulator.faults.add(kind=403, path="/query")
     with pytest.raises(SalesforceLimitError):
-        client.count("SELECT COUNT() FROM Lead")
+        sf_client.count("SELECT COUNT() FROM Lead")
 
 
-def test_bulk_queries_return_every_row_across_pages(client):
-    pages = list(client.bulk_query_pages("Lead", "SELECT Id, CreatedDate FROM Lead", page_size=5))
+def test_bulk_queries_return_every_row_across_pages(sf_client):
+    pages = list(
+        sf_client.bulk_query_pages("Lead", "SELECT Id, CreatedDate FROM Lead", page_size=5)
+    )
     assert [len(p) for p in pages] == [5, 5, 2]
     assert pages[0][0]["CreatedDate"].endswith("Z")

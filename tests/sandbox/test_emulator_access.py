@@ -17,9 +17,9 @@ LIMIT_INFO = re.compile(r"^api-usage=\d+/\d+$")
 
 
 def test_limits_answers_403_insufficient_access_without_view_setup(
-        emu: SalesforceEmulator, sf: Salesforce) -> None:
+        emulator: SalesforceEmulator, sf: Salesforce) -> None:
     assert sf.limits()["DailyApiRequests"]["Max"] == 100_000
-    emu.revoke_view_setup()
+    emulator.revoke_view_setup()
     with pytest.raises(SalesforceRefusedRequest) as exc:
         sf.limits()
     assert exc.value.status == 403
@@ -27,9 +27,9 @@ def test_limits_answers_403_insufficient_access_without_view_setup(
 
 
 def test_setup_objects_are_invalid_type_without_view_setup(
-        emu: SalesforceEmulator, sf: Salesforce) -> None:
+        emulator: SalesforceEmulator, sf: Salesforce) -> None:
     assert sf.query("SELECT ApiName FROM FlowDefinitionView")["done"] is True
-    emu.revoke_view_setup()
+    emulator.revoke_view_setup()
     with pytest.raises(SalesforceMalformedRequest) as exc:
         sf.query("SELECT ApiName FROM FlowDefinitionView")
     assert error_code(exc) == "INVALID_TYPE"
@@ -37,13 +37,13 @@ def test_setup_objects_are_invalid_type_without_view_setup(
 
 
 def test_every_api_response_carries_sforce_limit_info_rest_bulk_and_errors(
-        org: Org, emu: SalesforceEmulator) -> None:
+        org: Org, emulator: SalesforceEmulator) -> None:
     add_leads(org, 3)
-    emu.revoke_view_setup()
+    emulator.revoke_view_setup()
     session = requests.Session()
-    session.verify = emu.ca_path
-    auth = {"Authorization": f"Bearer {emu.access_token}"}
-    base = f"{emu.url}/services/data/v{VERSION}"
+    session.verify = emulator.ca_path
+    auth = {"Authorization": f"Bearer {emulator.access_token}"}
+    base = f"{emulator.url}/services/data/v{VERSION}"
     job = session.post(f"{base}/jobs/query", headers=auth,
                        json={"operation": "query", "query": "SELECT Id FROM Lead"})
     answers = [
@@ -58,9 +58,9 @@ def test_every_api_response_carries_sforce_limit_info_rest_bulk_and_errors(
 
 
 def test_a_query_over_the_row_budget_times_out_and_a_narrower_one_does_not(
-        org: Org, emu: SalesforceEmulator, sf: Salesforce) -> None:
+        org: Org, emulator: SalesforceEmulator, sf: Salesforce) -> None:
     add_leads(org, 10)
-    emu.set_query_timeout("Lead", over_rows=5)
+    emulator.set_query_timeout("Lead", over_rows=5)
     for soql in ("SELECT Id FROM Lead", "SELECT COUNT() FROM Lead"):
         with pytest.raises(SalesforceMalformedRequest) as exc:
             sf.query(soql)
@@ -70,18 +70,18 @@ def test_a_query_over_the_row_budget_times_out_and_a_narrower_one_does_not(
 
 
 def test_a_count_only_timeout_leaves_data_queries_alone(
-        org: Org, emu: SalesforceEmulator, sf: Salesforce) -> None:
+        org: Org, emulator: SalesforceEmulator, sf: Salesforce) -> None:
     add_leads(org, 10)
-    emu.set_query_timeout("Lead", over_rows=5, counts=True, data=False)
+    emulator.set_query_timeout("Lead", over_rows=5, counts=True, data=False)
     with pytest.raises(SalesforceMalformedRequest):
         sf.query("SELECT COUNT() FROM Lead")
     assert sf.query("SELECT Id FROM Lead")["totalSize"] == 10
 
 
 def test_rest_pages_can_be_shorter_than_the_batch_size_until_done(
-        org: Org, emu: SalesforceEmulator, sf: Salesforce) -> None:
+        org: Org, emulator: SalesforceEmulator, sf: Salesforce) -> None:
     ids = add_leads(org, 12)
-    emu.set_page_rows(5)
+    emulator.set_page_rows(5)
     page = sf.query("SELECT Id FROM Lead ORDER BY CreatedDate", headers=BATCH_200)
     sizes, got = [], []
     while True:

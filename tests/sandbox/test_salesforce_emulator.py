@@ -43,7 +43,7 @@ def error_code(exc: pytest.ExceptionInfo) -> str:
 
 # ---------------------------------------------------------------- REST query
 def test_query_pages_through_next_records_url_with_the_requested_batch_size(
-        org: Org, emu: SalesforceEmulator, sf: Salesforce) -> None:
+        org: Org, emulator: SalesforceEmulator, sf: Salesforce) -> None:
     ids = add_leads(org, 450)
     first = sf.query("SELECT Id FROM Lead ORDER BY CreatedDate", headers=BATCH_200)
     assert (first["totalSize"], first["done"], len(first["records"])) == (450, False, 200)
@@ -103,10 +103,10 @@ def test_rest_records_carry_attributes_salesforce_datetimes_and_nested_relations
 
 
 def test_a_record_can_be_read_by_its_15_character_id_as_well_as_its_18(
-        org: Org, emu: SalesforceEmulator) -> None:
+        org: Org, emulator: SalesforceEmulator) -> None:
     lead = add_leads(org, 1)[0]
-    base = f"{emu.url}/services/data/v{VERSION}/sobjects/Lead"
-    auth = {"Authorization": f"Bearer {emu.access_token}"}
+    base = f"{emulator.url}/services/data/v{VERSION}/sobjects/Lead"
+    auth = {"Authorization": f"Bearer {emulator.access_token}"}
     by_18 = requests.get(f"{base}/{lead}", headers=auth, timeout=10)
     by_15 = requests.get(f"{base}/{lead[:15]}", headers=auth, timeout=10)
     assert (by_18.status_code, by_15.status_code) == (200, 200)
@@ -241,7 +241,7 @@ def test_field_definition_reports_history_tracking(org: Org, sf: Salesforce) -> 
 
 # ---------------------------------------------------------------- Bulk API 2.0
 def test_bulk2_query_serves_csv_pages_with_locators_in_salesforce_formats(
-        org: Org, emu: SalesforceEmulator, sf: Salesforce) -> None:
+        org: Org, emulator: SalesforceEmulator, sf: Salesforce) -> None:
     ids = add_leads(org, 450)
     org.convert_lead(ids[0], T0 + timedelta(hours=2))
     org.update("Lead", ids[1], Company='Say "hi", Co')
@@ -260,7 +260,7 @@ def test_bulk2_query_serves_csv_pages_with_locators_in_salesforce_formats(
     assert (by_id[ids[2]]["IsConverted"], by_id[ids[2]]["ConvertedDate"]) == ("false", "")
     assert by_id[ids[1]]["Company"] == 'Say "hi", Co'
     assert '"Say ""hi"", Co"' in "".join(pages)
-    results = [q for m, p, q in emu.requests_log if p.endswith("/results")]
+    results = [q for m, p, q in emulator.requests_log if p.endswith("/results")]
     assert [("locator=" in q) for q in results] == [False, True, True]
 
 
@@ -294,9 +294,9 @@ def test_bulk2_refuses_count_and_offset(sf: Salesforce) -> None:
 
 
 def test_bulk2_jobs_can_report_in_progress_before_completing(
-        org: Org, emu: SalesforceEmulator, sf: Salesforce) -> None:
+        org: Org, emulator: SalesforceEmulator, sf: Salesforce) -> None:
     add_leads(org, 2)
-    emu.bulk.in_progress_polls = 2
+    emulator.bulk.in_progress_polls = 2
     client = sf.bulk2.Lead._client
     job = client.create_job("query", "SELECT Id FROM Lead")
     states = [client.get_job(job["id"], True)["state"] for _ in range(3)]
@@ -304,10 +304,10 @@ def test_bulk2_jobs_can_report_in_progress_before_completing(
 
 
 # ---------------------------------------------------------------- sessions and logins
-def test_an_expired_token_gets_401_invalid_session_id(emu: SalesforceEmulator,
+def test_an_expired_token_gets_401_invalid_session_id(emulator: SalesforceEmulator,
                                                        sf: Salesforce) -> None:
     sf.query("SELECT Id FROM Lead")
-    emu.expire_tokens()
+    emulator.expire_tokens()
     with pytest.raises(SalesforceExpiredSession) as exc:
         sf.query("SELECT Id FROM Lead")
     assert exc.value.content == [{"message": "Session expired or invalid",
@@ -315,23 +315,23 @@ def test_an_expired_token_gets_401_invalid_session_id(emu: SalesforceEmulator,
 
 
 def test_soap_username_password_login_reaches_the_emulator(org: Org,
-                                                           emu: SalesforceEmulator) -> None:
+                                                           emulator: SalesforceEmulator) -> None:
     add_leads(org, 2)
-    emu.add_credentials("integration@example.com", "s3cret&<pw>", "TOKEN123")
+    emulator.add_credentials("integration@example.com", "s3cret&<pw>", "TOKEN123")
     sf = Salesforce(username="integration@example.com", password="s3cret&<pw>",
-                    security_token="TOKEN123", version=VERSION, session=emu.login_session())
-    assert sf.sf_instance == emu.netloc
+                    security_token="TOKEN123", version=VERSION, session=emulator.login_session())
+    assert sf.sf_instance == emulator.netloc
     assert sf.query("SELECT COUNT() FROM Lead")["totalSize"] == 2
-    assert ("POST", f"/services/Soap/u/{VERSION}", "") in emu.requests_log
-    emu.expire_tokens()  # simple_salesforce logs in again on INVALID_SESSION_ID
+    assert ("POST", f"/services/Soap/u/{VERSION}", "") in emulator.requests_log
+    emulator.expire_tokens()  # simple_salesforce logs in again on INVALID_SESSION_ID
     assert sf.query("SELECT COUNT() FROM Lead")["totalSize"] == 2
 
 
-def test_soap_login_with_a_wrong_password_is_invalid_login(emu: SalesforceEmulator) -> None:
-    emu.add_credentials("integration@example.com", "right", "TOKEN")
+def test_soap_login_with_a_wrong_password_is_invalid_login(emulator: SalesforceEmulator) -> None:
+    emulator.add_credentials("integration@example.com", "right", "TOKEN")
     with pytest.raises(SalesforceAuthenticationFailed) as exc:
         Salesforce(username="integration@example.com", password="wrong", security_token="TOKEN",
-                   domain="test", version=VERSION, session=emu.login_session())
+                   domain="test", version=VERSION, session=emulator.login_session())
     assert exc.value.code == "INVALID_LOGIN"
 
 
@@ -344,39 +344,39 @@ def _rsa_pair() -> tuple[bytes, bytes]:
     return private, public
 
 
-def test_jwt_bearer_login_with_the_registered_key_gets_a_token(org: Org,
-                                                               emu: SalesforceEmulator) -> None:
+def test_jwt_bearer_login_with_the_registered_key_gets_a_token(
+        org: Org, emulator: SalesforceEmulator) -> None:
     add_leads(org, 1)
     private, public = _rsa_pair()
-    emu.register_jwt_client("3MVG9-consumer", public, "integration@example.com")
+    emulator.register_jwt_client("3MVG9-consumer", public, "integration@example.com")
     sf = Salesforce(username="integration@example.com", consumer_key="3MVG9-consumer",
-                    privatekey=private.decode(), version=VERSION, session=emu.login_session())
+                    privatekey=private.decode(), version=VERSION, session=emulator.login_session())
     assert sf.query("SELECT COUNT() FROM Lead")["totalSize"] == 1
-    assert ("POST", "/services/oauth2/token", "") in emu.requests_log
+    assert ("POST", "/services/oauth2/token", "") in emulator.requests_log
 
 
-def test_jwt_signed_with_another_key_is_an_invalid_grant(emu: SalesforceEmulator) -> None:
+def test_jwt_signed_with_another_key_is_an_invalid_grant(emulator: SalesforceEmulator) -> None:
     _, public = _rsa_pair()
     other_private, _ = _rsa_pair()
-    emu.register_jwt_client("3MVG9-consumer", public, "integration@example.com")
+    emulator.register_jwt_client("3MVG9-consumer", public, "integration@example.com")
     with pytest.raises(SalesforceAuthenticationFailed) as exc:
         Salesforce(username="integration@example.com", consumer_key="3MVG9-consumer",
                    privatekey=other_private.decode(), version=VERSION,
-                   session=emu.login_session())
+                   session=emulator.login_session())
     assert exc.value.code == "invalid_grant"
 
 
-def test_client_credentials_login_works_on_a_my_domain(emu: SalesforceEmulator) -> None:
-    emu.register_oauth_client("key", "secret", run_as="integration@example.com")
+def test_client_credentials_login_works_on_a_my_domain(emulator: SalesforceEmulator) -> None:
+    emulator.register_oauth_client("key", "secret", run_as="integration@example.com")
     sf = Salesforce(consumer_key="key", consumer_secret="secret", domain="acme.my",
-                    version=VERSION, session=emu.login_session())
+                    version=VERSION, session=emulator.login_session())
     assert sf.query("SELECT COUNT() FROM Lead")["totalSize"] == 0
 
 
 # ---------------------------------------------------------------- limits and faults
 def test_sforce_limit_info_feeds_api_usage_and_the_limit_is_enforced(
-        emu: SalesforceEmulator, sf: Salesforce) -> None:
-    emu.set_api_usage(4998, 5000)
+        emulator: SalesforceEmulator, sf: Salesforce) -> None:
+    emulator.set_api_usage(4998, 5000)
     sf.query("SELECT Id FROM Lead")
     assert (sf.api_usage["api-usage"].used, sf.api_usage["api-usage"].total) == (4999, 5000)
     sf.query("SELECT Id FROM Lead")
@@ -387,9 +387,9 @@ def test_sforce_limit_info_feeds_api_usage_and_the_limit_is_enforced(
         sf.limits()
 
 
-def test_a_503_fault_fails_twice_then_lets_requests_through(emu: SalesforceEmulator,
+def test_a_503_fault_fails_twice_then_lets_requests_through(emulator: SalesforceEmulator,
                                                             sf: Salesforce) -> None:
-    fault = emu.faults.add(503, path="/query", times=2)
+    fault = emulator.faults.add(503, path="/query", times=2)
     for _ in range(2):
         with pytest.raises(SalesforceGeneralError) as exc:
             sf.query("SELECT Id FROM Lead")
@@ -398,24 +398,24 @@ def test_a_503_fault_fails_twice_then_lets_requests_through(emu: SalesforceEmula
     assert (fault.seen, fault.fired) == (3, 2)
 
 
-def test_a_fault_can_let_requests_through_before_it_fires(emu: SalesforceEmulator,
+def test_a_fault_can_let_requests_through_before_it_fires(emulator: SalesforceEmulator,
                                                           sf: Salesforce) -> None:
-    emu.faults.add(401, path="/query", after=1)
+    emulator.faults.add(401, path="/query", after=1)
     sf.query("SELECT Id FROM Lead")
     with pytest.raises(SalesforceExpiredSession):
         sf.query("SELECT Id FROM Lead")
 
 
-def test_a_reset_fault_drops_the_connection_without_a_response(emu: SalesforceEmulator,
+def test_a_reset_fault_drops_the_connection_without_a_response(emulator: SalesforceEmulator,
                                                                sf: Salesforce) -> None:
-    emu.faults.add("reset", method="GET", path="/results")
+    emulator.faults.add("reset", method="GET", path="/results")
     with pytest.raises(requests.exceptions.ConnectionError):
         list(sf.bulk2.Lead.query("SELECT Id FROM Lead", wait=0))
     assert list(sf.bulk2.Lead.query("SELECT Id FROM Lead", wait=0)) == ['"Id"\n']
 
 
-def test_a_slow_fault_delays_the_answer(emu: SalesforceEmulator, sf: Salesforce) -> None:
-    emu.faults.add("slow", delay=0.3, path="/limits")
+def test_a_slow_fault_delays_the_answer(emulator: SalesforceEmulator, sf: Salesforce) -> None:
+    emulator.faults.add("slow", delay=0.3, path="/limits")
     started = time.monotonic()
     assert sf.limits()["DailyApiRequests"]["Max"] == 100_000
     assert time.monotonic() - started >= 0.3
@@ -430,21 +430,21 @@ def test_ids_are_eighteen_characters_with_a_valid_checksum() -> None:
     assert new_id("00Q", 1) != new_id("00Q", 2)
 
 
-def test_password_grant_with_a_connected_app_gets_a_token(emu: SalesforceEmulator) -> None:
-    emu.register_oauth_client("key", "secret")
-    emu.add_credentials("integration@example.com", "pw")
+def test_password_grant_with_a_connected_app_gets_a_token(emulator: SalesforceEmulator) -> None:
+    emulator.register_oauth_client("key", "secret")
+    emulator.add_credentials("integration@example.com", "pw")
     sf = Salesforce(username="integration@example.com", password="pw", consumer_key="key",
-                    consumer_secret="secret", version=VERSION, session=emu.login_session())
+                    consumer_secret="secret", version=VERSION, session=emulator.login_session())
     assert sf.query("SELECT COUNT() FROM Lead")["totalSize"] == 0
     with pytest.raises(SalesforceAuthenticationFailed) as exc:
         Salesforce(username="integration@example.com", password="nope", consumer_key="key",
-                   consumer_secret="secret", version=VERSION, session=emu.login_session())
+                   consumer_secret="secret", version=VERSION, session=emulator.login_session())
     assert (exc.value.code, exc.value.auth_message) == ("invalid_grant", "authentication failure")
 
 
-def test_bulk2_jobs_can_be_aborted_and_then_deleted(org: Org, emu: SalesforceEmulator,
+def test_bulk2_jobs_can_be_aborted_and_then_deleted(org: Org, emulator: SalesforceEmulator,
                                                     sf: Salesforce) -> None:
-    emu.bulk.in_progress_polls = 5
+    emulator.bulk.in_progress_polls = 5
     client = sf.bulk2.Lead._client
     job = client.create_job("query", "SELECT Id FROM Lead")
     url = f"{sf.bulk2_url}query/{job['id']}"
@@ -454,8 +454,8 @@ def test_bulk2_jobs_can_be_aborted_and_then_deleted(org: Org, emu: SalesforceEmu
     assert sf.session.get(url, headers=sf.headers).status_code == 404
 
 
-def test_the_versions_list_needs_no_session(emu: SalesforceEmulator) -> None:
-    response = requests.get(f"{emu.url}/services/data/", timeout=5)
+def test_the_versions_list_needs_no_session(emulator: SalesforceEmulator) -> None:
+    response = requests.get(f"{emulator.url}/services/data/", timeout=5)
     latest = response.json()[-1]
     assert latest == {"label": "Winter '25", "url": f"/services/data/v{VERSION}",
                       "version": VERSION}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 from simple_salesforce import Salesforce
 
 from bench.bench_volumes import backfill_org, backfill_row_counts
-from routing_health.sandbox import Org, SalesforceEmulator
+from routing_health.sandbox import Org
 
 LEADS = 200_000
 
@@ -20,10 +19,9 @@ def big_org() -> Org:
 
 
 @pytest.fixture
-def sf(big_org: Org, monkeypatch: pytest.MonkeyPatch) -> Iterator[Salesforce]:
-    with SalesforceEmulator(big_org) as emu:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", emu.ca_path)
-        yield Salesforce(instance_url=emu.url, session_id=emu.access_token, version="62.0")
+def org(big_org: Org) -> Org:
+    """The emulator (tests/conftest.py) serves the big org."""
+    return big_org
 
 
 @pytest.mark.slow

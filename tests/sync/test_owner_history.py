@@ -9,14 +9,14 @@ import pytest
 
 from routing_health.models import OwnerChange
 from routing_health.sync.service import sync_salesforce
-from tests.sync.conftest import T0
+from tests.orgs import T0
 
 pytestmark = pytest.mark.django_db
 
 OBJECTS = ["User", "Group", "Lead", "LeadHistory"]
 
 
-def test_queue_names_of_fifteen_letters_are_not_taken_for_owner_ids(client, config, tiny):
+def test_queue_names_of_fifteen_letters_are_not_taken_for_owner_ids(sf_client, config, tiny):
     org = tiny.org
     org.owner_history_data_type = False  # this org writes owner rows with DataType null
     # Names of 15 letters, shaped like 15-character Ids.
@@ -32,7 +32,7 @@ def test_queue_names_of_fifteen_letters_are_not_taken_for_owner_ids(client, conf
             org.change_owner(lead, apac, at + timedelta(hours=1), tiny.integration_user)
 
     reroute(leads[:6], day=1)
-    backfill = sync_salesforce(client=client, config=config, objects=OBJECTS)
+    backfill = sync_salesforce(client=sf_client, config=config, objects=OBJECTS)
     assert backfill.ok, backfill.summary()
     history = next(o for o in backfill.objects if o.object_name == "LeadHistory")
     assert (history.mode, history.skipped) == ("bulk", 0)
@@ -40,7 +40,7 @@ def test_queue_names_of_fifteen_letters_are_not_taken_for_owner_ids(client, conf
     assert OwnerChange.objects.count() == 24 + 12
 
     reroute(leads[6:], day=2)
-    increment = sync_salesforce(client=client, config=config, objects=OBJECTS)
+    increment = sync_salesforce(client=sf_client, config=config, objects=OBJECTS)
     assert increment.ok, increment.summary()
     history = next(o for o in increment.objects if o.object_name == "LeadHistory")
     assert (history.mode, history.skipped) == ("rest", 0)

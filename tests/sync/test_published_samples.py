@@ -56,10 +56,10 @@ def at(text: str) -> datetime:
 
 
 def test_users_from_the_sample_bulk_results_and_the_sample_query_pages_are_stored_in_utc(
-    client, config, emulator
+    sf_client, config, emulator
 ):
     serve_bulk_results(emulator, "bulk_query_results_users.csv")
-    backfill = sync_salesforce(client=client, config=config, objects=["User"])
+    backfill = sync_salesforce(client=sf_client, config=config, objects=["User"])
     assert backfill.ok, backfill.summary()
     assert (backfill.objects[0].mode, backfill.objects[0].upserted) == ("bulk", 3)
     assert users() == {
@@ -71,7 +71,7 @@ def test_users_from_the_sample_bulk_results_and_the_sample_query_pages_are_store
     # The first GET /query is the COUNT() that plans the increment; the next is the page.
     serve_rest_page(emulator, "rest_query_users_page1.json", path="/query", after=1)
     serve_rest_page(emulator, "rest_query_users_page2.json", path="/query/01gRO0000016PIAYA2-2")
-    increment = sync_salesforce(client=client, config=config, objects=["User"])
+    increment = sync_salesforce(client=sf_client, config=config, objects=["User"])
     assert increment.ok, increment.summary()
     assert (increment.objects[0].mode, increment.objects[0].pages) == ("rest", 2)
     assert users() == {
@@ -82,7 +82,7 @@ def test_users_from_the_sample_bulk_results_and_the_sample_query_pages_are_store
 
 
 def test_a_sample_lead_keeps_its_canonical_values_from_bulk_and_from_rest(
-    client, tiny, emulator
+    sf_client, tiny, emulator
 ):
     tiny.org.add_field("Lead", "AnnualRevenue", "currency")
     tiny.org.add_field("Lead", "Is_Partner__c", "boolean")
@@ -109,7 +109,7 @@ touch_minutes = 1440
     expected_raw = {"Country": None, "AnnualRevenue": "2500000", "Is_Partner__c": "true"}
 
     serve_bulk_results(emulator, "bulk_query_results_leads.csv")
-    backfill = sync_salesforce(client=client, config=config, objects=["Lead"])
+    backfill = sync_salesforce(client=sf_client, config=config, objects=["Lead"])
     assert backfill.ok, backfill.summary()
     lead = Lead.objects.get(id=LEAD)
     assert (lead.tier, lead.raw_fields) == ("enterprise", expected_raw)
@@ -119,7 +119,7 @@ touch_minutes = 1440
     )
 
     serve_rest_page(emulator, "rest_query_leads.json", path="/query", after=1)
-    increment = sync_salesforce(client=client, config=config, objects=["Lead"])
+    increment = sync_salesforce(client=sf_client, config=config, objects=["Lead"])
     assert increment.ok, increment.summary()
     assert increment.objects[0].mode == "rest"
     lead = Lead.objects.get(id=LEAD)

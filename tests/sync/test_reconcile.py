@@ -15,7 +15,7 @@ from routing_health.reports.export import ExportRequest, compute_export
 from routing_health.rollups.service import compute_metrics
 from routing_health.sync.reconcile import reconcile_deletions
 from routing_health.sync.service import sync_salesforce
-from tests.sync.conftest import T0
+from tests.orgs import T0
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,8 @@ LEADS = 12
 LATER = T0 + timedelta(days=20)  # the deletion below lies outside the 15-day delete log
 
 
-def _sync(client, config) -> None:
-    outcome = sync_salesforce(client=client, config=config)
+def _sync(sf_client, config) -> None:
+    outcome = sync_salesforce(client=sf_client, config=config)
     assert outcome.ok, outcome.summary()
 
 
@@ -43,9 +43,9 @@ def _first_lead(tiny) -> str:
 
 
 def test_a_lead_present_in_run_1_and_absent_from_every_query_in_run_2_is_excluded_after_the_reconcile(  # noqa: E501
-    client, config, tiny
+    sf_client, config, tiny
 ):
-    _sync(client, config)
+    _sync(sf_client, config)
     compute_metrics(config=config, as_of=T0 + timedelta(days=1))
     assert _rollup_leads() == LEADS
     victim = _first_lead(tiny)
@@ -53,9 +53,9 @@ def test_a_lead_present_in_run_1_and_absent_from_every_query_in_run_2_is_exclude
     tiny.org.purge("Lead", victim)  # the recycle bin emptied the same day
     tiny.org.clock = lambda: LATER  # ... and the next sync runs 20 days later
 
-    _sync(client, config)  # run 2: no query returns the lead any more
+    _sync(sf_client, config)  # run 2: no query returns the lead any more
     assert not Lead.objects.get(id=victim).is_deleted  # the incremental sync cannot see it
-    outcome = reconcile_deletions(client=client, now=LATER)
+    outcome = reconcile_deletions(client=sf_client, now=LATER)
 
     assert outcome.ok, outcome.summary()
     assert outcome.objects[0].in_delete_log == 0  # too old for the delete log: the Id sets
@@ -66,15 +66,15 @@ def test_a_lead_present_in_run_1_and_absent_from_every_query_in_run_2_is_exclude
     assert _export_leads(config, LATER) == LEADS - 1
 
 
-def test_a_lead_purged_within_the_last_15_days_is_found_in_the_delete_log(client, config, tiny):
-    _sync(client, config)
+def test_a_lead_purged_within_the_last_15_days_is_found_in_the_delete_log(sf_client, config, tiny):
+    _sync(sf_client, config)
     victim = _first_lead(tiny)
     deleted_at = T0 + timedelta(days=3)
     tiny.org.clock = lambda: deleted_at
     tiny.org.purge("Lead", victim)  # hard delete: never in the recycle bin, never in queryAll
     tiny.org.clock = lambda: deleted_at + timedelta(hours=2)
 
-    outcome = reconcile_deletions(client=client, now=deleted_at + timedelta(hours=2))
+    outcome = reconcile_deletions(client=sf_client, now=deleted_at + timedelta(hours=2))
 
     lead = outcome.objects[0]
     assert (lead.object_name, lead.in_delete_log, lead.marked_deleted) == ("Lead", 1, 1)
@@ -82,8 +82,8 @@ def test_a_lead_purged_within_the_last_15_days_is_found_in_the_delete_log(client
     assert Lead.objects.filter(is_deleted=False).count() == LEADS - 1
 
 
-def test_a_purged_task_is_marked_deleted_and_no_longer_touches_its_lead(client, config, tiny):
-    _sync(client, config)
+def test_a_purged_task_is_marked_deleted_and_no_longer_touches_its_lead(sf_client, config, tiny):
+    _sync(sf_client, config)
     task = next(iter(sorted(r["Id"] for r in tiny.org.records("Task"))))
     lead_id = Activity.objects.get(id=task).lead_id
     tiny.org.purge("Task", task, at=T0 + timedelta(days=1))
@@ -91,7 +91,7 @@ def test_a_purged_task_is_marked_deleted_and_no_longer_touches_its_lead(client, 
     compute_metrics(config=config, as_of=T0 + timedelta(days=1))
     assert LeadFact.objects.get(lead_id=lead_id).first_touch_minutes == 5.0
 
-    reconcile_deletions(client=client, now=LATER)
+    reconcile_deletions(client=sf_client, now=LATER)
     compute_metrics(config=config, as_of=T0 + timedelta(days=2))
 
     assert Activity.objects.get(id=task).is_deleted
@@ -100,14 +100,14 @@ def test_a_purged_task_is_marked_deleted_and_no_longer_touches_its_lead(client, 
 
 
 def test_when_salesforce_returns_no_lead_ids_at_all_nothing_is_marked_and_the_error_names_the_object(  # noqa: E501
-    client, config, tiny
+    sf_client, config, tiny
 ):
-    _sync(client, config)
+    _sync(sf_client, config)
     for lead in list(tiny.org.records("Lead")):
         tiny.org.purge("Lead", lead["Id"], at=T0)
     tiny.org.clock = lambda: LATER
 
-    outcome = reconcile_deletions(client=client, objects=["Lead"], now=LATER)
+    outcome = reconcile_deletions(client=sf_client, objects=["Lead"], now=LATER)
 
     assert not outcome.ok
     assert "Salesforce returned no Lead Ids at all while 12 are stored" in outcome.summary()

@@ -22,7 +22,7 @@ from routing_health.reports.export import cohort_facts
 from routing_health.rollups.service import compute_metrics
 from routing_health.sync.activities import contact_activity_leads
 from routing_health.sync.service import sync_salesforce
-from tests.sync.conftest import T0, TinyOrg
+from tests.orgs import T0, TinyOrg
 
 pytestmark = pytest.mark.django_db
 
@@ -90,20 +90,20 @@ def first_touch_minutes(config, *leads: str) -> list[float]:
 
 
 def test_a_backfill_gives_each_lead_the_contact_activities_of_its_open_time(
-    client, config, tiny
+    sf_client, config, tiny
 ):
     a, b = Story(tiny).tell()  # nothing synced until the end: every task is first seen on C
-    assert sync_salesforce(client=client, config=config).ok
+    assert sync_salesforce(client=sf_client, config=config).ok
     # A: a1 at 10:00, when only A was open: 60 min. B: a2 at 12:30, when A and B were both
     # open, goes to the latest-created, B: 12:30 - 11:00 = 90 min.
     assert first_touch_minutes(config, a, b) == [60.0, 90.0]
 
 
 def test_increments_keep_what_the_sync_saw_on_a_lead_and_relink_when_another_converts(
-    client, config, tiny
+    sf_client, config, tiny
 ):
     def sync() -> None:
-        assert sync_salesforce(client=client, config=config).ok
+        assert sync_salesforce(client=sf_client, config=config).ok
 
     a, b = Story(tiny, sync).tell()
     # a1 and a2 were synced on A: both stay A's (A: 60 min), even a2, created while B was
@@ -113,7 +113,7 @@ def test_increments_keep_what_the_sync_saw_on_a_lead_and_relink_when_another_con
     assert first_touch_minutes(config, a, b) == [60.0, 2820.0]
 
 
-def test_stored_facts_follow_an_activity_that_moves_to_another_lead(client, config, tiny):
+def test_stored_facts_follow_an_activity_that_moves_to_another_lead(sf_client, config, tiny):
     story = Story(tiny)
     a = story.lead("Lead A", at(10, 9))
     b = story.lead("Lead B", at(10, 11))
@@ -122,13 +122,13 @@ def test_stored_facts_follow_an_activity_that_moves_to_another_lead(client, conf
     # A later change to another lead, so the next sync's overlap no longer re-reads A.
     story.org.change_owner(story.org.records("Lead")[0]["Id"], tiny.reps[1], at(12, 11))
     story._now(at(12, 12))
-    assert sync_salesforce(client=client, config=config).ok
+    assert sync_salesforce(client=sf_client, config=config).ok
     compute_metrics(config=config, as_of=at(12, 12))
     # The only lead converted into C takes c1: A's touch, Nov 10 09:00 -> Nov 12 10:00.
     assert LeadFact.objects.get(lead_id=a).first_touch_minutes == 49 * 60.0
     story.convert(b, at(13, 9))
     story._now(at(13, 12))
-    assert sync_salesforce(client=client, config=config).ok
+    assert sync_salesforce(client=sf_client, config=config).ok
     compute_metrics(config=config, as_of=at(13, 12))  # incremental
     # B was open at c1's time: it is B's touch now, and A has none.
     assert LeadFact.objects.get(lead_id=b).first_touch_minutes == 47 * 60.0

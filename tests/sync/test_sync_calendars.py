@@ -29,11 +29,11 @@ def test_business_hours_and_holidays_are_synced_before_the_leads() -> None:
     assert OBJECTS["Holiday"].watermark_field is None
 
 
-def test_business_hours_keep_local_times_and_closed_days(client, config, tiny):
+def test_business_hours_keep_local_times_and_closed_days(sf_client, config, tiny):
     hours = add_business_hours(
         tiny.org, monday=("00:00", "00:00"), friday=("09:00", "16:00"), saturday=("10:00", "14:00")
     )
-    outcome = sync_salesforce(client=client, config=config, objects=["BusinessHours"])
+    outcome = sync_salesforce(client=sf_client, config=config, objects=["BusinessHours"])
     assert outcome.ok, outcome.summary()
     assert outcome.objects[0].mode == "full"
     row = BusinessHoursRecord.objects.get(id=hours)
@@ -45,10 +45,10 @@ def test_business_hours_keep_local_times_and_closed_days(client, config, tiny):
     assert (row.sunday_start, row.sunday_end) == (None, None)  # closed
 
 
-def test_holidays_keep_their_date_and_closed_minutes(client, config, tiny):
+def test_holidays_keep_their_date_and_closed_minutes(sf_client, config, tiny):
     christmas = add_holiday(tiny.org, "Christmas Day", date(2026, 12, 25))
     eve = add_holiday(tiny.org, "Christmas Eve", date(2026, 12, 24), minutes=(720, 1440))
-    assert sync_salesforce(client=client, config=config, objects=["Holiday"]).ok
+    assert sync_salesforce(client=sf_client, config=config, objects=["Holiday"]).ok
     whole = HolidayRecord.objects.get(id=christmas)
     assert (whole.name, whole.activity_date, whole.is_all_day) == (
         "Christmas Day",
@@ -60,50 +60,50 @@ def test_holidays_keep_their_date_and_closed_minutes(client, config, tiny):
     assert (partial.start_time_in_minutes, partial.end_time_in_minutes) == (720, 1440)
 
 
-def test_syncing_calendars_twice_gives_identical_rows(client, config, tiny):
+def test_syncing_calendars_twice_gives_identical_rows(sf_client, config, tiny):
     add_business_hours(tiny.org)
     add_holiday(tiny.org, "Christmas Day", date(2026, 12, 25))
-    assert sync_salesforce(client=client, config=config).ok
+    assert sync_salesforce(client=sf_client, config=config).ok
     first = stored()
-    assert sync_salesforce(client=client, config=config).ok
+    assert sync_salesforce(client=sf_client, config=config).ok
     assert stored() == first
     assert len(first["hours"]) == 1 and len(first["holidays"]) == 1
 
 
-def test_a_holiday_removed_in_salesforce_is_removed_by_the_next_sync(client, config, tiny):
+def test_a_holiday_removed_in_salesforce_is_removed_by_the_next_sync(sf_client, config, tiny):
     keep = add_holiday(tiny.org, "Christmas Day", date(2026, 12, 25))
     gone = add_holiday(tiny.org, "Boxing Day", date(2026, 12, 26))
-    assert sync_salesforce(client=client, config=config, objects=["Holiday"]).ok
+    assert sync_salesforce(client=sf_client, config=config, objects=["Holiday"]).ok
     assert HolidayRecord.objects.count() == 2
     with tiny.org.lock:  # Holiday has no IsDeleted: Salesforce deletes it for good
         tiny.org._data["Holiday"].pop(gone)
-    assert sync_salesforce(client=client, config=config, objects=["Holiday"]).ok
+    assert sync_salesforce(client=sf_client, config=config, objects=["Holiday"]).ok
     assert list(HolidayRecord.objects.values_list("id", flat=True)) == [keep]
 
 
-def test_a_changed_business_hours_record_is_updated(client, config, tiny):
+def test_a_changed_business_hours_record_is_updated(sf_client, config, tiny):
     hours = add_business_hours(tiny.org)
-    assert sync_salesforce(client=client, config=config, objects=["BusinessHours"]).ok
+    assert sync_salesforce(client=sf_client, config=config, objects=["BusinessHours"]).ok
     tiny.org.update("BusinessHours", hours, FridayEndTime="15:00:00.000Z")
-    assert sync_salesforce(client=client, config=config, objects=["BusinessHours"]).ok
+    assert sync_salesforce(client=sf_client, config=config, objects=["BusinessHours"]).ok
     assert BusinessHoursRecord.objects.get(id=hours).friday_end == time(15)
 
 
-def test_a_failed_run_removes_nothing(client, config, tiny, emulator):
+def test_a_failed_run_removes_nothing(sf_client, config, tiny, emulator):
     add_holiday(tiny.org, "Christmas Day", date(2026, 12, 25))
-    assert sync_salesforce(client=client, config=config, objects=["Holiday"]).ok
+    assert sync_salesforce(client=sf_client, config=config, objects=["Holiday"]).ok
     emulator.faults.add(kind=403, path="/query")
-    outcome = sync_salesforce(client=client, config=config, objects=["Holiday"])
+    outcome = sync_salesforce(client=sf_client, config=config, objects=["Holiday"])
     assert "limit" in outcome.objects[0].error.lower()  # optional: recorded, not blocking
     assert HolidayRecord.objects.count() == 1
     assert SyncRun.objects.filter(object_name="Holiday").first().status == SyncRun.Status.FAILED
 
 
-def test_a_malformed_business_hours_time_is_skipped_and_counted(client, config, tiny):
+def test_a_malformed_business_hours_time_is_skipped_and_counted(sf_client, config, tiny):
     add_business_hours(tiny.org, name="Good")
     bad = add_business_hours(tiny.org, name="Bad")
     tiny.org.update("BusinessHours", bad, MondayStartTime="nine o'clock")
-    outcome = sync_salesforce(client=client, config=config, objects=["BusinessHours"])
+    outcome = sync_salesforce(client=sf_client, config=config, objects=["BusinessHours"])
     assert outcome.ok
     assert outcome.objects[0].skipped == 1
     assert list(BusinessHoursRecord.objects.values_list("name", flat=True)) == ["Good"]

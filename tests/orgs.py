@@ -1,20 +1,12 @@
-"""A small, hand-built org in the HTTPS Salesforce emulator, and a client pointed at it."""
+"""Small hand-built emulator orgs the tests share (the fixtures live in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
-
-import pytest
 
 from routing_health.config import RoutingConfig, parse_config
-from routing_health.salesforce import ConnectionSettings, SalesforceClient
 from routing_health.sandbox.org import Org
-from routing_health.sandbox.server import SalesforceEmulator
-from routing_health.sync import service as sync_module
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -103,52 +95,3 @@ tier = "Rating"
 holding = ["{tiny.integration_user}", "{tiny.holding_queue}"]
 fallback = ["{tiny.fallback_queue}"]
 """
-
-
-@pytest.fixture
-def tiny() -> TinyOrg:
-    return build_tiny_org()
-
-
-@pytest.fixture
-def emulator(tiny: TinyOrg, monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesforceEmulator]:
-    with SalesforceEmulator(tiny.org) as emu:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emu.ca_path))
-        yield emu
-
-
-@pytest.fixture
-def client(emulator: SalesforceEmulator) -> SalesforceClient:
-    settings = ConnectionSettings(
-        instance_url=emulator.url, access_token=emulator.access_token, bulk_poll_seconds=0.01
-    )
-    return SalesforceClient(settings, backoff_seconds=0.01)
-
-
-@pytest.fixture
-def config(tiny: TinyOrg) -> RoutingConfig:
-    return tiny_config(tiny)
-
-
-@pytest.fixture
-def configured(
-    emulator: SalesforceEmulator, tiny: TinyOrg, settings: Any, tmp_path: Path
-) -> Path:
-    """The tiny org's configuration file, and the settings that point the commands at it and
-    at the emulator; returns the file's path."""
-    path = tmp_path / "routing_health.toml"
-    path.write_text(tiny_config_text(tiny))
-    settings.ROUTING_HEALTH_CONFIG = str(path)
-    settings.SALESFORCE = {
-        **settings.SALESFORCE,
-        "instance_url": emulator.url,
-        "access_token": emulator.access_token,
-    }
-    return path
-
-
-@pytest.fixture
-def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages of a few rows, so a small org spans many pages on both paths."""
-    monkeypatch.setattr(sync_module, "REST_BATCH", 200)
-    monkeypatch.setattr(sync_module, "BULK_PAGE", 5)

@@ -1,4 +1,4 @@
-"""``manage.py check_config`` against the emulator."""
+"""``manage.py check_config`` against the emulator: the org checks of ``sync/org_checks.py``."""
 
 from __future__ import annotations
 

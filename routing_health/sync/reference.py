@@ -1,0 +1,114 @@
+"""How a page of the org's reference records is written: users, queues, lead statuses, flows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from routing_health.config import RoutingConfig
+from routing_health.lib.upsert import upsert
+from routing_health.models import (
+    FlowDefinition,
+    FlowVersionChange,
+    LeadStatus,
+    Queue,
+    SalesforceUser,
+)
+from routing_health.sync.records import (
+    MalformedRecord,
+    PageResult,
+    newest_of,
+    parse_all,
+    parse_bool,
+    parse_datetime,
+    parse_id,
+    text,
+)
+
+
+def write_users(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    def build(r: dict[str, Any]) -> SalesforceUser:
+        return SalesforceUser(
+            id=parse_id(r.get("Id"), "Id"),
+            name=text(r.get("Name")),
+            is_active=parse_bool(r.get("IsActive")),
+            time_zone_sid_key=text(r.get("TimeZoneSidKey"), 64),
+            user_role_id=parse_id(r.get("UserRoleId"), "UserRoleId", required=False),
+            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+        )
+
+    rows, skipped = parse_all("User", records, build)
+    newest = newest_of(r.system_modstamp for r in rows)
+    return PageResult(upsert(SalesforceUser, rows), skipped, newest)
+
+
+def write_queues(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    def build(r: dict[str, Any]) -> Queue:
+        return Queue(
+            id=parse_id(r.get("Id"), "Id"),
+            name=text(r.get("Name")),
+            developer_name=text(r.get("DeveloperName")),
+            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+        )
+
+    rows, skipped = parse_all("Group", records, build)
+    return PageResult(upsert(Queue, rows), skipped, newest_of(r.system_modstamp for r in rows))
+
+
+def write_lead_statuses(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    """Small and read in full every run: the stored set is replaced by what Salesforce has."""
+
+    def build(r: dict[str, Any]) -> LeadStatus | None:
+        if not r.get("ApiName"):
+            raise MalformedRecord("ApiName is missing")
+        return LeadStatus(
+            api_name=text(r["ApiName"]),
+            is_converted=parse_bool(r.get("IsConverted")),
+            is_default=parse_bool(r.get("IsDefault")),
+        )
+
+    rows, skipped = parse_all("LeadStatus", records, build)
+    if rows:
+        LeadStatus.objects.exclude(api_name__in=[r.api_name for r in rows]).delete()
+    return PageResult(upsert(LeadStatus, rows), skipped, None)
+
+
+def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    """Flows are read in full; a changed active version is kept as an annotation."""
+
+    def build(r: dict[str, Any]) -> FlowDefinition:
+        if not r.get("ApiName"):
+            raise MalformedRecord("ApiName is missing")
+        modified = r.get("LastModifiedDate")
+        return FlowDefinition(
+            api_name=text(r["ApiName"]),
+            label=text(r.get("Label")),
+            active_version_id=parse_id(r.get("ActiveVersionId"), "ActiveVersionId", required=False),
+            latest_version_id=parse_id(r.get("LatestVersionId"), "LatestVersionId", required=False),
+            last_modified_at=parse_datetime(modified, "LastModifiedDate") if modified else None,
+        )
+
+    rows, skipped = parse_all("FlowDefinitionView", records, build)
+    stored = {
+        f.api_name: f
+        for f in FlowDefinition.objects.filter(api_name__in=[r.api_name for r in rows])
+    }
+    changes = [
+        FlowVersionChange(
+            flow_api_name=row.api_name,
+            label=row.label,
+            old_active_version_id=stored[row.api_name].active_version_id
+            if row.api_name in stored
+            else "",
+            new_active_version_id=row.active_version_id,
+            changed_at=row.last_modified_at or datetime.now(UTC),
+        )
+        for row in rows
+        if row.active_version_id
+        and (
+            row.api_name not in stored
+            or stored[row.api_name].active_version_id != row.active_version_id
+        )
+    ]
+    FlowVersionChange.objects.bulk_create(changes)
+    return PageResult(upsert(FlowDefinition, rows), skipped, None)

@@ -1,7 +1,0 @@
-"""The Salesforce boundary's tests use the sync tests' tiny org on the HTTPS emulator."""
-
-from __future__ import annotations
-
-from tests.sync.conftest import client, config, emulator, tiny
-
-__all__ = ["client", "config", "emulator", "tiny"]
