@@ -6,48 +6,7 @@ types, ``reader.py`` the TOML reading helpers, ``alerts.py`` and ``calendars.py`
 
 from __future__ import annotations
 
-from routing_health.config.parse import (
-    ALERT_RULE_NAMES,
-    DEFAULT_TIER_SLA,
-    AlertsConfig,
-    CalendarSalesforceRefs,
-    Clock,
-    ConfigError,
-    ConfigProblem,
-    LeadFields,
-    Owners,
-    Regions,
-    ReportConfig,
-    RoutingConfig,
-    RuleConfig,
-    RuleOverride,
-    Statuses,
-    Tiers,
-    TierSla,
-    Windows,
-    load_config,
-    parse_config,
-)
+from routing_health.config import parse as _parse
+from routing_health.config.parse import *  # noqa: F403  (the public names, listed once there)
 
-__all__ = [
-    "ALERT_RULE_NAMES",
-    "DEFAULT_TIER_SLA",
-    "AlertsConfig",
-    "CalendarSalesforceRefs",
-    "Clock",
-    "ConfigError",
-    "ConfigProblem",
-    "LeadFields",
-    "Owners",
-    "Regions",
-    "ReportConfig",
-    "RoutingConfig",
-    "RuleConfig",
-    "RuleOverride",
-    "Statuses",
-    "TierSla",
-    "Tiers",
-    "Windows",
-    "load_config",
-    "parse_config",
-]
+__all__ = list(_parse.__all__)
