@@ -3,8 +3,10 @@
 The data is **failed** when the latest finished run of some object failed (a run that could not
 start at all, recorded under ``RUN_LEVEL``, counts only until a later run succeeds); else
 **never** when no run ever succeeded; else **stale** when the last success is older than the
-limit (strictly more; ``STALE_AFTER`` = 30 minutes, or the ``sync_stale`` rule's threshold);
-else **ok**. Spec section 6: "no successful sync for 30 minutes, or the last run failed".
+limit (strictly more); else **ok**. Spec section 6: "no successful sync for 30 minutes, or the last
+run failed". The limit is the ``sync_stale`` rule's ``threshold`` (minutes) of the routing
+configuration, ``STALE_AFTER`` = 30 minutes when the file sets none (or cannot be read: the banner
+must still show), so the banner, ``/healthz`` and the alert always agree.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from routing_health.config import ConfigError, RoutingConfig
+from routing_health.lib.format import format_minutes
 from routing_health.models import SyncRun
+from routing_health.salesforce import runtime
 
 STALE_AFTER = timedelta(minutes=30)
 RUN_LEVEL = "Salesforce"  # sync.service records a run that could not start under this name
@@ -76,6 +81,13 @@ class Freshness:
     age: timedelta | None
     last_run_error: str = ""
     failed_objects: tuple[str, ...] = ()
+    stale_after: timedelta = STALE_AFTER
+
+    @property
+    def stale_words(self) -> str:
+        """"No successful sync for over 30 min" (the limit this state was judged against)."""
+        limit = format_minutes(self.stale_after / timedelta(minutes=1))
+        return f"No successful sync for over {limit}"
 
     @property
     def relative_age(self) -> str:
@@ -108,19 +120,40 @@ def freshness_of(
     last = status.last_success_at
     age = max(now - last, timedelta(0)) if last is not None else None
     if status.failed_objects:
-        return Freshness("failed", last, age, status.last_error, status.failed_objects)
+        return Freshness(
+            "failed", last, age, status.last_error, status.failed_objects, stale_after
+        )
     if last is None:
-        return Freshness("never", None, None)
+        return Freshness("never", None, None, stale_after=stale_after)
     if age is not None and age > stale_after:
-        return Freshness("stale", last, age)
-    return Freshness("ok", last, age)
+        return Freshness("stale", last, age, stale_after=stale_after)
+    return Freshness("ok", last, age, stale_after=stale_after)
+
+
+def stale_after_of(config: RoutingConfig) -> timedelta:
+    """The freshness limit of ``config``: its ``sync_stale`` threshold, else ``STALE_AFTER``."""
+    rule = config.alerts.rules.get("sync_stale")
+    if rule is None or rule.threshold is None:
+        return STALE_AFTER
+    return timedelta(minutes=rule.threshold)
+
+
+def configured_stale_after() -> timedelta:
+    """The freshness limit of this process's routing configuration (``STALE_AFTER`` when the
+    file cannot be loaded: the page banner and ``/healthz`` must answer even then)."""
+    try:
+        return stale_after_of(runtime.routing_config())
+    except ConfigError:
+        return STALE_AFTER
 
 
 def data_freshness(
-    *, now: datetime | None = None, stale_after: timedelta = STALE_AFTER
+    *, now: datetime | None = None, stale_after: timedelta | None = None
 ) -> Freshness:
-    """The freshness of the synced data at ``now`` (default: the current time)."""
-    return freshness_of(sync_status(), now=now or timezone.now(), stale_after=stale_after)
+    """The freshness of the synced data at ``now`` (default: the current time), judged against
+    ``stale_after`` (default: the configured limit, ``configured_stale_after``)."""
+    limit = configured_stale_after() if stale_after is None else stale_after
+    return freshness_of(sync_status(), now=now or timezone.now(), stale_after=limit)
 
 
 def sync_freshness(*, now: datetime | None = None) -> dict[str, Any]:
@@ -133,5 +166,5 @@ def sync_freshness(*, now: datetime | None = None) -> dict[str, Any]:
         "last_success": fresh.last_success.isoformat() if fresh.last_success else None,
         "last_run_status": last_run.status if last_run else None,
         "failed_objects": list(fresh.failed_objects),
-        "stale_after_minutes": STALE_AFTER / timedelta(minutes=1),
+        "stale_after_minutes": fresh.stale_after / timedelta(minutes=1),
     }

@@ -66,3 +66,41 @@ def test_a_run_that_could_not_start_counts_only_until_a_later_success(client):
 @pytest.mark.django_db
 def test_no_successful_sync_ever_is_never_synced_and_fires(client):
     assert three_surfaces(client) == ("never", "never", True)
+
+
+@pytest.fixture
+def sixty_minute_limit(settings, tmp_path):
+    """A routing file whose sync_stale threshold is 60 minutes, as the process's configuration."""
+    path = tmp_path / "routing.toml"
+    path.write_text("[alerts.rules.sync_stale]\nthreshold = 60\n", encoding="utf-8")
+    settings.ROUTING_HEALTH_CONFIG = str(path)
+    return parse_config(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.django_db
+def test_a_configured_sync_stale_threshold_moves_the_limit_on_every_surface(
+    client, sixty_minute_limit
+):
+    run("Lead", 45, SyncRun.Status.SUCCEEDED)  # stale at the default 30, fresh at 60
+    with time_machine.travel(NOW, tick=False):
+        banner = data_freshness().state
+        healthz = client.get("/healthz").json()
+    assert (banner, healthz["freshness"], healthz["stale_after_minutes"]) == ("ok", "ok", 60)
+    assert evaluate_sync(sync_status(), sixty_minute_limit, NOW) is None
+
+    run("Lead", 61, SyncRun.Status.SUCCEEDED)
+    SyncRun.objects.filter(finished_at__gt=NOW - timedelta(minutes=50)).delete()
+    with time_machine.travel(NOW, tick=False):
+        fresh = data_freshness()
+        healthz = client.get("/healthz").json()
+    assert (fresh.state, healthz["freshness"]) == ("stale", "stale")
+    assert evaluate_sync(sync_status(), sixty_minute_limit, NOW) is not None
+    assert fresh.stale_words == "No successful sync for over 1 h"
+
+
+@pytest.mark.django_db
+def test_the_banner_names_the_default_limit_in_the_one_duration_format():
+    run("Lead", 31, SyncRun.Status.SUCCEEDED)
+    fresh = data_freshness(now=NOW, stale_after=timedelta(minutes=30))
+    assert fresh.state == "stale"
+    assert fresh.stale_words == "No successful sync for over 30 min"
