@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -38,6 +39,29 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     result = _settings_in_subprocess({}, "settings.SECRET_KEY")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_DEBUG": "1", "DJANGO_SESSION_SECONDS": "soon"}, "DJANGO_SESSION_SECONDS"),
+    ],
+)
+def test_manage_py_without_a_setting_prints_one_line_naming_it_and_exits_non_zero(
+    tmp_path, env, variable
+):
+    manage = Path(__file__).resolve().parents[1] / "manage.py"
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    clean["ROUTING_HEALTH_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(manage), "check_config"],
+        env={**clean, **env}, cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("manage.py: ") and variable in lines[0]
 
 
 def test_the_default_database_is_sqlite_in_the_data_folder(tmp_path):
