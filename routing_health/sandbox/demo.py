@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -78,6 +79,24 @@ class Demo:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> Path:
+    """``values`` as ``KEY='value'`` lines a POSIX shell can source (``set -a; . FILE``);
+    readable by the owner only (it holds the emulators' tokens)."""
+    lines = [f"{key}={shlex.quote(value)}" for key, value in values.items()]
+    path.write_text("# Routing Health demo settings: set -a; . " + path.name + "; set +a\n"
+                    + "\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies under it (shorter to copy)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _wait_for_file(path: Path, proc: subprocess.Popen, what: str, timeout: float = 120) -> None:
@@ -172,9 +191,10 @@ def run_demo(
             dict(os.environ),
         )
         web_port = free_port(port)
+        if port and web_port != port:
+            say(f"  Port {port} is in use: the dashboard takes port {web_port} instead")
         public_url = f"http://127.0.0.1:{web_port}"
-        env = {
-            **os.environ,
+        demo_settings = {
             "DJANGO_DEBUG": "1",
             "DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite3'}",
             "SALESFORCE_INSTANCE_URL": info["url"],
@@ -188,6 +208,8 @@ def run_demo(
             "PUBLIC_URL": public_url,
             "SYNC_INTERVAL_MINUTES": "1",
         }
+        env = {**os.environ, **demo_settings}
+        env_file = write_env_file(workdir / "demo.env", demo_settings)
         _wait_for_port(slack_port, slack, "the Slack emulator")
         say(f"  Slack emulator       http://127.0.0.1:{slack_port}/api/")
         demo.run("migrate", [python, manage, "migrate", "--noinput"], env)
@@ -208,6 +230,10 @@ def run_demo(
         say("")
         say(f"  New leads arrive every {live_seconds:g}s; the sync runs every minute.")
         say("  Logs are in the working folder. Press Ctrl-C to stop everything.")
+        say("")
+        say("  Run any command against this demo from another terminal:")
+        say(f"    set -a; . {_shown_path(env_file)}; set +a")
+        say("    .venv/bin/python manage.py export_metrics --by region")
         details = {"url": public_url, "user": DEMO_USER, "password": password}
         (workdir / "login.json").write_text(json.dumps(details))
         (workdir / "pids.json").write_text(json.dumps([p.pid for p in demo.processes]))

@@ -85,12 +85,25 @@ def test_the_demo_serves_the_incident_and_stops_everything_it_started(tmp_path):
         assert incident["failed_node"] in overview.text
         assert incident["region"] in overview.text
         pids = json.loads((tmp_path / "demo" / "pids.json").read_text())
+        # Any command runs against the live demo once its settings file is sourced.
+        env_file = tmp_path / "demo" / "demo.env"
+        assert env_file.stat().st_mode & 0o077 == 0  # it holds the emulators' tokens
+        bare = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+        exported = subprocess.run(
+            ["bash", "-c", f"set -a; . '{env_file}'; set +a; "
+             f"'{sys.executable}' manage.py export_metrics --by region"],
+            cwd=ROOT, env=bare, capture_output=True, text=True, timeout=120,
+        )
+        assert exported.returncode == 0, exported.stderr
+        regions = {row["region"] for row in json.loads(exported.stdout)["rows"]}
+        assert incident["region"] in regions
     finally:
         demo.send_signal(signal.SIGINT)
         out, _ = demo.communicate(timeout=60)
         output.append(out)
     assert demo.returncode == 0, out
     assert "Dashboard: http://127.0.0.1:" in out
+    assert "demo.env; set +a" in out
     assert "every process it started has exited" in out
     time.sleep(0.5)
     assert [pid for pid in pids if _alive(pid)] == []
