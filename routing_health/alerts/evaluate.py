@@ -40,6 +40,8 @@ from routing_health.alerts.rules import (
     window_words,
 )
 from routing_health.config import RoutingConfig
+from routing_health.metrics.catalog import Percentile, metric
+from routing_health.metrics.definitions import percentile, rate
 from routing_health.rollups.freshness import SyncStatus, freshness_of
 
 NS_PER_MINUTE = 60 * 1_000_000_000
@@ -47,6 +49,16 @@ NS_PER_HOUR = 60 * NS_PER_MINUTE
 NAT_NS = np.iinfo(np.int64).min
 NOT_ROUTED = "not routed yet"
 UNKNOWN_REASON = "(no reason recorded)"
+
+
+def _quantile(rule: str) -> float:
+    """The quantile of the metric a percentile rule measures, from the catalog (0.95)."""
+    formula = metric(RULES[rule].metric).formula
+    assert isinstance(formula, Percentile), rule
+    return formula.q
+
+
+P95 = {"assign": _quantile("tta_p95"), "touch": _quantile("touch_p95")}
 
 
 @dataclass(frozen=True)
@@ -210,7 +222,7 @@ def _assignment_success(seg: _Segment, rule: EffectiveRule) -> list[_Measure]:
     outcome = seg.leads.outcome[rows]
     succeeded, failed = int((outcome == "succeeded").sum()), int((outcome == "failed").sum())
     decided = succeeded + failed
-    value = succeeded / decided if decided else None
+    value = rate(succeeded, decided)
     breaching = (
         value is not None and decided >= rule.min_sample and failed >= 1 and value < rule.threshold
     )
@@ -251,7 +263,7 @@ def _sla_rule(kind: str) -> Callable[[_Segment, EffectiveRule], list[_Measure]]:
         minutes = minutes[rows]
         done = ~np.isnan(minutes)
         sample = int(done.sum())
-        value = float(np.percentile(minutes[done], 95)) if sample else None
+        value = percentile(minutes[done], P95[kind])
         breaching = value is not None and sample >= rule.min_sample and value > rule.threshold
         waited = np.where(done, minutes, age)
         late = waited > rule.threshold
@@ -278,7 +290,7 @@ def _rejection_rate(seg: _Segment, rule: EffectiveRule) -> list[_Measure]:
     rows = seg.window(rule.window_hours)
     assigned = int(leads.assigned_at.iloc[rows].notna().sum()) if len(rows) else 0
     rejected = rows[leads.rejected[rows]]
-    value = len(rejected) / assigned if assigned else None
+    value = rate(len(rejected), assigned)
     breaching = value is not None and assigned >= rule.min_sample and value > rule.threshold
     newest = rejected[np.argsort(-leads.created[rejected], kind="stable")]
     reasons = _counts(leads.rejection_reason[newest], "(no reason given)")

@@ -238,11 +238,12 @@ EVENT_OF: Mapping[str, str] = {
 
 
 def apply_transitions(
-    transitions: Iterable[Transition], *, as_of: datetime, now: datetime
+    transitions: Iterable[Transition], *, as_of: datetime, now: datetime, report_timezone: str
 ) -> list[Transition]:
     """Write each transition (claimed, see the module doc); returns those this call made.
 
-    ``as_of`` is the evaluation time (incident times); ``now`` the wall clock (outbox times).
+    ``as_of`` is the evaluation time (incident times); ``now`` the wall clock (outbox times);
+    notifications show times in ``report_timezone`` (``[report] timezone``).
     """
     applied: list[Transition] = []
     for t in transitions:
@@ -251,7 +252,7 @@ def apply_transitions(
                 incident = _claim(t, as_of)
                 if incident is None:
                     continue  # a concurrent evaluation changed the row first
-                _record(t, incident, as_of, now)
+                _record(t, incident, as_of, now, report_timezone)
         except IntegrityError:
             continue  # a concurrent evaluation created this fingerprint first
         applied.append(t)
@@ -276,7 +277,9 @@ def _claim(t: Transition, as_of: datetime) -> AlertIncident | None:
     return AlertIncident.objects.get(pk=t.incident.pk)
 
 
-def _record(t: Transition, incident: AlertIncident, as_of: datetime, now: datetime) -> None:
+def _record(
+    t: Transition, incident: AlertIncident, as_of: datetime, now: datetime, report_timezone: str
+) -> None:
     if t.unsnooze:
         IncidentEvent.objects.create(
             incident=incident, episode=incident.episode, at=as_of,
@@ -301,7 +304,7 @@ def _record(t: Transition, incident: AlertIncident, as_of: datetime, now: dateti
         t.notify, rule=incident.rule, region=incident.region, tier=incident.tier,
         failure_reason=incident.failure_reason or None, details=incident.details,
         value=t.value, threshold=incident.threshold, comparison=incident.comparison,
-        first_seen=incident.first_seen, as_of=as_of,
+        first_seen=incident.first_seen, as_of=as_of, timezone=report_timezone,
     )
     Notification.objects.create(
         incident=incident, episode=incident.episode, kind=t.notify, payload=render(message),
