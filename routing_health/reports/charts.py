@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from routing_health.reports import formatting as fmt
+from routing_health.lib.format import format_minutes
 from routing_health.reports.weekly import WeeklyReportData
 
 ACCENT = "#2f5bd3"
@@ -147,17 +147,17 @@ def tta_chart(report: WeeklyReportData) -> dict[str, Any] | None:
             x=x, y=y, name=f"{chart_label(tier or None)} p95", offsetgroup=tier,
             marker={"color": ACCENT_SHADES[index % len(ACCENT_SHADES)],
                     "pattern": {"shape": PATTERNS[index % len(PATTERNS)]}},
-            text=[fmt.minutes(v) if v is not None else "" for v in y], textposition="outside",
+            text=[format_minutes(v) if v is not None else "" for v in y], textposition="outside",
             hovertemplate="%{x} · " + chart_label(tier or None) + ": %{text}<extra></extra>",
         )
         sla = report.tier_sla.get(tier)
         if sla is not None:
             figure.add_scatter(
                 x=x, y=[sla[0] if v is not None else None for v in y], mode="markers",
-                name=f"{chart_label(tier)} SLA ({fmt.minutes(sla[0])})", offsetgroup=tier,
+                name=f"{chart_label(tier)} SLA ({format_minutes(sla[0])})", offsetgroup=tier,
                 marker={"symbol": "line-ew-open", "size": 26, "color": TEXT,
                         "line": {"width": 2, "color": TEXT}},
-                hovertemplate=chart_label(tier) + f" SLA {fmt.minutes(sla[0])}<extra></extra>",
+                hovertemplate=chart_label(tier) + f" SLA {format_minutes(sla[0])}<extra></extra>",
             )
     figure.update_layout(
         **_layout(
