@@ -39,6 +39,8 @@ from django.db.models import F
 from routing_health.alerts.evaluate import Finding
 from routing_health.alerts.message import AlertKind
 from routing_health.alerts.notices import alert_message, finding_details, render
+from routing_health.alerts.rules import rule_spec
+from routing_health.alerts.slack_blocks import value_text
 from routing_health.models import AlertIncident, IncidentEvent, Notification
 
 RESOLVE_AFTER = timedelta(minutes=15)
@@ -68,7 +70,7 @@ class Transition:
     def describe(self) -> str:
         segment = "/".join(p for p in (self.region, self.tier) if p) or "all leads"
         reason = f" [{self.failure_reason}]" if self.failure_reason else ""
-        value = "n/a" if self.value is None else f"{self.value:.4g}"
+        value = value_text(self.value, rule_spec(self.rule).value_format)
         notify = f", notify {self.notify}" if self.notify else ""
         return f"{self.action} {self.rule} {segment}{reason} (value {value}{notify})"
 
