@@ -14,8 +14,10 @@ from types import MappingProxyType
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from routing_health.metrics.catalog import Unit
+
 AlertKind = Literal["firing", "reminder", "resolved"]
-ValueFormat = Literal["rate", "minutes", "count", "hours"]
+ValueFormat = Unit  # the metric catalog's units: count, rate (0..1), minutes, hours
 
 ALERT_KINDS: frozenset[str] = frozenset(get_args(AlertKind))
 VALUE_FORMATS: frozenset[str] = frozenset(get_args(ValueFormat))
