@@ -39,6 +39,8 @@ from django.db.models import F
 from routing_health.alerts.evaluate import Finding
 from routing_health.alerts.message import AlertKind
 from routing_health.alerts.notices import alert_message, finding_details, render
+from routing_health.alerts.rules import rule_spec
+from routing_health.alerts.slack_blocks import value_text
 from routing_health.models import AlertIncident, IncidentEvent, Notification
 
 RESOLVE_AFTER = timedelta(minutes=15)
@@ -68,7 +70,7 @@ class Transition:
     def describe(self) -> str:
         segment = "/".join(p for p in (self.region, self.tier) if p) or "all leads"
         reason = f" [{self.failure_reason}]" if self.failure_reason else ""
-        value = "n/a" if self.value is None else f"{self.value:.4g}"
+        value = value_text(self.value, rule_spec(self.rule).value_format)
         notify = f", notify {self.notify}" if self.notify else ""
         return f"{self.action} {self.rule} {segment}{reason} (value {value}{notify})"
 
@@ -238,11 +240,12 @@ EVENT_OF: Mapping[str, str] = {
 
 
 def apply_transitions(
-    transitions: Iterable[Transition], *, as_of: datetime, now: datetime
+    transitions: Iterable[Transition], *, as_of: datetime, now: datetime, report_timezone: str
 ) -> list[Transition]:
     """Write each transition (claimed, see the module doc); returns those this call made.
 
-    ``as_of`` is the evaluation time (incident times); ``now`` the wall clock (outbox times).
+    ``as_of`` is the evaluation time (incident times); ``now`` the wall clock (outbox times);
+    notifications show times in ``report_timezone`` (``[report] timezone``).
     """
     applied: list[Transition] = []
     for t in transitions:
@@ -251,7 +254,7 @@ def apply_transitions(
                 incident = _claim(t, as_of)
                 if incident is None:
                     continue  # a concurrent evaluation changed the row first
-                _record(t, incident, as_of, now)
+                _record(t, incident, as_of, now, report_timezone)
         except IntegrityError:
             continue  # a concurrent evaluation created this fingerprint first
         applied.append(t)
@@ -276,7 +279,9 @@ def _claim(t: Transition, as_of: datetime) -> AlertIncident | None:
     return AlertIncident.objects.get(pk=t.incident.pk)
 
 
-def _record(t: Transition, incident: AlertIncident, as_of: datetime, now: datetime) -> None:
+def _record(
+    t: Transition, incident: AlertIncident, as_of: datetime, now: datetime, report_timezone: str
+) -> None:
     if t.unsnooze:
         IncidentEvent.objects.create(
             incident=incident, episode=incident.episode, at=as_of,
@@ -301,7 +306,7 @@ def _record(t: Transition, incident: AlertIncident, as_of: datetime, now: dateti
         t.notify, rule=incident.rule, region=incident.region, tier=incident.tier,
         failure_reason=incident.failure_reason or None, details=incident.details,
         value=t.value, threshold=incident.threshold, comparison=incident.comparison,
-        first_seen=incident.first_seen, as_of=as_of,
+        first_seen=incident.first_seen, as_of=as_of, timezone=report_timezone,
     )
     Notification.objects.create(
         incident=incident, episode=incident.episode, kind=t.notify, payload=render(message),

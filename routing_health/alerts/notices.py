@@ -85,8 +85,10 @@ def alert_message(
     comparison: str,
     first_seen: datetime,
     as_of: datetime,
+    timezone: str,
 ) -> AlertMessage:
-    """The message for one notification about an incident whose latest finding is ``details``."""
+    """The message for one notification about an incident whose latest finding is ``details``;
+    its times read in ``timezone`` (the report timezone of the routing configuration)."""
     spec = rule_spec(rule)
     reasons = tuple((str(r), int(n)) for r, n in details.get("reasons", ()))
     ids = details.get("lead_ids", ())[:MAX_RECORD_LINKS]
@@ -110,6 +112,8 @@ def alert_message(
         ),
         total_records=int(details.get("total_leads") or 0),
         dashboard_url=dashboard_url(rule, failure_reason),
+        value_label=spec.value_label,
+        timezone=timezone,
     )
 
 

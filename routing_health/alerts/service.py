@@ -19,7 +19,7 @@ from routing_health.alerts.evaluate import Finding, evaluate_facts, evaluate_syn
 from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
 from routing_health.alerts.loading import load_alert_data
 from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
-from routing_health.alerts.slack_blocks import format_value
+from routing_health.alerts.slack_blocks import value_text
 from routing_health.config import RoutingConfig
 from routing_health.models import AlertIncident
 from routing_health.rollups.freshness import sync_status
@@ -91,8 +91,8 @@ def describe_finding(finding: Finding) -> str:
     spec = RULES[finding.rule]
     segment = "/".join(p for p in (finding.region, finding.tier) if p) or "all leads"
     reason = f" [{finding.failure_reason}]" if finding.failure_reason else ""
-    value = format_value(finding.value, spec.value_format, decimals=2)
-    threshold = format_value(finding.threshold, spec.value_format, decimals=2)
+    value = value_text(finding.value, spec.value_format)
+    threshold = value_text(finding.threshold, spec.value_format)
     window = f", {finding.window}" if finding.window else ""
     return (
         f"{finding.rule} {segment}{reason}: {value} {finding.comparison} {threshold} "
@@ -147,7 +147,9 @@ def run_evaluation(
     )
     if dry_run:
         return report
-    applied = apply_transitions(plan.transitions, as_of=as_of, now=now)
+    applied = apply_transitions(
+        plan.transitions, as_of=as_of, now=now, report_timezone=config.report.timezone
+    )
     delivery = None
     if deliver:
         if transport is _FROM_SETTINGS:
