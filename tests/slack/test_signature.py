@@ -93,3 +93,17 @@ def test_the_emulators_click_payload_names_the_button_the_thread_and_the_user() 
                                    age_seconds=360)
     assert headers["X-Slack-Request-Timestamp"] == "1699999740"
     assert headers["X-Slack-Signature"] == slack_signature("s", "1699999740", body)
+
+
+def test_the_slack_app_manifest_points_interactivity_at_our_url_with_only_chat_write() -> None:
+    from pathlib import Path
+
+    from django.urls import resolve
+
+    manifest = (Path(__file__).resolve().parents[2] / "examples" / "slack-app-manifest.yml")
+    text = manifest.read_text(encoding="utf-8")
+    assert "request_url: https://YOUR-HOST/slack/interactions" in text
+    assert resolve("/slack/interactions").url_name == "slack-interactions"
+    assert "is_enabled: true" in text
+    scopes = [line.strip()[2:] for line in text.splitlines() if line.strip().startswith("- ")]
+    assert scopes == ["chat:write"]
