@@ -54,12 +54,14 @@ def alerts(request: HttpRequest) -> HttpResponse:
             name,
             ["incident_id", "rule", "title", "region", "tier", "failure_reason", "state",
              "value", "comparison", "threshold", "sample", "leads", "first_seen", "last_seen",
-             "resolved_at", "last_notified_at", "notification", "snoozed_until"],
+             "resolved_at", "last_notified_at", "notification", "snoozed_until", "snoozed_by",
+             "acknowledged_at", "acknowledged_by"],
             [[r.id, r.incident.rule, r.title, r.incident.region, r.incident.tier,
               r.incident.failure_reason, r.incident.state, r.value, r.comparison, r.threshold,
               r.sample, r.leads, r.incident.first_seen, r.incident.last_seen,
               r.incident.resolved_at, r.incident.last_notified_at,
-              r.notification.label if r.notification else "", r.incident.snoozed_until]
+              r.notification.label if r.notification else "", r.incident.snoozed_until,
+              r.snoozed_by, r.incident.acknowledged_at, r.acknowledged_by]
              for r in table],
         )
     any_incident = bool(firing or history) or AlertIncident.objects.exists()

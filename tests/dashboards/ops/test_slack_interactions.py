@@ -338,6 +338,10 @@ def test_a_dashboard_user_acknowledges_from_the_alerts_page_with_its_csrf_token(
     assert IncidentEvent.objects.get(kind="acknowledged").note == "by ana (dashboard)"
     text = re.sub(r"<[^>]+>", "", client.get("/alerts").content.decode())
     assert "Acknowledged by ana (dashboard) at" in re.sub(r"\s+", " ", text)
+    csv = b"".join(client.get("/alerts?format=csv").streaming_content).decode()
+    header, row = csv.splitlines()[:2]
+    assert header.endswith(",snoozed_until,snoozed_by,acknowledged_at,acknowledged_by")
+    assert row.endswith(",ana (dashboard)")
 
 
 def test_acknowledging_from_the_page_needs_a_signed_in_user(fired: RecordedMessage) -> None:
