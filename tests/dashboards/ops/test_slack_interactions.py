@@ -211,6 +211,34 @@ def test_the_alerts_page_shows_who_acknowledged_after_the_click(
     assert f'action="/alerts/{incident.pk}/snooze"' in page
 
 
+def test_a_second_click_on_acknowledge_changes_nothing_and_posts_nothing(
+    slack: SlackEmulator, fired: RecordedMessage, url: str
+) -> None:
+    for user in ("ana", "bob"):  # a double click, or a second person
+        assert click_button(fired, "rh_ack", url=url, signing_secret=SECRET,
+                            user_name=user).status == 200
+    time.sleep(0.3)
+
+    assert [m.text.split(":")[0] for m in replies(slack, fired)] == [
+        "Acknowledged by <@U0ONCALL01> (ana)"]
+    assert IncidentEvent.objects.filter(kind="acknowledged").count() == 1
+    assert AlertIncident.objects.get().acknowledged_by == "ana"
+
+
+def test_a_click_on_the_reminders_button_replies_in_the_original_thread(
+    org: DbOrg, transport: SlackTransport, slack: SlackEmulator, fired: RecordedMessage,
+    url: str,
+) -> None:
+    at = T0 + timedelta(hours=4)
+    run_evaluation(config=org.config, as_of=at, now=at, transport=transport)
+    [reminder] = replies(slack, fired)
+
+    assert click_button(reminder, "rh_snooze_4h", url=url, signing_secret=SECRET).status == 200
+
+    assert wait_for(lambda: len(replies(slack, fired)) == 2)
+    assert replies(slack, fired)[1].text.startswith("Snoozed for 4 h by <@U0ONCALL01>")
+
+
 # -- requests that must change nothing ------------------------------------------------------
 
 
