@@ -7,7 +7,7 @@ authentication. Answers:
   buttons, and nothing could be verified).
 - **401** (plain text) when the request does not verify: a missing or malformed
   ``X-Slack-Request-Timestamp`` / ``X-Slack-Signature``, a wrong signature, or a timestamp more
-  than 5 minutes away. Nothing is read from the body and nothing changes.
+  than 5 minutes away. The body is not parsed and nothing changes.
 - **200**, empty, for every verified request, at once (Slack shows an error after 3 s). An
   action we do not know, a button value that is not ours or incidents that no longer exist
   change nothing and are logged (``logger`` below) instead of failing, which would only show
