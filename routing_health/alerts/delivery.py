@@ -266,7 +266,8 @@ def _mark_original_resolved(
     parent: Notification, resolved: Mapping[str, Any], transport: SlackTransport
 ) -> None:
     """Swap the firing message's header for the resolved one; best effort, never retried."""
-    blocks = list(parent.payload.get("blocks") or [])
+    # A resolved message offers no Acknowledge / Snooze buttons any more.
+    blocks = [b for b in parent.payload.get("blocks") or [] if b.get("type") != "actions"]
     new_header = (resolved.get("blocks") or [None])[0]
     if not blocks or blocks[0].get("type") != "header" or not new_header:
         return

@@ -13,6 +13,9 @@ someone must hear of it, its ``Notification``, in one transaction. Lifecycle:
   measured from the first evaluation that found it clear; a breach in between starts over), so
   a flapping condition does not page on every flip. The resolve sends one "resolved" notice when
   the episode was announced. A rule disabled in the configuration resolves the same way.
+- **Acknowledged** (``acknowledged_at``, ``alerts.actions.acknowledge``): someone is on it, so
+  no more reminders for this episode; the resolve is still announced. A new episode (it resolved
+  and fired again) starts unacknowledged.
 - **Snoozed** (``snoozed_until`` later than the evaluation): evaluation and state changes go on,
   notifications do not. An episode that fired while snoozed is announced by the first evaluation
   after the snooze ends; one that also resolved meanwhile is never announced.
@@ -113,7 +116,7 @@ def _for_finding(
     if not incident.announced:
         return make("announce", "firing")
     last = incident.last_notified_at
-    if last is not None and as_of - last >= reminder:
+    if last is not None and as_of - last >= reminder and incident.acknowledged_at is None:
         return make("remind", "reminder")
     return make("refresh", None)
 
@@ -212,14 +215,15 @@ def _fields(t: Transition, as_of: datetime) -> dict[str, Any]:
     if t.finding is not None:
         fields.update(_finding_fields(t.finding), last_seen=as_of, clear_since=None)
     if t.unsnooze:
-        fields["snoozed_until"] = None
+        fields.update(snoozed_until=None, snoozed_by="", snoozed_at=None)
     if t.notify in ("firing", "reminder"):
         fields.update(announced=True, last_notified_at=as_of)
     if t.action == "fire":  # reopen: a new episode
         fields.update(
             state=FIRING, episode=incident.episode + 1, first_seen=as_of, resolved_at=None,
             announced=t.notify == "firing", last_notified_at=as_of if t.notify else None,
-            slack_ts="", slack_channel="",
+            slack_ts="", slack_channel="", acknowledged_at=None, acknowledged_by="",
+            acknowledged_by_slack_id="",
         )
     elif t.action == "clearing":
         fields["clear_since"] = incident.clear_since or as_of
@@ -308,9 +312,10 @@ def _record(
         value=t.value, threshold=incident.threshold, comparison=incident.comparison,
         first_seen=incident.first_seen, as_of=as_of, timezone=report_timezone,
     )
+    buttons = [(incident.pk, incident.episode)] if t.notify != "resolved" else []
     Notification.objects.create(
-        incident=incident, episode=incident.episode, kind=t.notify, payload=render(message),
-        next_attempt_at=now, created_at=now,
+        incident=incident, episode=incident.episode, kind=t.notify,
+        payload=render(message, buttons_for=buttons), next_attempt_at=now, created_at=now,
     )
 
 
@@ -331,18 +336,29 @@ def find_incident(key: AlertIncident | int | str) -> AlertIncident:
 
 
 def snooze(
-    key: AlertIncident | int | str, *, until: datetime | None, at: datetime, note: str = ""
+    key: AlertIncident | int | str,
+    *,
+    until: datetime | None,
+    at: datetime,
+    note: str = "",
+    by: str = "",
 ) -> AlertIncident:
     """Silence an incident's notifications until ``until`` (``None``: unsnooze now).
 
-    Evaluation goes on while snoozed. Recorded as a ``snoozed`` / ``unsnoozed`` event.
+    Evaluation goes on while snoozed. Recorded as a ``snoozed`` / ``unsnoozed`` event; ``by``
+    (who snoozed: a dashboard user, or a Slack user as ``alerts.actions.Actor.label`` gives it)
+    is kept on the incident with ``at`` while the snooze lasts.
     """
     for _ in range(10):  # retry when a concurrent evaluation updated the row meanwhile
         incident = find_incident(key)
         with transaction.atomic():
             claimed = AlertIncident.objects.filter(
                 pk=incident.pk, version=incident.version
-            ).update(version=F("version") + 1, snoozed_until=until)
+            ).update(
+                version=F("version") + 1, snoozed_until=until,
+                snoozed_by="" if until is None else by[:255],
+                snoozed_at=None if until is None else at,
+            )
             if claimed != 1:
                 continue
             kind = IncidentEvent.Kind.UNSNOOZED if until is None else IncidentEvent.Kind.SNOOZED

@@ -39,6 +39,13 @@ class AlertIncident(models.Model):
     comparison = models.CharField(max_length=4, blank=True, default="")
     sample = models.PositiveIntegerField(default=0)
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    # Who snoozed it and when (a Slack user "name (U123…)" or a dashboard user); "" if unknown.
+    snoozed_by = models.CharField(max_length=255, blank=True, default="")
+    snoozed_at = models.DateTimeField(null=True, blank=True)
+    # Acknowledged in this episode: no more reminders until it resolves (a new episode clears it).
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=255, blank=True, default="")
+    acknowledged_by_slack_id = models.CharField(max_length=32, blank=True, default="")
     # A firing notification exists for the current episode (snoozed firings have none yet).
     announced = models.BooleanField(default=False)
     last_notified_at = models.DateTimeField(null=True, blank=True)
@@ -64,6 +71,7 @@ class IncidentEvent(models.Model):
         SNOOZED = "snoozed"
         UNSNOOZED = "unsnoozed"
         HELD = "held"
+        ACKNOWLEDGED = "acknowledged"
 
     incident = models.ForeignKey(AlertIncident, on_delete=models.CASCADE, related_name="events")
     episode = models.PositiveIntegerField(default=1)
