@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from dashboards.charts import ACCENT, Figure, local_time
 from dashboards.metrics.specs import MetricSpec
-from routing_health.lib.format import format_value
+from routing_health.lib.format import format_count, format_value
 
 MUTED = "#7b8591"
 MARKER = "#6b4fa0"  # flow-version annotations: apart from every series colour
@@ -231,7 +231,8 @@ def heatmap_chart(
     ]
     hover = [
         [
-            f"{region} · {tier}<br>{label}: {text or 'no leads'}<br>{n:,} lead{'s' * (n != 1)}"
+            f"{region} · {tier}<br>{label}: {text or 'no leads'}<br>"
+            f"{format_count(n)} lead{'s' * (n != 1)}"
             for tier, text, n in zip(tiers, row_texts, counts, strict=True)
         ]
         for region, row_texts, counts in zip(regions, texts, leads, strict=True)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dashboards.filters import report_settings
 from dashboards.navigation import NAV_PAGES
-from routing_health.lib.format import format_count, format_duration, format_rate
+from routing_health.lib.format import format_count, format_duration, format_rate, format_time
 from routing_health.metrics.catalog import format_metric
 from routing_health.rollups.freshness import data_freshness
 
@@ -52,8 +52,7 @@ def freshness_line() -> dict[str, Any]:
     freshness = data_freshness()
     as_of = ""
     if freshness.last_success is not None:
-        local = freshness.last_success.astimezone(report.zone)
-        as_of = f"{local:%b} {local.day}, {local:%Y %H:%M} {local.tzname()}"
+        as_of = format_time(freshness.last_success, report.zone)
     return {"freshness": freshness, "as_of": as_of, "glyph": STATUS_GLYPHS[freshness.level]}
 
 
@@ -129,6 +128,13 @@ def percent(value: float | None) -> str:
 def metric(value: float | None, name: str) -> str:
     """``value`` of the catalog metric ``name`` as every surface shows it."""
     return format_metric(name, value)
+
+
+@register.filter
+def when(value: datetime | None) -> str:
+    """An instant in the report timezone (the page renders under it, see ``rendering``):
+    ``"2026-03-29 03:30 CEST"`` (``format_time``)."""
+    return format_time(value, timezone.get_current_timezone())
 
 
 @register.filter
