@@ -91,10 +91,19 @@ def test_table_headings_are_the_catalog_short_labels(computed, signed_in, path):
 
 @pytest.mark.django_db
 def test_the_reps_table_headings_are_the_catalog_short_labels(computed, signed_in):
-    page = signed_in.get("/reps", RANGE).content.decode()
+    response = signed_in.get("/reps", RANGE)
+    page = response.content.decode()
     shorts = re.findall(r'<th scope="col" class="num"><abbr title="([^"]+)">([^<]+)</abbr>', page)
     assert shorts == [(catalog.metric(n).label, catalog.metric(n).short_label)
                       for n in REP_COLUMNS]
+    row, _links, cells = response.context["groups"][0]["lines"][0]
+    # Acceptance, the median first touch, bounce, rejection: each by the catalog's formatter.
+    expected = [row.accepted / row.acceptance_base, row.first_touch_p50,
+                row.bounced / row.assigned, row.rejected / row.assigned]
+    assert [c.text for c in cells] == [
+        catalog.format_metric(name, value) for name, value in zip(REP_COLUMNS, expected,
+                                                                  strict=True)
+    ]
 
 
 # --- One hand-built rollup, read on the Overview ----------------------------------------------
