@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from routing_health.lib.format import format_count, format_rate
 from routing_health.models import SyncRun
 
 # Colour-blind-safe (Okabe–Ito based) series colours; charts.js holds the same list.
@@ -74,7 +75,11 @@ def api_usage_chart(runs: Sequence[SyncRun], zone: ZoneInfo, *, limit_share: flo
     ]
     x = [local_time(run.started_at, zone) for run in points]
     shares = [run.api_usage_used / run.api_usage_max for run in points]  # type: ignore[operator]
-    labels = [f"{run.api_usage_used:,} / {run.api_usage_max:,}" for run in points]
+    labels = [
+        f"{format_count(run.api_usage_used)} / {format_count(run.api_usage_max)} "
+        f"({format_rate(share)})"
+        for run, share in zip(points, shares, strict=True)
+    ]
     return {
         "data": [
             {
@@ -86,7 +91,7 @@ def api_usage_chart(runs: Sequence[SyncRun], zone: ZoneInfo, *, limit_share: flo
                 "customdata": labels,
                 "line": {"color": ACCENT, "width": 2},
                 "marker": {"size": 6},
-                "hovertemplate": "%{x|%b %-d %H:%M}<br>%{customdata} (%{y:.1%})<extra></extra>",
+                "hovertemplate": "%{x|%b %-d %H:%M}<br>%{customdata}<extra></extra>",
             }
         ],
         "layout": {
@@ -110,7 +115,7 @@ def api_usage_chart(runs: Sequence[SyncRun], zone: ZoneInfo, *, limit_share: flo
                     "y": limit_share,
                     "xanchor": "right",
                     "yanchor": "bottom",
-                    "text": f"sync stops at {limit_share:.0%}",
+                    "text": f"sync stops at {format_rate(limit_share)}",
                     "showarrow": False,
                     "font": {"color": WARN, "size": 11},
                 }

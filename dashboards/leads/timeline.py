@@ -28,6 +28,7 @@ from dashboards.ops.queries import OWNER_CLASS_LABELS, owner_class
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import load_frames
+from routing_health.lib.format import format_hours, format_minutes
 from routing_health.metrics import MetricParams, lead_facts_of
 from routing_health.models import Activity, Lead, SalesforceUser
 from routing_health.rollups.selectors import metrics_as_of
@@ -173,14 +174,15 @@ class Journey:
         if assigned_at is None:
             return ("neutral", "Not assigned", "No rep has had the lead.")
         if f.get("accepted"):
-            return ("ok", "Accepted", f"Within {self.accept_hours:g} h of the assignment.")
+            window = format_hours(self.accept_hours)
+            return ("ok", "Accepted", f"Within {window} of the assignment.")
         if f.get("acceptance_pending"):
             return ("warn", "Waiting", "The acceptance window is still open.")
         if f.get("bounced"):
             return ("breach", "Bounced before acceptance", "The rep did not accept before "
                     "the owner changed.")
         return ("breach", "Not accepted", f"No accepted status or touch within "
-                f"{self.accept_hours:g} h of the assignment.")
+                f"{format_hours(self.accept_hours)} of the assignment.")
 
 
 def _params(config: RoutingConfig | None) -> MetricParams:
@@ -276,7 +278,7 @@ def _stints(
             after = format_minutes(facts["tta_minutes"])
             notes.append(("info", f"First rep · {after} after creation"))
         if i == bounce:
-            window = f"{params.bounce_hours:g} h"
+            window = format_hours(params.bounce_hours)
             notes.append(("warn", f"Bounce: owner changed within {window} of the assignment"))
         if i == current:
             notes.append(("info", "Owner at the metrics time" if len(starts) > 1 else "Owner"))
@@ -285,7 +287,7 @@ def _stints(
                 level = "breach" if age > params.queue_age_limit_hours else "neutral"
                 word = "over the limit" if level == "breach" else "within the limit"
                 notes.append((level, f"Queued {format_hours(age)} ({word} of "
-                                     f"{params.queue_age_limit_hours:g} h)"))
+                                     f"{format_hours(params.queue_age_limit_hours)})"))
         if owner in inactive:
             notes.append(("breach", "Inactive user"))
         out.append(
@@ -384,24 +386,3 @@ def _events(
         )
     order = {"created": 0, "owner": 1, "status": 2, "touch": 3, "automation": 3}
     return tuple(sorted(events, key=lambda e: (e.at, order[e.kind])))
-
-
-def format_minutes(minutes: float | None) -> str:
-    """Minutes for people: ``"42 s"``, ``"3.2 min"``, ``"2 h 5 min"``, ``"3 d 4 h"``."""
-    if minutes is None:
-        return "—"
-    if minutes < 1:
-        return f"{minutes * 60:.0f} s"
-    if minutes < 10:
-        return f"{minutes:.1f} min".replace(".0 min", " min")
-    if minutes < 60:
-        return f"{minutes:.0f} min"
-    hours, rest = divmod(round(minutes), 60)
-    if hours < 48:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-def format_hours(hours: float | None) -> str:
-    return "—" if hours is None else format_minutes(hours * 60)

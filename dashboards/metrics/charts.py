@@ -14,7 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dashboards.charts import ACCENT, Figure, local_time
-from dashboards.metrics.specs import MetricSpec, format_value
+from dashboards.metrics.specs import MetricSpec
+from routing_health.lib.format import format_count, format_value
 
 MUTED = "#7b8591"
 MARKER = "#6b4fa0"  # flow-version annotations: apart from every series colour
@@ -24,8 +25,6 @@ TARGET = "#9a4a00"
 SERIES_COLOURS = ("#2f5bd3", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#0072b2")
 SERIES_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
-HOVER_FORMAT = {"rate": ":.1%", "minutes": ":,.1f", "hours": ":,.1f", "count": ":,.0f"}
-UNIT_SUFFIX = {"rate": "", "minutes": " min", "hours": " h", "count": ""}
 AXIS = {
     "rate": {"tickformat": ".0%", "rangemode": "tozero"},
     "minutes": {"tickformat": ",.0f", "rangemode": "tozero", "title": {"text": "minutes"}},
@@ -124,8 +123,6 @@ def trend_chart(
     known = [v for _, values in series for v in values if v is not None]
     if unit == "minutes" and max(known, default=0) > 180:
         unit, scale = "hours", 1 / 60
-    suffix = UNIT_SUFFIX[unit]
-    value_format = HOVER_FORMAT[unit]
     data: list[dict[str, Any]] = []
     for index, (name, values) in enumerate(series):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)] if split else ACCENT
@@ -138,12 +135,12 @@ def trend_chart(
                 "x": list(x),
                 "y": [None if v is None else v * scale for v in values],
                 "customdata": list(hover_x),
+                "text": [format_value(v, spec.unit) for v in values],
                 "connectgaps": False,
                 "line": {"color": colour, "width": 2, "dash": dash},
                 "marker": {"size": 5, "color": colour},
                 "hovertemplate": (
-                    f"%{{customdata}}<br>{name + ': ' if split else ''}"
-                    f"%{{y{value_format}}}{suffix}<extra></extra>"
+                    f"%{{customdata}}<br>{name + ': ' if split else ''}%{{text}}<extra></extra>"
                 ),
             }
         )
@@ -234,7 +231,8 @@ def heatmap_chart(
     ]
     hover = [
         [
-            f"{region} · {tier}<br>{label}: {text or 'no leads'}<br>{n:,} lead{'s' * (n != 1)}"
+            f"{region} · {tier}<br>{label}: {text or 'no leads'}<br>"
+            f"{format_count(n)} lead{'s' * (n != 1)}"
             for tier, text, n in zip(tiers, row_texts, counts, strict=True)
         ]
         for region, row_texts, counts in zip(regions, texts, leads, strict=True)

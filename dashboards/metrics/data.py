@@ -7,8 +7,8 @@ those rows by ``routing_health.rollups.selectors``'s merge, so each number equal
 (and so ``export_metrics``) for the same cohort, as of the last ``compute_metrics``.
 
 Targets reuse the alert rules (``routing_health.alerts.rules``: ``effective_rule`` with the
-configured thresholds and per-segment overrides). Where no rule exists the dashboard's own
-targets (``specs.py``) apply; ``targets.py`` assesses. Status levels:
+configured thresholds and per-segment overrides). Where no rule exists the metric catalog's
+targets apply; ``targets.py`` assesses. Status levels:
 
 - **OK** (●): the value meets the target;
 - **Warning** (▲): it misses it by at most as much again — a rate with at most twice the allowed

@@ -25,21 +25,14 @@ from dashboards.metrics.page import (
     _wants_csv,
     csv_response,
 )
-from dashboards.metrics.specs import METRICS, Clock, Metrics, MetricSpec, format_value
-from dashboards.metrics.targets import assess, metric_target
+from dashboards.metrics.specs import HEATMAPS, Clock, Metrics, MetricSpec, shown_on
+from dashboards.metrics.targets import TIER_SLA_TEXT, assess, metric_target
 from dashboards.metrics.views import Cell, _segment_axes
+from routing_health.lib.format import NO_DATA
 
-HEATMAP_METRICS = (
-    "assignment_success_rate",
-    "tta_p95_minutes",
-    "assign_sla_met_rate",
-    "first_touch_p95_minutes",
-    "touch_sla_met_rate",
-    "acceptance_rate",
-    "bounce_rate",
-    "rejection_rate",
-    "queued_over_limit",
-    "leads",
+# Volumes (no target) after the metrics judged against one.
+HEATMAP_METRICS: tuple[MetricSpec, ...] = tuple(
+    sorted(shown_on(HEATMAPS), key=lambda spec: spec.better == "none")
 )
 
 
@@ -89,8 +82,8 @@ def segments(request: HttpRequest) -> HttpResponse:
     base = page.filters.querystring(region=None, tier=None, **page.params)
     drilldown = reverse("overview") + (base + "&" if base else "?") + "region={y}&tier={x}"
     heatmaps = [
-        _heatmap(page, METRICS[key], clock, by_segment, regions, tiers, drilldown)
-        for key in HEATMAP_METRICS
+        _heatmap(page, spec, clock, by_segment, regions, tiers, drilldown)
+        for spec in HEATMAP_METRICS
     ]
     table = [
         (
@@ -98,8 +91,8 @@ def segments(request: HttpRequest) -> HttpResponse:
             _label(tier),
             _segment_link(page, "overview", region, tier),
             [
-                _cell(page, METRICS[key], clock, by_segment[(region, tier)], region, tier)
-                for key in HEATMAP_METRICS
+                _cell(page, spec, clock, by_segment[(region, tier)], region, tier)
+                for spec in HEATMAP_METRICS
             ],
         )
         for region in regions
@@ -109,8 +102,7 @@ def segments(request: HttpRequest) -> HttpResponse:
     page.context.update(
         {
             "heatmaps": heatmaps,
-            "table_metrics": [(clock.short(METRICS[k]), clock.label(METRICS[k]))
-                              for k in HEATMAP_METRICS],
+            "table_metrics": [(clock.short(spec), clock.label(spec)) for spec in HEATMAP_METRICS],
             "table": table,
             "blank": BLANK,
             "tier_labels": [_label(t) for t in tiers],
@@ -129,13 +121,13 @@ def _cell(
     tier: str | None,
 ) -> Cell:
     if metrics is None:
-        return Cell("—", "neutral", "no leads")
+        return Cell(NO_DATA, "neutral", "no leads")
     value = metrics.get(clock.key(spec.key))
     found = assess(spec, value, config=page.config, region=region, tier=tier)
     href = _segment_link(page, "overview", region, tier)
     if page.params.get("clock"):
         href += ("&" if "?" in href else "?") + "clock=business"
-    return Cell(format_value(value, spec.unit), found.level, found.label, href)
+    return Cell(spec.format(value), found.level, found.label, href)
 
 
 def _score(
@@ -180,7 +172,7 @@ def _heatmap(
         )
         for region in regions
     )
-    target_text = "≤ tier SLA" if spec.tier_sla else (target.text if target else "")
+    target_text = TIER_SLA_TEXT if spec.tier_sla else (target.text if target else "")
     return Heatmap(
         id=f"heatmap-{spec.key.replace('_', '-')}",
         title=label,

@@ -1,8 +1,10 @@
 """Targets and status levels of the metric pages, and the firing incidents shown beside them.
 
-Targets reuse the alert rules (``routing_health.alerts.rules``: ``effective_rule`` with the
-configured thresholds and per-segment overrides); where no rule exists the dashboard's own targets
-(``specs.py``) apply.
+A metric's target is, in order: the threshold of the alert rule that measures it
+(``routing_health.alerts.rules``: ``effective_rule`` with the configured thresholds and
+per-segment overrides); the tier SLA its catalog row is judged against (``target_setting``);
+its catalog ``default_target``. Its direction is the catalog's ``better``; every number reads
+through the one formatter.
 """
 
 from __future__ import annotations
@@ -18,20 +20,23 @@ from django.urls import reverse
 from dashboards.filters import Filters
 from dashboards.metrics.data import ordered_tiers
 from dashboards.metrics.specs import (
-    ACCEPTANCE_TARGET,
-    BOUNCE_LIMIT,
     LEVEL_ORDER,
     LEVEL_WORDS,
-    NO_DATA,
-    SLA_ATTAINMENT_TARGET,
+    METRICS,
     Clock,
     Metrics,
     MetricSpec,
-    format_value,
 )
 from routing_health.alerts.rules import RULES, effective_rule, tier_sla
 from routing_health.config import RoutingConfig
+from routing_health.lib.format import NO_DATA, format_count, format_hours, format_value
+from routing_health.metrics import catalog
 from routing_health.models import AlertIncident
+
+TIER_SLA_TEXT = "≤ tier SLA"
+SLA_ORIGINS = {catalog.ASSIGN_SLA: "tier assignment SLA", catalog.TOUCH_SLA: "tier first-touch SLA"}
+RULE_OF_METRIC = {rule.metric: rule.name for rule in RULES.values()}
+"""Catalog metric → the alert rule that measures it (rules on other quantities left out)."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,7 @@ class Target:
     def text(self) -> str:
         if self.wording:
             return self.wording
-        value = format_value(self.threshold, self.unit)
-        if self.unit == "rate":  # a round target reads "95%", not "95.0%"
-            value = f"{self.threshold * 100:.2f}".rstrip("0").rstrip(".") + "%"
-        return ("≥ " if self.higher_is_better else "≤ ") + value
+        return ("≥ " if self.higher_is_better else "≤ ") + format_value(self.threshold, self.unit)
 
     def level(self, value: float | None) -> str:
         if value is None:
@@ -81,49 +83,36 @@ class Target:
         return min(1.0, miss / (2 * span))
 
 
-def _higher(threshold: float, unit: str, origin: str) -> Target:
-    return Target(threshold, True, max(0.0, 2 * threshold - 1), unit, origin)
-
-
-def _lower(threshold: float, unit: str, origin: str) -> Target:
-    return Target(threshold, False, 2 * threshold, unit, origin)
+def _bounded(threshold: float, row: catalog.Metric, origin: str) -> Target:
+    if row.better == "higher":
+        return Target(threshold, True, max(0.0, 2 * threshold - 1), row.unit, origin)
+    return Target(threshold, False, 2 * threshold, row.unit, origin)
 
 
 def metric_target(
     key: str, config: RoutingConfig, *, region: str | None, tier: str | None
 ) -> Target | None:
-    """The target of the wall-clock metric ``key`` for a segment (``None``: all)."""
-
-    def rule(name: str) -> float:
-        return effective_rule(config, name, region, tier).threshold
-
-    sla = tier_sla(config, tier)
-    alert = "alert rule {}"
-    match key:
-        case "assignment_success_rate":
-            return _higher(rule("assignment_success"), "rate", alert.format("assignment_success"))
-        case "tta_p95_minutes":
-            return _lower(rule("tta_p95"), "minutes", alert.format("tta_p95") + " (tier SLA)")
-        case "tta_p50_minutes":
-            return _lower(sla.assign_minutes, "minutes", "tier assignment SLA")
-        case "first_touch_p95_minutes":
-            return _lower(rule("touch_p95"), "minutes", alert.format("touch_p95") + " (tier SLA)")
-        case "first_touch_p50_minutes":
-            return _lower(sla.touch_minutes, "minutes", "tier first-touch SLA")
-        case "assign_sla_met_rate" | "touch_sla_met_rate":
-            return _higher(SLA_ATTAINMENT_TARGET, "rate", "dashboard target (p95 within SLA)")
-        case "acceptance_rate":
-            return _higher(ACCEPTANCE_TARGET, "rate", "dashboard target")
-        case "bounce_rate":
-            return _lower(BOUNCE_LIMIT, "rate", "dashboard target")
-        case "rejection_rate":
-            return _lower(rule("rejection_rate"), "rate", alert.format("rejection_rate"))
-        case "queued_over_limit":
-            limit = format_value(config.windows.queue_age_limit_hours, "hours")
-            return Target(0, False, math.inf, "count", "queue-age limit", f"none over {limit}")
-        case "oldest_queue_age_hours":
-            return _lower(rule("queue_aging"), "hours", alert.format("queue_aging"))
-    return None
+    """The target of the wall-clock metric ``key`` for a segment (``None``: all): see the
+    module docstring for where it comes from. ``None`` for a volume or a metric without one."""
+    row = catalog.metric(key)
+    if row.better == "none":
+        return None
+    tier_clock = row.target_setting in (catalog.ASSIGN_SLA, catalog.TOUCH_SLA)
+    rule = RULE_OF_METRIC.get(key)
+    if rule is not None:
+        threshold = effective_rule(config, rule, region, tier).threshold
+        return _bounded(threshold, row, f"alert rule {rule}" + (" (tier SLA)" * tier_clock))
+    if tier_clock:
+        sla = tier_sla(config, tier)
+        threshold = getattr(sla, str(row.target_setting))
+        return _bounded(threshold, row, SLA_ORIGINS[str(row.target_setting)])
+    if row.default_target is None:
+        return None
+    if row.default_target == 0 and row.unit == "count":
+        limit = format_hours(config.windows.queue_age_limit_hours)
+        words = METRICS[key].target_words.format(limit=limit) if key in METRICS else ""
+        return Target(0, False, math.inf, "count", "queue-age limit", words or "none")
+    return _bounded(row.default_target, row, "dashboard target")
 
 
 @dataclass(frozen=True)
@@ -176,13 +165,13 @@ def assess(
             checks.append(
                 TierCheck(
                     str(name),
-                    format_value(metrics[key], spec.unit),
+                    catalog.format_metric(key, metrics[key]),
                     target.text,
                     target.level(metrics[key]),
                 )
             )
         if value is None or not checks:
-            return Assessment("neutral", NO_DATA, "≤ tier SLA")
+            return Assessment("neutral", NO_DATA, TIER_SLA_TEXT)
         order = {name: i for i, name in enumerate(ordered_tiers((c.tier for c in checks), config))}
         checks.sort(key=lambda c: order[c.tier])
         level = worst(c.level for c in checks)
@@ -195,7 +184,7 @@ def assess(
                 label += " · " + ", ".join(culprits)
             else:
                 label += f" · {len(culprits)} tiers"
-        return Assessment(level, label, "≤ tier SLA", "each tier against its SLA", tuple(checks))
+        return Assessment(level, label, TIER_SLA_TEXT, "each tier against its SLA", tuple(checks))
     target = metric_target(spec.key, config, region=region, tier=tier)
     if target is None:
         return Assessment("neutral", LEVEL_WORDS["neutral"] if value is not None else NO_DATA, "")
@@ -208,12 +197,13 @@ def assess(
 def detail(spec: MetricSpec, metrics: Mapping[str, Any]) -> str:
     """The counts behind a value: ``"12 bounced of 112 assigned"``, ``"112 assigned"``."""
     base = sum(metrics.get(name) or 0 for name in spec.base) if spec.base else None
+    count = format_count(metrics.get(spec.count) or 0)
     if spec.count and base is not None:
-        return f"{metrics.get(spec.count) or 0:,} of {base:,} {spec.base_words}"
+        return f"{count} of {format_count(base)} {spec.base_words}"
     if spec.count:
-        return f"{metrics.get(spec.count) or 0:,} {spec.count}"
+        return f"{count} {spec.count}"
     if base is not None:
-        return f"over {base:,} {spec.base_words}"
+        return f"over {format_count(base)} {spec.base_words}"
     return ""
 
 
@@ -267,7 +257,7 @@ def incident_lines(
         if filters.tier and incident.tier not in ("", filters.tier):
             continue
         spec = RULES.get(incident.rule)
-        unit = spec.value_format if spec else "count"
+        unit = spec.value_format if spec else "count"  # a rule's value may be no catalog metric
         path = spec.dashboard_path if spec else "/alerts"
         segment = {k: v for k, v in (("region", incident.region), ("tier", incident.tier)) if v}
         unfiltered = Filters(start=filters.start, end=filters.end)

@@ -36,33 +36,23 @@ from dashboards.metrics.page import (
     _wants_csv,
     csv_response,
 )
-from dashboards.metrics.specs import METRICS, Change, Clock, Metrics, change, format_value
+from dashboards.metrics.specs import (
+    FLOW_CHANGES,
+    TRENDS,
+    Change,
+    Clock,
+    Metrics,
+    MetricSpec,
+    change,
+    shown_on,
+)
 from dashboards.metrics.targets import metric_target
+from routing_health.metrics.catalog import format_metric
 from routing_health.models import FlowVersionChange
 
 CHANGE_LIMIT = 5
-TREND_METRICS = (
-    "leads",
-    "assignment_success_rate",
-    "tta_p50_minutes",
-    "tta_p95_minutes",
-    "assign_sla_met_rate",
-    "first_touch_p50_minutes",
-    "first_touch_p95_minutes",
-    "touch_sla_met_rate",
-    "acceptance_rate",
-    "bounce_rate",
-    "rejection_rate",
-    "queued_over_limit",
-)
-COMPARE_METRICS = (
-    "assignment_success_rate",
-    "tta_p95_minutes",
-    "assign_sla_met_rate",
-    "touch_sla_met_rate",
-    "acceptance_rate",
-    "rejection_rate",
-)
+TREND_METRICS: tuple[MetricSpec, ...] = shown_on(TRENDS)
+COMPARE_METRICS: tuple[MetricSpec, ...] = shown_on(FLOW_CHANGES)
 SPLITS = {"": "All leads", "region": "By region", "tier": "By tier"}
 GRAINS = {"day": "Daily", "week": "Weekly"}
 Window = tuple[date, date]  # a date range, both ends inclusive
@@ -154,8 +144,8 @@ def trends(request: HttpRequest) -> HttpResponse:
         return _series_csv(page, clock, periods, split, split_values, grouped, empty)
 
     charts = []
-    for key in TREND_METRICS:
-        spec = METRICS[key]
+    for spec in TREND_METRICS:
+        key = spec.key
         metric = clock.key(key)
         series = [
             (
@@ -190,9 +180,9 @@ def trends(request: HttpRequest) -> HttpResponse:
                 target.text if threshold is not None and target is not None else "",
             )
         )
+    keys = [clock.key(spec.key) for spec in TREND_METRICS]
     table_rows = [
-        (p, [format_value(grouped.get((p.key, ""), empty).get(clock.key(k)), METRICS[k].unit)
-             for k in TREND_METRICS])
+        (p, [format_metric(key, grouped.get((p.key, ""), empty).get(key)) for key in keys])
         for p in periods
     ] if not split else []
     page.context.update(
@@ -206,8 +196,7 @@ def trends(request: HttpRequest) -> HttpResponse:
                              value == grain) for value, label in GRAINS.items()],
             "changes": changes,
             "comparisons": _comparisons(page, totals, clock, changes),
-            "table_metrics": [(clock.short(METRICS[k]), clock.label(METRICS[k]))
-                              for k in TREND_METRICS],
+            "table_metrics": [(clock.short(spec), clock.label(spec)) for spec in TREND_METRICS],
             "table_rows": table_rows,
             "csv": {name: page.qs(format="csv", table=name) for name in ("series", "changes")},
         }
@@ -261,14 +250,13 @@ def _comparisons(
     for flow_change, before_range, after_range in _flow_windows(page.filters, changes):
         before, after = totals[before_range], totals[after_range]
         rows = []
-        for key in COMPARE_METRICS:
-            spec = METRICS[key]
-            metric = clock.key(key)
+        for spec in COMPARE_METRICS:
+            metric = clock.key(spec.key)
             rows.append(
                 (
                     clock.label(spec),
-                    format_value(before.get(metric), spec.unit),
-                    format_value(after.get(metric), spec.unit),
+                    format_metric(metric, before.get(metric)),
+                    format_metric(metric, after.get(metric)),
                     change(after.get(metric), before.get(metric), spec),
                 )
             )

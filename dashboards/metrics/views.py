@@ -53,7 +53,6 @@ from dashboards.metrics.specs import (
     Metrics,
     MetricSpec,
     change,
-    format_value,
 )
 from dashboards.metrics.targets import (
     Assessment,
@@ -64,6 +63,8 @@ from dashboards.metrics.targets import (
     metric_target,
 )
 from routing_health.alerts.selectors import firing_incidents
+from routing_health.lib.format import NO_DATA, format_count
+from routing_health.metrics.catalog import format_metric
 
 INCIDENT_LIMIT = 8
 # The Overview's region × tier table: leads, then these two, each against its target.
@@ -163,7 +164,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "segment_rows": _segment_rows(page, clock, found["by_segment"], regions, tiers),
             "previous_label": prev_label,
             "previous_empty": not found["previous"]["leads"],
-            "success_target": _target_text(page, "assignment_success_rate"),
+            "success_target": _target_text(page, SEGMENT_METRICS[0]),
+            "segment_metrics": [METRICS[key] for key in SEGMENT_METRICS],
             "csv": {
                 name: page.qs(format="csv", table=name)
                 for name in ("headline", "segments", "incidents")
@@ -225,11 +227,11 @@ def _tile(
         key=key,
         label=clock.label(spec),
         value=value,
-        value_text=format_value(value, spec.unit),
+        value_text=format_metric(key, value),
         href=page.url("leads", **dict(spec.records)),
         assessment=assessment,
         change=change(value, previous.get(key), spec),
-        previous_text=format_value(previous.get(key), spec.unit),
+        previous_text=format_metric(key, previous.get(key)),
         spark=spark,
         detail=detail(spec, current),
     )
@@ -267,15 +269,15 @@ def _segment_rows(
         for tier in tiers:
             metrics = by_segment.get((region, tier))
             if metrics is None:
-                none = Cell("—", "neutral", "no leads")
+                none = Cell(NO_DATA, "neutral", "no leads")
                 cells.append((none, none, none))
                 continue
             href = _segment_link(page, "leads", region, tier)
-            triple = [Cell(f"{metrics['leads']:,}", "neutral", "", href)]
+            triple = [Cell(format_count(metrics["leads"]), "neutral", "", href)]
             for spec, value, found in _segment_checks(page, clock, metrics, region, tier):
                 records = _segment_link(page, "leads", region, tier, **dict(spec.records))
                 triple.append(
-                    Cell(format_value(value, spec.unit), found.level, found.label, records)
+                    Cell(spec.format(value), found.level, found.label, records)
                 )
             cells.append((triple[0], triple[1], triple[2]))
         rows.append(SegmentRow(_label(region), tuple(cells)))

@@ -33,6 +33,7 @@ from routing_health.alerts.selectors import (
     notification_problems,
     recent_incidents,
 )
+from routing_health.lib.format import format_time
 from routing_health.models import AlertIncident
 from routing_health.slack.transport import SlackTransport
 
@@ -106,11 +107,10 @@ def alert_snooze(request: HttpRequest, incident_id: int) -> HttpResponse:
     if until is None:
         messages.success(request, f"Unsnoozed “{title}” ({segment}): notifications resume.")
     else:
-        local = until.astimezone(state.report.zone)
         messages.success(
             request,
-            f"Snoozed “{title}” ({segment}) until {local:%b} {local.day}, {local:%H:%M} "
-            f"{local.tzname()}: no Slack messages until then; evaluation goes on.",
+            f"Snoozed “{title}” ({segment}) until {format_time(until, state.report.zone)}: "
+            "no Slack messages until then; evaluation goes on.",
         )
     return redirect(target)
 

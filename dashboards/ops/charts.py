@@ -14,6 +14,7 @@ from datetime import date
 from dashboards.charts import BREACH, Figure, integer_dtick
 from dashboards.ops.failures import ReasonRow
 from dashboards.ops.queries import AgeBucket, QueueSummary
+from routing_health.lib.format import format_hours
 
 # The series colours of charts.js (Okabe–Ito based), in order.
 COLORWAY = ("#2f5bd3", "#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#d55e00", "#0072b2")
@@ -76,7 +77,7 @@ def queue_age_chart(
                 "y": 1,
                 "xanchor": "left",
                 "yanchor": "bottom",
-                "text": f"■ over the {limit_hours:g} h limit",
+                "text": f"■ over the {format_hours(limit_hours)} limit",
                 "showarrow": False,
                 "font": {"color": BREACH, "size": 11},
             }

@@ -13,6 +13,7 @@ from django.db.models import Max, Min, QuerySet, Sum
 from dashboards.filters import Filters
 from dashboards.leads.queries import owner_names, salesforce_lead_url
 from dashboards.ops.queries import FALLBACK_PREFIX, UNROUTED_PREFIX, fact_base, lead_details
+from routing_health.metrics import definitions
 from routing_health.models import (
     DailyRollup,
     FailureRollup,
@@ -106,7 +107,7 @@ def failure_summary(filters: Filters, *, reason: str = "") -> FailureSummary:
                 kind=kind,
                 kind_label=label,
                 count=entry["n"],
-                share=entry["n"] / total_failed if total_failed else 0.0,
+                share=definitions.rate(entry["n"], total_failed) or 0.0,
                 first_at=entry["first"],
                 last_at=entry["last"],
                 regions=tuple(sorted(entry["regions"], key=lambda r: (-r[1], r[0]))),
@@ -124,7 +125,9 @@ def failure_summary(filters: Filters, *, reason: str = "") -> FailureSummary:
         succeeded=succeeded,
         failed=failed_n,
         pending=outcomes.get("pending", 0),
-        success_rate=succeeded / (succeeded + failed_n) if succeeded + failed_n else None,
+        success_rate=definitions.rate_of(
+            "assignment_success_rate", {"succeeded": succeeded, "failed": failed_n}
+        ),
         shown_failed=total_failed,
         reasons=tuple(reasons),
         daily=tuple((day, per_day.get(day, {})) for day in days),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -12,17 +12,48 @@ from django.db.models import QuerySet, Sum
 
 from dashboards.filters import Filters
 from dashboards.rollup_cache import cached
+from routing_health.lib.format import format_count
+from routing_health.metrics import catalog, definitions
 from routing_health.models import (
     MetricsState,
     RepRollup,
     SalesforceUser,
 )
 from routing_health.rollups.ops import REP_COUNTS, REP_VALUES
-from routing_health.rollups.rows import sort_by_group
 
 # A rep whose share of the region's assignments is this far from an equal share is pointed out.
 SHARE_HIGH, SHARE_LOW = 1.5, 0.5
 SHARE_MIN_SAMPLE = 20  # fewer assignments in the region: shares are noise, nothing is pointed out
+
+
+def _rep_rates() -> tuple[str, ...]:
+    """The catalog rates made only of counts a ``RepRollup`` stores (acceptance, bounce,
+    rejection), in the order of their numerators in ``REP_COUNTS``."""
+    rates = [
+        m for m in catalog.of_unit("rate")
+        if isinstance(m.formula, catalog.Rate)
+        and {m.formula.numerator, *m.formula.denominator} <= set(REP_COUNTS)
+    ]
+    rates.sort(key=lambda m: REP_COUNTS.index(m.formula.numerator))  # type: ignore[union-attr]
+    return tuple(m.name for m in rates)
+
+
+REP_RATES = _rep_rates()
+REP_MEDIANS = {"tta_p50": "tta_p50_minutes", "first_touch_p50": "first_touch_p50_minutes"}
+"""``RepRow`` field -> the catalog metric it is, for one rep."""
+# The table's metric columns: the first rate (acceptance), the median first touch, the others.
+REP_COLUMNS: tuple[str, ...] = (REP_RATES[0], REP_MEDIANS["first_touch_p50"], *REP_RATES[1:])
+BASE_WORDS = {"acceptance_base": "past their acceptance window", "assigned": "assigned"}
+CSV_HEAD = ("rep_id", "rep", "active", "region", "assigned", "share_of_region", "equal_share")
+
+
+@dataclass(frozen=True)
+class RepCell:
+    """One metric of a rep as the table shows it, with the leads behind it and its counts."""
+
+    text: str
+    href: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,15 +77,15 @@ class RepRow:
 
     @property
     def share(self) -> float:
-        return self.assigned / self.region_assigned if self.region_assigned else 0.0
+        return definitions.rate(self.assigned, self.region_assigned) or 0.0
 
     @property
     def equal_share(self) -> float:
-        return 1 / self.region_reps if self.region_reps else 0.0
+        return definitions.rate(1, self.region_reps) or 0.0
 
     @property
     def share_ratio(self) -> float | None:
-        return self.share / self.equal_share if self.equal_share else None
+        return definitions.rate(self.share, self.equal_share)
 
     @property
     def share_level(self) -> str:
@@ -64,16 +95,47 @@ class RepRow:
         return "warn" if ratio >= SHARE_HIGH or ratio <= SHARE_LOW else "ok"
 
     @property
-    def acceptance_rate(self) -> float | None:
-        return self.accepted / self.acceptance_base if self.acceptance_base else None
+    def counts(self) -> dict[str, int]:
+        """The rep's ``REP_COUNTS``, by name."""
+        return {name: getattr(self, name) for name in REP_COUNTS}
 
     @property
-    def bounce_rate(self) -> float | None:
-        return self.bounced / self.assigned if self.assigned else None
+    def rates(self) -> Mapping[str, float | None]:
+        """Each of ``REP_RATES`` by its catalog formula (``None``: an empty denominator)."""
+        counts = self.counts
+        return {name: definitions.rate_of(name, counts) for name in REP_RATES}
 
-    @property
-    def rejection_rate(self) -> float | None:
-        return self.rejected / self.assigned if self.assigned else None
+    def __getattr__(self, name: str) -> float | None:
+        # ``row.acceptance_rate``… : a rate of ``REP_RATES`` read like a field.
+        if name in REP_RATES:
+            return self.rates[name]
+        raise AttributeError(name)
+
+    def cells(self, links: Mapping[str, str]) -> list[RepCell]:
+        """``REP_COLUMNS`` of this rep; a rate links to ``links[<its numerator count>]``."""
+        counts = self.counts
+        cells = []
+        for name in REP_COLUMNS:
+            formula = catalog.metric(name).formula
+            if not isinstance(formula, catalog.Rate):
+                field = next(f for f, metric in REP_MEDIANS.items() if metric == name)
+                cells.append(RepCell(catalog.format_metric(name, getattr(self, field))))
+                continue
+            base = sum(counts[part] for part in formula.denominator)
+            words = BASE_WORDS.get(formula.denominator[0], "")
+            title = f"{format_count(counts[formula.numerator])} of {format_count(base)} {words}"
+            cells.append(RepCell(catalog.format_metric(name, self.rates[name]),
+                                 links[formula.numerator], title.rstrip()))
+        return cells
+
+    def csv_row(self) -> list[object]:
+        """The values of ``csv_header()``."""
+        def pairs(names: Sequence[str]) -> list[object]:
+            return [v for n in names for v in (self.counts[_numerator(n)], self.rates[n])]
+
+        return [self.rep_id, self.name, self.active, self.region, self.assigned, self.share,
+                self.equal_share, *pairs(REP_RATES[:1]), *(getattr(self, f) for f in REP_MEDIANS),
+                *pairs(REP_RATES[1:])]
 
     @property
     def bar_scale(self) -> float:
@@ -89,6 +151,21 @@ class RepRow:
     @property
     def equal_percent(self) -> float:
         return round(min(self.equal_share / self.bar_scale, 1.0) * 100, 2)
+
+
+def _numerator(rate: str) -> str:
+    formula = catalog.metric(rate).formula
+    assert isinstance(formula, catalog.Rate)
+    return formula.numerator
+
+
+def csv_header() -> list[str]:
+    """The Reps CSV columns: each rate after its numerator count; the medians after the first
+    (the column order the export has always had)."""
+    def pairs(names: Sequence[str]) -> list[str]:
+        return [v for n in names for v in (_numerator(n), n)]
+
+    return [*CSV_HEAD, *pairs(REP_RATES[:1]), *REP_MEDIANS.values(), *pairs(REP_RATES[1:])]
 
 
 def _rep_rollups(filters: Filters) -> QuerySet[RepRollup]:
@@ -148,7 +225,8 @@ def rep_rows(
                 assigned=row["n_assigned"],
                 region_assigned=region_totals[region],
                 region_reps=region_reps[region],
-                region_top_share=region_top[region] / region_totals[region],
+                region_top_share=definitions.rate(region_top[region], region_totals[region])
+                or 0.0,
                 accepted=row["n_accepted"],
                 acceptance_base=row["n_acceptance_base"],
                 touched=row["n_touched"],
@@ -198,16 +276,12 @@ def _rep_medians(
 
 
 def _group_medians(gid: np.ndarray, blobs: list[bytes], groups: int) -> list[float | None]:
-    """The median (linear interpolation, numpy's default) of each group's values, where row
-    ``i`` adds the float64 values of ``blobs[i]`` to group ``gid[i]``; one sort for all."""
+    """The median (``definitions.group_percentiles``: numpy's linear interpolation) of each
+    group's values, where row ``i`` adds the float64 values of ``blobs[i]`` to group
+    ``gid[i]``; one sort for all."""
     sizes = np.fromiter((len(blob) // 8 for blob in blobs), dtype=np.int64, count=len(blobs))
     values = np.frombuffer(b"".join(blobs), dtype=np.float64)
-    values, counts = sort_by_group(np.repeat(gid, sizes), values, groups)
-    if not values.size:
-        return [None] * groups
-    starts = np.cumsum(counts) - counts
-    low = values[np.minimum(starts + np.maximum(counts - 1, 0) // 2, values.size - 1)]
-    high = values[np.minimum(starts + counts // 2, values.size - 1)]
-    # numpy's linear interpolation at t = 0.5 is b − (b − a)·0.5 (exact for equal values)
-    medians = np.where(counts % 2 == 0, high - (high - low) * 0.5, low)
-    return [float(m) if n else None for m, n in zip(medians.tolist(), counts.tolist(), strict=True)]
+    group = np.repeat(gid, sizes)
+    present = ~np.isnan(values)
+    (medians,) = definitions.group_percentiles(group, values, present, groups, (0.5,))
+    return [None if np.isnan(m) else float(m) for m in medians.tolist()]

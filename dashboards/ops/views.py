@@ -31,10 +31,11 @@ from dashboards.ops.queries import (
     queued_facts,
     queued_rows,
 )
-from dashboards.ops.reps import rep_rows, with_medians
+from dashboards.ops.reps import REP_COLUMNS, csv_header, rep_rows, with_medians
 from dashboards.pagination import page_context
 from dashboards.rendering import PageState, page_state, render_page
 from routing_health.lib.sfid import InvalidSalesforceId, to_18
+from routing_health.metrics import catalog
 from routing_health.models import LeadFact
 
 HISTORY_DAYS = 30
@@ -265,14 +266,7 @@ def reps(request: HttpRequest) -> HttpResponse:
     settings = ops_settings(state.report)
     if _wants_csv(request):
         return csv_response(
-            "reps.csv",
-            ["rep_id", "rep", "active", "region", "assigned", "share_of_region", "equal_share",
-             "accepted", "acceptance_rate", "tta_p50_minutes", "first_touch_p50_minutes",
-             "bounced", "bounce_rate", "rejected", "rejection_rate"],
-            [[r.rep_id, r.name, r.active, r.region, r.assigned, r.share, r.equal_share,
-              r.accepted, r.acceptance_rate, r.tta_p50, r.first_touch_p50, r.bounced,
-              r.bounce_rate, r.rejected, r.rejection_rate]
-             for r in rep_rows(filters, settings.metrics)],
+            "reps.csv", csv_header(), [r.csv_row() for r in rep_rows(filters, settings.metrics)]
         )
     context = _base_context(state)
     context.update(settings=settings, metrics_ready=settings.as_of is not None)
@@ -307,6 +301,7 @@ def reps(request: HttpRequest) -> HttpResponse:
             {
                 "region": region,
                 "rows": [(row, links(row)) for row in listed],
+                "lines": [(row, links(row), row.cells(links(row))) for row in listed],
                 "assigned": members[0].region_assigned,
                 "reps": members[0].region_reps,
                 "equal_share": members[0].equal_share,
@@ -327,6 +322,7 @@ def reps(request: HttpRequest) -> HttpResponse:
         assigned_total=sum(row.assigned for row in rows),
         assigned_records=_records(filters, flag="assigned"),
         csv_qs=filters.querystring(format="csv"),
+        columns=[catalog.metric(name) for name in REP_COLUMNS],
     )
     return render_page(request, "dashboards/reps.html", state, page="reps", context=context)
 

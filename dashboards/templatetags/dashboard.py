@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from dashboards.filters import report_settings
 from dashboards.navigation import NAV_PAGES
+from routing_health.lib.format import format_count, format_duration, format_rate, format_time
+from routing_health.metrics.catalog import format_metric
 from routing_health.rollups.freshness import data_freshness
 
 register = template.Library()
@@ -50,8 +52,7 @@ def freshness_line() -> dict[str, Any]:
     freshness = data_freshness()
     as_of = ""
     if freshness.last_success is not None:
-        local = freshness.last_success.astimezone(report.zone)
-        as_of = f"{local:%b} {local.day}, {local:%Y %H:%M} {local.tzname()}"
+        as_of = format_time(freshness.last_success, report.zone)
     return {"freshness": freshness, "as_of": as_of, "glyph": STATUS_GLYPHS[freshness.level]}
 
 
@@ -94,15 +95,11 @@ def run_level(status_value: str) -> str:
 
 @register.filter
 def duration(start: datetime | None, end: datetime | None) -> str:
-    """``end - start`` as ``"4.2 s"``, ``"3 min 5 s"`` or ``"1 h 2 min"``; ``""`` if unknown."""
+    """``end - start`` by the one duration rule (``"4 s"``, ``"3.1 min"``, ``"1 h"``); ``""``
+    if unknown."""
     if start is None or end is None:
         return ""
-    seconds = max((end - start).total_seconds(), 0.0)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
-    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+    return format_duration(max(end - start, timedelta(0)))
 
 
 @register.filter
@@ -122,13 +119,25 @@ def age(value: datetime | None) -> str:
 
 
 @register.filter
-def percent(value: float | None, digits: int = 0) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.{int(digits)}%}"
+def percent(value: float | None) -> str:
+    """A share 0..1 by the one rate rule (``routing_health.lib.format.format_rate``)."""
+    return format_rate(value)
+
+
+@register.filter
+def metric(value: float | None, name: str) -> str:
+    """``value`` of the catalog metric ``name`` as every surface shows it."""
+    return format_metric(name, value)
+
+
+@register.filter
+def when(value: datetime | None) -> str:
+    """An instant in the report timezone (the page renders under it, see ``rendering``):
+    ``"2026-03-29 03:30 CEST"`` (``format_time``)."""
+    return format_time(value, timezone.get_current_timezone())
 
 
 @register.filter
 def thousands(value: int | None) -> str:
-    """``12345`` → ``"12,345"``."""
-    return "—" if value is None else f"{int(value):,}"
+    """``12345`` → ``"12,345"`` (``format_count``)."""
+    return format_count(value)

@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 
-from dashboards.leads.timeline import format_hours, format_minutes
 from dashboards.ops.alerts import EVENT_LEVELS, PROBLEM_STATES, NotificationHealth
 from routing_health.alerts.rules import RULES
 from routing_health.alerts.selectors import notification_problems
+from routing_health.lib.format import format_duration, format_hours, format_minutes
 
 register = template.Library()
 
 
 @register.filter
 def minutes(value: float | None) -> str:
-    """``3.2`` → ``"3.2 min"``, ``130`` → ``"2 h 10 min"``; ``"—"`` for none."""
+    """``3.2`` → ``"3.2 min"``, ``185`` → ``"3.1 h"``; ``"—"`` for none (``format_minutes``)."""
     return format_minutes(value)
 
 
 @register.filter
 def hours(value: float | None) -> str:
-    """``30.5`` → ``"30 h 30 min"``, ``80`` → ``"3 d 8 h"``; ``"—"`` for none."""
+    """``30.5`` → ``"30.5 h"``, ``80`` → ``"3.3 d"``; ``"—"`` for none (``format_hours``)."""
     return format_hours(value)
 
 
 @register.filter
 def elapsed(start: datetime | None, end: datetime | None) -> str:
-    """``end - start`` for people (``"5 d 2 h"``); ``""`` when either is unknown."""
+    """``end - start`` for people (``"5.1 d"``); ``""`` when either is unknown."""
     if start is None or end is None:
         return ""
-    return format_minutes(max((end - start).total_seconds(), 0.0) / 60)
+    return format_duration(max(end - start, timedelta(0)))
 
 
 @register.filter

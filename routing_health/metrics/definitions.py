@@ -68,22 +68,18 @@ def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
 
     NaN values are not expected (callers pass the members only).
     """
-    array = np.asarray(values, dtype=float)
-    if not array.size:
-        return None
-    group = np.zeros(array.size, dtype=np.int64)
-    (value,) = group_percentiles(group, array, np.ones(array.size, dtype=bool), 1, (q,))
-    return float(value[0])
+    (value,) = percentiles(values, (q,))
+    return value
 
 
 def percentiles(values: Sequence[float] | np.ndarray, qs: Sequence[float]) -> list[float | None]:
     """``percentile`` for each of ``qs`` with one sort."""
-    array = np.asarray(values, dtype=float)
+    array = np.sort(np.asarray(values, dtype=float))
     if not array.size:
         return [None for _ in qs]
-    group = np.zeros(array.size, dtype=np.int64)
-    results = group_percentiles(group, array, np.ones(array.size, dtype=bool), 1, qs)
-    return [float(r[0]) for r in results]
+    # One group: a plain sort (no group key) and the same interpolation as ``group_percentiles``.
+    n, s = np.array([array.size]), np.array([0])
+    return [float(_interpolated(array, s, n, q)[0]) for q in qs]
 
 
 # --- Many groups -------------------------------------------------------------------------------
@@ -109,17 +105,21 @@ def group_percentiles(
     results = []
     for q in qs:
         out = np.full(size, np.nan)
-        n, s = counts[present], starts[present]
-        virtual = (n - 1) * q
-        below = np.floor(virtual).astype(np.int64)
-        above = np.minimum(below + 1, n - 1)
-        t = virtual - below
-        a, b = v[s + below], v[s + above]
-        # numpy's _lerp: from the lower neighbour below t = 0.5, from the upper one above.
-        diff = b - a
-        out[present] = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+        out[present] = _interpolated(v, starts[present], counts[present], q)
         results.append(out)
     return results
+
+
+def _interpolated(v: np.ndarray, starts: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
+    """The ``q`` quantile of each run ``v[starts[i]:starts[i] + n[i]]`` (sorted, ``n > 0``)."""
+    virtual = (n - 1) * q
+    below = np.floor(virtual).astype(np.int64)
+    above = np.minimum(below + 1, n - 1)
+    t = virtual - below
+    a, b = v[starts + below], v[starts + above]
+    # numpy's _lerp: from the lower neighbour below t = 0.5, from the upper one above.
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
 def group_maximum(group: np.ndarray, values: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:

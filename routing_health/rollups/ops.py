@@ -27,6 +27,7 @@ import pandas as pd
 from django.db import connection
 from django.db.models import Count, Max, Min, QuerySet
 
+from routing_health.lib.format import format_hours
 from routing_health.lib.sql import sql_datetime
 from routing_health.lib.upsert import insert_rows, upsert
 from routing_health.models import FailureRollup, LeadFact, QueueRollup, RepRollup
@@ -69,23 +70,17 @@ class AgeBucket:
     over_limit: bool
 
 
-def _hours_label(hours: float) -> str:
-    if hours >= 48 and hours % 24 == 0:
-        return f"{hours / 24:g} d"
-    return f"{hours:g} h"
-
-
 def age_buckets(limit_hours: float) -> tuple[AgeBucket, ...]:
     """Queue-age buckets whose edges include the limit, so no bucket straddles it."""
     edges = sorted({e for e in (1.0, 4.0, limit_hours, 72.0, 168.0) if e > 0})
     buckets: list[AgeBucket] = []
     low = 0.0
     for edge in edges:
-        high = _hours_label(edge)
-        label = f"< {high}" if low == 0 else f"{_hours_label(low)} – {high}"
+        high = format_hours(edge)
+        label = f"< {high}" if low == 0 else f"{format_hours(low)} – {high}"
         buckets.append(AgeBucket(label, low, edge, low >= limit_hours))
         low = edge
-    buckets.append(AgeBucket(f"> {_hours_label(low)}", low, None, low >= limit_hours))
+    buckets.append(AgeBucket(f"> {format_hours(low)}", low, None, low >= limit_hours))
     return tuple(buckets)
 
 

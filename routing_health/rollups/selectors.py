@@ -15,11 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from routing_health.metrics import METRIC_NAMES
+from routing_health.metrics import METRIC_NAMES, catalog, definitions
 from routing_health.models import DailyRollup, MetricsState
-from routing_health.rollups.rows import COUNT_FIELDS, KEYS, unpack
+from routing_health.rollups.rows import COUNT_FIELDS, KEYS, VALUE_FIELDS, unpack
 
 ROLLUP_KEYS = tuple(KEYS)
+VALUE_FIELD_OF = {source: field for field, source in VALUE_FIELDS.items()}
+"""``LeadFact`` minutes column (a catalog percentile's ``source``) -> its rollup field."""
+QUANTILES = sorted({m.formula.q for m in catalog.METRICS
+                    if isinstance(m.formula, catalog.Percentile)})
+"""Every quantile the catalog reads (p50, p95), computed together per values column."""
 
 
 @dataclass(frozen=True)
@@ -79,65 +84,33 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def merge_rollups(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, Any]:
-    """The metrics of the union of ``rows`` as of ``as_of`` (``METRIC_NAMES`` order)."""
-    c = {name: sum(getattr(r, name) for r in rows) for name in COUNT_FIELDS}
-    tta_q = _medians_and_p95(_values(rows, "tta_values"))
-    touch_q = _medians_and_p95(_values(rows, "first_touch_values"))
-    tta_business_q = _medians_and_p95(_values(rows, "tta_business_values"))
-    touch_business_q = _medians_and_p95(_values(rows, "first_touch_business_values"))
-    entered = [r.oldest_queue_entered_at for r in rows if r.oldest_queue_entered_at]
-    oldest = (
-        (as_of - min(entered)).total_seconds() / 3600 if entered and as_of is not None else None
-    )
-    metrics = {
-        "leads": c["leads"],
-        "succeeded": c["succeeded"],
-        "failed": c["failed"],
-        "pending": c["pending"],
-        "assignment_success_rate": _rate(c["succeeded"], c["succeeded"] + c["failed"]),
-        "assigned": c["assigned"],
-        "tta_p50_minutes": tta_q[0],
-        "tta_p95_minutes": tta_q[1],
-        "assign_sla_met_rate": _rate(c["assign_sla_met"], c["assign_sla_applicable"]),
-        "bounced": c["bounced"],
-        "bounce_rate": _rate(c["bounced"], c["assigned"]),
-        "accepted": c["accepted"],
-        "acceptance_rate": _rate(c["accepted"], c["acceptance_base"]),
-        "touched": c["touched"],
-        "first_touch_p50_minutes": touch_q[0],
-        "first_touch_p95_minutes": touch_q[1],
-        "touch_sla_met_rate": _rate(c["touch_sla_met"], c["touch_sla_applicable"]),
-        "rejected": c["rejected"],
-        "rejection_rate": _rate(c["rejected"], c["assigned"]),
-        "queued": c["queued"],
-        "queued_over_limit": c["queued_over_limit"],
-        "oldest_queue_age_hours": oldest,
-        "tta_p50_business_minutes": tta_business_q[0],
-        "tta_p95_business_minutes": tta_business_q[1],
-        "first_touch_p50_business_minutes": touch_business_q[0],
-        "first_touch_p95_business_minutes": touch_business_q[1],
-        "assign_sla_met_rate_business": _rate(
-            c["assign_sla_met_business"], c["assign_sla_applicable_business"]
-        ),
-        "touch_sla_met_rate_business": _rate(
-            c["touch_sla_met_business"], c["touch_sla_applicable_business"]
-        ),
-    }
+    """The metrics of the union of ``rows`` as of ``as_of`` (``METRIC_NAMES`` order): each by
+    its catalog formula (``metrics.definitions``), counts summed over the rows, percentiles
+    over their merged values, the oldest queued lead from the earliest queue entry."""
+    counts = {name: sum(getattr(r, name) for r in rows) for name in COUNT_FIELDS}
+    quantiles: dict[str, list[float | None]] = {}
+    metrics: dict[str, Any] = {}
+    for row in catalog.METRICS:
+        formula = row.formula
+        if isinstance(formula, catalog.Count):
+            metrics[row.name] = counts[formula.members]
+        elif isinstance(formula, catalog.Rate):
+            metrics[row.name] = definitions.rate_of(row.name, counts)
+        elif isinstance(formula, catalog.Percentile):
+            if formula.source not in quantiles:
+                values = _values(rows, VALUE_FIELD_OF[formula.source])
+                quantiles[formula.source] = definitions.percentiles(values, QUANTILES)
+            metrics[row.name] = quantiles[formula.source][QUANTILES.index(formula.q)]
+        elif isinstance(formula, catalog.Maximum):
+            metrics[row.name] = _oldest_queue_age_hours(rows, as_of)
     return {name: metrics[name] for name in METRIC_NAMES}
+
+
+def _oldest_queue_age_hours(rows: list[DailyRollup], as_of: datetime | None) -> float | None:
+    entered = [r.oldest_queue_entered_at for r in rows if r.oldest_queue_entered_at]
+    return (as_of - min(entered)).total_seconds() / 3600 if entered and as_of is not None else None
 
 
 def _values(rows: list[DailyRollup], field: str) -> np.ndarray:
     parts = [unpack(bytes(getattr(r, field))) for r in rows if getattr(r, field)]
     return np.concatenate(parts) if parts else np.empty(0)
-
-
-def _medians_and_p95(values: np.ndarray) -> tuple[float | None, float | None]:
-    """p50 and p95 (linear interpolation) in one pass over the values."""
-    if not values.size:
-        return None, None
-    p50, p95 = np.quantile(values, [0.5, 0.95])
-    return float(p50), float(p95)
-
-
-def _rate(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None

@@ -12,7 +12,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboards.metrics.specs import BUSINESS_VARIANTS, SECTIONS, format_value
+from dashboards.metrics.specs import BUSINESS_VARIANTS, SECTIONS
+from routing_health.lib.format import format_value
 from routing_health.models import AlertIncident, DailyRollup, MetricsState
 from routing_health.rollups import selectors as rollup_read
 from routing_health.rollups.selectors import Segment, rollup_metrics
@@ -143,7 +144,7 @@ def test_a_metric_is_coloured_by_status_with_a_glyph_and_a_word(computed, signed
     success = tiles(response)["assignment_success_rate"]
     assert success.value < 0.99  # the demo incident
     assert success.assessment.level == "breach"
-    assert success.assessment.target_text == "≥ 99.5%"
+    assert success.assessment.target_text == "≥ 99.50%"  # two decimals within a point of 100 %
     body = response.content.decode()
     assert '<span class="status status--breach"><span class="status__glyph" aria-hidden="true">■' \
         '</span>Breach</span>' in body

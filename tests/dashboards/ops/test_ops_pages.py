@@ -379,7 +379,7 @@ def test_the_timeline_of_a_bounced_lead_shows_each_owner(signed_in, ops_org):
     names = _names()
     positions = [journey.index(f'journey__name">{names[owner]}<') for owner in owners]
     assert positions == sorted(positions)
-    assert "Bounce: owner changed within 168 h of the assignment" in page
+    assert "Bounce: owner changed within 7 d of the assignment" in page  # 168 h, one rule
     assert "First rep" in page and "Routing succeeded" in page
 
 
