@@ -20,7 +20,7 @@ from django.urls import reverse
 from routing_health.alerts.actions import Actor
 from routing_health.alerts.rules import RULES
 from routing_health.alerts.selectors import NotificationProblem
-from routing_health.alerts.slack_blocks import format_value
+from routing_health.alerts.slack_blocks import value_text
 from routing_health.lib.format import format_time
 from routing_health.models import (
     AlertIncident,
@@ -130,16 +130,8 @@ class IncidentRow:
 
 
 def _values(value: float | None, threshold: float | None, fmt: str) -> tuple[str, str]:
-    """Value and threshold with enough decimals that a breach does not read as equal."""
-    shown = (format_value(value, fmt), format_value(threshold, fmt))
-    for decimals in (1, 2, 3, 4):
-        shown = (
-            format_value(value, fmt, decimals=decimals),
-            format_value(threshold, fmt, decimals=decimals),
-        )
-        if shown[0] != shown[1] or value == threshold:
-            break
-    return shown
+    """Value and threshold as the alert's Slack message shows them (the one formatter)."""
+    return value_text(value, fmt), value_text(threshold, fmt)
 
 
 def _local_day(moment: datetime, zone: ZoneInfo) -> date:
@@ -224,7 +216,7 @@ def incident_rows(
                 e.at,
                 e.kind,
                 e.episode,
-                "" if e.value is None else format_value(e.value, fmt, decimals=2),
+                "" if e.value is None else value_text(e.value, fmt),
                 e.note,
             )
             for e in incident.events.all()

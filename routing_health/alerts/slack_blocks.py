@@ -6,7 +6,6 @@ Payloads stay within Slack's limits whatever the data (`routing_health.lib.mrkdw
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -54,28 +53,6 @@ _COMPARISON_WORDS = {
     "==": "equal to",
     "!=": "different from",
 }
-
-
-def _number(value: float, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def format_value(value: float | None, value_format: str, *, decimals: int = 1) -> str:
-    """LEGACY, not used by alert messages (they use ``routing_health.lib.format``): kept only
-    because ``dashboards/ops/alerts.py`` still imports it; delete it when that page moves to
-    ``lib.format``."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if value_format == "rate":
-        return f"{_number(value * 100, decimals)}%"
-    if value_format == "minutes":
-        return f"{_number(value, decimals)} min"
-    if value_format == "hours":
-        return f"{_number(value, decimals)} h"
-    return _number(value, decimals if value != round(value) else 0)
 
 
 def value_text(value: float | None, unit: str) -> str:
