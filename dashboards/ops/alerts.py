@@ -121,6 +121,14 @@ class IncidentRow:
     def id(self) -> int:
         return self.incident.pk
 
+    @property
+    def fires_at(self) -> datetime | None:
+        """When a pending incident fires if its condition holds (its rule's ``for``)."""
+        minutes = (self.incident.details or {}).get("for_minutes")
+        if self.incident.state != AlertIncident.State.PENDING or minutes is None:
+            return None
+        return self.incident.first_seen + timedelta(minutes=float(minutes))
+
 
 def _values(value: float | None, threshold: float | None, fmt: str) -> tuple[str, str]:
     """Value and threshold with enough decimals that a breach does not read as equal."""

@@ -77,6 +77,8 @@ class Finding:
     labels: tuple[str, ...] = ()
     reasons: tuple[tuple[str, int], ...] = ()
     window_hours: float | None = None
+    severity: str = "warning"
+    for_minutes: float = 0.0
 
     @property
     def region(self) -> str:
@@ -436,6 +438,8 @@ def evaluate_facts(
                         labels=tuple(leads.labels[m.rows]),
                         reasons=reasons,
                         window_hours=rule.window_hours,
+                        severity=rule.severity,
+                        for_minutes=rule.for_minutes,
                     )
                 )
     return Evaluation(as_of, tuple(findings), MappingProxyType(values), frozenset(names),
@@ -479,4 +483,6 @@ def evaluate_sync(status: SyncStatus, config: RoutingConfig, now: datetime) -> F
         window="time since the last successful Salesforce sync",
         sample=len(status.failed_objects),
         reasons=reasons,
+        severity=rule.severity,
+        for_minutes=rule.for_minutes,
     )

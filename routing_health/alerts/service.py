@@ -56,6 +56,10 @@ class EvaluationReport:
             f"held {self.plan.held}",
             f"snoozed {self.plan.snoozed}",
         ]
+        if self.count("pend"):
+            parts.append(f"pending (waiting out the rule's `for`) {self.count('pend')}")
+        if self.count("drop"):
+            parts.append(f"dropped before firing {self.count('drop')}")
         if self.count("announce"):
             parts.append(f"announced after a snooze {self.count('announce')}")
         return f"incidents {verb}" + ", ".join(parts)
@@ -131,7 +135,8 @@ def run_evaluation(
         held=held,
         values=evaluation.values,
         as_of=as_of,
-        reminder=timedelta(hours=config.alerts.reminder_hours),
+        reminder=timedelta(hours=config.alerts.repeat_interval_hours),
+        resolve_after=timedelta(minutes=config.alerts.resolve_minutes),
     )
     report = EvaluationReport(
         as_of=as_of, now=now, explicit_as_of=explicit, leads=evaluation.leads,

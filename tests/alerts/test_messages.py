@@ -114,8 +114,10 @@ def test_120_failing_segments_still_produce_messages_slack_accepts(
                      failed_node=f"Node {number} " + "x" * 240, name=long_name + str(lead))
     run_evaluation(config=org.config, as_of=T0, now=T0, transport=transport)
 
-    assert Notification.objects.filter(status="sent").count() == 240
-    assert len(slack_emulator.messages) == 240
+    # routing_failures fires at once per segment (a hot tier: one failure is enough);
+    # assignment_success waits out its 10-minute `for` (pending, nothing sent yet).
+    assert Notification.objects.filter(status="sent").count() == 120
+    assert len(slack_emulator.messages) == 120
     assert {call.error for call in slack_emulator.calls} == {None}
 
 
