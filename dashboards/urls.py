@@ -5,7 +5,7 @@ from django.urls import include, path
 from dashboards.leads import views as lead_views
 from dashboards.metrics import segments, trends
 from dashboards.metrics import views as metric_views
-from dashboards.ops import alert_views, report_views
+from dashboards.ops import alert_views, report_views, slack_interactions
 from dashboards.ops import health as views
 from dashboards.ops import views as ops_views
 
@@ -22,6 +22,16 @@ urlpatterns = [
     path("leads/<str:lead_id>", lead_views.lead_timeline, name="lead-timeline"),
     path("alerts", alert_views.alerts, name="alerts"),
     path("alerts/<int:incident_id>/snooze", alert_views.alert_snooze, name="alert-snooze"),
+    path(
+        "alerts/<int:incident_id>/acknowledge",
+        alert_views.alert_acknowledge,
+        name="alert-acknowledge",
+    ),
+    path(
+        "slack/interactions",
+        slack_interactions.slack_interactions,
+        name="slack-interactions",
+    ),
     path("reports", report_views.reports, name="reports"),
     path("reports/<str:week>", report_views.report, name="report"),
     path("reports/<str:week>/download", report_views.report_download, name="report-download"),

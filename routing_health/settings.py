@@ -157,6 +157,8 @@ SALESFORCE = {
 SLACK_BOT_TOKEN = envstr("SLACK_BOT_TOKEN")
 SLACK_CHANNEL = envstr("SLACK_CHANNEL")
 SLACK_API_URL = envstr("SLACK_API_URL", "https://slack.com/api/")
+# Verifies POST /slack/interactions (the Acknowledge / Snooze buttons); unset: no buttons.
+SLACK_SIGNING_SECRET = envstr("SLACK_SIGNING_SECRET")
 
 Q_CLUSTER: dict[str, object] = {
     "name": "routing_health",

@@ -1,4 +1,5 @@
-"""The Alerts page (open and recent incidents, notification problems) and snoozing an incident.
+"""The Alerts page (open and recent incidents, notification problems), snoozing and
+acknowledging an incident.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from dashboards.ops.alerts import (
 )
 from dashboards.ops.views import HISTORY_DAYS, KEPT_DAYS, _wants_csv
 from dashboards.rendering import page_state, render_page
+from routing_health.alerts.actions import Actor, acknowledge
+from routing_health.alerts.buttons import IncidentRef
 from routing_health.alerts.incidents import snooze
 from routing_health.alerts.selectors import (
     active_incidents,
@@ -53,12 +56,14 @@ def alerts(request: HttpRequest) -> HttpResponse:
             name,
             ["incident_id", "rule", "title", "region", "tier", "failure_reason", "state",
              "value", "comparison", "threshold", "sample", "leads", "first_seen", "last_seen",
-             "resolved_at", "last_notified_at", "notification", "snoozed_until"],
+             "resolved_at", "last_notified_at", "notification", "snoozed_until", "snoozed_by",
+             "acknowledged_at", "acknowledged_by"],
             [[r.id, r.incident.rule, r.title, r.incident.region, r.incident.tier,
               r.incident.failure_reason, r.incident.state, r.value, r.comparison, r.threshold,
               r.sample, r.leads, r.incident.first_seen, r.incident.last_seen,
               r.incident.resolved_at, r.incident.last_notified_at,
-              r.notification.label if r.notification else "", r.incident.snoozed_until]
+              r.notification.label if r.notification else "", r.incident.snoozed_until,
+              r.snoozed_by, r.incident.acknowledged_at, r.acknowledged_by]
              for r in table],
         )
     any_incident = bool(firing or history) or AlertIncident.objects.exists()
@@ -98,7 +103,7 @@ def alert_snooze(request: HttpRequest, incident_id: int) -> HttpResponse:
     else:
         local = until.astimezone(state.report.zone)
         note = f"until {local:%Y-%m-%d %H:%M} {local.tzname()} by {who}"
-    snooze(incident.pk, until=until, at=now, note=note)
+    snooze(incident.pk, until=until, at=now, note=note, by=Actor(who).label)
     title = (incident.details or {}).get("title") or incident.rule
     segment = " · ".join(p for p in (incident.region, incident.tier) if p) or "all leads"
     if until is None:
@@ -113,6 +118,32 @@ def alert_snooze(request: HttpRequest, incident_id: int) -> HttpResponse:
     return redirect(target)
 
 
+MSG_ACKNOWLEDGED = "Acknowledged “{title}” ({segment}): no more reminders until it resolves."
+MSG_NOT_ACKNOWLEDGED = {
+    "already_acknowledged": "“{title}” was already acknowledged.",
+    "episode_over": "“{title}” has resolved or fired again since: nothing acknowledged.",
+    "not_firing": "“{title}” is not firing: nothing to acknowledge.",
+}
+
+
+@require_POST
+def alert_acknowledge(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Acknowledge the episode the page showed (``episode``); back to Alerts."""
+    incident = get_object_or_404(AlertIncident, pk=incident_id)
+    raw = str(request.POST.get("episode") or "")
+    episode = int(raw) if raw.isdigit() and len(raw) < 10 else incident.episode
+    actor = Actor(request.user.get_username() or "someone")
+    [result] = acknowledge([IncidentRef(incident.pk, episode)], by=actor, at=timezone.now())
+    title = (incident.details or {}).get("title") or incident.rule
+    segment = " · ".join(p for p in (incident.region, incident.tier) if p) or "all leads"
+    if result.changed:
+        messages.success(request, MSG_ACKNOWLEDGED.format(title=title, segment=segment))
+    else:
+        messages.info(request, MSG_NOT_ACKNOWLEDGED.get(result.outcome, "{title}: no change.")
+                      .format(title=title))
+    return redirect(reverse("alerts") + f"#incident-{incident.pk}")
+
+
 @require_GET
 def notification_problems_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The Health page's notification problems (spec section 6) as CSV."""
@@ -120,8 +151,8 @@ def notification_problems_csv(request: HttpRequest) -> StreamingHttpResponse:
     return csv_response(
         "notification_problems.csv",
         ["kind", "error", "at", "notification_id", "incident_id", "rule", "region", "tier",
-         "notification_kind", "attempts", "next_attempt_at"],
+         "notification_kind", "attempts", "next_attempt_at", "subject"],
         [[p.kind, p.error, p.at, p.notification_id or "", p.incident_id or "", p.rule,
-          p.region, p.tier, p.notification_kind, p.attempts, p.next_attempt_at or ""]
+          p.region, p.tier, p.notification_kind, p.attempts, p.next_attempt_at or "", p.subject]
          for p in problems],
     )

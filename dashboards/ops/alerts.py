@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from routing_health.alerts.actions import Actor
 from routing_health.alerts.rules import RULES
 from routing_health.alerts.selectors import NotificationProblem
 from routing_health.alerts.slack_blocks import format_value
+from routing_health.lib.format import format_time
 from routing_health.models import (
     AlertIncident,
     DailyRollup,
@@ -116,6 +118,11 @@ class IncidentRow:
     notification: NotificationState | None
     events: tuple[EventRow, ...]
     snoozed: bool
+    # Who acknowledged this episode / snoozed it, and when (report timezone); "" if nobody.
+    acknowledged_by: str = ""
+    acknowledged_at: str = ""
+    snoozed_by: str = ""
+    snoozed_at: str = ""
 
     @property
     def id(self) -> int:
@@ -247,9 +254,22 @@ def incident_rows(
                 notification=notes.get(incident.pk),
                 events=events,
                 snoozed=bool(incident.snoozed_until and incident.snoozed_until > now),
+                **_who(incident, zone),
             )
         )
     return rows
+
+
+def _who(incident: AlertIncident, zone: ZoneInfo) -> dict[str, str]:
+    who = {}
+    if incident.acknowledged_at is not None:
+        actor = Actor(incident.acknowledged_by, incident.acknowledged_by_slack_id)
+        who["acknowledged_by"] = actor.label
+        who["acknowledged_at"] = format_time(incident.acknowledged_at, zone)
+    if incident.snoozed_until is not None and incident.snoozed_by:
+        who["snoozed_by"] = incident.snoozed_by
+        who["snoozed_at"] = format_time(incident.snoozed_at, zone)
+    return who
 
 
 def history_incidents(incidents: QuerySet[AlertIncident]) -> QuerySet[AlertIncident]:
@@ -271,6 +291,7 @@ EVENT_LEVELS = {
     IncidentEvent.Kind.SNOOZED: "neutral",
     IncidentEvent.Kind.UNSNOOZED: "neutral",
     IncidentEvent.Kind.HELD: "warn",
+    IncidentEvent.Kind.ACKNOWLEDGED: "ok",
 }
 
 

@@ -1,5 +1,10 @@
 """The notification outbox: deliver due ``Notification`` rows through ``SlackTransport``.
 
+Alert notifications (firing, reminder, resolved) and report notifications (the daily digest and
+the weekly review, enqueued by ``routing_health.reports.service``) share the queue, the claim, the
+retries and the error handling; only the threading below is particular to alerts. A weekly
+review's ``ts`` is stored on its ``WeeklyReport`` when it is sent (the Reports page's "Posted").
+
 Guarantees:
 
 - **Claimed once.** A row is claimed with ``UPDATE … SET attempts = attempts + 1,
@@ -19,6 +24,7 @@ Guarantees:
   (``invalid_auth``, ``channel_not_found``, ``not_in_channel``, ``is_archived``, …) disables the
   destination: nothing more is attempted there until the Slack settings change or someone runs
   ``deliver_notifications --retry-failed``. ``selectors.notification_problems`` shows all of it.
+  ``deliver_due`` is the service the command and the scheduled job call.
 - **Not configured.** Without ``SLACK_BOT_TOKEN``/``SLACK_CHANNEL`` pending rows become ``kept``
   ("not sent: Slack is not configured") and stay visible on the dashboard.
 
@@ -37,8 +43,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Min
+from django.utils import timezone
 
-from routing_health.models import AlertIncident, Notification, NotificationAttempt
+from routing_health.models import AlertIncident, Notification, NotificationAttempt, WeeklyReport
 from routing_health.slack.transport import (
     DESTINATION_ERRORS,
     SlackError,
@@ -82,6 +89,43 @@ class DeliverySummary:
         if self.disabled:
             text += f" (Slack destination disabled: {self.disabled})"
         return text
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What ``deliver_due`` did: failed notifications put back in the queue, then one delivery."""
+
+    requeued: int
+    delivery: DeliverySummary
+
+    def lines(self) -> list[str]:
+        head = [f"requeued {self.requeued} failed notifications"] if self.requeued else []
+        return [*head, self.delivery.line()]
+
+    def summary(self) -> str:
+        return "\n".join(self.lines())
+
+
+_FROM_SETTINGS: Any = object()
+
+
+def deliver_due(
+    *,
+    now: datetime | None = None,
+    transport: SlackTransport | None = _FROM_SETTINGS,
+    retry_failed: bool = False,
+) -> DeliveryResult:
+    """Send the due notifications (alerts and reports) at wall-clock ``now`` (default: now).
+
+    ``transport`` defaults to ``SlackTransport.from_settings()`` (None: Slack not configured,
+    pending rows are kept). ``retry_failed`` first requeues the failed notifications of the
+    last ``RETRY_FOR`` and tries a destination Slack refused once more.
+    """
+    now = now or timezone.now()
+    if transport is _FROM_SETTINGS:
+        transport = SlackTransport.from_settings()
+    requeued = requeue_failed(now) if retry_failed else 0
+    return DeliveryResult(requeued, deliver_pending(now, transport, force=retry_failed))
 
 
 def destination_key(transport: SlackTransport) -> str:
@@ -162,9 +206,9 @@ def _deliver_due(
             "created_at", "id"
         )[:limit]
     )
-    first = _first_pending({n.incident_id for n in due})
+    first = _first_pending({n.incident_id for n in due if n.incident_id is not None})
     for note in due:
-        if first.get(note.incident_id) != note.id:
+        if note.incident_id is not None and first.get(note.incident_id) != note.id:
             continue  # an earlier notification of this incident goes first
         claimed = Notification.objects.filter(
             pk=note.pk, status=PENDING, attempts=note.attempts, next_attempt_at__lte=now
@@ -179,7 +223,8 @@ def _deliver_due(
             summary.failed += 1
         else:
             summary.retrying += 1
-        first[note.incident_id] = _first_pending({note.incident_id}).get(note.incident_id, -1)
+        if note.incident_id is not None:
+            first[note.incident_id] = _first_pending({note.incident_id}).get(note.incident_id, -1)
         if isinstance(error, SlackPermanentError) and error.disables_destination:
             summary.disabled = error.code
             break
@@ -202,7 +247,8 @@ def _parent(note: Notification) -> Notification | None:
 
 def _send(note: Notification, transport: SlackTransport) -> str:
     payload: Mapping[str, Any] = note.payload
-    parent = _parent(note) if note.kind != Notification.Kind.FIRING else None
+    threaded = note.incident_id is not None and note.kind != Notification.Kind.FIRING
+    parent = _parent(note) if threaded else None
     if parent is None:
         return transport.post(payload)
     try:
@@ -220,7 +266,8 @@ def _mark_original_resolved(
     parent: Notification, resolved: Mapping[str, Any], transport: SlackTransport
 ) -> None:
     """Swap the firing message's header for the resolved one; best effort, never retried."""
-    blocks = list(parent.payload.get("blocks") or [])
+    # A resolved message offers no Acknowledge / Snooze buttons any more.
+    blocks = [b for b in parent.payload.get("blocks") or [] if b.get("type") != "actions"]
     new_header = (resolved.get("blocks") or [None])[0]
     if not blocks or blocks[0].get("type") != "header" or not new_header:
         return
@@ -256,6 +303,10 @@ def _attempt(
             if note.kind == Notification.Kind.FIRING:
                 AlertIncident.objects.filter(pk=note.incident_id, episode=note.episode).update(
                     slack_ts=ts, slack_channel=channel
+                )
+            elif note.kind == Notification.Kind.WEEKLY and note.report_period:
+                WeeklyReport.objects.filter(week=note.report_period).update(
+                    slack_ts=ts, posted_at=now
                 )
         return None
     retry_after = getattr(error, "retry_after", None)

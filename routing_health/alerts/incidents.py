@@ -17,6 +17,9 @@ someone must hear of it, its ``Notification``, in one transaction. Lifecycle:
   measured from the first evaluation that found it clear; a breach in between starts over), so
   a flapping condition does not page on every flip. The resolve sends one "resolved" notice when
   the episode was announced. A rule disabled in the configuration resolves the same way.
+- **Acknowledged** (``acknowledged_at``, ``alerts.actions.acknowledge``): someone is on it, so
+  no more reminders for this episode; the resolve is still announced. A new episode (it resolved
+  and fired again) starts unacknowledged.
 - **Snoozed** (``snoozed_until`` later than the evaluation): evaluation and state changes go on,
   notifications do not. An episode that fired while snoozed is announced by the first evaluation
   after the snooze ends; one that also resolved meanwhile is never announced.
@@ -43,6 +46,8 @@ from django.db.models import F
 from routing_health.alerts.evaluate import Finding
 from routing_health.alerts.message import AlertKind
 from routing_health.alerts.notices import alert_message, finding_details, render
+from routing_health.alerts.rules import rule_spec
+from routing_health.alerts.slack_blocks import value_text
 from routing_health.models import AlertIncident, IncidentEvent, Notification
 
 RESOLVE_AFTER = timedelta(minutes=15)
@@ -76,7 +81,7 @@ class Transition:
     def describe(self) -> str:
         segment = "/".join(p for p in (self.region, self.tier) if p) or "all leads"
         reason = f" [{self.failure_reason}]" if self.failure_reason else ""
-        value = "n/a" if self.value is None else f"{self.value:.4g}"
+        value = value_text(self.value, rule_spec(self.rule).value_format)
         notify = f", notify {self.notify}" if self.notify else ""
         return f"{self.action} {self.rule} {segment}{reason} (value {value}{notify})"
 
@@ -123,7 +128,7 @@ def _for_finding(
     if not incident.announced:
         return make("announce", "firing")
     last = incident.last_notified_at
-    if last is not None and as_of - last >= reminder:
+    if last is not None and as_of - last >= reminder and incident.acknowledged_at is None:
         return make("remind", "reminder")
     return make("refresh", None)
 
@@ -227,7 +232,7 @@ def _fields(t: Transition, as_of: datetime) -> dict[str, Any]:
     if t.finding is not None:
         fields.update(_finding_fields(t.finding), last_seen=as_of, clear_since=None)
     if t.unsnooze:
-        fields["snoozed_until"] = None
+        fields.update(snoozed_until=None, snoozed_by="", snoozed_at=None)
     if t.notify in ("firing", "reminder"):
         fields.update(announced=True, last_notified_at=as_of)
     if t.action == "fire" and incident.state == PENDING:  # held for `for`: same episode
@@ -241,7 +246,8 @@ def _fields(t: Transition, as_of: datetime) -> dict[str, Any]:
             state=FIRING if firing else PENDING, episode=incident.episode + 1, first_seen=as_of,
             fired_at=as_of if firing else None, resolved_at=None,
             announced=t.notify == "firing", last_notified_at=as_of if t.notify else None,
-            slack_ts="", slack_channel="",
+            slack_ts="", slack_channel="", acknowledged_at=None, acknowledged_by="",
+            acknowledged_by_slack_id="",
         )
     elif t.action == "clearing":
         fields["clear_since"] = incident.clear_since or as_of
@@ -264,11 +270,12 @@ EVENT_OF: Mapping[str, str] = {
 
 
 def apply_transitions(
-    transitions: Iterable[Transition], *, as_of: datetime, now: datetime
+    transitions: Iterable[Transition], *, as_of: datetime, now: datetime, report_timezone: str
 ) -> list[Transition]:
     """Write each transition (claimed, see the module doc); returns those this call made.
 
-    ``as_of`` is the evaluation time (incident times); ``now`` the wall clock (outbox times).
+    ``as_of`` is the evaluation time (incident times); ``now`` the wall clock (outbox times);
+    notifications show times in ``report_timezone`` (``[report] timezone``).
     """
     applied: list[Transition] = []
     for t in transitions:
@@ -277,7 +284,7 @@ def apply_transitions(
                 incident = _claim(t, as_of)
                 if incident is None:
                     continue  # a concurrent evaluation changed the row first
-                _record(t, incident, as_of, now)
+                _record(t, incident, as_of, now, report_timezone)
         except IntegrityError:
             continue  # a concurrent evaluation created this fingerprint first
         applied.append(t)
@@ -304,7 +311,9 @@ def _claim(t: Transition, as_of: datetime) -> AlertIncident | None:
     return AlertIncident.objects.get(pk=t.incident.pk)
 
 
-def _record(t: Transition, incident: AlertIncident, as_of: datetime, now: datetime) -> None:
+def _record(
+    t: Transition, incident: AlertIncident, as_of: datetime, now: datetime, report_timezone: str
+) -> None:
     if t.unsnooze:
         IncidentEvent.objects.create(
             incident=incident, episode=incident.episode, at=as_of,
@@ -331,11 +340,12 @@ def _record(t: Transition, incident: AlertIncident, as_of: datetime, now: dateti
         t.notify, rule=incident.rule, region=incident.region, tier=incident.tier,
         failure_reason=incident.failure_reason or None, details=incident.details,
         value=t.value, threshold=incident.threshold, comparison=incident.comparison,
-        first_seen=incident.first_seen, as_of=as_of,
+        first_seen=incident.first_seen, as_of=as_of, timezone=report_timezone,
     )
+    buttons = [(incident.pk, incident.episode)] if t.notify != "resolved" else []
     Notification.objects.create(
-        incident=incident, episode=incident.episode, kind=t.notify, payload=render(message),
-        next_attempt_at=now, created_at=now,
+        incident=incident, episode=incident.episode, kind=t.notify,
+        payload=render(message, buttons_for=buttons), next_attempt_at=now, created_at=now,
     )
 
 
@@ -356,18 +366,29 @@ def find_incident(key: AlertIncident | int | str) -> AlertIncident:
 
 
 def snooze(
-    key: AlertIncident | int | str, *, until: datetime | None, at: datetime, note: str = ""
+    key: AlertIncident | int | str,
+    *,
+    until: datetime | None,
+    at: datetime,
+    note: str = "",
+    by: str = "",
 ) -> AlertIncident:
     """Silence an incident's notifications until ``until`` (``None``: unsnooze now).
 
-    Evaluation goes on while snoozed. Recorded as a ``snoozed`` / ``unsnoozed`` event.
+    Evaluation goes on while snoozed. Recorded as a ``snoozed`` / ``unsnoozed`` event; ``by``
+    (who snoozed: a dashboard user, or a Slack user as ``alerts.actions.Actor.label`` gives it)
+    is kept on the incident with ``at`` while the snooze lasts.
     """
     for _ in range(10):  # retry when a concurrent evaluation updated the row meanwhile
         incident = find_incident(key)
         with transaction.atomic():
             claimed = AlertIncident.objects.filter(
                 pk=incident.pk, version=incident.version
-            ).update(version=F("version") + 1, snoozed_until=until)
+            ).update(
+                version=F("version") + 1, snoozed_until=until,
+                snoozed_by="" if until is None else by[:255],
+                snoozed_at=None if until is None else at,
+            )
             if claimed != 1:
                 continue
             kind = IncidentEvent.Kind.UNSNOOZED if until is None else IncidentEvent.Kind.SNOOZED

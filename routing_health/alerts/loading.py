@@ -18,7 +18,7 @@ from operator import or_
 import pandas as pd
 from django.db.models import Min, Q
 
-from routing_health.alerts.evaluate import OWNER_INACTIVE, OWNER_NAME, OWNER_SINCE
+from routing_health.alerts.measures import OWNER_INACTIVE, OWNER_NAME, OWNER_SINCE
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from routing_health.metrics.catalog import Unit
 
 AlertKind = Literal["firing", "reminder", "resolved"]
-ValueFormat = Literal["rate", "minutes", "count", "hours"]
+ValueFormat = Unit  # the metric catalog's units: count, rate (0..1), minutes, hours
 
 ALERT_KINDS: frozenset[str] = frozenset(get_args(AlertKind))
 VALUE_FORMATS: frozenset[str] = frozenset(get_args(ValueFormat))
@@ -46,6 +49,9 @@ class AlertMessage:
       how many leads are behind the alert (may exceed `len(records)`).
     - `dashboard_url`: the dashboard page for this alert (the segment is added as a filter).
     - `first_seen`: when the incident started; `as_of`: the evaluation time. Both aware UTC.
+    - `value_label`: what the value is called (the metric catalog's label for a rule about an
+      exported metric, e.g. "Assignment success"; "Value" otherwise).
+    - `timezone`: the report timezone (IANA name) times are shown in, e.g. "Europe/Berlin".
     """
 
     kind: AlertKind
@@ -63,6 +69,8 @@ class AlertMessage:
     records: tuple[RecordLink, ...] = ()
     total_records: int = 0
     dashboard_url: str = ""
+    value_label: str = "Value"
+    timezone: str = "UTC"
 
     def __post_init__(self) -> None:
         if self.kind not in ALERT_KINDS:
@@ -75,6 +83,10 @@ class AlertMessage:
             moment = getattr(self, name)
             if moment.tzinfo is None or moment.utcoffset() is None:
                 raise ValueError(f"{name} must be a timezone-aware datetime")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone must be an IANA name, not {self.timezone!r}") from None
         if self.total_records < 0:
             raise ValueError("total_records must not be negative")
         # Freeze the containers so a message cannot change after it was rendered or queued.

@@ -8,18 +8,19 @@ is ``PUBLIC_URL`` + the rule's page, filtered to the segment. No secret is ever 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 
+from routing_health.alerts.buttons import actions_block
 from routing_health.alerts.evaluate import Finding
 from routing_health.alerts.message import AlertKind, AlertMessage, RecordLink
 from routing_health.alerts.rules import rule_spec
 from routing_health.alerts.slack_blocks import build_payload
-from routing_health.lib.mrkdwn import MAX_RECORD_LINKS
+from routing_health.lib.mrkdwn import MAX_BLOCKS, MAX_RECORD_LINKS
 
 DETAIL_LEADS = 200  # lead Ids kept on the incident for the dashboard (the count is kept too)
 DETAIL_REASONS = 50
@@ -85,8 +86,10 @@ def alert_message(
     comparison: str,
     first_seen: datetime,
     as_of: datetime,
+    timezone: str,
 ) -> AlertMessage:
-    """The message for one notification about an incident whose latest finding is ``details``."""
+    """The message for one notification about an incident whose latest finding is ``details``;
+    its times read in ``timezone`` (the report timezone of the routing configuration)."""
     spec = rule_spec(rule)
     reasons = tuple((str(r), int(n)) for r, n in details.get("reasons", ()))
     ids = details.get("lead_ids", ())[:MAX_RECORD_LINKS]
@@ -110,9 +113,27 @@ def alert_message(
         ),
         total_records=int(details.get("total_leads") or 0),
         dashboard_url=dashboard_url(rule, failure_reason),
+        value_label=spec.value_label,
+        timezone=timezone,
     )
 
 
-def render(message: AlertMessage) -> dict[str, Any]:
-    """The Slack payload (chat.postMessage arguments minus channel) of a message."""
-    return build_payload(message, instance_url=salesforce_instance_url())
+def interactive() -> bool:
+    """Whether alert messages carry buttons: only when Slack's requests can be verified."""
+    return bool(getattr(settings, "SLACK_SIGNING_SECRET", None))
+
+
+def render(
+    message: AlertMessage, *, buttons_for: Sequence[tuple[int, int]] = ()
+) -> dict[str, Any]:
+    """The Slack payload (chat.postMessage arguments minus channel) of a message.
+
+    ``buttons_for``: the (incident id, episode) pairs the Acknowledge / Snooze buttons act on;
+    the buttons are added only when ``SLACK_SIGNING_SECRET`` is set (spec 2.1: "unset: no
+    buttons"), last, within Slack's 50 blocks.
+    """
+    payload = build_payload(message, instance_url=salesforce_instance_url())
+    if buttons_for and interactive():
+        blocks = list(payload["blocks"])[: MAX_BLOCKS - 1]
+        payload["blocks"] = [*blocks, actions_block(buttons_for)]
+    return payload

@@ -38,6 +38,7 @@ from typing import Literal
 from routing_health.alerts.message import ValueFormat
 from routing_health.config import RoutingConfig, TierSla
 from routing_health.config.model import ALERT_RULE_NAMES, RuleOverride, Severity
+from routing_health.metrics.catalog import Metric, metric
 
 Comparison = Literal["<", ">", ">="]
 TIER_ASSIGN_SLA = "tier assign SLA"
@@ -56,7 +57,9 @@ MSG_UNKNOWN_RULE = "unknown alert rule {rule!r}; rules: {known}"
 class RuleSpec:
     """One default rule of spec section 6.
 
-    - ``metric``: what ``value`` is (a metric of spec section 5, or a quantity named here).
+    - ``metric``: what ``value`` is: a metric of the catalog (``routing_health.metrics.catalog``:
+      its label names the value in messages, its unit is ``value_format``, its default target
+      the default threshold), or a quantity named here in words.
     - ``comparison``: the rule fires while ``value <comparison> threshold``.
     - ``default_threshold``: a number in the unit of ``value_format``, or a name of a threshold
       taken from the configuration (``"tier assign SLA"``, ``"tier touch SLA"``, ``"queue age
@@ -83,6 +86,32 @@ class RuleSpec:
     severity: Severity = "warning"
     for_minutes: float = 0.0
 
+    @property
+    def catalog_metric(self) -> Metric | None:
+        """The catalog row of ``metric``; ``None`` for a quantity that is not an exported metric."""
+        try:
+            return metric(self.metric)
+        except KeyError:
+            return None
+
+    @property
+    def value_label(self) -> str:
+        """What the value is called in a message: the catalog label, else "Value"."""
+        row = self.catalog_metric
+        return row.label if row is not None else "Value"
+
+
+def _unit(name: str) -> ValueFormat:
+    """The catalog unit of metric ``name`` (the ``value_format`` of a rule that measures it)."""
+    return metric(name).unit
+
+
+def _target(name: str) -> float:
+    """The catalog's default target of metric ``name`` (the rule's default threshold)."""
+    target = metric(name).default_target
+    assert target is not None, name
+    return target
+
 
 RULES: Mapping[str, RuleSpec] = MappingProxyType(
     {
@@ -90,7 +119,8 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
         for spec in (
             RuleSpec(
                 "assignment_success", "Assignment success below target",
-                "assignment_success_rate", "<", 0.995, 24.0, 1, True, True, "rate",
+                "assignment_success_rate", "<", _target("assignment_success_rate"), 24.0, 1, True,
+                True, _unit("assignment_success_rate"),
                 "routed or failed leads", "/failures", "critical", 10.0,
             ),
             RuleSpec(
@@ -100,22 +130,23 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
             ),
             RuleSpec(
                 "tta_p95", "Slow assignment (p95 time to a rep)", "tta_p95_minutes", ">",
-                TIER_ASSIGN_SLA, 24.0, 5, True, True, "minutes", "assigned leads", "/segments",
-                "warning", 10.0,
+                TIER_ASSIGN_SLA, 24.0, 5, True, True, _unit("tta_p95_minutes"), "assigned leads",
+                "/segments", "warning", 10.0,
             ),
             RuleSpec(
                 "touch_p95", "Slow first touch (p95)", "first_touch_p95_minutes", ">",
-                TIER_TOUCH_SLA, 24.0, 5, True, True, "minutes", "touched leads", "/segments",
-                "warning", 10.0,
+                TIER_TOUCH_SLA, 24.0, 5, True, True, _unit("first_touch_p95_minutes"),
+                "touched leads", "/segments", "warning", 10.0,
             ),
             RuleSpec(
                 "queue_aging", "Leads waiting in a queue past the limit",
-                "oldest_queue_age_hours", ">", QUEUE_AGE_LIMIT, None, 1, True, True, "hours",
-                "queued leads over the limit", "/queues",
+                "oldest_queue_age_hours", ">", QUEUE_AGE_LIMIT, None, 1, True, True,
+                _unit("oldest_queue_age_hours"), "queued leads over the limit", "/queues",
             ),
             RuleSpec(
-                "rejection_rate", "Reps rejecting many leads", "rejection_rate", ">", 0.10,
-                168.0, 20, True, True, "rate", "assigned leads", "/reps",
+                "rejection_rate", "Reps rejecting many leads", "rejection_rate", ">",
+                _target("rejection_rate"), 168.0, 20, True, True, _unit("rejection_rate"),
+                "assigned leads", "/reps",
             ),
             RuleSpec(
                 "volume_anomaly", "Unusual number of failed or unrouted leads",

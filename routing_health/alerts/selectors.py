@@ -19,13 +19,16 @@ PROBLEM_DAYS = 7
 
 @dataclass(frozen=True)
 class NotificationProblem:
-    """Something the Health page shows about alert delivery.
+    """Something the Health page shows about Slack delivery (alerts, digests, weekly reviews).
 
     - ``disabled``: Slack refused the destination (token or channel); nothing is sent until the
       settings change or ``deliver_notifications --retry-failed`` runs;
     - ``failed``: a notification that will not be retried (permanent error, or expired);
     - ``retrying``: a notification that failed for now and waits for its next attempt;
     - ``kept``: a notification not sent because Slack is not configured.
+
+    An alert notification names its incident (``incident_id``, ``rule``, segment); a report
+    notification (``notification_kind`` ``digest`` or ``weekly``) has a ``subject`` instead.
     """
 
     kind: ProblemKind
@@ -39,6 +42,7 @@ class NotificationProblem:
     notification_kind: str = ""
     attempts: int = 0
     next_attempt_at: datetime | None = None
+    subject: str = ""
 
 
 def notification_problems(
@@ -62,6 +66,7 @@ def notification_problems(
     rows += list(recent.filter(status=Notification.Status.KEPT)[:limit])
     for row in rows:
         kind: ProblemKind = {"failed": "failed", "pending": "retrying", "kept": "kept"}[row.status]
+        incident = row.incident  # None for a digest or weekly review
         problems.append(
             NotificationProblem(
                 kind=kind,
@@ -69,12 +74,13 @@ def notification_problems(
                 at=row.created_at,
                 notification_id=row.pk,
                 incident_id=row.incident_id,
-                rule=row.incident.rule,
-                region=row.incident.region,
-                tier=row.incident.tier,
+                rule=incident.rule if incident else "",
+                region=incident.region if incident else "",
+                tier=incident.tier if incident else "",
                 notification_kind=row.kind,
                 attempts=row.attempts,
                 next_attempt_at=row.next_attempt_at if kind == "retrying" else None,
+                subject=row.subject,
             )
         )
     return problems

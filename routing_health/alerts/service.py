@@ -1,14 +1,14 @@
 """One alert evaluation, end to end: load → evaluate → plan → apply → deliver.
 
-``run_evaluation`` is what ``manage.py evaluate_alerts`` (and the scheduled job) runs. Two clocks:
-``as_of`` is the time the data is judged at (default: now); ``now`` is the wall clock, used by
-``sync_stale`` and the outbox. With an explicit ``as_of`` (a replay) ``sync_stale`` is skipped,
-so nothing is held either.
+``run_evaluation`` is the service ``manage.py evaluate_alerts`` and the scheduled job call.
+Two clocks: ``as_of`` is the time the data is judged at (default: now); ``now`` is the wall
+clock, used by ``sync_stale`` and the outbox. With an explicit ``as_of`` (a replay)
+``sync_stale`` is skipped, so nothing is held either.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from routing_health.alerts.evaluate import Finding, evaluate_facts, evaluate_syn
 from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
 from routing_health.alerts.loading import load_alert_data
 from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
-from routing_health.alerts.slack_blocks import format_value
+from routing_health.alerts.slack_blocks import value_text
 from routing_health.config import RoutingConfig
 from routing_health.models import AlertIncident
 from routing_health.rollups.freshness import sync_status
@@ -28,9 +28,9 @@ from routing_health.slack.transport import SlackTransport
 _FROM_SETTINGS: Any = object()
 
 
-@dataclass
+@dataclass(frozen=True)
 class EvaluationReport:
-    """What one evaluation found and did."""
+    """What one evaluation found and did (the typed result of ``run_evaluation``)."""
 
     as_of: datetime
     now: datetime
@@ -47,7 +47,8 @@ class EvaluationReport:
         done = self.plan.transitions if self.dry_run else self.applied
         return sum(1 for t in done if t.action == action)
 
-    def summary(self) -> str:
+    def incidents(self) -> str:
+        """One line: what happened to incidents (fired, reminded, resolved, held, snoozed)."""
         verb = "would be " if self.dry_run else ""
         parts = [
             f"fired {self.count('fire')}",
@@ -76,10 +77,17 @@ class EvaluationReport:
         if self.dry_run:
             lines += [f"finding: {describe_finding(f)}" for f in self.findings]
             lines += [f"would {t.describe()}" for t in self.plan.transitions]
-        lines.append(self.summary())
+        lines.append(self.incidents())
         if self.delivery is not None:
             lines.append(self.delivery.line())
         return lines
+
+    def summary(self) -> str:
+        """The incidents line and, after a delivery, the notifications line (the job's detail)."""
+        parts = [self.incidents()]
+        if self.delivery is not None:
+            parts.append(self.delivery.line())
+        return "; ".join(parts)
 
 
 def describe_finding(finding: Finding) -> str:
@@ -87,8 +95,8 @@ def describe_finding(finding: Finding) -> str:
     spec = RULES[finding.rule]
     segment = "/".join(p for p in (finding.region, finding.tier) if p) or "all leads"
     reason = f" [{finding.failure_reason}]" if finding.failure_reason else ""
-    value = format_value(finding.value, spec.value_format, decimals=2)
-    threshold = format_value(finding.threshold, spec.value_format, decimals=2)
+    value = value_text(finding.value, spec.value_format)
+    threshold = value_text(finding.threshold, spec.value_format)
     window = f", {finding.window}" if finding.window else ""
     return (
         f"{finding.rule} {segment}{reason}: {value} {finding.comparison} {threshold} "
@@ -144,9 +152,12 @@ def run_evaluation(
     )
     if dry_run:
         return report
-    report.applied = apply_transitions(plan.transitions, as_of=as_of, now=now)
+    applied = apply_transitions(
+        plan.transitions, as_of=as_of, now=now, report_timezone=config.report.timezone
+    )
+    delivery = None
     if deliver:
         if transport is _FROM_SETTINGS:
             transport = SlackTransport.from_settings()
-        report.delivery = deliver_pending(now, transport)
-    return report
+        delivery = deliver_pending(now, transport)
+    return replace(report, applied=applied, delivery=delivery)

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from routing_health.alerts.message import AlertMessage, RecordLink
+from routing_health.lib.format import (
+    NO_DATA,
+    format_count,
+    format_duration,
+    format_time,
+    is_no_data,
+)
+from routing_health.lib.format import format_value as format_value_of
 from routing_health.lib.mrkdwn import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,
@@ -56,7 +64,9 @@ def _number(value: float, decimals: int) -> str:
 
 
 def format_value(value: float | None, value_format: str, *, decimals: int = 1) -> str:
-    """A value in its unit: rate 0.995 → "99.5%", minutes → "42 min", hours → "3.5 h"."""
+    """LEGACY, not used by alert messages (they use ``routing_health.lib.format``): kept only
+    because ``dashboards/ops/alerts.py`` still imports it; delete it when that page moves to
+    ``lib.format``."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     if value_format == "rate":
@@ -68,33 +78,25 @@ def format_value(value: float | None, value_format: str, *, decimals: int = 1) -
     return _number(value, decimals if value != round(value) else 0)
 
 
+def value_text(value: float | None, unit: str) -> str:
+    """A value or threshold in its unit by the one formatter (``lib.format``). A ``count``
+    threshold that is not a whole number (``volume_anomaly``'s bound, mean + k × stdev) is not a
+    count: it keeps one decimal, so "8 > 7.3" does not read "8 > 8"."""
+    if unit == "count" and not is_no_data(value) and value is not None and value != round(value):
+        return f"{value:,.1f}"
+    return format_value_of(value, unit)
+
+
 def _value_and_threshold(message: AlertMessage) -> tuple[str, str]:
-    # Add decimals until a value that breaks the threshold no longer looks equal to it
-    # (0.9949 vs 0.995 would both read "99.5%").
-    for decimals in (1, 2, 3, 4):
-        value = format_value(message.value, message.value_format, decimals=decimals)
-        threshold = format_value(message.threshold, message.value_format, decimals=decimals)
-        if value != threshold or message.value == message.threshold:
-            break
-    return value, threshold
+    # The one rule shows rates within a point of 100 % with two decimals, so a value that breaks
+    # the threshold does not read equal to it (0.9949 vs 0.995: "99.49%" vs "99.50%").
+    return (value_text(message.value, message.value_format),
+            value_text(message.threshold, message.value_format))
 
 
-def format_duration(delta: timedelta) -> str:
-    """A duration for people: "45 min", "3 h 12 min", "2 d 5 h"; under a minute: "<1 min"."""
-    minutes = int(max(delta, timedelta(0)).total_seconds() // 60)
-    if minutes < 1:
-        return "<1 min"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _time(moment: datetime, message: AlertMessage) -> str:
+    """An instant in the message's report timezone: "2026-03-29 03:30 CEST"."""
+    return format_time(moment, message.timezone)
 
 
 def _segment_words(segment: Mapping[str, str]) -> str:
@@ -110,7 +112,7 @@ def _rule_code(rule: str) -> str:
 
 def _mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
     # verbatim: no auto-linking of bare URLs or channel names in text that carries Salesforce data.
-    return {"type": "mrkdwn", "text": fit_mrkdwn(text, limit) or "—", "verbatim": True}
+    return {"type": "mrkdwn", "text": fit_mrkdwn(text, limit) or NO_DATA, "verbatim": True}
 
 
 def _header(text: str) -> dict[str, Any]:
@@ -151,7 +153,8 @@ def _lines_within(head: str, lines: Sequence[str], limit: int, more: Callable[[i
 def _reasons_block(reasons: Sequence[tuple[str, int]]) -> dict[str, Any]:
     ordered = sorted(reasons, key=lambda pair: (-pair[1], pair[0]))
     lines = [
-        f"• {mrkdwn_value(reason, _REASON_BUDGET) or '_(no reason recorded)_'} — {count:,}"
+        f"• {mrkdwn_value(reason, _REASON_BUDGET) or '_(no reason recorded)_'} — "
+        f"{format_count(count)}"
         for reason, count in ordered
     ]
 
@@ -159,7 +162,7 @@ def _reasons_block(reasons: Sequence[tuple[str, int]]) -> dict[str, Any]:
         if not left:
             return ""
         leads = sum(count for _, count in ordered[len(ordered) - left :])
-        return f"_…and {left:,} more reasons ({leads:,} leads)_"
+        return f"_…and {format_count(left)} more reasons ({format_count(leads)} leads)_"
 
     return _section(_lines_within("*Failure reasons*", lines, MAX_SECTION_TEXT, more))
 
@@ -178,16 +181,16 @@ def _records_block(records: Sequence[RecordLink], total: int, instance_url: str)
 
     def more(left_in_lines: int) -> str:
         hidden = total - (len(lines) - left_in_lines)
-        return f"+{hidden:,} more" if hidden > 0 else ""
+        return f"+{format_count(hidden)} more" if hidden > 0 else ""
 
-    head = f"*Example leads* ({total:,} in all)" if total else "*Example leads*"
+    head = f"*Example leads* ({format_count(total)} in all)" if total else "*Example leads*"
     return _section(_lines_within(head, lines, MAX_SECTION_TEXT, more))
 
 
 def _context(message: AlertMessage) -> dict[str, Any]:
     url = filtered_dashboard_url(message.dashboard_url, message.segment)
     parts = [_link(url, "Open in Routing Health")] if url else []
-    parts.append(f"as of {format_time(message.as_of)}")
+    parts.append(f"as of {_time(message.as_of, message)}")
     return {"type": "context", "elements": [_mrkdwn(" · ".join(parts))]}
 
 
@@ -200,12 +203,12 @@ def _firing_blocks(message: AlertMessage, instance_url: str) -> list[dict[str, A
     prefix = "🔴 Still firing: " if message.kind == "reminder" else "🔴 "
     value, threshold = _value_and_threshold(message)
     comparison = mrkdwn_value(message.comparison, 10)
-    since = f"{format_time(message.first_seen)} ({format_duration(message.duration)})"
+    since = f"{_time(message.first_seen, message)} ({format_duration(message.duration)})"
     fields = [
-        _field("Value", value),
+        _field(mrkdwn_value(message.value_label, _LABEL_BUDGET) or "Value", value),
         _field("Threshold", f"alert when {comparison} {threshold}" if comparison else threshold),
         _field("Segment", mrkdwn_value(segment, _FIELD_BUDGET)),
-        _field("Window", mrkdwn_value(message.window or "—", _FIELD_BUDGET)),
+        _field("Window", mrkdwn_value(message.window or NO_DATA, _FIELD_BUDGET)),
         _field("Rule", _rule_code(message.rule)),
         _field("Firing since", since),
     ]
@@ -226,8 +229,8 @@ def _resolved_blocks(message: AlertMessage) -> list[dict[str, Any]]:
     lines = [
         f"*{mrkdwn_value(message.title, 300)}* is back to normal for "
         f"{mrkdwn_value(segment, 500)}.",
-        f"Rule {_rule_code(message.rule)} fired at {format_time(message.first_seen)} and lasted "
-        f"{format_duration(message.duration)} (resolved {format_time(message.as_of)}).",
+        f"Rule {_rule_code(message.rule)} fired at {_time(message.first_seen, message)} and "
+        f"lasted {format_duration(message.duration)} (resolved {_time(message.as_of, message)}).",
     ]
     if message.value is not None:
         value, threshold = _value_and_threshold(message)
@@ -244,7 +247,7 @@ def _fallback(message: AlertMessage) -> str:
     if message.kind == "resolved":
         raw = (
             f"Resolved: {message.title} [{message.rule}] for {segment}, after "
-            f"{format_duration(message.duration)} (fired {format_time(message.first_seen)})."
+            f"{format_duration(message.duration)} (fired {_time(message.first_seen, message)})."
         )
     else:
         value, threshold = _value_and_threshold(message)

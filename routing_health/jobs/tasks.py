@@ -1,5 +1,17 @@
 """Scheduled jobs: thin, idempotent django-q2 task functions (the schedules: ``schedules.py``).
 
+Jobs call services, not management commands. Each task takes its lease (or its claim on a
+report period), calls one service function with keyword arguments and gets a typed result back;
+the ``JobResult`` detail is that result's ``summary()``. The management commands are thin
+argparse wrappers over the same services:
+
+    run_sync / run_reconcile    sync.service.sync_salesforce, sync.reconcile.reconcile_deletions
+    run_compute_metrics         rollups.service.compute_metrics        → ComputeOutcome
+    run_evaluate_alerts         alerts.service.run_evaluation          → EvaluationReport
+    run_deliver_notifications   alerts.delivery.deliver_due            → DeliveryResult
+    run_daily_digest            reports.service.send_daily_digest      → ReportResult
+    run_weekly_report           reports.service.send_weekly_review     → ReportResult
+
 Every ``SYNC_INTERVAL_MINUTES`` (default 5) the cluster runs ``run_sync``; after it, the follow-up
 jobs are enqueued as a django-q2 chain::
 
@@ -24,7 +36,15 @@ chain on even when a step fails, so a failed metrics refresh does not stop alert
 
 Every task is safe to run twice (the ORM broker delivers at least once): sync, metrics and alerts
 each hold a named lease (``routing_health.jobs.locks``) so two runs never overlap, and a report is
-sent at most once per local day / ISO week (a claim row per period).
+sent at most once per local day / ISO week (a claim row per period, and the report's outbox row
+has a dedup key, so even a job retried after a crash enqueues it once).
+
+The digest and the weekly review post through the notification outbox like alerts: the job
+builds the report, enqueues it and runs one delivery. If Slack is down the report stays queued
+and the next ``run_deliver_notifications`` / ``run_evaluate_alerts`` sends it (backoff honouring
+``Retry-After``); a permanent error (``channel_not_found``…) fails the notification, which the
+Health page shows, and the job returns ``failed`` while keeping its claim (another tick would
+fail the same way; ``deliver_notifications --retry-failed`` requeues it after the fix).
 
 Report schedules are hourly and the task decides whether it is due. django-q2 evaluates cron
 expressions in the server time zone (UTC here), so a UTC cron for "08:00 New York" would drift by
@@ -33,32 +53,35 @@ TOML file changes, and needs ``croniter``, which we do not install. Instead the 
 the top of every UTC hour and ``run_daily_digest`` / ``run_weekly_report`` convert the time to
 the report time zone: a report is due in the first tick inside ``[slot, slot + 3 h)`` local time
 (08:00 daily, Mondays 09:00), so DST is exact, a tick missed while the cluster was down is made
-up within the window, and a failed send is retried on the next tick. In a time zone with a
-non-whole-hour offset (e.g. Asia/Kolkata) the first tick in the window is at 08:30 local.
+up within the window, and a run that raised (the report could not be built) is retried on the
+next tick. In a time zone with a non-whole-hour offset (e.g. Asia/Kolkata) the first tick in the
+window is at 08:30 local.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from typing import Literal, TypedDict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
-from django.core.management import call_command, get_commands
 from django.utils import timezone
 from django_q.conf import Conf
 from django_q.tasks import async_chain, async_task
 
+from routing_health.alerts.delivery import DeliveryResult, deliver_due
+from routing_health.alerts.service import EvaluationReport, run_evaluation
 from routing_health.jobs.lease import holding_sync_lock, job_lock_ttl
 from routing_health.jobs.locks import (
     LockBusy,
     NamedLock,
     purge_expired_locks,
 )
+from routing_health.reports.service import ReportResult, send_daily_digest, send_weekly_review
 from routing_health.reports.weeks import week_of
+from routing_health.rollups.service import ComputeOutcome, compute_metrics
 from routing_health.salesforce import runtime
 from routing_health.sync.reconcile import reconcile_deletions
 from routing_health.sync.service import Progress, sync_salesforce
@@ -75,6 +98,7 @@ OK: Status = "ok"
 SKIPPED: Status = "skipped"
 FAILED: Status = "failed"
 ALREADY_RUNNING = "already running"
+DETAIL_CHARS = 2000  # django-q2 stores the result; keep the tail of a long summary
 
 
 class JobResult(TypedDict):
@@ -85,11 +109,17 @@ class JobResult(TypedDict):
     detail: str
 
 
+class Summarized(Protocol):
+    """A service's typed result: it can say in words what happened."""
+
+    def summary(self) -> str: ...
+
+
 def _result(job: str, status: Status, detail: str) -> JobResult:
     return {"job": job, "status": status, "detail": detail}
 
 
-# --- the underlying work (tests monkeypatch these) ----------------------------------------------
+# --- the work: one service call each, keyword arguments, a typed result (tests patch these) ---
 
 
 def perform_sync(*, full: bool = False, progress: Progress | None = None) -> tuple[bool, str]:
@@ -114,43 +144,30 @@ def perform_reconcile(*, progress: Progress | None = None) -> tuple[bool, str, i
     return outcome.ok, outcome.summary(), outcome.marked_deleted
 
 
-def perform_compute_metrics() -> str | None:
-    """``manage.py compute_metrics``; its output, or None when the command is not installed."""
-    return call_known_command("compute_metrics")
+def perform_compute_metrics() -> ComputeOutcome:
+    """Refresh the stored facts and rollups as of now (``rollups.service.compute_metrics``)."""
+    now = timezone.now().astimezone(UTC).replace(microsecond=0)
+    return compute_metrics(config=runtime.routing_config(), as_of=now)
 
 
-def perform_evaluate_alerts() -> str | None:
-    """``manage.py evaluate_alerts``; its output, or None when the command is not installed."""
-    return call_known_command("evaluate_alerts")
+def perform_evaluate_alerts() -> EvaluationReport:
+    """Evaluate the alert rules and deliver due notifications (``alerts.service``)."""
+    return run_evaluation(config=runtime.routing_config())
 
 
-def perform_deliver_notifications() -> str | None:
-    """``manage.py deliver_notifications``: retry due Slack notifications between evaluations."""
-    return call_known_command("deliver_notifications")
+def perform_deliver_notifications() -> DeliveryResult:
+    """Send due notifications, alerts and reports (``alerts.delivery.deliver_due``)."""
+    return deliver_due()
 
 
-def perform_daily_digest() -> str | None:
-    """``manage.py daily_digest``; its output, or None when the command is not installed."""
-    return call_known_command("daily_digest")
+def perform_daily_digest(*, day: date) -> ReportResult:
+    """Post the digest of local ``day`` through the outbox (``reports.service``)."""
+    return send_daily_digest(day=day)
 
 
-def perform_weekly_report(week: str) -> str | None:
-    """``manage.py weekly_report --week <week> --post-to-slack``; None when not installed."""
-    return call_known_command("weekly_report", "--week", week, "--post-to-slack")
-
-
-def call_known_command(name: str, *args: str) -> str | None:
-    """Run a management command and return its output (stdout and stderr, last 2000 chars).
-
-    Returns None, without running anything, when no installed app provides ``name`` (commands
-    land independently; a chain must not crash on one that is not there yet). Errors raised by
-    the command itself propagate.
-    """
-    if name not in get_commands():
-        return None
-    out = io.StringIO()
-    call_command(name, *args, stdout=out, stderr=out)
-    return out.getvalue()[-2000:].strip()
+def perform_weekly_report(*, week: str) -> ReportResult:
+    """Write and store the review of ISO ``week`` and post its summary through the outbox."""
+    return send_weekly_review(week=week, post_to_slack=True)
 
 
 # --- task functions (referenced by dotted path from schedules and chains) -----------------------
@@ -207,44 +224,37 @@ def enqueue_follow_ups(*, sync_succeeded: bool) -> str:
     return async_task(f"{__name__}.run_evaluate_alerts")
 
 
-def _locked_command_job(
-    job: str, lock_name: str, command: str, perform: Callable[[], str | None]
-) -> JobResult:
+def _locked_job(job: str, lock_name: str, perform: Callable[[], Summarized]) -> JobResult:
+    """Run ``perform`` under the lease ``lock_name``; the detail is its result's summary."""
     lock = NamedLock(lock_name, ttl=job_lock_ttl())
     if not lock.acquire():
         log.info("%s skipped: %s", job, ALREADY_RUNNING)
         return _result(job, SKIPPED, ALREADY_RUNNING)
     try:
-        output = perform()
+        result = perform()
     finally:
         lock.release()
-    if output is None:
-        log.warning("%s skipped: the %s command is not installed", job, command)
-        return _result(job, SKIPPED, f"unknown command {command!r} (not installed yet)")
-    return _result(job, OK, output)
+    return _result(job, OK, _detail(result))
+
+
+def _detail(result: Summarized) -> str:
+    return result.summary()[-DETAIL_CHARS:]
 
 
 def run_compute_metrics() -> JobResult:
-    """Refresh the stored daily rollups (``compute_metrics``); skipped if one already runs."""
-    return _locked_command_job(
-        "compute_metrics", METRICS_LOCK, "compute_metrics", lambda: perform_compute_metrics()
-    )
+    """Refresh the stored facts and rollups; skipped if one already runs."""
+    return _locked_job("compute_metrics", METRICS_LOCK, lambda: perform_compute_metrics())
 
 
 def run_evaluate_alerts() -> JobResult:
-    """Evaluate alert rules and deliver notifications (``evaluate_alerts``); never overlapping."""
-    return _locked_command_job(
-        "evaluate_alerts", ALERTS_LOCK, "evaluate_alerts", lambda: perform_evaluate_alerts()
-    )
+    """Evaluate alert rules and deliver notifications; never overlapping."""
+    return _locked_job("evaluate_alerts", ALERTS_LOCK, lambda: perform_evaluate_alerts())
 
 
 def run_deliver_notifications() -> JobResult:
     """Send due notifications (retries after a Slack outage) without waiting for the next sync."""
-    return _locked_command_job(
-        "deliver_notifications",
-        ALERTS_LOCK,
-        "deliver_notifications",
-        lambda: perform_deliver_notifications(),
+    return _locked_job(
+        "deliver_notifications", ALERTS_LOCK, lambda: perform_deliver_notifications()
     )
 
 
@@ -314,22 +324,23 @@ def _local_now(now: datetime | None, timezone_name: str | None) -> datetime:
     return (now or timezone.now()).astimezone(tz)
 
 
-def _once_per_period(job: str, period: str, perform: Callable[[], str | None]) -> JobResult:
-    """Run ``perform`` once for ``period``: the claim stays after success, goes after failure."""
+def _once_per_period(job: str, period: str, perform: Callable[[], ReportResult]) -> JobResult:
+    """Run ``perform`` once for ``period``: the claim stays once the report is built and handed
+    to the outbox (which retries the sending), and goes when building it raised."""
     claim = NamedLock(f"{job}:{period}", ttl=REPORT_CLAIM_TTL)
     if not claim.acquire():
         return _result(job, SKIPPED, f"already sent (or being sent) for {period}")
     try:
-        output = perform()
+        result = perform()
     except BaseException:
         claim.release()  # the next tick inside the window tries again
         raise
-    if output is None:
-        claim.release()
-        log.warning("%s skipped: the command is not installed", job)
-        return _result(job, SKIPPED, f"unknown command for {job} (not installed yet)")
     purge_expired_locks(prefix=f"{job}:")
-    return _result(job, OK, output or f"sent for {period}")
+    if not result.ok:
+        # A permanent Slack error: recorded on the notification and shown on the Health page;
+        # another tick would fail the same way (``deliver_notifications --retry-failed``).
+        log.error("%s: %s", job, result.error)
+    return _result(job, OK if result.ok else FAILED, _detail(result))
 
 
 def run_daily_digest(*, now: datetime | None = None, timezone_name: str | None = None) -> JobResult:
@@ -340,8 +351,9 @@ def run_daily_digest(*, now: datetime | None = None, timezone_name: str | None =
     local_now = _local_now(now, timezone_name)
     if not DAILY_DIGEST_AT.due(local_now):
         return _result("daily_digest", SKIPPED, _not_due(DAILY_DIGEST_AT, local_now))
+    yesterday = local_now.date() - timedelta(days=1)
     return _once_per_period(
-        "daily_digest", local_now.date().isoformat(), lambda: perform_daily_digest()
+        "daily_digest", local_now.date().isoformat(), lambda: perform_daily_digest(day=yesterday)
     )
 
 
@@ -353,7 +365,7 @@ def run_weekly_report(
     if not WEEKLY_REVIEW_AT.due(local_now):
         return _result("weekly_report", SKIPPED, _not_due(WEEKLY_REVIEW_AT, local_now))
     iso_week = week_of(local_now.date()).previous().label
-    return _once_per_period("weekly_report", iso_week, lambda: perform_weekly_report(iso_week))
+    return _once_per_period("weekly_report", iso_week, lambda: perform_weekly_report(week=iso_week))
 
 
 def _not_due(slot: LocalSlot, local_now: datetime) -> str:

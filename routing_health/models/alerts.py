@@ -50,6 +50,13 @@ class AlertIncident(models.Model):
     comparison = models.CharField(max_length=4, blank=True, default="")
     sample = models.PositiveIntegerField(default=0)
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    # Who snoozed it and when (a Slack user "name (U123…)" or a dashboard user); "" if unknown.
+    snoozed_by = models.CharField(max_length=255, blank=True, default="")
+    snoozed_at = models.DateTimeField(null=True, blank=True)
+    # Acknowledged in this episode: no more reminders until it resolves (a new episode clears it).
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=255, blank=True, default="")
+    acknowledged_by_slack_id = models.CharField(max_length=32, blank=True, default="")
     # A firing notification exists for the current episode (snoozed firings have none yet).
     announced = models.BooleanField(default=False)
     last_notified_at = models.DateTimeField(null=True, blank=True)
@@ -76,6 +83,7 @@ class IncidentEvent(models.Model):
         SNOOZED = "snoozed"
         UNSNOOZED = "unsnoozed"
         HELD = "held"
+        ACKNOWLEDGED = "acknowledged"
 
     incident = models.ForeignKey(AlertIncident, on_delete=models.CASCADE, related_name="events")
     episode = models.PositiveIntegerField(default=1)
@@ -90,13 +98,20 @@ class IncidentEvent(models.Model):
 
 
 class Notification(models.Model):
-    """The outbox: one message to send about one incident change, created in the same
-    transaction as that change and delivered (with retries) by ``alerts.delivery``."""
+    """The outbox: one Slack message to send, delivered (with retries) by ``alerts.delivery``.
+
+    An alert notification (firing, reminder, resolved) belongs to an incident and is created in
+    the same transaction as its change. A report notification (the daily digest, the weekly
+    review) has no incident; its ``dedup_key`` (``Notification.report_key``) makes it one row
+    per reported day or week however often the job that enqueues it runs.
+    """
 
     class Kind(models.TextChoices):
         FIRING = "firing"
         REMINDER = "reminder"
         RESOLVED = "resolved"
+        DIGEST = "digest"
+        WEEKLY = "weekly"
 
     class Status(models.TextChoices):
         PENDING = "pending"  # waiting for its first or next attempt
@@ -105,11 +120,16 @@ class Notification(models.Model):
         KEPT = "kept"  # not sent: Slack is not configured (shown on the dashboard)
 
     incident = models.ForeignKey(
-        AlertIncident, on_delete=models.CASCADE, related_name="notifications"
+        AlertIncident, on_delete=models.CASCADE, related_name="notifications",
+        null=True, blank=True,
     )
     episode = models.PositiveIntegerField(default=1)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     payload = models.JSONField(default=dict)
+    # What the message is about, for people (the Health page): "Daily digest 2026-11-19".
+    subject = models.CharField(max_length=200, blank=True, default="")
+    # One row per key (reports: "digest:2026-11-19", "weekly:2026-W47"); alerts have none.
+    dedup_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -127,6 +147,17 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+    @staticmethod
+    def report_key(kind: str, period: str) -> str:
+        """The dedup key of a report notification: ``weekly:2026-W47``."""
+        return f"{kind}:{period}"
+
+    @property
+    def report_period(self) -> str:
+        """The day or ISO week a report notification is about (``""`` for an alert)."""
+        kind, _, period = (self.dedup_key or "").partition(":")
+        return period if kind == self.kind else ""
 
 
 class NotificationAttempt(models.Model):

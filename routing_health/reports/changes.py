@@ -1,8 +1,9 @@
 """Week-over-week changes and targets: how a metric moved, and whether it meets its target.
 
 Rates change in percentage points (absolute), durations relatively (+25 % = a quarter slower),
-counts by their difference. Whether a move is better or worse depends on the metric: a higher
-success rate is better, a higher p95 is worse, more leads is neither.
+counts by their difference (the metric's catalog ``unit``). Whether a move is better or worse is
+the catalog's ``better``: a higher success rate is better, a higher p95 is worse, more leads is
+neither.
 
 Targets are the alert thresholds of spec section 6, resolved per segment through
 ``routing_health.alerts.rules.effective_rule`` (so a ``[[alerts.overrides]]`` entry moves the
@@ -19,60 +20,41 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from routing_health.alerts.rules import effective_rule, tier_sla
+from routing_health.alerts.rules import (
+    RULES,
+    TIER_ASSIGN_SLA,
+    TIER_TOUCH_SLA,
+    effective_rule,
+    tier_sla,
+)
 from routing_health.config import RoutingConfig
+from routing_health.metrics.catalog import metric, wall_clock_twin
 
 Kind = Literal["pp", "relative", "count"]
 Direction = Literal["better", "worse", "same", "neutral", "n/a"]
 Status = Literal["met", "missed", "n/a"]
 
-RATE_METRICS: frozenset[str] = frozenset(
-    {
-        "assignment_success_rate",
-        "assign_sla_met_rate",
-        "touch_sla_met_rate",
-        "bounce_rate",
-        "acceptance_rate",
-        "rejection_rate",
-    }
-)
-DURATION_METRICS: frozenset[str] = frozenset(
-    {
-        "tta_p50_minutes",
-        "tta_p95_minutes",
-        "first_touch_p50_minutes",
-        "first_touch_p95_minutes",
-        "oldest_queue_age_hours",
-    }
-)
-HIGHER_IS_BETTER: frozenset[str] = frozenset(
-    {"assignment_success_rate", "assign_sla_met_rate", "touch_sla_met_rate", "acceptance_rate"}
-)
-LOWER_IS_BETTER: frozenset[str] = frozenset(
-    {
-        *DURATION_METRICS,
-        "failed",
-        "bounce_rate",
-        "rejection_rate",
-        "queued_over_limit",
-    }
-)
 # Below these a move reads as "same": a displayed "+0.0 pp" must not say "better".
 SAME_PP = 0.05
 SAME_RELATIVE = 0.005
 
-# The report's targets: metric -> (alert rule, comparison that MEETS the target).
+# How a metric's change is measured, by its catalog unit.
+KIND_OF_UNIT: Mapping[str, Kind] = {
+    "rate": "pp", "minutes": "relative", "hours": "relative", "count": "count",
+}
+# The report's targets: the alert rules whose threshold is a metric's target (spec section 6).
+# The metric is the rule's, the comparison that MEETS it follows the catalog's ``better``.
+TARGET_RULE_NAMES = ("assignment_success", "tta_p95", "touch_p95", "rejection_rate")
+MEETS: Mapping[str, Literal[">=", "<="]] = {"higher": ">=", "lower": "<="}
 TARGET_RULES: Mapping[str, tuple[str, Literal[">=", "<="]]] = {
-    "assignment_success_rate": ("assignment_success", ">="),
-    "tta_p95_minutes": ("tta_p95", "<="),
-    "first_touch_p95_minutes": ("touch_p95", "<="),
-    "rejection_rate": ("rejection_rate", "<="),
+    RULES[rule].metric: (rule, MEETS[metric(RULES[rule].metric).better])
+    for rule in TARGET_RULE_NAMES
 }
-TIER_TARGETS = frozenset({"tta_p95_minutes", "first_touch_p95_minutes"})
-BUSINESS_TWINS: Mapping[str, str] = {
-    "tta_p95_minutes": "tta_p95_business_minutes",
-    "first_touch_p95_minutes": "first_touch_p95_business_minutes",
-}
+# Targets that are a tier's SLA: only a row of one tier has them.
+TIER_TARGETS = frozenset(
+    name for name, (rule, _) in TARGET_RULES.items()
+    if RULES[rule].default_threshold in (TIER_ASSIGN_SLA, TIER_TOUCH_SLA)
+)
 
 
 @dataclass(frozen=True)
@@ -107,25 +89,20 @@ class TargetCheck:
     clock: str = "wall"
 
 
-def base_metric(metric: str) -> str:
+def base_metric(name: str) -> str:
     """The wall-clock metric a business-hours variant belongs to (spec section 10)."""
-    return metric.replace("_business", "")
+    return wall_clock_twin(name) or name
 
 
-def kind_of(metric: str) -> Kind:
-    base = base_metric(metric)
-    if base in RATE_METRICS:
-        return "pp"
-    if base in DURATION_METRICS:
-        return "relative"
-    return "count"
+def kind_of(name: str) -> Kind:
+    return KIND_OF_UNIT[metric(name).unit]
 
 
-def change(metric: str, current: Any, previous: Any) -> Change:
-    """The week-over-week change of one metric (see ``Change``)."""
-    kind = kind_of(metric)
+def change(name: str, current: Any, previous: Any) -> Change:
+    """The week-over-week change of metric ``name`` (see ``Change``)."""
+    kind = kind_of(name)
     if current is None or previous is None:
-        return Change(metric, kind, None, "n/a")
+        return Change(name, kind, None, "n/a")
     if kind == "pp":
         value: float | None = (float(current) - float(previous)) * 100.0
         same = abs(value) < SAME_PP
@@ -140,19 +117,19 @@ def change(metric: str, current: Any, previous: Any) -> Change:
         value = float(current) - float(previous)
         same = value == 0
     if same:
-        return Change(metric, kind, 0.0 if value is not None else None, "same")
+        return Change(name, kind, 0.0 if value is not None else None, "same")
     if value is None:
         up = float(current) > float(previous)
     else:
         up = value > 0
-    base = base_metric(metric)
-    if base in HIGHER_IS_BETTER:
+    better = metric(base_metric(name)).better
+    if better == "higher":
         direction: Direction = "better" if up else "worse"
-    elif base in LOWER_IS_BETTER:
+    elif better == "lower":
         direction = "worse" if up else "better"
     else:
         direction = "neutral"
-    return Change(metric, kind, value, direction)
+    return Change(name, kind, value, direction)
 
 
 def changes(
@@ -174,18 +151,19 @@ def target_checks(
 ) -> tuple[TargetCheck, ...]:
     """The targets of a row. ``has_tier``: the row is one tier (its SLA targets apply)."""
     checks = []
-    for metric, (rule, comparison) in TARGET_RULES.items():
-        if metric in TIER_TARGETS and not has_tier:
+    for name, (rule, comparison) in TARGET_RULES.items():
+        if name in TIER_TARGETS and not has_tier:
             continue
         settings = effective_rule(config, rule, region, tier)
-        compared, clock = metric, "wall"
+        compared, clock = name, "wall"
+        twin = metric(name).business_twin
         # A tier row (no region) mixes regions: its business twin puts each lead on its own
         # region's calendar (wall clock without one), which is what the per-region alerts judge.
         business = settings.clock == "business" or (
-            region is None and metric in TIER_TARGETS and tier_sla(config, tier).clock == "business"
+            region is None and name in TIER_TARGETS and tier_sla(config, tier).clock == "business"
         )
-        if business and BUSINESS_TWINS.get(metric) in (metrics or {}):
-            compared, clock = BUSINESS_TWINS[metric], "business"
+        if business and twin is not None and twin in (metrics or {}):
+            compared, clock = twin, "business"
         threshold = settings.threshold
         value = None if metrics is None else metrics.get(compared)
         if value is None:
@@ -194,5 +172,5 @@ def target_checks(
             status = "met" if value >= threshold else "missed"
         else:
             status = "met" if value <= threshold else "missed"
-        checks.append(TargetCheck(metric, comparison, threshold, value, status, clock))
+        checks.append(TargetCheck(name, comparison, threshold, value, status, clock))
     return tuple(checks)

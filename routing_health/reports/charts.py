@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from routing_health.reports import formatting as fmt
+from routing_health.lib.format import format_count, format_minutes
+from routing_health.metrics.catalog import format_metric
 from routing_health.reports.weekly import WeeklyReportData
 
 ACCENT = "#2f5bd3"
@@ -34,8 +35,7 @@ GRID = "#e2e5e9"
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_REASONS = 10
-LOG_TICKS = ((1, "1 min"), (5, "5 min"), (15, "15 min"), (60, "1 h"), (240, "4 h"),
-             (1440, "1 d"), (10080, "7 d"), (43200, "30 d"))
+LOG_TICKS = (1, 5, 15, 60, 240, 1440, 10080, 43200)  # minutes, labelled by lib.format
 LABEL_CHARS = 60
 
 CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True,
@@ -85,15 +85,20 @@ def daily_chart(report: WeeklyReportData) -> dict[str, Any] | None:
         dates = [p.day.strftime("%d %b") for p in points]
         figure.add_bar(
             x=labels, y=[p.leads for p in points], name=f"Leads {period.week}",
-            marker={"color": colour, "pattern": {"shape": pattern}}, customdata=dates,
-            hovertemplate="%{customdata}: %{y} leads<extra></extra>", offsetgroup=period.week,
+            marker={"color": colour, "pattern": {"shape": pattern}},
+            customdata=[[d, format_count(p.leads)] for d, p in zip(dates, points, strict=True)],
+            hovertemplate="%{customdata[0]}: %{customdata[1]} leads<extra></extra>",
+            offsetgroup=period.week,
         )
         figure.add_scatter(
             x=labels, y=[p.assignment_success_rate for p in points], yaxis="y2",
             name=f"Assignment success {period.week}", mode="lines+markers",
             line={"color": DARK_GREY if colour == GREY else colour, "dash": dash, "width": 2},
-            marker={"symbol": symbol, "size": 7}, customdata=dates,
-            hovertemplate="%{customdata}: %{y:.1%} success<extra></extra>", connectgaps=False,
+            marker={"symbol": symbol, "size": 7},
+            customdata=[[d, format_metric("assignment_success_rate", p.assignment_success_rate)]
+                        for d, p in zip(dates, points, strict=True)],
+            hovertemplate="%{customdata[0]}: %{customdata[1]} success<extra></extra>",
+            connectgaps=False,
         )
     figure.update_layout(
         **_layout(
@@ -147,24 +152,24 @@ def tta_chart(report: WeeklyReportData) -> dict[str, Any] | None:
             x=x, y=y, name=f"{chart_label(tier or None)} p95", offsetgroup=tier,
             marker={"color": ACCENT_SHADES[index % len(ACCENT_SHADES)],
                     "pattern": {"shape": PATTERNS[index % len(PATTERNS)]}},
-            text=[fmt.minutes(v) if v is not None else "" for v in y], textposition="outside",
+            text=[format_minutes(v) if v is not None else "" for v in y], textposition="outside",
             hovertemplate="%{x} · " + chart_label(tier or None) + ": %{text}<extra></extra>",
         )
         sla = report.tier_sla.get(tier)
         if sla is not None:
             figure.add_scatter(
                 x=x, y=[sla[0] if v is not None else None for v in y], mode="markers",
-                name=f"{chart_label(tier)} SLA ({fmt.minutes(sla[0])})", offsetgroup=tier,
+                name=f"{chart_label(tier)} SLA ({format_minutes(sla[0])})", offsetgroup=tier,
                 marker={"symbol": "line-ew-open", "size": 26, "color": TEXT,
                         "line": {"width": 2, "color": TEXT}},
-                hovertemplate=chart_label(tier) + f" SLA {fmt.minutes(sla[0])}<extra></extra>",
+                hovertemplate=chart_label(tier) + f" SLA {format_minutes(sla[0])}<extra></extra>",
             )
     figure.update_layout(
         **_layout(
             barmode="group", scattermode="group",
             yaxis={"title": {"text": "Time to a rep, p95 (log scale)"}, "type": "log",
-                   "gridcolor": GRID, "tickvals": [v for v, _ in LOG_TICKS],
-                   "ticktext": [t for _, t in LOG_TICKS]},
+                   "gridcolor": GRID, "tickvals": list(LOG_TICKS),
+                   "ticktext": [format_minutes(v) for v in LOG_TICKS]},
             uniformtext={"minsize": 9, "mode": "hide"},
         )
     )

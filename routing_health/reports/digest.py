@@ -9,6 +9,9 @@ Targets are those of ``routing_health.reports.changes`` (the alert thresholds: a
 ≥ 99.5 %, TTA p95 ≤ the tier's assignment SLA, first-touch p95 ≤ the tier's touch SLA, rejection
 rate ≤ 10 %), resolved per segment, so per-region overrides apply. The p95 targets are per tier,
 so they are judged per tier (headline) and per region × tier (region lines).
+
+Labels come from the metric catalog, numbers from the one formatter (``lib.format``), times in
+the report timezone.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from django.conf import settings
 
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
+from routing_health.lib.format import NO_DATA, format_count, format_minutes, format_time
 from routing_health.lib.mrkdwn import MAX_BLOCKS
 from routing_health.metrics import METRIC_NAMES, metrics_rows, total_metrics
+from routing_health.metrics.catalog import format_metric, metric
 from routing_health.reports import formatting as fmt
 from routing_health.reports import mrkdwn
 from routing_health.reports.changes import TargetCheck, target_checks
@@ -144,9 +149,10 @@ def _check(segment: SegmentDigest, metric: str) -> TargetCheck | None:
     return next((c for c in segment.targets if c.metric == metric), None)
 
 
-def _rate_line(segment: SegmentDigest, metric: str, label: str, detail: str = "") -> str:
-    check = _check(segment, metric)
-    value = fmt.metric(metric, segment.metrics.get(metric))
+def _rate_line(segment: SegmentDigest, name: str, detail: str = "") -> str:
+    check = _check(segment, name)
+    label = metric(name).label
+    value = format_metric(name, segment.metrics.get(name))
     target = f", {fmt.target_text(check)}" if check else ""
     status = f" — {mrkdwn.STATUS_MARKS[check.status]}" if check and check.status != "n/a" else ""
     return f"*{label}:* {value}{detail}{target}{status}"
@@ -156,54 +162,54 @@ def _sla_words(check: TargetCheck | None) -> str:
     if check is None:
         return ""
     clock = " business time" if check.clock == "business" else ""
-    return f" (SLA {fmt.minutes(check.threshold)}{clock})"
+    return f" (SLA {format_minutes(check.threshold)}{clock})"
 
 
-def _tier_p95_line(tiers: tuple[SegmentDigest, ...], metric: str, label: str) -> str:
+def _tier_p95_line(tiers: tuple[SegmentDigest, ...], name: str) -> str:
     parts = []
     for segment in tiers:
-        check = _check(segment, metric)
-        if segment.metrics.get(metric) is None:
+        check = _check(segment, name)
+        if segment.metrics.get(name) is None:
             continue
-        value = check.value if check is not None else segment.metrics[metric]
+        value = check.value if check is not None else segment.metrics[name]
         parts.append(
             f"{mrkdwn.value(segment.tier or '(none)', 40)} "
-            f"{fmt.minutes(value)}{_mark(check)}{_sla_words(check)}"
+            f"{format_metric(name, value)}{_mark(check)}{_sla_words(check)}"
         )
-    return f"*{label}:* " + (" · ".join(parts) if parts else fmt.NULL)
+    return f"*{metric(name).label}:* " + (" · ".join(parts) if parts else NO_DATA)
 
 
 def _region_line(line: RegionDigest, digest: DailyDigest) -> str:
     region = line.region
     metrics = region.metrics
     name = mrkdwn.value(region.region or "(no region)", REGION_CHARS)
-    parts = [f"*{name}*", f"{fmt.count(metrics['leads'])} leads"]
+    parts = [f"*{name}*", f"{format_count(metrics['leads'])} leads"]
     parts.append(
         "success "
-        + fmt.rate(metrics["assignment_success_rate"])
+        + format_metric("assignment_success_rate", metrics["assignment_success_rate"])
         + _mark(_check(region, "assignment_success_rate"))
-        + (f" ({fmt.count(metrics['failed'])} failed)" if metrics["failed"] else "")
+        + (f" ({format_count(metrics['failed'])} failed)" if metrics["failed"] else "")
     )
     judged = False
-    for metric, label in (("tta_p95_minutes", "TTA p95 over SLA"),
-                          ("first_touch_p95_minutes", "touch p95 over SLA")):
+    for p95 in ("tta_p95_minutes", "first_touch_p95_minutes"):
+        label = f"{metric(p95).short_label} over SLA"
         over = []
         for tier in line.tiers:
-            check = _check(tier, metric)
+            check = _check(tier, p95)
             if check is None or check.status == "n/a":
                 continue
             judged = True
             if check.status == "missed":
                 over.append(
                     f"{mrkdwn.value(tier.tier or '(none)', 40)} "
-                    f"{fmt.minutes(check.value)}{_sla_words(check)}"
+                    f"{format_metric(p95, check.value)}{_sla_words(check)}"
                 )
         if over:
             parts.append(f"{label}: " + ", ".join(over) + " ✗")
     if judged and not any("over SLA" in part for part in parts):
         parts.append("p95s within SLA ✓")
     parts.append(
-        "rejection " + fmt.rate(metrics["rejection_rate"])
+        "rejection " + format_metric("rejection_rate", metrics["rejection_rate"])
         + _mark(_check(region, "rejection_rate"))
     )
     if region.region is not None:
@@ -219,7 +225,7 @@ def digest_payload(digest: DailyDigest) -> dict[str, Any]:
         mrkdwn.header(f"Routing daily digest · {day_text}"),
         mrkdwn.context(
             f"Leads created on {digest.day.isoformat()} ({mrkdwn.value(digest.timezone, 60)}), "
-            f"as of {fmt.local_time(digest.as_of, ZoneInfo(digest.timezone))}"
+            f"as of {format_time(digest.as_of, digest.timezone)}"
             + ("" if digest.complete else " · *the day is not over yet*")
             + " · ✓ on target, ✗ off target"
         ),
@@ -229,15 +235,15 @@ def digest_payload(digest: DailyDigest) -> dict[str, Any]:
         blocks.append(mrkdwn.section(f"No leads were created on {day_text}."))
     else:
         lines = [
-            f"*Leads:* {fmt.count(metrics['leads'])} "
-            f"({fmt.count(metrics['failed'])} failed routing, "
-            f"{fmt.count(metrics['pending'])} pending)",
-            _rate_line(total, "assignment_success_rate", "Assignment success"),
-            _tier_p95_line(digest.tiers, "tta_p95_minutes", "Time to assignment p95"),
-            _tier_p95_line(digest.tiers, "first_touch_p95_minutes", "First touch p95"),
-            _rate_line(total, "rejection_rate", "Rejection rate",
-                       f" ({fmt.count(metrics['rejected'])} of "
-                       f"{fmt.count(metrics['assigned'])} assigned)"),
+            f"*{metric('leads').short_label}:* {format_count(metrics['leads'])} "
+            f"({format_count(metrics['failed'])} failed routing, "
+            f"{format_count(metrics['pending'])} pending)",
+            _rate_line(total, "assignment_success_rate"),
+            _tier_p95_line(digest.tiers, "tta_p95_minutes"),
+            _tier_p95_line(digest.tiers, "first_touch_p95_minutes"),
+            _rate_line(total, "rejection_rate",
+                       f" ({format_count(metrics['rejected'])} of "
+                       f"{format_count(metrics['assigned'])} assigned)"),
         ]
         blocks.append(mrkdwn.section("\n".join(lines)))
         blocks.append({"type": "divider"})
@@ -253,14 +259,14 @@ def digest_payload(digest: DailyDigest) -> dict[str, Any]:
             shown += 1
         if len(digest.regions) > shown:
             blocks.append(mrkdwn.context(
-                f"+{len(digest.regions) - shown} more regions on the dashboard"
+                f"+{format_count(len(digest.regions) - shown)} more regions on the dashboard"
             ))
     blocks.append(
         mrkdwn.section(mrkdwn.link(digest.dashboard_url, "Open the dashboard for this day"))
     )
-    success = fmt.rate(metrics["assignment_success_rate"])
+    success = format_metric("assignment_success_rate", metrics["assignment_success_rate"])
     text = (
-        f"Routing daily digest {digest.day.isoformat()}: {fmt.count(metrics['leads'])} leads, "
-        f"assignment success {success}{_mark(_check(total, 'assignment_success_rate'))}"
+        f"Routing daily digest {digest.day.isoformat()}: {format_count(metrics['leads'])} "
+        f"leads, assignment success {success}{_mark(_check(total, 'assignment_success_rate'))}"
     )
     return {"text": mrkdwn.fallback(text), "blocks": blocks, "unfurl_links": False}

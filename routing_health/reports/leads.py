@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
+from routing_health.lib.format import format_minutes
 from routing_health.lib.mrkdwn import record_url
 from routing_health.metrics import MetricParams
 from routing_health.models import Lead
-from routing_health.reports import formatting as fmt
 
 WORST_LEADS = 5
 FAILED, SLOW_ASSIGNMENT, SLOW_TOUCH = 0, 1, 2
@@ -194,22 +194,22 @@ def _what_went_wrong(
     if failed:
         parts.append(f"Routing failed: {_text(fact['failure_reason']) or 'unknown reason'}")
     tta, age = _number(fact["tta_minutes"]), float(fact["age_minutes"])
-    assign_sla = fmt.minutes(assign_limit)
+    assign_sla = format_minutes(assign_limit)
     if tta is None and (failed or assign_miss):
         waiting = ""
         queue = _text(fact["queue_owner"]) if bool(fact["queued"]) else None
         if queue is not None:
             name = owner_names.get(queue) if owner_names is not None else None
             waiting = f", waiting in {name or queue}"
-        parts.append(f"no rep after {fmt.minutes(age)}{waiting} (assignment SLA {assign_sla})")
+        parts.append(f"no rep after {format_minutes(age)}{waiting} (assignment SLA {assign_sla})")
     elif tta is not None and assign_miss:
-        parts.append(f"reached a rep after {fmt.minutes(tta)} (assignment SLA {assign_sla})")
+        parts.append(f"reached a rep after {format_minutes(tta)} (assignment SLA {assign_sla})")
     touch = _number(fact["first_touch_minutes"])
-    touch_sla = fmt.minutes(touch_limit)
+    touch_sla = format_minutes(touch_limit)
     if touch_miss and touch is None:
-        parts.append(f"not touched after {fmt.minutes(age)} (touch SLA {touch_sla})")
+        parts.append(f"not touched after {format_minutes(age)} (touch SLA {touch_sla})")
     elif touch_miss and touch is not None:
-        parts.append(f"first touch after {fmt.minutes(touch)} (touch SLA {touch_sla})")
+        parts.append(f"first touch after {format_minutes(touch)} (touch SLA {touch_sla})")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
 

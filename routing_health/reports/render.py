@@ -18,6 +18,16 @@ from zoneinfo import ZoneInfo
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from routing_health.alerts.slack_blocks import value_text
+from routing_health.lib.format import (
+    format_count,
+    format_hours,
+    format_minutes,
+    format_rate,
+    format_time,
+)
+from routing_health.metrics.catalog import format_metric, metric
+from routing_health.metrics.definitions import rate
 from routing_health.reports import formatting as fmt
 from routing_health.reports.changes import Change, TargetCheck
 from routing_health.reports.charts import daily_chart, failure_chart, tta_chart
@@ -38,15 +48,12 @@ HEADLINE_METRICS = (
     "first_touch_p95_minutes", "touch_sla_met_rate", "acceptance_rate", "bounce_rate",
     "rejection_rate", "queued_over_limit",
 )
-SHORT_LABELS = {
-    "leads": "Leads", "failed": "Failed", "assignment_success_rate": "Success",
-    "tta_p50_minutes": "TTA p50", "tta_p95_minutes": "TTA p95",
-    "assign_sla_met_rate": "Assign SLA", "queued": "Queued",
-    "queued_over_limit": "Over limit", "oldest_queue_age_hours": "Oldest",
-    "assigned": "Assigned", "acceptance_rate": "Accepted", "bounce_rate": "Bounced",
-    "first_touch_p50_minutes": "Touch p50", "first_touch_p95_minutes": "Touch p95",
-    "touch_sla_met_rate": "Touch SLA", "rejected": "Rejected", "rejection_rate": "Rejection",
-}
+DAILY_METRICS = ("leads", "failed", "assignment_success_rate", "tta_p95_minutes")
+"""The columns of the per-day table (``DailyRow`` fields), each week."""
+CHANGES_NOTE = (
+    "Rates in percentage points; durations relative (+25% = a quarter longer); counts as "
+    "differences. Previous week judged as of seven days earlier."
+)
 # Bootstraps every chart from its JSON block; plotly.js is defined by the script before it.
 CHARTS_JS = """
 (function () {
@@ -90,6 +97,8 @@ def render_weekly_html(report: WeeklyReportData) -> str:
 
 
 def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
+    """Display-ready values of the weekly review: every number through ``lib.format``, every
+    metric's words from the catalog, every time in the report timezone."""
     tz = ZoneInfo(report.timezone)
     charts = [
         chart
@@ -114,12 +123,13 @@ def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
         "period_text": _period_text(report.period.start, report.period.end),
         "previous_text": _period_text(report.previous_period.start, report.previous_period.end),
         "timezone": report.timezone,
-        "as_of_text": fmt.local_time(report.period.as_of, tz),
-        "previous_as_of_text": fmt.local_time(report.previous_period.as_of, tz),
-        "generated_text": fmt.local_time(report.generated_at, tz),
+        "as_of_text": format_time(report.period.as_of, tz),
+        "previous_as_of_text": format_time(report.previous_period.as_of, tz),
+        "generated_text": format_time(report.generated_at, tz),
         "complete": report.period.complete,
         "has_leads": total.current is not None,
         "headline": [_headline(m, total) for m in HEADLINE_METRICS],
+        "daily_headers": [metric(m).short_label for m in DAILY_METRICS],
         "daily_rows": _daily_rows(report),
         "export_command": (
             f"manage.py export_metrics --start {report.period.start.isoformat()} "
@@ -135,32 +145,34 @@ def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
         "failure_rows": _reason_rows(report.failure_reasons, total, "failed"),
         "rejection_rows": _reason_rows(report.rejection_reasons, total, "rejected"),
         "worst_leads": [
-            {**lead.__dict__, "created_text": fmt.local_time(lead.created_at, tz)}
+            {**lead.__dict__, "created_text": format_time(lead.created_at, tz)}
             for lead in report.worst_leads
         ],
         "anomalies": None if report.anomalies is None else [
             {
                 **anomaly.__dict__,
                 "segment": " · ".join(p for p in (anomaly.region, anomaly.tier) if p) or "all",
-                "started_text": fmt.local_time(anomaly.started_at, tz),
-                "ended_text": fmt.local_time(anomaly.ended_at, tz) if anomaly.ended_at
+                "started_text": format_time(anomaly.started_at, tz),
+                "ended_text": format_time(anomaly.ended_at, tz) if anomaly.ended_at
                 else "still firing",
-                "value_text": _alert_value(anomaly.value, anomaly.value_format),
-                "threshold_text": _alert_value(anomaly.threshold, anomaly.value_format),
+                "value_text": value_text(anomaly.value, anomaly.value_format),
+                "threshold_text": value_text(anomaly.threshold, anomaly.value_format),
             }
             for anomaly in report.anomalies
         ],
         "flow_changes": [
-            {**change.__dict__, "changed_text": fmt.local_time(change.changed_at, tz)}
+            {**change.__dict__, "changed_text": format_time(change.changed_at, tz)}
             for change in report.flow_changes
         ],
         "tier_sla": [
-            {"tier": tier, "assign": fmt.minutes(a), "touch": fmt.minutes(t),
+            {"tier": tier, "assign": format_minutes(a), "touch": format_minutes(t),
              "clock": ("business hours of the lead's region"
                        if report.tier_clock.get(tier) == "business" else "wall clock")}
             for tier, (a, t) in report.tier_sla.items()
         ],
-        "queue_limit": fmt.hours(report.queue_age_limit_hours),
+        "queue_limit": format_hours(report.queue_age_limit_hours),
+        "definitions": _definitions(),
+        "changes_note": CHANGES_NOTE,
         "plotly_js": plotly_bundle() if charts else "",
         "charts_js": mark_safe(CHARTS_JS),  # noqa: S308  (a constant of this module)
     }
@@ -173,20 +185,14 @@ def _chart(chart_id: str, title: str, note: str, spec: Mapping[str, Any] | None)
             "spec": spec}
 
 
-def _daily_rows(report: WeeklyReportData) -> list[dict[str, str]]:
+def _daily_rows(report: WeeklyReportData) -> list[dict[str, Any]]:
     rows = []
     for now, before in zip(report.daily, report.previous_daily, strict=True):
         rows.append({
             "now_day": f"{now.day:%a %d %b}",
-            "now_leads": fmt.count(now.leads),
-            "now_failed": fmt.count(now.failed),
-            "now_rate": fmt.rate(now.assignment_success_rate),
-            "now_tta": fmt.minutes(now.tta_p95_minutes),
+            "now": [format_metric(m, getattr(now, m)) for m in DAILY_METRICS],
             "before_day": f"{before.day:%a %d %b}",
-            "before_leads": fmt.count(before.leads),
-            "before_failed": fmt.count(before.failed),
-            "before_rate": fmt.rate(before.assignment_success_rate),
-            "before_tta": fmt.minutes(before.tta_p95_minutes),
+            "before": [format_metric(m, getattr(before, m)) for m in DAILY_METRICS],
         })
     return rows
 
@@ -195,15 +201,15 @@ def _period_text(start: Any, end: Any) -> str:
     return f"{start:%a %d %b} – {end:%a %d %b %Y}"
 
 
-def _headline(metric: str, row: SegmentRow) -> dict[str, Any]:
-    now = (row.current or {}).get(metric)
-    before = (row.previous or {}).get(metric)
-    delta = row.changes[metric]
-    check = next((c for c in row.targets if c.metric == metric), None)
+def _headline(name: str, row: SegmentRow) -> dict[str, Any]:
+    now = (row.current or {}).get(name)
+    before = (row.previous or {}).get(name)
+    delta = row.changes[name]
+    check = next((c for c in row.targets if c.metric == name), None)
     return {
-        "label": fmt.METRIC_LABELS[metric],
-        "value": fmt.metric(metric, now),
-        "previous": fmt.metric(metric, before),
+        "label": metric(name).label,
+        "value": format_metric(name, now),
+        "previous": format_metric(name, before),
         "change": fmt.change_label(delta),
         "direction": delta.direction,
         "status": check.status if check else "",
@@ -212,14 +218,14 @@ def _headline(metric: str, row: SegmentRow) -> dict[str, Any]:
     }
 
 
-def _cell(metric: str, row: SegmentRow) -> Cell:
-    now = (row.current or {}).get(metric)
-    delta: Change = row.changes[metric]
-    check = next((c for c in row.targets if c.metric == metric), None)
+def _cell(name: str, row: SegmentRow) -> Cell:
+    now = (row.current or {}).get(name)
+    delta: Change = row.changes[name]
+    check = next((c for c in row.targets if c.metric == name), None)
     status = check.status if check and check.status != "n/a" else ""
-    before = fmt.metric(metric, (row.previous or {}).get(metric))
+    before = format_metric(name, (row.previous or {}).get(name))
     return Cell(
-        value=fmt.metric(metric, now),
+        value=format_metric(name, now),
         change=fmt.change_label(delta) if delta.value is not None else "",
         direction=delta.direction,
         status=status,
@@ -231,7 +237,7 @@ def _cell(metric: str, row: SegmentRow) -> Cell:
 def _check_words(check: TargetCheck) -> str:
     words = fmt.target_text(check)
     if check.clock == "business":
-        words += f" (business-time value {fmt.metric(check.metric, check.value)})"
+        words += f" (business-time value {format_metric(check.metric, check.value)})"
     return words
 
 
@@ -249,8 +255,9 @@ def _tables(report: WeeklyReportData) -> list[dict[str, Any]]:
                 "id": f"table-{key}-{part.split()[0].lower()}",
                 "title": f"{title}: {part.lower()}",
                 "key_headers": [k.capitalize() for k in keys],
-                "headers": [SHORT_LABELS[m] for m in metrics],
-                "header_titles": [fmt.METRIC_LABELS[m] for m in metrics],
+                "headers": [
+                    {"text": metric(m).short_label, "title": metric(m).label} for m in metrics
+                ],
                 "rows": [
                     {"keys": [_key(r.keys.get(k)) for k in keys],
                      "cells": [_cell(m, r) for m in metrics]}
@@ -265,29 +272,31 @@ def _key(value: str | None) -> str:
     return "(none)" if value is None else value
 
 
-def _reason_rows(reasons: Sequence[Any], total: SegmentRow, metric: str) -> list[dict[str, Any]]:
-    base = (total.current or {}).get(metric) or 0
+def _reason_rows(reasons: Sequence[Any], total: SegmentRow, name: str) -> list[dict[str, Any]]:
+    """Reasons of the ``name`` leads (``failed`` / ``rejected``) with their share of them."""
+    base = (total.current or {}).get(name) or 0
     rows = []
     for reason in reasons:
         if not (reason.count or reason.previous):
             continue
-        diff = reason.count - reason.previous
         rows.append({
             "reason": reason.reason,
-            "count": reason.count,
-            "previous": reason.previous,
-            "change": "±0" if diff == 0 else f"{'+' if diff > 0 else fmt.MINUS}{abs(diff)}",
-            "share": fmt.rate(reason.count / base) if base else fmt.NULL,
+            "count": format_count(reason.count),
+            "previous": format_count(reason.previous),
+            "change": fmt.count_change(reason.count, reason.previous),
+            "share": format_rate(rate(reason.count, base)),
         })
     return rows
 
 
-def _alert_value(value: float | None, value_format: str) -> str:
-    if value is None:
-        return fmt.NULL
-    return {
-        "rate": fmt.rate, "minutes": fmt.minutes, "hours": fmt.hours,
-    }.get(value_format, lambda v: f"{v:g}")(value)
+def _definitions() -> list[dict[str, str]]:
+    """The glossary: each metric of the tables with its catalog label and description."""
+    shown = dict.fromkeys((*HEADLINE_METRICS, *ASSIGNMENT_METRICS, *FOLLOW_THROUGH_METRICS))
+    return [
+        {"term": metric(m).label, "short": metric(m).short_label,
+         "description": metric(m).description}
+        for m in shown
+    ]
 
 
 def _key_findings(report: WeeklyReportData) -> list[str]:
@@ -296,12 +305,13 @@ def _key_findings(report: WeeklyReportData) -> list[str]:
     if total.current is None:
         return [f"No leads were created in {report.period.week}."]
     lines = []
-    rate = total.changes["assignment_success_rate"]
+    success = total.changes["assignment_success_rate"]
     lines.append(
-        f"{fmt.count(total.current['leads'])} leads; assignment success "
-        f"{fmt.rate(total.current['assignment_success_rate'])}"
-        + (f" ({fmt.change_label(rate)} vs {report.previous_period.week})"
-           if rate.value is not None else "")
+        f"{format_count(total.current['leads'])} leads; "
+        f"{metric('assignment_success_rate').label.lower()} "
+        f"{format_metric('assignment_success_rate', total.current['assignment_success_rate'])}"
+        + (f" ({fmt.change_label(success)} vs {report.previous_period.week})"
+           if success.value is not None else "")
         + "."
     )
     missed = [
@@ -312,12 +322,16 @@ def _key_findings(report: WeeklyReportData) -> list[str]:
         names = ", ".join(f"{_key(r.keys.get('region'))} {_key(r.keys.get('tier'))}"
                           for r in missed[:4])
         more = f" and {len(missed) - 4} more" if len(missed) > 4 else ""
-        lines.append(f"Time to assignment p95 was over the tier SLA in {names}{more}.")
+        lines.append(f"{metric('tta_p95_minutes').label} was over the tier SLA in {names}{more}.")
     top = report.top_failure_reason
     if top is not None:
-        lines.append(f"Top failure reason: {top.reason} ({top.count} leads).")
+        lines.append(f"Top failure reason: {top.reason} ({format_count(top.count)} leads).")
     if report.anomalies:
-        lines.append(f"{len(report.anomalies)} alert episode(s) were firing during the week.")
+        lines.append(
+            f"{format_count(len(report.anomalies))} alert episode(s) were firing during the week."
+        )
     if report.flow_changes:
-        lines.append(f"{len(report.flow_changes)} flow version change(s) were recorded.")
+        lines.append(
+            f"{format_count(len(report.flow_changes))} flow version change(s) were recorded."
+        )
     return lines

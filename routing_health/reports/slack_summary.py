@@ -1,10 +1,15 @@
-"""The weekly review in Slack: a short Block Kit summary with a link to the full report."""
+"""The weekly review in Slack: a short Block Kit summary with a link to the full report.
+
+Labels come from the metric catalog, numbers from the one formatter (``lib.format``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from routing_health.lib.format import format_count
 from routing_health.lib.mrkdwn import MAX_FIELD_TEXT, fit_mrkdwn
+from routing_health.metrics.catalog import format_metric, metric
 from routing_health.reports import formatting as fmt
 from routing_health.reports import mrkdwn
 from routing_health.reports.weekly import SegmentRow, WeeklyReportData
@@ -22,10 +27,10 @@ SUMMARY_METRICS = (
 REASON_CHARS = 200
 
 
-def _metric_words(row: SegmentRow, metric: str) -> str:
-    now = (row.current or {}).get(metric)
-    text = fmt.metric(metric, now)
-    delta = row.changes[metric]
+def _metric_words(row: SegmentRow, name: str) -> str:
+    now = (row.current or {}).get(name)
+    text = format_metric(name, now)
+    delta = row.changes[name]
     if delta.value is not None:
         text += f" ({fmt.change_label(delta)})"
     return text
@@ -39,11 +44,13 @@ def summary_line(report: WeeklyReportData) -> str:
     if total.current is None:
         parts.append("no leads")
     else:
-        parts.append(f"{fmt.count(total.current['leads'])} leads")
-        parts.append(f"assignment success {_metric_words(total, 'assignment_success_rate')}")
-        parts.append(f"TTA p95 {_metric_words(total, 'tta_p95_minutes')}")
+        parts.append(f"{format_count(total.current['leads'])} leads")
+        success, tta = metric("assignment_success_rate"), metric("tta_p95_minutes")
+        parts.append(f"{success.label.lower()} {_metric_words(total, success.name)}")
+        parts.append(f"{tta.short_label} {_metric_words(total, tta.name)}")
     top = report.top_failure_reason
-    parts.append(f"top failure: {top.reason} ({top.count})" if top else "no routing failures")
+    parts.append(f"top failure: {top.reason} ({format_count(top.count)})" if top
+                 else "no routing failures")
     if not report.period.complete:
         parts.append("partial week")
     return f"{head}: " + "; ".join(parts)
@@ -65,27 +72,28 @@ def weekly_slack_payload(report: WeeklyReportData, *, report_url: str) -> dict[s
         blocks.append(mrkdwn.section(f"No leads were created in {report.period.week}."))
     else:
         fields = []
-        for metric in SUMMARY_METRICS:
-            check = next((c for c in total.targets if c.metric == metric), None)
+        for name in SUMMARY_METRICS:
+            check = next((c for c in total.targets if c.metric == name), None)
             mark = ""
             if check is not None and check.status != "n/a":
                 mark = f"\n{mrkdwn.STATUS_MARKS[check.status]}"
-            text = f"*{fmt.METRIC_LABELS[metric]}*\n{_metric_words(total, metric)}{mark}"
+            text = f"*{metric(name).label}*\n{_metric_words(total, name)}{mark}"
             fields.append({"type": "mrkdwn", "text": fit_mrkdwn(text, MAX_FIELD_TEXT)})
         blocks.append({"type": "section", "fields": fields})
     top = report.top_failure_reason
     if top is not None:
         blocks.append(mrkdwn.section(
             f"*Top failure reason:* {mrkdwn.value(top.reason, REASON_CHARS)} — "
-            f"{top.count} failed lead{'s' if top.count != 1 else ''} ({top.previous} in {previous})"
+            f"{format_count(top.count)} failed lead{'s' if top.count != 1 else ''} "
+            f"({format_count(top.previous)} in {previous})"
         ))
     else:
         blocks.append(mrkdwn.section("*Routing failures:* none this week."))
     extras = []
     if report.anomalies:
-        extras.append(f"{len(report.anomalies)} alert episode(s) during the week")
+        extras.append(f"{format_count(len(report.anomalies))} alert episode(s) during the week")
     if report.flow_changes:
-        extras.append(f"{len(report.flow_changes)} flow version change(s)")
+        extras.append(f"{format_count(len(report.flow_changes))} flow version change(s)")
     if extras:
         blocks.append(mrkdwn.context(" · ".join(extras)))
     blocks.append(mrkdwn.section(mrkdwn.link(report_url, "Open the full weekly review")))

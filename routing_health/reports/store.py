@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import os
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -41,7 +40,11 @@ def write_report_file(html: str, path: Path) -> Path:
 
 
 def save_weekly_report(report: WeeklyReportData, html: str) -> WeeklyReport:
-    """Store (or replace) the week's review for the dashboard's Reports page."""
+    """Store (or replace) the week's review for the dashboard's Reports page.
+
+    Whether the week was posted to Slack (``slack_ts``, ``posted_at``, set by the outbox when
+    the week's notification is sent) survives a replacement: a week is posted once.
+    """
     row, _ = WeeklyReport.objects.update_or_create(
         week=report.period.week,
         defaults={
@@ -52,12 +55,6 @@ def save_weekly_report(report: WeeklyReportData, html: str) -> WeeklyReport:
             "generated_at": report.generated_at,
             "html_gzip": gzip.compress(html.encode("utf-8"), compresslevel=6),
             "summary": report.to_dict(),
-            "slack_ts": "",
-            "posted_at": None,
         },
     )
     return row
-
-
-def mark_posted(week: str, ts: str, at: datetime) -> None:
-    WeeklyReport.objects.filter(week=week).update(slack_ts=ts, posted_at=at)

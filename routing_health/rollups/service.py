@@ -73,8 +73,10 @@ FACT_INPUT = (*ROLLUP_INPUT, *OPS_INPUT)
 """The stored fact columns every rollup is built from."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ComputeOutcome:
+    """What one ``compute_metrics`` run did (its typed result)."""
+
     mode: str  # full | incremental
     as_of: datetime
     leads_recomputed: int

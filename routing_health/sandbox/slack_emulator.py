@@ -17,6 +17,8 @@ may give up while the message still gets posted, as with Slack), "down" (reset c
 A fault applies `times` times, or until `faults.clear()` when `times` is None.
 
 Plain HTTP on 127.0.0.1 (port 0 = any free port), thread-safe and quiet. No Django, no slack_sdk.
+To click a recorded message's Acknowledge / Snooze button (a signed POST to the app), use
+`routing_health.sandbox.slack_clicks.click_button`.
 Run `python -m routing_health.sandbox.slack_emulator` to watch alerts arrive in a terminal.
 """
 

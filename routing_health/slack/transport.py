@@ -1,8 +1,9 @@
 """Slack transport: sends payloads (plain dicts) to one channel and classifies failures.
 
-This is the only module importing `slack_sdk`, and it imports no domain types (a leaf: nothing of
-ours but `lib`). Like healthchecks' Slack transport it splits the payload from the sending: the
-payload is built elsewhere (alerts: `routing_health.alerts.slack_blocks.build_payload()`; reports:
+This is the only module importing `slack_sdk` (with `slack.signature`, which verifies Slack's
+requests to us), and it imports no domain types (a leaf: nothing of ours but `lib`). Like
+healthchecks' Slack transport it splits the payload from the sending: the payload is built
+elsewhere (alerts: `routing_health.alerts.slack_blocks.build_payload()`; reports:
 `routing_health.reports`), `SlackTransport` posts it, and `classify_response()` /
 `classify_exception()` sort failures into `SlackPermanentError` (don't retry; show on the health
 panel) and `SlackRetryableError` (retry later, honouring `retry_after`).
@@ -309,12 +310,15 @@ class SlackTransport:
         )
         return str(data["ts"])
 
-    def post_in_thread(self, thread_ts: str, payload: Mapping[str, Any]) -> str:
-        """A reply in the thread of the message `thread_ts`; returns the reply's `ts`."""
+    def post_in_thread(
+        self, thread_ts: str, payload: Mapping[str, Any], *, channel: str | None = None
+    ) -> str:
+        """A reply in the thread of the message `thread_ts` (in `channel`, by default the
+        transport's); returns the reply's `ts`."""
         data = self._call(
             "chat.postMessage",
             self._client.chat_postMessage,
-            channel=self.channel,
+            channel=channel or self.channel,
             thread_ts=thread_ts,
             **_content(payload),
         )

@@ -249,7 +249,9 @@ def test_a_change_claimed_by_a_concurrent_evaluation_is_not_made_twice(
         as_of=T0 + timedelta(hours=4),
     )
 
-    applied = apply_transitions(again.transitions, as_of=T0 + timedelta(hours=4), now=T0)
+    applied = apply_transitions(
+        again.transitions, as_of=T0 + timedelta(hours=4), now=T0, report_timezone="UTC"
+    )
 
     assert [t.action for t in again.transitions] == ["remind"] and applied == []
     assert kinds() == ["firing", "reminder"]
@@ -263,4 +265,4 @@ def test_with_no_data_and_no_sync_only_sync_stale_fires(
 
     assert report.leads == 0 and [f.rule for f in report.findings] == ["sync_stale"]
     [message] = slack_emulator.messages
-    assert "Salesforce data is stale [sync_stale] for all leads: n/a" in message.text
+    assert "Salesforce data is stale [sync_stale] for all leads: —" in message.text

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing_health.alerts.message import AlertMessage, RecordLink
-from routing_health.alerts.slack_blocks import build_payload, format_duration
+from routing_health.alerts.slack_blocks import build_payload
+from routing_health.lib.format import format_duration
 from routing_health.lib.mrkdwn import escape_mrkdwn, fit_mrkdwn, plain_text, text_length
 from routing_health.sandbox.slack_limits import validate_message
 
@@ -171,8 +172,8 @@ def test_ampersand_and_angle_brackets_are_escaped_in_every_salesforce_value() ->
     fields = [f["text"] for f in payload["blocks"][1]["fields"]]
     assert "*Segment*\nregion &amp;&lt;&gt;" in fields
     assert payload["text"] == (
-        "Routing alert: &amp;&lt;&gt; [assignment_success] for region &amp;&lt;&gt;: 97%, "
-        "below the threshold of 99.5%, over leads created in the last 24 h."
+        "Routing alert: &amp;&lt;&gt; [assignment_success] for region &amp;&lt;&gt;: 97.0%, "
+        "below the threshold of 99.50%, over leads created in the last 24 h."
     )
     # plain_text is not parsed by Slack: the header shows the characters as they are.
     assert payload["blocks"][0]["text"] == {"type": "plain_text", "text": "🔴 &<> (region &<>)"}
@@ -212,7 +213,7 @@ def test_the_fallback_text_says_rule_segment_value_threshold_and_window_in_plain
 
     assert payload["text"] == (
         "Routing alert: Assignment success below target [assignment_success] for region EMEA, "
-        "tier hot: 97%, below the threshold of 99.5%, over leads created in the last 24 h."
+        "tier hot: 97.0%, below the threshold of 99.50%, over leads created in the last 24 h."
     )
     assert payload["unfurl_links"] is False and payload["unfurl_media"] is False
 
@@ -231,12 +232,12 @@ def test_the_blocks_show_header_numbers_reasons_records_and_dashboard_link() -> 
         "🔴 Assignment success below target (region EMEA, tier hot)"
     )
     assert [f["text"] for f in payload["blocks"][1]["fields"]] == [
-        "*Value*\n97%",
-        "*Threshold*\nalert when &lt; 99.5%",
+        "*Value*\n97.0%",
+        "*Threshold*\nalert when &lt; 99.50%",
         "*Segment*\nregion EMEA, tier hot",
         "*Window*\nleads created in the last 24 h",
         "*Rule*\n`assignment_success`",
-        "*Firing since*\n2026-11-20 08:55 UTC (3 h 5 min)",
+        "*Firing since*\n2026-11-20 08:55 UTC (3.1 h)",
     ]
     assert section_text(payload, "*Failure reasons*") == (
         "*Failure reasons*\n• No matching assignment rule — 12\n• Inactive owner — 3"
@@ -320,7 +321,7 @@ def test_rates_get_enough_decimals_to_differ_from_the_threshold() -> None:
     payload = build_payload(message(value=0.9949), instance_url=INSTANCE)
 
     fields = [f["text"] for f in payload["blocks"][1]["fields"]]
-    assert fields[:2] == ["*Value*\n99.49%", "*Threshold*\nalert when &lt; 99.5%"]
+    assert fields[:2] == ["*Value*\n99.49%", "*Threshold*\nalert when &lt; 99.50%"]
 
 
 def test_minutes_and_missing_values_read_naturally() -> None:
@@ -329,7 +330,7 @@ def test_minutes_and_missing_values_read_naturally() -> None:
         instance_url=INSTANCE,
     )
 
-    assert "n/a, above the threshold of 5 min" in payload["text"]
+    assert "—, above the threshold of 5 min" in payload["text"]
 
 
 def test_a_reminder_says_it_is_still_firing() -> None:
@@ -348,21 +349,21 @@ def test_the_resolved_message_names_rule_segment_when_it_fired_and_how_long_it_l
     )
     assert payload["blocks"][1]["text"]["text"] == (
         "*Assignment success below target* is back to normal for region EMEA, tier hot.\n"
-        "Rule `assignment_success` fired at 2026-11-20 08:55 UTC and lasted 3 h 5 min "
+        "Rule `assignment_success` fired at 2026-11-20 08:55 UTC and lasted 3.1 h "
         "(resolved 2026-11-20 12:00 UTC).\n"
-        "Now: 99.8% (threshold 99.5%)."
+        "Now: 99.80% (threshold 99.50%)."
     )
     assert payload["text"] == (
         "Resolved: Assignment success below target [assignment_success] for region EMEA, "
-        "tier hot, after 3 h 5 min (fired 2026-11-20 08:55 UTC)."
+        "tier hot, after 3.1 h (fired 2026-11-20 08:55 UTC)."
     )
 
 
 def test_durations_read_naturally() -> None:
-    assert format_duration(timedelta(seconds=20)) == "<1 min"
+    assert format_duration(timedelta(seconds=20)) == "20 s"
     assert format_duration(timedelta(minutes=45)) == "45 min"
     assert format_duration(timedelta(hours=2)) == "2 h"
-    assert format_duration(timedelta(days=2, hours=5, minutes=7)) == "2 d 5 h"
+    assert format_duration(timedelta(days=2, hours=5, minutes=7)) == "2.2 d"  # 3,187 min
 
 
 # -- limits -----------------------------------------------------------------------------------

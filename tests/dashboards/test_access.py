@@ -17,6 +17,9 @@ from tests.dashboards.urlwalk import walk
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"healthz", "login"}
+# Called by Slack, which cannot sign in: POST only, authenticated by Slack's request signature
+# (tests/dashboards/ops/test_slack_interactions.py); an anonymous GET is refused with 405.
+SIGNED_BY_SLACK = {"slack-interactions"}
 # /admin/login/ (shadowing the admin's own login view) → the one, throttled, sign-in page.
 REDIRECTS_TO_LOGIN_ITSELF = {"admin-login-redirect", "admin:login"}
 URLS = list(walk())
@@ -40,6 +43,9 @@ def test_every_url_answers_an_anonymous_get_with_login_401_or_a_public_page(url)
 
     if url.name in PUBLIC:
         assert response.status_code == 200
+    elif url.name in SIGNED_BY_SLACK:
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
     elif url.name in REDIRECTS_TO_LOGIN_ITSELF:
         assert response.status_code == 302
         assert urlsplit(response["Location"]).path == reverse("login")

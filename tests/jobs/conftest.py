@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,8 +16,20 @@ from routing_health.sandbox.server import SalesforceEmulator
 from tests.conftest import serve_salesforce
 
 
+@dataclass(frozen=True)
+class Done:
+    """Stands in for a service's typed result: what the job records is its ``summary()``."""
+
+    text: str
+    ok: bool = True
+    error: str = ""
+
+    def summary(self) -> str:
+        return self.text
+
+
 class Recorder:
-    """Stands in for the sync and the two commands; records the order they ran in."""
+    """Stands in for the sync and the two services; records the order they ran in."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
@@ -28,13 +41,13 @@ class Recorder:
             progress("Lead: page 1")
         return self.sync_ok, "sync finished: Lead 3 upserted" if self.sync_ok else "sync FAILED"
 
-    def perform_compute_metrics(self) -> str:
+    def perform_compute_metrics(self) -> Done:
         self.calls.append("compute_metrics")
-        return "rollups refreshed"
+        return Done("rollups refreshed")
 
-    def perform_evaluate_alerts(self) -> str:
+    def perform_evaluate_alerts(self) -> Done:
         self.calls.append("evaluate_alerts")
-        return "0 firing"
+        return Done("0 firing")
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -12,7 +11,7 @@ from routing_health.jobs import lease
 from routing_health.jobs import tasks as jobs
 from routing_health.jobs.locks import LockLost, NamedLock
 from routing_health.models import JobLock, Lead
-from tests.jobs.conftest import emulated_salesforce
+from tests.jobs.conftest import Done, emulated_salesforce
 from tests.orgs import build_tiny_org, tiny_config
 
 pytestmark = pytest.mark.django_db
@@ -166,26 +165,7 @@ def test_a_failed_scheduled_sync_enqueues_alert_evaluation_only(recorder, q_conf
     assert recorder.calls == ["sync", "evaluate_alerts"]
 
 
-# --- commands that are not there yet ------------------------------------------------------------
-
-
-def test_a_command_that_is_not_installed_yet_is_skipped_with_a_warning(monkeypatch, caplog):
-    monkeypatch.setattr(jobs, "get_commands", dict)
-    with caplog.at_level(logging.WARNING, logger="routing_health.jobs.tasks"):
-        result = jobs.run_compute_metrics()
-    assert result["status"] == "skipped"
-    assert "unknown command 'compute_metrics'" in result["detail"]
-    assert "not installed" in caplog.text
-
-
-def test_the_pipeline_survives_missing_metrics_and_alert_commands(recorder, monkeypatch):
-    monkeypatch.setattr(jobs, "perform_compute_metrics", lambda: jobs.call_known_command("nope1"))
-    monkeypatch.setattr(jobs, "perform_evaluate_alerts", lambda: jobs.call_known_command("nope2"))
-    assert [r["status"] for r in jobs.run_pipeline()] == ["ok", "skipped", "skipped"]
-
-
-def test_an_installed_command_runs_and_returns_its_output():
-    assert "System check identified" in jobs.call_known_command("check")
+# --- alerts: one evaluation at a time ------------------------------------------------------------
 
 
 def test_a_second_alert_evaluation_while_one_runs_is_skipped(recorder):
@@ -203,13 +183,13 @@ NY = "America/New_York"
 def sent(monkeypatch) -> list[str]:
     sent: list[str] = []
 
-    def digest() -> str:
+    def digest(*, day: date) -> Done:
         sent.append("digest")
-        return "digest posted"
+        return Done("digest posted")
 
-    def weekly(week: str) -> str:
+    def weekly(*, week: str) -> Done:
         sent.append(f"weekly {week}")
-        return "review posted"
+        return Done("review posted")
 
     monkeypatch.setattr(jobs, "perform_daily_digest", digest)
     monkeypatch.setattr(jobs, "perform_weekly_report", weekly)
@@ -251,11 +231,11 @@ def test_a_digest_missed_at_8_is_sent_later_in_the_window_but_not_after_it(sent)
 def test_a_digest_that_failed_is_retried_at_the_next_tick(monkeypatch):
     attempts: list[int] = []
 
-    def flaky() -> str:
+    def flaky(*, day: date) -> Done:
         attempts.append(1)
         if len(attempts) == 1:
             raise RuntimeError("slack down")
-        return "digest posted"
+        return Done("digest posted")
 
     monkeypatch.setattr(jobs, "perform_daily_digest", flaky)
     eight = datetime(2026, 1, 5, 13, 0, tzinfo=UTC)
@@ -280,13 +260,6 @@ def test_the_weekly_review_of_the_past_iso_week_goes_out_on_monday_at_9_local(se
     tuesday_nine = monday_nine + timedelta(days=1)
     assert jobs.run_weekly_report(now=tuesday_nine, timezone_name=NY)["status"] == "skipped"
     assert sent == ["weekly 2026-W47"]
-
-
-def test_a_report_command_that_is_not_installed_is_skipped_and_not_claimed(monkeypatch):
-    monkeypatch.setattr(jobs, "get_commands", dict)
-    eight = datetime(2026, 1, 5, 13, 0, tzinfo=UTC)
-    assert jobs.run_daily_digest(now=eight, timezone_name=NY)["status"] == "skipped"
-    assert not JobLock.objects.exists()
 
 
 # --- the real sync, against the local Salesforce emulator --------------------------------------

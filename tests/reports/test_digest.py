@@ -66,9 +66,9 @@ def test_the_payload_judges_the_headline_against_the_targets(config, synced_org)
     payload = digest_payload(build_daily_digest(config, None, NOW))
     text = all_text(payload)
     assert payload["blocks"][0]["text"]["text"] == "Routing daily digest · Thu 19 Nov 2026"
-    assert "*Assignment success:*" in text and "target ≥ 99.5%" in text
+    assert "*Assignment success:*" in text and "target ≥ 99.50%" in text
     assert "✗ off target" in text  # the demo's EMEA hot incident
-    assert "*Time to assignment p95:*" in text and "(SLA 5.0 min)" in text
+    assert "*Time to assignment p95:*" in text and "(SLA 5 min)" in text
     assert "target ≤ 10.0%" in text
     incident_region = synced_org.facts["incident"]["region"]
     region_lines = [b["text"]["text"] for b in payload["blocks"][4:] if b["type"] == "section"]

@@ -14,12 +14,14 @@ holding queue:
 By hand, as of Tue 2026-11-17 12:00: 4 leads; D failed (fallback), A-C succeeded, none
 pending → assignment success 3 / 4 = 75.0 %. Assigned A, B, C; B rejected → rejection rate
 1 / 3 = 33.3 %. TTAs 1, 2, 10 min → p95 at rank (3 - 1) × 0.95 = 1.9: 2 + 0.9 × (10 - 2) =
-9.2 min. Top failure reason "fallback: Lead Triage", 1 lead.
+9.2 min. Top failure reason "fallback: Lead Triage", 1 lead. The digest, the weekly summary and
+the weekly HTML each show these.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -27,6 +29,8 @@ import pytest
 from django.core.management import call_command
 
 from routing_health.reports.digest import build_daily_digest, digest_payload
+from routing_health.reports.render import render_weekly_html
+from routing_health.reports.weekly import build_weekly_report
 from routing_health.salesforce import runtime
 from routing_health.sandbox.org import Org
 
@@ -116,3 +120,22 @@ def test_the_weekly_summary_shows_four_leads_75_percent_success_and_9_2_minute_t
     assert "assignment success 75.0%" in summary
     assert "TTA p95 9.2 min" in summary
     assert summary.endswith("top failure: fallback: Lead Triage (1)")
+
+
+def test_the_weekly_html_shows_75_percent_success_9_2_minute_tta_p95_and_33_3_percent_rejection(
+    hand_org,
+):
+    report = build_weekly_report(runtime.routing_config(), "2026-W46", AS_OF)
+    html = render_weekly_html(report)
+
+    def card(label: str) -> str:
+        match = re.search(r'<div class="card__label">' + re.escape(label)
+                          + r'</div>\s*<div class="card__value">([^<]*)</div>', html)
+        assert match, label
+        return match.group(1)
+
+    assert card("Leads created") == "4"
+    assert card("Assignment success") == "75.0%"
+    assert card("Time to assignment p95") == "9.2 min"
+    assert card("Rejection rate") == "33.3%"
+    assert "4 leads; assignment success 75.0%" in html  # the key findings

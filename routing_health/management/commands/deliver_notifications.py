@@ -1,21 +1,20 @@
-"""``manage.py deliver_notifications [--retry-failed]``: send the due alert notifications."""
+"""``manage.py deliver_notifications [--retry-failed]``: send the due Slack notifications."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
-from routing_health.alerts.delivery import deliver_pending, requeue_failed
-from routing_health.slack.transport import SlackTransport
+from routing_health.alerts.delivery import deliver_due
 
 
 class Command(BaseCommand):
     help = (
-        "Deliver due alert notifications to Slack (retries with backoff happen on every run). "
-        "--retry-failed requeues failed ones from the last 48 h and tries a destination that "
-        "Slack refused once more (after fixing the token or channel)."
+        "Deliver due Slack notifications (alerts, the daily digest, the weekly review); retries "
+        "with backoff happen on every run. --retry-failed requeues failed ones from the last "
+        "48 h and tries a destination that Slack refused once more (after fixing the token or "
+        "channel)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,12 +23,6 @@ class Command(BaseCommand):
             help="requeue failed notifications and re-enable a disabled Slack destination",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        now = timezone.now()
-        requeued = requeue_failed(now) if options["retry_failed"] else 0
-        if requeued:
-            self.stdout.write(f"requeued {requeued} failed notifications")
-        summary = deliver_pending(
-            now, SlackTransport.from_settings(), force=options["retry_failed"]
-        )
-        self.stdout.write(summary.line())
+    def handle(self, *args: Any, retry_failed: bool, **options: Any) -> None:
+        for line in deliver_due(retry_failed=retry_failed).lines():
+            self.stdout.write(line)
