@@ -70,6 +70,8 @@ class Finding:
     window_hours: float | None = None
     severity: str = "warning"
     for_minutes: float = 0.0
+    inhibited_by: str | None = None  # the fingerprint of the cause shown above it
+    consequences: tuple[str, ...] = ()  # what this finding inhibits, in words
 
     @property
     def region(self) -> str:

@@ -108,7 +108,8 @@ def _for_finding(
         return Transition(
             action, finding.fingerprint, finding.rule, finding.region, finding.tier,
             finding.failure_reason, incident, finding, finding.value,
-            None if _snoozed(incident, as_of) else notify, _snooze_ended(incident, as_of),
+            None if _snoozed(incident, as_of) or finding.inhibited_by else notify,
+            _snooze_ended(incident, as_of),
         )
 
     wait = timedelta(minutes=finding.for_minutes)
@@ -220,7 +221,11 @@ def _finding_fields(finding: Finding) -> dict[str, Any]:
         "comparison": finding.comparison,
         "sample": finding.sample,
         "severity": finding.severity,
-        "details": {**finding_details(finding), "for_minutes": finding.for_minutes},
+        "inhibited_by": finding.inhibited_by or "",
+        "details": {
+            **finding_details(finding), "for_minutes": finding.for_minutes,
+            "consequences": list(finding.consequences),
+        },
     }
 
 

@@ -36,6 +36,8 @@ class AlertIncident(models.Model):
     )
     # When this episode's breach began (pending) and when it fired (after `for`).
     fired_at = models.DateTimeField(null=True, blank=True)
+    # The fingerprint of the cause this incident is shown under (``[[alerts.inhibit]]``).
+    inhibited_by = models.CharField(max_length=64, blank=True, default="")
     episode = models.PositiveIntegerField(default=1)
     version = models.PositiveIntegerField(default=0)
     first_seen = models.DateTimeField()
