@@ -29,7 +29,7 @@ from routing_health.alerts.actions import Actor, acknowledge
 from routing_health.alerts.buttons import IncidentRef
 from routing_health.alerts.incidents import snooze
 from routing_health.alerts.selectors import (
-    firing_incidents,
+    active_incidents,
     notification_problems,
     recent_incidents,
 )
@@ -44,7 +44,9 @@ def alerts(request: HttpRequest) -> HttpResponse:
     state = page_state(request)
     now = timezone.now()
     zone = state.report.zone
-    firing = incident_rows(firing_incidents().prefetch_related("events"), zone=zone, now=now)
+    active = incident_rows(active_incidents().prefetch_related("events"), zone=zone, now=now)
+    firing = [row for row in active if row.incident.state == AlertIncident.State.FIRING]
+    pending = [row for row in active if row.incident.state == AlertIncident.State.PENDING]
     history = incident_rows(
         history_incidents(recent_incidents(days=HISTORY_DAYS, now=now)), zone=zone, now=now
     )
@@ -69,6 +71,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     context = {
         "has_data": has_leads(),
         "firing": firing,
+        "pending": pending,
         "history": history,
         "history_days": HISTORY_DAYS,
         "any_incident": any_incident,

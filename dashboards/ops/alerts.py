@@ -8,7 +8,7 @@ to the leads behind it: the incident's rule, segment and window become the lead 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -123,10 +123,27 @@ class IncidentRow:
     acknowledged_at: str = ""
     snoozed_by: str = ""
     snoozed_at: str = ""
+    # Root cause first: what this incident inhibits, and the cause it is shown under.
+    consequences: tuple[str, ...] = ()
+    cause_id: int | None = None
+    cause_title: str = ""
 
     @property
     def id(self) -> int:
         return self.incident.pk
+
+    @property
+    def inhibited(self) -> bool:
+        """Shown under its cause (``[[alerts.inhibit]]``), never paged on its own."""
+        return bool(self.incident.inhibited_by)
+
+    @property
+    def fires_at(self) -> datetime | None:
+        """When a pending incident fires if its condition holds (its rule's ``for``)."""
+        minutes = (self.incident.details or {}).get("for_minutes")
+        if self.incident.state != AlertIncident.State.PENDING or minutes is None:
+            return None
+        return self.incident.first_seen + timedelta(minutes=float(minutes))
 
 
 def _values(value: float | None, threshold: float | None, fmt: str) -> tuple[str, str]:
@@ -238,10 +255,16 @@ def incident_rows(
                 notification=notes.get(incident.pk),
                 events=events,
                 snoozed=bool(incident.snoozed_until and incident.snoozed_until > now),
+                consequences=tuple(str(c) for c in details.get("consequences", ())),
                 **_who(incident, zone),
             )
         )
-    return rows
+    by_fingerprint = {row.incident.fingerprint: row for row in rows}
+    return [
+        replace(row, cause_id=cause.id, cause_title=f"{cause.title} ({cause.segment})")
+        if (cause := by_fingerprint.get(row.incident.inhibited_by or "")) is not None else row
+        for row in rows
+    ]
 
 
 def _who(incident: AlertIncident, zone: ZoneInfo) -> dict[str, str]:

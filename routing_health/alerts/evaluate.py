@@ -68,6 +68,10 @@ class Finding:
     labels: tuple[str, ...] = ()
     reasons: tuple[tuple[str, int], ...] = ()
     window_hours: float | None = None
+    severity: str = "warning"
+    for_minutes: float = 0.0
+    inhibited_by: str | None = None  # the fingerprint of the cause shown above it
+    consequences: tuple[str, ...] = ()  # what this finding inhibits, in words
 
     @property
     def region(self) -> str:
@@ -161,6 +165,8 @@ def evaluate_facts(
                         labels=tuple(leads.labels[m.rows]),
                         reasons=reasons,
                         window_hours=rule.window_hours,
+                        severity=rule.severity,
+                        for_minutes=rule.for_minutes,
                     )
                 )
     return Evaluation(as_of, tuple(findings), MappingProxyType(values), frozenset(names),
@@ -204,4 +210,6 @@ def evaluate_sync(status: SyncStatus, config: RoutingConfig, now: datetime) -> F
         window="time since the last successful Salesforce sync",
         sample=len(status.failed_objects),
         reasons=reasons,
+        severity=rule.severity,
+        for_minutes=rule.for_minutes,
     )

@@ -4,9 +4,13 @@
 what changes; ``apply_transitions`` writes each change with its ``IncidentEvent`` and, when
 someone must hear of it, its ``Notification``, in one transaction. Lifecycle:
 
-- A fingerprint that starts breaching **fires**: one "firing" notification. One row per
-  fingerprint: firing again after a resolve reopens the row as the next ``episode`` (new
-  ``first_seen``, a new Slack message and thread).
+- A fingerprint that starts breaching is **pending** while the breach is younger than its
+  rule's ``for`` (``Finding.for_minutes``, measured on evaluation times from ``first_seen``, the
+  first evaluation that found it); it **fires** at the first evaluation at least ``for`` after
+  that: one "firing" notification. A rule with ``for = 0`` fires at once. A pending incident
+  whose condition clears is **dropped**: resolved at once, silently (it never paged). One row
+  per fingerprint: breaching again after a resolve reopens the row as the next ``episode``
+  (new ``first_seen``, a new Slack message and thread).
 - While it keeps breaching, a **reminder** at most every ``reminder_hours`` (default 4) after the
   last notification; otherwise the row is only refreshed (value, sample, leads).
 - It **resolves** once the condition has been clear for ``resolve_after`` (default 15 minutes,
@@ -47,8 +51,12 @@ from routing_health.alerts.slack_blocks import value_text
 from routing_health.models import AlertIncident, IncidentEvent, Notification
 
 RESOLVE_AFTER = timedelta(minutes=15)
+PENDING = AlertIncident.State.PENDING
 FIRING, RESOLVED = AlertIncident.State.FIRING, AlertIncident.State.RESOLVED
-Action = Literal["fire", "announce", "remind", "refresh", "clearing", "resolve", "hold"]
+Action = Literal[
+    "pend", "fire", "announce", "remind", "refresh", "clearing", "resolve", "drop", "hold"
+]
+NOTE_DROPPED = "cleared while pending: it never fired"
 NOTE_SNOOZED = "snoozed: not notified"
 NOTE_HELD = "sync_stale is firing: this rule is held until the data is fresh"
 MSG_NO_INCIDENT = "no alert incident with id or fingerprint {key!r}"
@@ -100,17 +108,22 @@ def _for_finding(
         return Transition(
             action, finding.fingerprint, finding.rule, finding.region, finding.tier,
             finding.failure_reason, incident, finding, finding.value,
-            None if _snoozed(incident, as_of) else notify, _snooze_ended(incident, as_of),
+            None if _snoozed(incident, as_of) or finding.inhibited_by else notify,
+            _snooze_ended(incident, as_of),
         )
 
+    wait = timedelta(minutes=finding.for_minutes)
     if incident is None:
-        return make("fire", "firing")
+        return make("pend", None) if wait else make("fire", "firing")
     if incident.state == RESOLVED:
         if incident.resolved_at is not None and as_of <= incident.resolved_at:
             return None  # an evaluation older than the resolve
-        return make("fire", "firing")
+        return make("pend", None) if wait else make("fire", "firing")
     if as_of <= incident.last_seen:
         return None  # evaluated at this time (or later) already
+    if incident.state == PENDING:
+        return make("fire", "firing") if as_of - incident.first_seen >= wait else make(
+            "refresh", None)
     if _snoozed(incident, as_of):
         return make("refresh", None)
     if not incident.announced:
@@ -157,7 +170,11 @@ def plan_transitions(
         if transition is not None:
             out.append(transition)
     for incident in by_fingerprint.values():
-        if incident.fingerprint in seen or incident.state != FIRING:
+        if incident.fingerprint in seen or incident.state == RESOLVED:
+            continue
+        if incident.state == PENDING:
+            if incident.rule in evaluated and as_of >= incident.last_seen:
+                out.append(_change(incident, "drop", values.get(incident.fingerprint), None))
             continue
         if incident.rule in held:
             held_count += 1
@@ -203,7 +220,12 @@ def _finding_fields(finding: Finding) -> dict[str, Any]:
         "threshold": finding.threshold,
         "comparison": finding.comparison,
         "sample": finding.sample,
-        "details": finding_details(finding),
+        "severity": finding.severity,
+        "inhibited_by": finding.inhibited_by or "",
+        "details": {
+            **finding_details(finding), "for_minutes": finding.for_minutes,
+            "consequences": list(finding.consequences),
+        },
     }
 
 
@@ -218,16 +240,23 @@ def _fields(t: Transition, as_of: datetime) -> dict[str, Any]:
         fields.update(snoozed_until=None, snoozed_by="", snoozed_at=None)
     if t.notify in ("firing", "reminder"):
         fields.update(announced=True, last_notified_at=as_of)
-    if t.action == "fire":  # reopen: a new episode
+    if t.action == "fire" and incident.state == PENDING:  # held for `for`: same episode
         fields.update(
-            state=FIRING, episode=incident.episode + 1, first_seen=as_of, resolved_at=None,
+            state=FIRING, fired_at=as_of, announced=t.notify == "firing",
+            last_notified_at=as_of if t.notify else None,
+        )
+    elif t.action in ("fire", "pend"):  # reopen: a new episode
+        firing = t.action == "fire"
+        fields.update(
+            state=FIRING if firing else PENDING, episode=incident.episode + 1, first_seen=as_of,
+            fired_at=as_of if firing else None, resolved_at=None,
             announced=t.notify == "firing", last_notified_at=as_of if t.notify else None,
             slack_ts="", slack_channel="", acknowledged_at=None, acknowledged_by="",
             acknowledged_by_slack_id="",
         )
     elif t.action == "clearing":
         fields["clear_since"] = incident.clear_since or as_of
-    elif t.action == "resolve":
+    elif t.action in ("resolve", "drop"):
         fields.update(state=RESOLVED, resolved_at=as_of, clear_since=None, current_value=t.value)
     elif t.action == "hold":
         fields["held_since"] = as_of
@@ -235,6 +264,8 @@ def _fields(t: Transition, as_of: datetime) -> dict[str, Any]:
 
 
 EVENT_OF: Mapping[str, str] = {
+    "pend": IncidentEvent.Kind.PENDING,
+    "drop": IncidentEvent.Kind.RESOLVED,
     "fire": IncidentEvent.Kind.FIRED,
     "announce": IncidentEvent.Kind.FIRED,
     "remind": IncidentEvent.Kind.REMINDED,
@@ -268,10 +299,12 @@ def apply_transitions(
 def _claim(t: Transition, as_of: datetime) -> AlertIncident | None:
     if t.incident is None:
         assert t.finding is not None
+        firing = t.action == "fire"
         return AlertIncident.objects.create(
             fingerprint=t.fingerprint, rule=t.rule, region=t.region, tier=t.tier,
-            failure_reason=t.failure_reason or "", state=FIRING, episode=1,
-            first_seen=as_of, last_seen=as_of, announced=t.notify == "firing",
+            failure_reason=t.failure_reason or "", state=FIRING if firing else PENDING,
+            episode=1, first_seen=as_of, last_seen=as_of, fired_at=as_of if firing else None,
+            announced=t.notify == "firing",
             last_notified_at=as_of if t.notify else None, **_finding_fields(t.finding),
         )
     fields = _fields(t, as_of)
@@ -296,6 +329,8 @@ def _record(
         note = ""
         if t.action == "hold":
             note = NOTE_HELD
+        elif t.action == "drop":
+            note = NOTE_DROPPED
         elif t.action == "announce":
             note = "first notification of this episode (it fired while snoozed)"
         elif t.notify is None and t.action in ("fire", "resolve") and _snoozed(t.incident, as_of):

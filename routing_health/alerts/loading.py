@@ -18,12 +18,13 @@ from operator import or_
 import pandas as pd
 from django.db.models import Min, Q
 
+from routing_health.alerts.measures import OWNER_INACTIVE, OWNER_NAME, OWNER_SINCE
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.frames import concat_frames, load_frames
+from routing_health.facts.frames import Frames, concat_frames, load_frames
 from routing_health.metrics import lead_facts_of
-from routing_health.models import Lead, OwnerChange
+from routing_health.models import Lead, OwnerChange, SalesforceUser
 
 QUEUE_PREFIX = "00G"
 
@@ -54,6 +55,38 @@ def _extra_ids(config: RoutingConfig, as_of: datetime, main_from: datetime) -> l
     return list(leads.exclude(created_at__gte=main_from).values_list("id", flat=True))
 
 
+def _with_owner_state(facts: pd.DataFrame, frames: Frames) -> pd.DataFrame:
+    """``facts`` plus, for ``inactive_owner``: whether each lead's current owner is a
+    deactivated user, that user's name, and when the lead reached that owner (its last owner
+    change to them, else its creation)."""
+    inactive = dict(SalesforceUser.objects.filter(is_active=False).values_list("id", "name"))
+    leads = frames.leads.drop_duplicates("id", keep="last")
+    owner = pd.Series(leads["owner_id"].astype(str).to_numpy(), index=leads["id"].astype(str))
+    created = pd.Series(pd.to_datetime(leads["created_at"], utc=True).to_numpy(),
+                        index=owner.index)
+    changes = frames.owner_changes
+    lead_ids = facts["lead_id"].astype(str)
+    since = lead_ids.map(created)
+    if len(changes) and inactive:
+        to_inactive = changes[changes["new_owner_id"].astype(str).isin(list(inactive))]
+        key = to_inactive["lead_id"].astype(str)
+        same = to_inactive["new_owner_id"].astype(str).to_numpy() == key.map(owner).to_numpy()
+        reached = (
+            pd.to_datetime(to_inactive["created_at"], utc=True)[same]
+            .groupby(key[same].to_numpy()).max()
+        )
+        if len(reached):
+            moved = lead_ids.map(reached)
+            since = moved.where(moved.notna(), since)
+    current = lead_ids.map(owner)
+    is_inactive = current.isin(list(inactive))
+    return facts.assign(**{
+        OWNER_INACTIVE: is_inactive.to_numpy(),
+        OWNER_NAME: current.map(inactive).to_numpy(),
+        OWNER_SINCE: since.where(is_inactive).to_numpy(),
+    })
+
+
 def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     """Everything ``evaluate_facts`` needs for ``as_of`` (aware), from the database."""
     main_from = as_of - timedelta(hours=largest_window_hours(config))
@@ -63,6 +96,7 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
         frames = concat_frames([frames, load_frames(lead_ids=extra)])
     facts = lead_facts_of(frames, resolved_params(config), as_of)
     leads = frames.leads
+    facts = _with_owner_state(facts, frames)
     name = leads["name"].astype(str).str.strip()
     company = leads["company"].astype(str).str.strip()
     label = name.where(name != "", company).where(lambda s: s != "", leads["id"].astype(str))

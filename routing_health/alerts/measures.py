@@ -26,6 +26,9 @@ NS_PER_HOUR = 60 * NS_PER_MINUTE
 NAT_NS = np.iinfo(np.int64).min
 NOT_ROUTED = "not routed yet"
 UNKNOWN_REASON = "(no reason recorded)"
+OWNER_INACTIVE = "owner_inactive"  # optional fact columns for inactive_owner (alerts.loading)
+OWNER_NAME = "owner_name"
+OWNER_SINCE = "owner_since"  # when the lead reached its (inactive) current owner
 
 
 def _quantile(rule: str) -> float:
@@ -64,6 +67,9 @@ class Leads:
     queue_owner: np.ndarray
     rejected: np.ndarray
     rejection_reason: np.ndarray
+    owner_inactive: np.ndarray  # the current owner is a deactivated user
+    owner_name: np.ndarray
+    owner_since: np.ndarray  # ns; when the lead reached that owner (NAT_NS: unknown)
 
 
 def _column(facts: pd.DataFrame, name: str, fallback: str) -> np.ndarray:
@@ -104,6 +110,18 @@ def read_leads(facts: pd.DataFrame, labels: Mapping[str, str] | pd.Series | None
         queue_owner=_texts(facts["queue_owner"]),
         rejected=facts["rejected"].to_numpy(dtype=bool),
         rejection_reason=_texts(facts["rejection_reason"]),
+        owner_inactive=(
+            facts[OWNER_INACTIVE].fillna(False).to_numpy(dtype=bool)
+            if OWNER_INACTIVE in facts.columns else np.zeros(len(facts), dtype=bool)
+        ),
+        owner_name=(
+            _texts(facts[OWNER_NAME]) if OWNER_NAME in facts.columns
+            else np.full(len(facts), None, dtype=object)
+        ),
+        owner_since=(
+            _ns(facts[OWNER_SINCE]) if OWNER_SINCE in facts.columns
+            else np.full(len(facts), NAT_NS, dtype=np.int64)
+        ),
     )
 
 
@@ -159,14 +177,15 @@ def _routing_failures(seg: Segment, rule: EffectiveRule) -> list[Measure]:
     rows = seg.window(rule.window_hours)
     failed = _oldest_first(seg.leads, rows[seg.leads.outcome[rows] == "failed"])
     reasons = np.array([r or UNKNOWN_REASON for r in seg.leads.reason[failed]], dtype=object)
+    # Spec section 6: min_count failures with one reason, or any failure of a fast tier.
+    threshold = 1.0 if rule.fast_tier else rule.threshold
     measures = []
     for reason in sorted(set(reasons)):
         mine = failed[reasons == reason]
         count = len(mine)
-        breaching = count >= rule.threshold and count >= rule.min_sample
+        breaching = count >= threshold and count >= rule.min_sample
         measures.append(
-            Measure(float(count), rule.threshold, count, breaching, mine, ((reason, count),),
-                     reason)
+            Measure(float(count), threshold, count, breaching, mine, ((reason, count),), reason)
         )
     return measures
 
@@ -199,7 +218,8 @@ def _sla_rule(kind: str) -> Callable[[Segment, EffectiveRule], list[Measure]]:
 
 def _queue_aging(seg: Segment, rule: EffectiveRule) -> list[Measure]:
     leads = seg.leads
-    rows = seg.rows[leads.queued[seg.rows]]
+    rows = seg.window(rule.max_age_days * 24.0)  # older leftovers go to the digest
+    rows = rows[leads.queued[rows]]
     ages = leads.queue_age[rows]
     value = float(ages.max()) if len(rows) else None
     over = rows[ages > rule.threshold]
@@ -219,6 +239,28 @@ def _rejection_rate(seg: Segment, rule: EffectiveRule) -> list[Measure]:
     newest = rejected[np.argsort(-leads.created[rejected], kind="stable")]
     reasons = _counts(leads.rejection_reason[newest], "(no reason given)")
     return [Measure(value, rule.threshold, assigned, breaching, newest, reasons)]
+
+
+def _inactive_owner(seg: Segment, rule: EffectiveRule) -> list[Measure]:
+    """One measure per deactivated user who received leads in the window: leads whose current
+    owner is that user and who reached them (owner change, else creation) in
+    ``(as_of - window, as_of]``; without that time, the lead's creation decides."""
+    leads = seg.leads
+    rows = seg.rows[leads.owner_inactive[seg.rows]]
+    since = leads.owner_since[rows]
+    since = np.where(since == NAT_NS, leads.created[rows], since)
+    start = seg.as_of_ns - hours_ns(rule.window_hours or 24.0)
+    rows = _oldest_first(leads, rows[(since > start) & (since <= seg.as_of_ns)])
+    names = np.array([n or "(unknown user)" for n in leads.owner_name[rows]], dtype=object)
+    measures = []
+    for name in sorted(set(names)):
+        mine = rows[names == name]
+        count = len(mine)
+        breaching = count >= rule.threshold and count >= rule.min_sample
+        measures.append(
+            Measure(float(count), rule.threshold, count, breaching, mine, ((name, count),), name)
+        )
+    return measures
 
 
 def _bad_rows(seg: Segment, end_ns: int, hours: float) -> np.ndarray:
@@ -260,5 +302,6 @@ MEASURES: Mapping[str, Callable[[Segment, EffectiveRule], list[Measure]]] = Mapp
         "queue_aging": _queue_aging,
         "rejection_rate": _rejection_rate,
         "volume_anomaly": _volume_anomaly,
+        "inactive_owner": _inactive_owner,
     }
 )

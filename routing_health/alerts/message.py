@@ -69,6 +69,7 @@ class AlertMessage:
     records: tuple[RecordLink, ...] = ()
     total_records: int = 0
     dashboard_url: str = ""
+    consequences: tuple[str, ...] = ()  # what this incident inhibits (spec 6: root cause first)
     value_label: str = "Value"
     timezone: str = "UTC"
 

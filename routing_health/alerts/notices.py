@@ -115,6 +115,7 @@ def alert_message(
         dashboard_url=dashboard_url(rule, failure_reason),
         value_label=spec.value_label,
         timezone=timezone,
+        consequences=tuple(str(c) for c in details.get("consequences", ())),
     )
 
 

@@ -19,6 +19,13 @@ Thresholds given as ``"tier SLA"`` resolve per segment: ``tta_p95`` uses the tie
 ``[windows] queue_age_limit_hours``. ``queue_aging`` watches only tiers whose ``assign_minutes``
 is at most 60 unless an override enables it for a segment; ``enabled = true`` in
 ``[alerts.rules.queue_aging]`` keeps that scope (it is the default state).
+
+Severity and ``for`` (spec section 6): each rule has a default severity and pending period;
+``assignment_success`` is critical on tiers whose ``assign_minutes`` is at most 15 (a lead that
+must be answered in minutes), else a warning. ``routing_failures`` fires on ``min_count`` (3)
+failures with one reason, or on any failure of such a fast tier; ``queue_aging`` looks only at
+leads created in the last ``max_age_days`` (7): older leftovers belong to the digest, not the
+pager.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import Literal
 
 from routing_health.alerts.message import ValueFormat
 from routing_health.config import RoutingConfig, TierSla
-from routing_health.config.model import ALERT_RULE_NAMES, RuleOverride
+from routing_health.config.model import ALERT_RULE_NAMES, RuleOverride, Severity
 from routing_health.metrics.catalog import Metric, metric
 
 Comparison = Literal["<", ">", ">="]
@@ -39,6 +46,9 @@ TIER_TOUCH_SLA = "tier touch SLA"
 QUEUE_AGE_LIMIT = "queue age limit"
 DerivedThreshold = Literal["tier assign SLA", "tier touch SLA", "queue age limit"]
 FAST_TIER_ASSIGN_MINUTES = 60.0  # queue_aging's default scope: tiers this fast or faster
+HOT_TIER_ASSIGN_MINUTES = 15.0  # critical assignment success; any routing failure fires
+ROUTING_FAILURES_MIN_COUNT = 3
+QUEUE_AGING_MAX_AGE_DAYS = 7.0
 
 MSG_UNKNOWN_RULE = "unknown alert rule {rule!r}; rules: {known}"
 
@@ -73,6 +83,8 @@ class RuleSpec:
     value_format: ValueFormat
     sample_of: str
     dashboard_path: str
+    severity: Severity = "warning"
+    for_minutes: float = 0.0
 
     @property
     def catalog_metric(self) -> Metric | None:
@@ -109,21 +121,22 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 "assignment_success", "Assignment success below target",
                 "assignment_success_rate", "<", _target("assignment_success_rate"), 24.0, 1, True,
                 True, _unit("assignment_success_rate"),
-                "routed or failed leads", "/failures",
+                "routed or failed leads", "/failures", "critical", 10.0,
             ),
             RuleSpec(
                 "routing_failures", "Routing failures", "failed leads with this failure reason",
-                ">=", 1.0, 24.0, 0, True, True, "count", "failed leads", "/failures",
+                ">=", float(ROUTING_FAILURES_MIN_COUNT), 24.0, 0, True, True, "count",
+                "failed leads", "/failures", "critical",
             ),
             RuleSpec(
                 "tta_p95", "Slow assignment (p95 time to a rep)", "tta_p95_minutes", ">",
                 TIER_ASSIGN_SLA, 24.0, 5, True, True, _unit("tta_p95_minutes"), "assigned leads",
-                "/segments",
+                "/segments", "warning", 10.0,
             ),
             RuleSpec(
                 "touch_p95", "Slow first touch (p95)", "first_touch_p95_minutes", ">",
                 TIER_TOUCH_SLA, 24.0, 5, True, True, _unit("first_touch_p95_minutes"),
-                "touched leads", "/segments",
+                "touched leads", "/segments", "warning", 10.0,
             ),
             RuleSpec(
                 "queue_aging", "Leads waiting in a queue past the limit",
@@ -141,9 +154,14 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 "count", "failed or unrouted leads", "/failures",
             ),
             RuleSpec(
+                "inactive_owner", "Leads assigned to an inactive user",
+                "leads owned by an inactive user", ">=", 1.0, 24.0, 1, True, True, "count",
+                "leads owned by this inactive user", "/reps",
+            ),
+            RuleSpec(
                 "sync_stale", "Salesforce data is stale",
                 "minutes since the last successful sync", ">", 30.0, None, 0, False, False,
-                "minutes", "sync runs", "/health",
+                "minutes", "sync runs", "/health", "critical",
             ),
         )
     }
@@ -172,6 +190,11 @@ class EffectiveRule:
     min_sample: int
     window_hours: float | None
     clock: str = "wall"
+    severity: Severity = "warning"
+    for_minutes: float = 0.0
+    min_count: int = ROUTING_FAILURES_MIN_COUNT
+    max_age_days: float = QUEUE_AGING_MAX_AGE_DAYS
+    fast_tier: bool = False  # the tier's assign_minutes is at most HOT_TIER_ASSIGN_MINUTES
 
     @property
     def name(self) -> str:
@@ -223,29 +246,34 @@ def effective_rule(
     enabled = True
     if rule == "queue_aging":
         enabled = sla.assign_minutes <= FAST_TIER_ASSIGN_MINUTES
-    threshold: float | None = None
-    min_sample = spec.min_sample
-    window = spec.window_hours
+    fast = sla.assign_minutes <= HOT_TIER_ASSIGN_MINUTES
+    keys: dict[str, object] = {
+        "threshold": None,
+        "min_sample": spec.min_sample,
+        "window_hours": spec.window_hours,
+        "for_minutes": spec.for_minutes,
+        "severity": spec.severity,
+        "min_count": ROUTING_FAILURES_MIN_COUNT,
+        "max_age_days": QUEUE_AGING_MAX_AGE_DAYS,
+    }
+    if rule == "assignment_success" and not fast:
+        keys["severity"] = "warning"
     base = config.alerts.rules.get(rule)
     if base is not None:
         if base.enabled is False:
             enabled = False
-        threshold = base.threshold if base.threshold is not None else threshold
-        min_sample = base.min_sample if base.min_sample is not None else min_sample
-        window = base.window_hours if base.window_hours is not None else window
+        _take(keys, base)
     for level in _matching_overrides(config, rule, region, tier) if spec.per_segment else []:
         disabled_here = any(o.enabled is False for o in level)
         for override in level:
             if override.enabled is not None:
                 enabled = override.enabled
-            if override.threshold is not None:
-                threshold = override.threshold
-            if override.min_sample is not None:
-                min_sample = override.min_sample
-            if override.window_hours is not None:
-                window = override.window_hours
+            _take(keys, override)
         if disabled_here:
             enabled = False
+    threshold = keys["threshold"]
+    min_sample = int(keys["min_sample"])  # type: ignore[call-overload]
+    window = keys["window_hours"]
     if spec.window_hours is None:
         window = None  # snapshot rules have no creation window to configure
     clock = "wall"
@@ -255,9 +283,31 @@ def effective_rule(
         has_calendar = (region or "") in config.regions.calendars
         if has_calendar and sla.clock in ("business", None):
             clock = "business"
-    if threshold is None:
+    min_count = int(keys["min_count"])  # type: ignore[call-overload]
+    if threshold is None and rule == "routing_failures":
+        threshold = min_count
+    elif threshold is None:
         threshold = _default_threshold(config, spec, sla)
-    return EffectiveRule(spec, enabled, float(threshold), int(min_sample), window, clock)
+    return EffectiveRule(
+        spec, enabled, float(threshold), min_sample, window, clock,  # type: ignore[arg-type]
+        severity=keys["severity"], for_minutes=float(keys["for_minutes"]),  # type: ignore[arg-type]
+        min_count=min_count, max_age_days=float(keys["max_age_days"]),  # type: ignore[arg-type]
+        fast_tier=fast,
+    )
+
+
+_SETTING_KEYS = (
+    "threshold", "min_sample", "window_hours", "for_minutes", "severity", "min_count",
+    "max_age_days",
+)
+
+
+def _take(keys: dict[str, object], level: object) -> None:
+    """Replace the settings ``level`` (a rule table or an override) sets."""
+    for key in _SETTING_KEYS:
+        value = getattr(level, key)
+        if value is not None:
+            keys[key] = value
 
 
 def _default_threshold(config: RoutingConfig, spec: RuleSpec, sla: TierSla) -> float:

@@ -93,6 +93,14 @@ def firing_incidents() -> QuerySet[AlertIncident]:
     )
 
 
+def active_incidents() -> QuerySet[AlertIncident]:
+    """Incidents firing, or breaching but not yet for their rule's ``for`` (pending), oldest
+    first."""
+    return AlertIncident.objects.filter(
+        state__in=(AlertIncident.State.FIRING, AlertIncident.State.PENDING)
+    ).order_by("first_seen", "id")
+
+
 def recent_incidents(*, days: int = 30, now: datetime | None = None) -> QuerySet[AlertIncident]:
     """Incidents seen in the last ``days`` days, most recent first (with their events)."""
     now = now or timezone.now()

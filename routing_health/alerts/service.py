@@ -17,7 +17,9 @@ from django.utils import timezone
 from routing_health.alerts.delivery import DeliverySummary, deliver_pending
 from routing_health.alerts.evaluate import Finding, evaluate_facts, evaluate_sync
 from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
+from routing_health.alerts.inhibit import causes, with_causes
 from routing_health.alerts.loading import load_alert_data
+from routing_health.alerts.notices import incident_title
 from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
 from routing_health.alerts.slack_blocks import value_text
 from routing_health.config import RoutingConfig
@@ -57,6 +59,10 @@ class EvaluationReport:
             f"held {self.plan.held}",
             f"snoozed {self.plan.snoozed}",
         ]
+        if self.count("pend"):
+            parts.append(f"pending (waiting out the rule's `for`) {self.count('pend')}")
+        if self.count("drop"):
+            parts.append(f"dropped before firing {self.count('drop')}")
         if self.count("announce"):
             parts.append(f"announced after a snooze {self.count('announce')}")
         return f"incidents {verb}" + ", ".join(parts)
@@ -100,6 +106,36 @@ def describe_finding(finding: Finding) -> str:
     )
 
 
+def describe_consequence(finding: Finding) -> str:
+    """A consequence as its cause's message lists it: "Assignment success below target
+    (EMEA · hot): 0.0%"."""
+    spec = RULES[finding.rule]
+    segment = " · ".join(p for p in (finding.region, finding.tier) if p) or "all leads"
+    title = incident_title(finding.rule, finding.failure_reason, finding.reasons)
+    return f"{title} ({segment}): {value_text(finding.value, spec.value_format)}"
+
+
+def _root_causes_first(
+    findings: list[Finding], incidents: list[AlertIncident], config: RoutingConfig,
+    as_of: datetime,
+) -> list[Finding]:
+    """Mark each consequence with its cause (``[[alerts.inhibit]]``): only findings that fire in
+    this evaluation inhibit — ``for`` 0, or pending long enough, or firing already."""
+    stored = {incident.fingerprint: incident for incident in incidents}
+
+    def fires(finding: Finding) -> bool:
+        incident = stored.get(finding.fingerprint)
+        if incident is not None and incident.state == AlertIncident.State.FIRING:
+            return True
+        if incident is not None and incident.state == AlertIncident.State.PENDING:
+            return as_of - incident.first_seen >= timedelta(minutes=finding.for_minutes)
+        return finding.for_minutes == 0
+
+    firing = {f.fingerprint for f in findings if fires(f)}
+    cause_of = causes(findings, config.alerts.inhibit, firing)
+    return with_causes(findings, cause_of, describe_consequence)
+
+
 def run_evaluation(
     *,
     config: RoutingConfig,
@@ -131,15 +167,17 @@ def run_evaluation(
         if stale is not None:
             findings.insert(0, stale)
             held = DATA_DERIVED_RULES
-    incidents = AlertIncident.objects.filter(rule__in=sorted(evaluated | held))
+    incidents = list(AlertIncident.objects.filter(rule__in=sorted(evaluated | held)))
+    findings = _root_causes_first(findings, incidents, config, as_of)
     plan = plan_transitions(
         findings=findings,
-        incidents=list(incidents),
+        incidents=incidents,
         evaluated=frozenset(evaluated - held),
         held=held,
         values=evaluation.values,
         as_of=as_of,
-        reminder=timedelta(hours=config.alerts.reminder_hours),
+        reminder=timedelta(hours=config.alerts.repeat_interval_hours),
+        resolve_after=timedelta(minutes=config.alerts.resolve_minutes),
     )
     report = EvaluationReport(
         as_of=as_of, now=now, explicit_as_of=explicit, leads=evaluation.leads,

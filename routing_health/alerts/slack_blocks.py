@@ -197,8 +197,22 @@ def _firing_blocks(message: AlertMessage, instance_url: str) -> list[dict[str, A
         blocks.append(_reasons_block(message.failure_reasons))
     if message.records or message.total_records:
         blocks.append(_records_block(message.records, message.total_records, instance_url))
+    if message.consequences:
+        blocks.append(_consequences_block(message.consequences))
     blocks.append(_context(message))
     return blocks[:MAX_BLOCKS]
+
+
+MAX_CONSEQUENCES = 5
+
+
+def _consequences_block(consequences: tuple[str, ...]) -> dict[str, Any]:
+    """The incidents this one causes, shown here instead of paging on their own."""
+    shown = [f"• {mrkdwn_value(c, 300)}" for c in consequences[:MAX_CONSEQUENCES]]
+    more = len(consequences) - len(shown)
+    if more > 0:
+        shown.append(f"… and {more} more")
+    return _section("*Also affected* (caused by this; not paged on their own)\n" + "\n".join(shown))
 
 
 def _resolved_blocks(message: AlertMessage) -> list[dict[str, Any]]:

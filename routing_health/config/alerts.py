@@ -5,19 +5,42 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from routing_health.config.model import ALERT_RULE_NAMES, AlertsConfig, RuleConfig, RuleOverride
+from routing_health.config.model import (
+    ALERT_RULE_NAMES,
+    GROUP_LABELS,
+    SEVERITIES,
+    AlertsConfig,
+    RuleConfig,
+    RuleOverride,
+)
 from routing_health.config.reader import KeyPath, Table, check_number, unknown_key_message
+from routing_health.config.routes import parse_inhibit, parse_routes
 
-RULE_KEYS = ("enabled", "threshold", "min_sample", "window_hours")
+RULE_KEYS = (
+    "enabled", "threshold", "min_sample", "window_hours", "for_minutes", "severity",
+    "min_count", "max_age_days",
+)
 OVERRIDE_KEYS = ("rule", "region", "tier", *RULE_KEYS)
+ALERTS_KEYS = (
+    "group_by", "group_wait_seconds", "group_interval_minutes", "repeat_interval_hours",
+    "reminder_hours", "max_new_groups", "resolve_minutes", "rules", "overrides", "routes",
+    "inhibit",
+)
 RATE_RULES = frozenset({"assignment_success", "rejection_rate"})
+MIN_COUNT_RULES = frozenset({"routing_failures"})
+MAX_AGE_RULES = frozenset({"queue_aging"})
 
 MSG_UNKNOWN_RULE = "unknown alert rule"
 MSG_NOT_A_RULE = "{value!r} is not an alert rule"
 MSG_UNKNOWN_TIER = "unknown tier {value!r} (known tiers: {known})"
 MSG_RATE_RANGE = "a rate threshold must be between 0 and 1, got {value!r}"
 MSG_OVERRIDE_NO_SEGMENT = "an override needs a region and/or a tier"
-MSG_OVERRIDE_NOTHING = "an override must set enabled, threshold, min_sample or window_hours"
+MSG_OVERRIDE_NOTHING = "an override must set one of: " + ", ".join(RULE_KEYS)
+MSG_BAD_SEVERITY = "unknown severity {value!r} (expected one of: critical, warning, info)"
+MSG_NOT_FOR_RULE = "{key} applies only to {rules}"
+MSG_BAD_GROUP_LABEL = "cannot group by {value!r} (expected some of: region, tier, rule, severity)"
+MSG_REPEATED_LABEL = "{value!r} is listed twice"
+MSG_TWO_NAMES = "set repeat_interval_hours only (reminder_hours is its old name)"
 MSG_OVERRIDE_DUPLICATE = "repeats alerts.overrides[{other}] (same rule, region and tier)"
 MSG_OVERRIDE_UNSEGMENTED = "sync_stale is not per segment; set it in [alerts.rules.sync_stale]"
 MSG_UNKNOWN_REGION = (
@@ -27,25 +50,71 @@ MSG_UNKNOWN_REGION = (
 
 
 def _rule_settings(table: Table, rule: str | None) -> dict[str, Any]:
-    """The enabled/threshold/min_sample/window_hours keys of a rule or an override."""
+    """The ``RULE_KEYS`` of a rule or an override."""
     threshold = table.raw("threshold")
     path: KeyPath = (*table.path, "threshold")
     if threshold is not None:
         threshold = check_number(table.problems, path, threshold, minimum=0)
         if threshold is not None and rule in RATE_RULES and threshold > 1:
             table.problems.add(path, MSG_RATE_RANGE.format(value=threshold))
+    for key, rules in (("min_count", MIN_COUNT_RULES), ("max_age_days", MAX_AGE_RULES)):
+        if table.has(key) and rule is not None and rule not in rules:
+            message = MSG_NOT_FOR_RULE.format(key=key, rules=", ".join(sorted(rules)))
+            table.problems.add((*table.path, key), message)
     return {
         "enabled": table.boolean("enabled"),
         "threshold": threshold,
         "min_sample": table.integer("min_sample", minimum=0),
         "window_hours": table.number("window_hours", minimum=0, exclusive=True),
+        "for_minutes": table.number("for_minutes", minimum=0),
+        "severity": severity(table, "severity"),
+        "min_count": table.integer("min_count", minimum=1),
+        "max_age_days": table.number("max_age_days", minimum=0, exclusive=True),
     }
+
+
+def severity(table: Table, key: str) -> Any:
+    """A severity name (``critical``, ``warning``, ``info``) or None."""
+    value = table.string(key)
+    if value is not None and value not in SEVERITIES:
+        table.problems.add((*table.path, key), MSG_BAD_SEVERITY.format(value=value))
+        return None
+    return value
+
+
+def _labels(table: Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of group labels (``GROUP_LABELS``), each once."""
+    if not table.has(key):
+        return default
+    labels: list[str] = []
+    for index, label in enumerate(table.string_list(key)):
+        if label not in GROUP_LABELS:
+            table.problems.add((*table.path, key, index), MSG_BAD_GROUP_LABEL.format(value=label))
+        elif label in labels:
+            table.problems.add((*table.path, key, index), MSG_REPEATED_LABEL.format(value=label))
+        else:
+            labels.append(label)
+    return tuple(labels)
 
 
 def parse_alerts(
     table: Table, tier_names: frozenset[str], known_regions: set[str] | None
 ) -> AlertsConfig:
-    reminder = table.number("reminder_hours", 4.0, minimum=0, exclusive=True)
+    if table.has("reminder_hours") and table.has("repeat_interval_hours"):
+        table.problems.add((*table.path, "reminder_hours"), MSG_TWO_NAMES)
+    repeat_key = "reminder_hours" if table.has("reminder_hours") else "repeat_interval_hours"
+    repeat = table.number(repeat_key, 4.0, minimum=0, exclusive=True)
+    defaults = AlertsConfig()
+    policy = {
+        "group_by": _labels(table, "group_by", defaults.group_by),
+        "group_wait_seconds": table.number("group_wait_seconds", minimum=0),
+        "group_interval_minutes": table.number("group_interval_minutes", minimum=0),
+        "max_new_groups": table.integer("max_new_groups", minimum=1),
+        "resolve_minutes": table.number("resolve_minutes", minimum=0),
+    }
+    policy = {key: value for key, value in policy.items() if value is not None}
+    routes = parse_routes(table, tier_names, known_regions)
+    inhibit = parse_inhibit(table)
     rules_table = table.table("rules")
     rules: dict[str, RuleConfig] = {}
     for name, value in rules_table.items():
@@ -78,9 +147,12 @@ def parse_alerts(
         overrides.append(override)
     table.finish()
     return AlertsConfig(
-        reminder_hours=4.0 if reminder is None else reminder,
+        repeat_interval_hours=4.0 if repeat is None else repeat,
         rules=MappingProxyType(rules),
         overrides=tuple(overrides),
+        routes=routes,
+        inhibit=(*defaults.inhibit, *inhibit),
+        **policy,
     )
 
 

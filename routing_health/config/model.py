@@ -24,8 +24,14 @@ ALERT_RULE_NAMES = (
     "queue_aging",
     "rejection_rate",
     "volume_anomaly",
+    "inactive_owner",
     "sync_stale",
 )
+SEVERITIES = ("critical", "warning", "info")
+"""Alert severities, worst first (spec section 6); ``info`` goes only to the daily digest."""
+Severity = Literal["critical", "warning", "info"]
+GROUP_LABELS = ("region", "tier", "rule", "severity")
+"""What ``[alerts] group_by`` and ``[[alerts.inhibit]] equal`` may name."""
 
 Clock = Literal["business", "wall"]
 
@@ -177,6 +183,10 @@ class RuleConfig:
     threshold: float | None = None
     min_sample: int | None = None
     window_hours: float | None = None
+    for_minutes: float | None = None
+    severity: Severity | None = None
+    min_count: int | None = None
+    max_age_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -190,13 +200,66 @@ class RuleOverride:
     threshold: float | None = None
     min_sample: int | None = None
     window_hours: float | None = None
+    for_minutes: float | None = None
+    severity: Severity | None = None
+    min_count: int | None = None
+    max_age_days: float | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """``[[alerts.routes]]``: groups matching every given matcher (an empty matcher matches
+    anything) go to ``slack_channel`` and ``email``; the first matching route wins unless it
+    sets ``continue_`` (``continue = true``). No route matched: the default route
+    (``SLACK_CHANNEL``)."""
+
+    region: tuple[str, ...] = ()
+    tier: tuple[str, ...] = ()
+    rule: tuple[str, ...] = ()
+    severity: tuple[str, ...] = ()
+    slack_channel: str | None = None
+    email: tuple[str, ...] = ()
+    continue_: bool = False
+
+
+@dataclass(frozen=True)
+class InhibitRule:
+    """``[[alerts.inhibit]]``: while an incident of ``source_rule`` fires, incidents of
+    ``target_rules`` (every data-derived rule when empty) whose ``equal`` labels have the same
+    values are shown under it instead of being paged."""
+
+    source_rule: str
+    target_rules: tuple[str, ...] = ()
+    equal: tuple[str, ...] = ()
+
+
+DEFAULT_INHIBIT_RULES: tuple[InhibitRule, ...] = (
+    InhibitRule("sync_stale"),
+    InhibitRule("flow_regression", ("assignment_success", "volume_anomaly"), ("region", "tier")),
+    InhibitRule("routing_failures", ("assignment_success", "volume_anomaly"), ("region", "tier")),
+)
+"""Spec section 6's defaults; ``[[alerts.inhibit]]`` rules are added to them."""
 
 
 @dataclass(frozen=True)
 class AlertsConfig:
-    reminder_hours: float = 4.0
+    """``[alerts]``: the notification policy (spec section 6), rules and overrides."""
+
+    repeat_interval_hours: float = 4.0
     rules: Mapping[str, RuleConfig] = field(default_factory=_frozen_map)
     overrides: tuple[RuleOverride, ...] = ()
+    group_by: tuple[str, ...] = ("region",)
+    group_wait_seconds: float = 60.0
+    group_interval_minutes: float = 5.0
+    max_new_groups: int = 5
+    resolve_minutes: float = 15.0
+    routes: tuple[Route, ...] = ()
+    inhibit: tuple[InhibitRule, ...] = DEFAULT_INHIBIT_RULES
+
+    @property
+    def reminder_hours(self) -> float:
+        """The reminder interval (``repeat_interval_hours``; ``reminder_hours`` is its old name)."""
+        return self.repeat_interval_hours
 
 
 @dataclass(frozen=True)

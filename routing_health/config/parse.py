@@ -42,7 +42,7 @@ from collections.abc import Collection
 from pathlib import Path
 from types import MappingProxyType
 
-from routing_health.config.alerts import MSG_UNKNOWN_REGION, parse_alerts
+from routing_health.config.alerts import ALERTS_KEYS, MSG_UNKNOWN_REGION, parse_alerts
 from routing_health.config.calendars import parse_calendars
 from routing_health.config.model import (
     ALERT_RULE_NAMES,
@@ -170,9 +170,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
     known_regions = None
     if lead_fields.region is None:
         known_regions = {regions.default, *regions.by_country.values()}
-    alerts = parse_alerts(
-        root.table("alerts", ("reminder_hours", "rules", "overrides")), tier_names, known_regions
-    )
+    alerts = parse_alerts(root.table("alerts", ALERTS_KEYS), tier_names, known_regions)
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))

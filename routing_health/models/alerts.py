@@ -16,8 +16,14 @@ class AlertIncident(models.Model):
     """
 
     class State(models.TextChoices):
+        PENDING = "pending"  # breaching, not yet for the rule's `for` (spec section 6)
         FIRING = "firing"
         RESOLVED = "resolved"
+
+    class Severity(models.TextChoices):
+        CRITICAL = "critical"
+        WARNING = "warning"
+        INFO = "info"
 
     fingerprint = models.CharField(max_length=64, unique=True)
     rule = models.CharField(max_length=64)
@@ -25,6 +31,13 @@ class AlertIncident(models.Model):
     tier = models.CharField(max_length=255, blank=True, default="")
     failure_reason = models.TextField(blank=True, default="")
     state = models.CharField(max_length=16, choices=State.choices, default=State.FIRING)
+    severity = models.CharField(
+        max_length=16, choices=Severity.choices, default=Severity.WARNING
+    )
+    # When this episode's breach began (pending) and when it fired (after `for`).
+    fired_at = models.DateTimeField(null=True, blank=True)
+    # The fingerprint of the cause this incident is shown under (``[[alerts.inhibit]]``).
+    inhibited_by = models.CharField(max_length=64, blank=True, default="")
     episode = models.PositiveIntegerField(default=1)
     version = models.PositiveIntegerField(default=0)
     first_seen = models.DateTimeField()
@@ -65,6 +78,7 @@ class IncidentEvent(models.Model):
     """The change log of an incident (healthchecks' ``Flip``): one row per state change."""
 
     class Kind(models.TextChoices):
+        PENDING = "pending"
         FIRED = "fired"
         REMINDED = "reminded"
         RESOLVED = "resolved"

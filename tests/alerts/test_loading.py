@@ -21,3 +21,28 @@ def test_a_queued_lead_created_exactly_at_the_start_of_the_widest_window_is_load
     loaded = set(load_alert_data(db_org.config, T0).facts["lead_id"].astype(str))
     assert {at_start, at_as_of} <= loaded
     assert after not in loaded
+
+
+def test_inactive_owner_counts_leads_that_reached_a_deactivated_user_in_the_last_24_hours(
+    db_org: DbOrg,
+):
+    from routing_health.alerts.evaluate import evaluate_facts
+    from routing_health.lib.sfid import to_18
+    from routing_health.models import SalesforceUser
+
+    gone = to_18("005000000000009")
+    SalesforceUser.objects.create(id=gone, name="Henry Gone", is_active=False, system_modstamp=T0)
+    # Created 3 days ago, moved to the deactivated user 2 h ago: it counts (reached in window).
+    moved = db_org.lead(created_at=T0 - timedelta(days=3), owner=gone,
+                        owner_changes=((T0 - timedelta(hours=2), gone),))
+    # Created 2 h ago and owned by them from the start: counts.
+    born = db_org.lead(created_at=T0 - timedelta(hours=2), owner=gone)
+    # Moved to them 30 h ago: outside the window.
+    db_org.lead(created_at=T0 - timedelta(days=2), owner=gone,
+                owner_changes=((T0 - timedelta(hours=30), gone),))
+    db_org.lead(created_at=T0 - timedelta(hours=1))  # an active rep's lead
+    data = load_alert_data(db_org.config, T0)
+    findings = evaluate_facts(data.facts, db_org.config, T0, labels=data.labels,
+                              rules=["inactive_owner"]).findings
+    assert [(f.failure_reason, f.value, set(f.lead_ids)) for f in findings] == [
+        ("Henry Gone", 2.0, {moved, born})]

@@ -115,12 +115,54 @@ class Org:
 
 def test_every_rule_of_the_spec_is_registered_with_its_defaults() -> None:
     assert list(RULES) == ["assignment_success", "routing_failures", "tta_p95", "touch_p95",
-                           "queue_aging", "rejection_rate", "volume_anomaly", "sync_stale"]
+                           "queue_aging", "rejection_rate", "volume_anomaly", "inactive_owner",
+                           "sync_stale"]
     assert (RULES["assignment_success"].default_threshold, RULES["assignment_success"].window_hours
             ) == (0.995, 24.0)
     assert (RULES["rejection_rate"].min_sample, RULES["rejection_rate"].window_hours) == (20, 168)
     assert RULES["tta_p95"].default_threshold == "tier assign SLA"
     assert not RULES["sync_stale"].data_derived and not RULES["sync_stale"].per_segment
+
+
+# Spec section 6's table: (severity on a hot tier, on a slow tier, `for` in minutes).
+SPEC_SEVERITY_AND_FOR = {
+    "routing_failures": ("critical", "critical", 0),
+    "assignment_success": ("critical", "warning", 10),
+    "tta_p95": ("warning", "warning", 10),
+    "touch_p95": ("warning", "warning", 10),
+    "queue_aging": ("warning", "warning", 0),
+    "rejection_rate": ("warning", "warning", 0),
+    "inactive_owner": ("warning", "warning", 0),
+    "volume_anomaly": ("warning", "warning", 0),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(SPEC_SEVERITY_AND_FOR))
+def test_each_rule_has_the_severity_and_pending_period_of_the_spec(rule: str) -> None:
+    hot, slow = effective_rule(config(), rule, "EMEA", "hot"), effective_rule(
+        config(), rule, "EMEA", "standard")
+    assert (hot.severity, slow.severity, hot.for_minutes) == SPEC_SEVERITY_AND_FOR[rule]
+    assert slow.for_minutes == hot.for_minutes
+
+
+def test_sync_stale_is_critical_and_fires_at_once() -> None:
+    rule = effective_rule(config(), "sync_stale")
+    assert (rule.severity, rule.for_minutes) == ("critical", 0)
+
+
+def test_severity_and_for_minutes_follow_the_rule_table_and_the_overrides() -> None:
+    cfg = config("""
+[alerts.rules.tta_p95]
+severity = "info"
+for_minutes = 30
+[[alerts.overrides]]
+rule = "tta_p95"
+region = "EMEA"
+severity = "critical"
+""")
+    emea, amer = (effective_rule(cfg, "tta_p95", r, "hot") for r in ("EMEA", "AMER"))
+    assert (emea.severity, emea.for_minutes) == ("critical", 30)
+    assert (amer.severity, amer.for_minutes) == ("info", 30)
 
 
 def test_sla_thresholds_come_from_the_tier() -> None:
@@ -226,6 +268,57 @@ def test_routing_failures_fire_once_per_failure_reason() -> None:
     assert len({f.fingerprint for f in findings}) == 2
     assert findings[0].fingerprint == fingerprint("routing_failures", "EMEA", "hot",
                                                   findings[0].failure_reason)
+
+
+def test_routing_failures_on_a_slow_tier_need_min_count_failures_with_one_reason() -> None:
+    org = Org()
+    for i in range(2):
+        org.lead(age=5 + i, tier="standard", failed_node="Assign AMER")
+    org.lead(age=9, tier="standard", failed_node="Other node")
+    assert org.evaluate(config(), rules=["routing_failures"]) == []  # 2 < 3 and 1 < 3
+    third = org.lead(age=8, tier="standard", failed_node="Assign AMER")
+    [finding] = org.evaluate(config(), rules=["routing_failures"])
+    assert (finding.failure_reason, finding.value, finding.threshold) == ("Assign AMER", 3.0, 3.0)
+    assert third in finding.lead_ids
+    cfg = config("[alerts.rules.routing_failures]\nmin_count = 2\n")
+    [finding] = org.evaluate(cfg, rules=["routing_failures"])
+    assert finding.threshold == 2.0
+
+
+def test_one_routing_failure_of_a_tier_assigned_within_15_minutes_fires() -> None:
+    org = Org()
+    org.lead(age=5, tier="hot", failed_node="Assign EMEA")  # hot: assign_minutes = 5
+    [finding] = org.evaluate(config(), rules=["routing_failures"])
+    assert (finding.value, finding.threshold) == (1.0, 1.0)
+
+
+def test_queue_aging_ignores_leads_created_before_max_age_days() -> None:
+    org = Org()
+    org.lead(age=8 * 24 * 60, owner=QUEUE)  # 8 days: a leftover for the digest
+    assert org.evaluate(config(), rules=["queue_aging"]) == []
+    recent = org.lead(age=6 * 24 * 60, owner=QUEUE)  # 6 days, 144 h queued > 24 h
+    [finding] = org.evaluate(config(), rules=["queue_aging"])
+    assert finding.lead_ids == (recent,)
+    cfg = config("[alerts.rules.queue_aging]\nmax_age_days = 9\n")
+    [finding] = org.evaluate(cfg, rules=["queue_aging"])
+    assert len(finding.lead_ids) == 2
+
+
+def test_inactive_owner_fires_per_deactivated_user_owning_leads_of_the_last_24_hours() -> None:
+    org = Org()
+    a = org.lead(age=60)
+    b = org.lead(age=23 * 60)
+    old = org.lead(age=25 * 60)  # created before the window
+    active = org.lead(age=30)
+    cfg = config()
+    facts = org.facts(cfg)
+    inactive = facts["lead_id"].isin([a, b, old])
+    facts["owner_inactive"] = inactive
+    facts["owner_name"] = facts["lead_id"].map({a: "Ina Gone", b: "Ina Gone", old: "Ina Gone"})
+    [finding] = evaluate_facts(facts, cfg, AS_OF, rules=["inactive_owner"]).findings
+    assert (finding.failure_reason, finding.value, finding.lead_ids) == ("Ina Gone", 2.0, (b, a))
+    assert active not in finding.lead_ids
+    assert finding.fingerprint == fingerprint("inactive_owner", "EMEA", "hot", "Ina Gone")
 
 
 def test_tta_p95_needs_five_assigned_leads() -> None:

@@ -718,5 +718,6 @@ def test_the_vectorised_segment_helpers_accept_string_dtypes(example):
 
 
 def test_every_alert_rule_of_the_spec_is_known():
-    assert len(ALERT_RULE_NAMES) == 8
-    assert "sync_stale" in ALERT_RULE_NAMES
+    # flow_regression joins with the change-safety checks (issue 16).
+    assert len(ALERT_RULE_NAMES) == 9
+    assert {"sync_stale", "inactive_owner"} <= set(ALERT_RULE_NAMES)

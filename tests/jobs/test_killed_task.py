@@ -67,25 +67,27 @@ def test_a_redelivered_alert_evaluation_sends_nothing_twice(configured):
     tiny = configured
     an_hour_ago = timezone.now() - timedelta(hours=1)
     tiny.org.clock = lambda: an_hour_ago
-    lost = tiny.org.insert(
-        "Lead",
-        {
-            "LastName": "Lost",
-            "Company": "Lost Co",
-            "OwnerId": tiny.holding_queue,
-            "Region__c": "AMER",
-            "Rating": "Hot",
-        },
-    )
-    tiny.org.change_owner(
-        lost, tiny.fallback_queue, an_hour_ago + timedelta(minutes=1), tiny.integration_user
-    )
+    # Three leads routed to the fallback queue: routing_failures' min_count on a slow tier.
+    for number in range(3):
+        lost = tiny.org.insert(
+            "Lead",
+            {
+                "LastName": f"Lost {number}",
+                "Company": "Lost Co",
+                "OwnerId": tiny.holding_queue,
+                "Region__c": "AMER",
+                "Rating": "Hot",
+            },
+        )
+        tiny.org.change_owner(
+            lost, tiny.fallback_queue, an_hour_ago + timedelta(minutes=1), tiny.integration_user
+        )
     assert jobs.run_sync(chain=False)["status"] == "ok"
     assert jobs.run_compute_metrics()["status"] == "ok"
     first = jobs.run_evaluate_alerts()
     assert first["status"] == "ok", first
     created = Notification.objects.count()
-    assert created >= 1  # the lead routed to the fallback queue fired an alert
+    assert created >= 1, first  # the leads routed to the fallback queue fired an alert
     again = jobs.run_evaluate_alerts()  # the same task delivered again
     assert again["status"] == "ok"
     assert Notification.objects.count() == created

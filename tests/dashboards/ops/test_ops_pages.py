@@ -455,6 +455,39 @@ def test_the_alerts_page_lists_firing_incidents_with_value_threshold_and_deliver
     assert f'action="/alerts/{row.id}/snooze"' in page
 
 
+def test_the_alerts_page_shows_pending_breaches_with_when_they_fire(signed_in, ops_org):
+    # The demo's EMEA hot assignment-success breach was first found at NOW: it waits out
+    # the rule's 10-minute `for` (spec section 6) before it pages.
+    pending = AlertIncident.objects.get(rule="assignment_success", region="EMEA", tier="hot")
+    assert (pending.state, pending.first_seen) == ("pending", NOW)
+    response = signed_in.get("/alerts")
+    assert [row.id for row in response.context["pending"]] == [pending.pk]
+    assert pending.pk not in {row.id for row in response.context["firing"]}
+    row = response.context["pending"][0]
+    assert row.fires_at == NOW + timedelta(minutes=10)
+    page = body(response)
+    section = page[page.index('id="pending-title"'):]
+    assert "1 breach waiting out the rule" in section
+    assert "Assignment success below target" in section and "Fires at" in section
+
+
+def test_a_consequence_is_shown_under_its_cause_on_the_alerts_page(signed_in, ops_org):
+    # Ten minutes on, the EMEA hot assignment-success breach fires; the routing failure at
+    # the territory decision inhibits it (spec section 6's default inhibit rule).
+    later = NOW + timedelta(minutes=10)
+    run_evaluation(config=runtime.routing_config(), as_of=later, now=later, transport=None)
+    consequence = AlertIncident.objects.get(rule="assignment_success", region="EMEA", tier="hot")
+    assert (consequence.state, consequence.inhibited_by) == ("firing", _incident().fingerprint)
+    response = signed_in.get("/alerts")
+    firing = {row.id: row for row in response.context["firing"]}
+    assert firing[consequence.pk].cause_id == _incident().pk
+    assert firing[_incident().pk].consequences == (
+        "Assignment success below target (EMEA · hot): 0%",)
+    page = body(response)
+    assert f'<a href="#incident-{_incident().pk}">' in page
+    assert "not paged on its own" in page and "Also affected" in page
+
+
 def test_an_incidents_lead_count_links_to_exactly_its_leads(signed_in, ops_org):
     row = next(r for r in signed_in.get("/alerts").context["firing"] if r.id == _incident().pk)
     assert row.leads == ops_org.facts["incident"]["failed_leads"]
