@@ -41,11 +41,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import Min
 from django.utils import timezone
 
-from routing_health.models import AlertIncident, Notification, NotificationAttempt, WeeklyReport
+from routing_health.alerts.groups import deliver_grouped
+from routing_health.alerts.outbox import (
+    claim,
+    record_failed,
+    record_sent,
+)
+from routing_health.models import Notification, NotificationAttempt
 from routing_health.slack.transport import (
     DESTINATION_ERRORS,
     SlackError,
@@ -57,9 +62,7 @@ from routing_health.slack.transport import (
 log = logging.getLogger(__name__)
 
 RETRY_FOR = timedelta(hours=48)
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=1)
-LEASE = timedelta(minutes=10)
+MAX_PASSES = 5  # grouped passes per run: firing, then a reminder or resolve queued behind it
 NOT_CONFIGURED = "not sent: Slack is not configured (SLACK_BOT_TOKEN and SLACK_CHANNEL)"
 EXPIRED = "expired: not delivered within {hours:g} h; last error: {error}"
 THREAD_GONE = frozenset({"thread_not_found", "message_not_found", "cannot_reply_to_message"})
@@ -143,11 +146,6 @@ def destination_problem(key: str) -> NotificationAttempt | None:
     return None
 
 
-def backoff(attempts: int) -> timedelta:
-    """Delay after the ``attempts``-th failed attempt: 30 s, 1 min, 2 min, … at most 1 h."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
-
-
 def _expire(now: datetime) -> int:
     stale = Notification.objects.filter(status=PENDING, created_at__lt=now - RETRY_FOR)
     count = 0
@@ -206,16 +204,29 @@ def _deliver_due(
             "created_at", "id"
         )[:limit]
     )
-    first = _first_pending({n.incident_id for n in due if n.incident_id is not None})
+    tried: set[int] = set()
+    for _ in range(MAX_PASSES):  # a row that waited for its incident's earlier one goes next
+        first = _first_pending({n.incident_id for n in due if n.incident_id is not None})
+        alerts = [n for n in due if n.incident_id is not None and n.id not in tried
+                  and first.get(n.incident_id) == n.id]
+        if not alerts:
+            break
+        tried.update(n.id for n in alerts)
+        # Alerts go out per group (alerts.groups); reports one by one below.
+        sent, failed, retrying, stop = deliver_grouped(
+            alerts, now=now, transport=transport, destination=key)
+        summary.sent += sent
+        summary.failed += failed
+        summary.retrying += retrying
+        if stop is not None:
+            if isinstance(stop, SlackPermanentError) and stop.disables_destination:
+                summary.disabled = stop.code
+            return
     for note in due:
-        if note.incident_id is not None and first.get(note.incident_id) != note.id:
-            continue  # an earlier notification of this incident goes first
-        claimed = Notification.objects.filter(
-            pk=note.pk, status=PENDING, attempts=note.attempts, next_attempt_at__lte=now
-        ).update(attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
-        if claimed != 1:
+        if note.incident_id is not None:
+            continue  # delivered with its group above
+        if not claim(note, now):
             continue  # another deliverer has it
-        note.attempts += 1
         error = _attempt(note, transport, now, key)
         if error is None:
             summary.sent += 1
@@ -223,8 +234,6 @@ def _deliver_due(
             summary.failed += 1
         else:
             summary.retrying += 1
-        if note.incident_id is not None:
-            first[note.incident_id] = _first_pending({note.incident_id}).get(note.incident_id, -1)
         if isinstance(error, SlackPermanentError) and error.disables_destination:
             summary.disabled = error.code
             break
@@ -294,36 +303,7 @@ def _attempt(
         log.exception("sending notification %s failed unexpectedly", note.pk)
         error = SlackRetryableError(f"internal_error: {type(exc).__name__}")
     else:
-        channel = transport.channel_id or ""
-        with transaction.atomic():
-            NotificationAttempt.objects.create(notification=note, at=now, destination=key, ok=True)
-            Notification.objects.filter(pk=note.pk).update(
-                status=SENT, sent_at=now, slack_ts=ts, channel=channel, last_error=""
-            )
-            if note.kind == Notification.Kind.FIRING:
-                AlertIncident.objects.filter(pk=note.incident_id, episode=note.episode).update(
-                    slack_ts=ts, slack_channel=channel
-                )
-            elif note.kind == Notification.Kind.WEEKLY and note.report_period:
-                WeeklyReport.objects.filter(week=note.report_period).update(
-                    slack_ts=ts, posted_at=now
-                )
+        record_sent(note, ts=ts, channel=transport.channel_id or "", now=now, destination=key)
         return None
-    retry_after = getattr(error, "retry_after", None)
-    with transaction.atomic():
-        NotificationAttempt.objects.create(
-            notification=note, at=now, destination=key, ok=False, error=error.code[:100],
-            permanent=error.permanent, retry_after=retry_after,
-        )
-        if error.permanent:
-            Notification.objects.filter(pk=note.pk).update(status=FAILED, last_error=str(error))
-        else:
-            delay = backoff(note.attempts)
-            if retry_after is not None:
-                wait = timedelta(seconds=retry_after)
-                delay = wait if error.code == "ratelimited" else max(delay, wait)
-            Notification.objects.filter(pk=note.pk).update(
-                next_attempt_at=now + delay, last_error=str(error)
-            )
-    log.warning("Slack notification %s: %s (attempt %s)", note.pk, error.code, note.attempts)
+    record_failed(note, error, now=now, destination=key)
     return error

@@ -108,7 +108,8 @@ def _for_finding(
         return Transition(
             action, finding.fingerprint, finding.rule, finding.region, finding.tier,
             finding.failure_reason, incident, finding, finding.value,
-            None if _snoozed(incident, as_of) or finding.inhibited_by else notify,
+            None if _snoozed(incident, as_of) or finding.inhibited_by
+            or finding.severity == "info" else notify,  # info: the daily digest only
             _snooze_ended(incident, as_of),
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from routing_health.models.access import ApiToken, WeeklyReport
 from routing_health.models.alerts import (
+    AlertGroup,
     AlertIncident,
     IncidentEvent,
     Notification,
@@ -34,6 +35,7 @@ from routing_health.models.salesforce import (
 __all__ = [
     "SF_ID",
     "Activity",
+    "AlertGroup",
     "AlertIncident",
     "ApiToken",
     "BusinessHoursRecord",

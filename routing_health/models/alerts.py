@@ -99,6 +99,36 @@ class IncidentEvent(models.Model):
         ordering = ["at", "id"]
 
 
+class AlertGroup(models.Model):
+    """One notification group (spec section 6, Alertmanager's model): the firing incidents that
+    share the ``group_by`` labels (``key``, e.g. ``region=EMEA``), per destination. It owns one
+    top-level Slack message (``slack_ts``; for a group opened under a storm summary, the
+    summary's) that is updated in place, and the thread its changes and reminders go to.
+    A group that fully resolved is closed; the next breach opens a new ``episode``."""
+
+    destination = models.CharField(max_length=255, blank=True, default="")  # "": SLACK_CHANNEL
+    key = models.CharField(max_length=255)
+    labels = models.JSONField(default=dict)
+    episode = models.PositiveIntegerField(default=1)
+    is_open = models.BooleanField(default=True)
+    storm = models.BooleanField(default=False)  # opened inside a storm summary
+    opened_at = models.DateTimeField()
+    last_post_at = models.DateTimeField()  # the last top-level post or thread reply
+    last_reminder_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    slack_ts = models.CharField(max_length=32, blank=True, default="")
+    slack_channel = models.CharField(max_length=32, blank=True, default="")
+    members = models.JSONField(default=list)  # fingerprints shown in the top-level message
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["destination", "key"], name="alert_group_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"group {self.key or 'all'} #{self.episode} ({'open' if self.is_open else 'closed'})"
+
+
 class Notification(models.Model):
     """The outbox: one Slack message to send, delivered (with retries) by ``alerts.delivery``.
 
@@ -132,6 +162,10 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200, blank=True, default="")
     # One row per key (reports: "digest:2026-11-19", "weekly:2026-W47"); alerts have none.
     dedup_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # The alert group whose message carried this notification (grouped delivery).
+    group = models.ForeignKey(
+        "AlertGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()

@@ -31,6 +31,7 @@ from routing_health.lib.format import NO_DATA, format_count, format_minutes, for
 from routing_health.lib.mrkdwn import MAX_BLOCKS
 from routing_health.metrics import METRIC_NAMES, metrics_rows, total_metrics
 from routing_health.metrics.catalog import format_metric, metric
+from routing_health.models import AlertIncident
 from routing_health.reports import formatting as fmt
 from routing_health.reports import mrkdwn
 from routing_health.reports.changes import TargetCheck, target_checks
@@ -38,7 +39,8 @@ from routing_health.reports.export import cohort_facts
 
 MSG_FUTURE_DAY = "{day} has not started in {timezone} as of {as_of}: nothing to report"
 MSG_BAD_DAY = "--date must be a date YYYY-MM-DD, got {value!r}"
-MAX_REGION_LINES = 40  # header, context, headline, divider, regions, overflow, links <= 50 blocks
+MAX_REGION_LINES = 39  # header, context, headline, divider, regions, overflow, info, link <= 50
+MAX_INFO_LINES = 10
 REGION_CHARS = 80
 TAIL_RESERVE = 600  # the "+N more" line and the closing link
 assert MAX_REGION_LINES + 6 <= MAX_BLOCKS
@@ -76,6 +78,7 @@ class DailyDigest:
     tiers: tuple[SegmentDigest, ...]
     regions: tuple[RegionDigest, ...]
     dashboard_url: str  # PUBLIC_URL/?start=<day>&end=<day>
+    info_alerts: tuple[str, ...] = ()  # firing `info` incidents: the digest is where they go
 
 
 def parse_day(value: str) -> date:
@@ -132,6 +135,20 @@ def build_daily_digest(config: RoutingConfig, day: date | None, as_of: datetime)
             for r in by_region
         ),
         dashboard_url=f"{base}/?start={quote(day.isoformat())}&end={quote(day.isoformat())}",
+        info_alerts=info_alerts(),
+    )
+
+
+def info_alerts() -> tuple[str, ...]:
+    """Incidents firing at ``info`` severity (spec section 6: they go only to the daily digest),
+    as "title (segment)", oldest first."""
+    firing = AlertIncident.objects.filter(
+        state=AlertIncident.State.FIRING, severity=AlertIncident.Severity.INFO
+    ).order_by("first_seen", "id")
+    return tuple(
+        f"{(i.details or {}).get('title') or i.rule} "
+        f"({' · '.join(p for p in (i.region, i.tier) if p) or 'all leads'})"
+        for i in firing
     )
 
 
@@ -261,6 +278,11 @@ def digest_payload(digest: DailyDigest) -> dict[str, Any]:
             blocks.append(mrkdwn.context(
                 f"+{format_count(len(digest.regions) - shown)} more regions on the dashboard"
             ))
+    if digest.info_alerts:
+        shown = [f"• {mrkdwn.value(text, 300)}" for text in digest.info_alerts[:MAX_INFO_LINES]]
+        if len(digest.info_alerts) > MAX_INFO_LINES:
+            shown.append(f"+{format_count(len(digest.info_alerts) - MAX_INFO_LINES)} more")
+        blocks.append(mrkdwn.section("*Info alerts* (not paged)\n" + "\n".join(shown)))
     blocks.append(
         mrkdwn.section(mrkdwn.link(digest.dashboard_url, "Open the dashboard for this day"))
     )

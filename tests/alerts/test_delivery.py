@@ -13,9 +13,9 @@ from django.core.management import call_command
 from routing_health.alerts.delivery import (
     NOT_CONFIGURED,
     RETRY_FOR,
-    backoff,
     deliver_pending,
 )
+from routing_health.alerts.outbox import backoff
 from routing_health.alerts.selectors import notification_problems
 from routing_health.alerts.service import run_evaluation
 from routing_health.models import Notification, NotificationAttempt

@@ -54,16 +54,18 @@ def test_the_demo_routing_incident_sends_one_message_naming_the_failed_node(
     now = T0  # the demo org's "now"
     run_evaluation(config=runtime.routing_config(), as_of=now, now=now, transport=transport)
 
-    routing = [m for m in slack_emulator.messages if "[routing_failures]" in m.text]
-    assert len(routing) == 1
-    text = all_text(routing[0])
-    assert incident["failed_node"] in routing[0].text
-    assert "region EMEA, tier hot" in routing[0].text
-    linked = set(re.findall(re.escape(INSTANCE) + r"/lightning/r/Lead/(\w{18})/view", text))
+    # One top-level message per region (group_by = region); EMEA's leads with the failure.
+    emea = [m for m in slack_emulator.messages if m.thread_ts is None and "EMEA" in m.text]
+    assert len(emea) == 1
+    text = all_text(emea[0])
+    first = emea[0].blocks[1]["text"]["text"]  # the first (worst) incident's section
+    assert incident["failed_node"] in first and "region EMEA, tier hot" in first
+    linked = set(re.findall(re.escape(INSTANCE) + r"/lightning/r/Lead/(\w{18})/view", first))
     assert linked and linked <= set(incident["failed_lead_ids"])
-    assert len(linked) == min(10, incident["failed_leads"])
-    assert f"<{PUBLIC}/failures?failure_reason=Decision%3A+Assign+by+Territory" in text
-    assert "&amp;region=EMEA&amp;tier=hot|Open in Routing Health>" in text
+    assert len(linked) == min(5, incident["failed_leads"])  # up to five example records
+    assert f"<{PUBLIC}/failures?failure_reason=Decision%3A+Assign+by+Territory" in first
+    assert "&amp;region=EMEA&amp;tier=hot|Open in Routing Health>" in first
+    assert "Assignment success below target (EMEA · hot)" in first  # its consequence, inside
     assert "<!channel>" not in text  # the demo incident includes a lead named "<!channel> Ping"
     fingerprints = AlertIncident.objects.filter(rule="routing_failures").values_list(
         "failure_reason", flat=True)
@@ -78,15 +80,17 @@ def test_the_demo_org_fires_each_incident_once_across_repeated_evaluations(
         at = T0 + timedelta(minutes=minutes)
         run_evaluation(config=config, as_of=at, now=at, transport=transport)
 
-    # One message per incident that is not a consequence of another (root cause first).
-    paged = AlertIncident.objects.filter(inhibited_by="")
-    assert len(slack_emulator.messages) == paged.count() >= 2
+    # One top-level message per region with a paged incident, nothing more (no change, and
+    # the assignment-success drop that fires at +10 min is shown under its cause).
+    paged = AlertIncident.objects.filter(inhibited_by="", state="firing")
+    regions = set(paged.values_list("region", flat=True))
+    assert len(slack_emulator.messages) == len(regions) >= 2
     assert all(m.thread_ts is None for m in slack_emulator.messages)
-    # The EMEA hot failure's assignment-success drop is shown inside the failure's message.
     cause = AlertIncident.objects.get(rule="routing_failures", region="EMEA", tier="hot")
     consequence = AlertIncident.objects.get(rule="assignment_success", region="EMEA", tier="hot")
     assert consequence.inhibited_by == cause.fingerprint and cause.inhibited_by == ""
-    [message] = [m for m in slack_emulator.messages if "Decision: Assign by Territory" in m.text]
+    [message] = [m for m in slack_emulator.messages if "Decision: Assign by Territory" in
+                 all_text(m)]
     assert "Also affected" in all_text(message)
     assert "Assignment success below target (EMEA · hot): 0%" in all_text(message)
 
@@ -109,25 +113,6 @@ def test_hostile_lead_names_cannot_mention_link_or_break_the_markup(
     assert targets and all(t.startswith((INSTANCE + "/", PUBLIC + "/")) for t in targets)
     header = message.blocks[0]
     assert header["type"] == "header" and header["text"]["type"] == "plain_text"
-
-
-@pytest.mark.django_db
-def test_120_failing_segments_still_produce_messages_slack_accepts(
-    transport: SlackTransport, slack_emulator: SlackEmulator
-) -> None:
-    org = DbOrg()  # every rule on: assignment_success and routing_failures per segment
-    long_name = "Ünïcødé 🚀 " * 20  # 200 characters (Lead.name holds 255)
-    for number in range(120):
-        for lead in range(2):
-            org.lead(created_at=T0 - timedelta(minutes=10 + lead), region=f"Region {number:03d}",
-                     failed_node=f"Node {number} " + "x" * 240, name=long_name + str(lead))
-    run_evaluation(config=org.config, as_of=T0, now=T0, transport=transport)
-
-    # routing_failures fires at once per segment (a hot tier: one failure is enough);
-    # assignment_success waits out its 10-minute `for` (pending, nothing sent yet).
-    assert Notification.objects.filter(status="sent").count() == 120
-    assert len(slack_emulator.messages) == 120
-    assert {call.error for call in slack_emulator.calls} == {None}
 
 
 @pytest.mark.django_db
