@@ -198,3 +198,23 @@ def test_the_daily_digest_lists_info_incidents(transport: SlackTransport) -> Non
     assert digest.info_alerts == ("Routing failures: Assign EMEA (EMEA · hot)",)
     assert "*Info alerts* (not paged)\n• Routing failures: Assign EMEA (EMEA · hot)" in json.dumps(
         digest_payload(digest), ensure_ascii=False).replace("\\n", "\n")
+
+
+def test_the_demo_org_pages_at_most_4_top_level_messages_in_its_first_10_minutes(
+    synced_org, transport: SlackTransport, slack_emulator: SlackEmulator
+) -> None:
+    from routing_health.salesforce import runtime
+
+    incident = synced_org.facts["incident"]
+    config = runtime.routing_config()
+    for minute in range(11):  # the demo syncs and evaluates every minute
+        at = T0 + timedelta(minutes=minute)
+        run_evaluation(config=config, as_of=at, now=at, transport=transport)
+
+    first = top_level(slack_emulator)
+    assert 1 <= len(first) <= 4
+    for message in first:
+        assert_valid_for_slack(message)
+    [emea] = [m for m in first if m.blocks[0]["text"]["text"].split(":")[0].endswith("EMEA")]
+    lead_section = emea.blocks[1]["text"]["text"]
+    assert incident["failed_node"] in lead_section.splitlines()[0]  # it leads with the node
