@@ -1,8 +1,8 @@
 """The metric pages: Overview, Trends and Segments (spec section 8), from stored rollups only.
 
 Each page costs a handful of queries whatever the number of leads: the metrics' as-of time, the
-rollups of the range (one query; see ``dashboards.metrics.data``), the filter suggestions (from
-the rollups), plus the page's own: firing incidents (Overview) or flow version changes (Trends).
+rollups of the range (one query; see ``dashboards.metrics.data``), the filter choices (from the
+rollups, cached), plus the page's own: firing incidents (Overview) or flow version changes (Trends).
 Every table exports CSV at the same URL with ``?format=csv&table=<name>``.
 
 Page parameters besides the filters: ``clock=business`` (business-hours SLA clocks, offered when
