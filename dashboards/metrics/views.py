@@ -59,6 +59,7 @@ from dashboards.metrics.targets import (
     IncidentLine,
     assess,
     detail,
+    firing_words,
     incident_lines,
     metric_target,
 )
@@ -160,6 +161,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             "current": found["current"],
             "incidents": incidents[:INCIDENT_LIMIT],
             "incidents_more": max(0, len(incidents) - INCIDENT_LIMIT),
+            "incidents_words": firing_words(
+                min(len(incidents), INCIDENT_LIMIT), max(0, len(incidents) - INCIDENT_LIMIT)
+            ),
             "tiers": [_label(t) for t in tiers],
             "segment_rows": _segment_rows(page, clock, found["by_segment"], regions, tiers),
             "previous_label": prev_label,
