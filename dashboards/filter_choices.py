@@ -89,10 +89,10 @@ def load_choices(
     filters: Filters, tiers: Iterable[str], state: MetricsState | None
 ) -> FilterChoices:
     """The filter choices for ``filters``' date range (its text filters play no part), cached
-    until the next ``compute_metrics``; empty and not ``known`` before the first one."""
-    tiers = tuple(tiers)
+    until the next ``compute_metrics``; empty and not ``known`` before the first one (no
+    counts to show, and no value can be called unknown)."""
     if state is None:
-        return build_choices({}, tiers, known=False)
+        return FilterChoices()  # nothing computed yet: the filter bar offers text fields
     dates_only = Filters(start=filters.start, end=filters.end, timezone=filters.timezone)
     counts = cached(state, dates_only, ("filter-choices",), lambda: choice_counts(dates_only))
     return build_choices(counts, tiers, known=True)

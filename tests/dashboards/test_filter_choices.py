@@ -165,3 +165,12 @@ def test_firing_words_say_how_many_fire_and_how_many_are_listed():
     assert firing_words(3, 0) == "3 alerts firing"
     assert firing_words(8, 8) == "16 alerts firing, the first 8 shown"
     assert firing_words(8, 1200) == "1,208 alerts firing, the first 8 shown"
+
+
+def test_before_the_first_compute_the_filter_bar_offers_text_fields(signed_in, make_lead):
+    make_lead(region="EMEA")
+    body = signed_in.get("/leads", {"region": "Europe"}).content.decode()
+    assert 'type="text" id="filter-region" name="region" value="Europe"' in body
+    assert 'type="text" id="filter-tier"' in body
+    assert "<select" not in body.split('class="filterbar"')[1].split("</form>")[0]
+    assert "Unknown filter" not in body
