@@ -98,6 +98,10 @@ def test_the_dark_theme_follows_the_system_and_the_switch_is_remembered(live_ser
             assert page.evaluate(BODY_BACKGROUND) == DARK_BG
             assert page.get_attribute("[data-theme-choice=system]", "aria-pressed") == "true"
             page.screenshot(path=str(SHOTS / "overview-dark.png"), full_page=True)
+            for name in ("segments", "failures", "queues"):
+                page.goto(f"{live_server.url}/{name}?{METRIC_RANGE}", wait_until="load")
+                assert page.evaluate(BODY_BACKGROUND) == DARK_BG
+                page.screenshot(path=str(SHOTS / f"{name}-dark.png"), full_page=True)
 
             page.goto(f"{live_server.url}/trends?{METRIC_RANGE}", wait_until="load")
             page.wait_for_selector(".chart--ready .main-svg", timeout=10_000)
