@@ -106,6 +106,26 @@ class FilterChip:
     remove_querystring: str
 
 
+MSG_UNKNOWN = "No {label} {value!r} in the data"
+MSG_CLOSEST = " — did you mean {closest!r}?"
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    """A region, tier or source filter naming no value in the data, and the closest that is."""
+
+    name: str
+    value: str
+    closest: str = ""
+    closest_querystring: str = ""  # the page's filters with the closest value instead
+    remove_querystring: str = ""  # the page's filters without this one
+
+    @property
+    def message(self) -> str:
+        text = MSG_UNKNOWN.format(label=LABELS[self.name].lower(), value=self.value)
+        return text + (MSG_CLOSEST.format(closest=self.closest) if self.closest else ".")
+
+
 @dataclass(frozen=True)
 class Filters:
     """Validated filters. ``explicit`` names the parameters the URL set (and links repeat)."""
@@ -118,6 +138,9 @@ class Filters:
     timezone: str = "UTC"
     explicit: frozenset[str] = field(default_factory=frozenset)
     errors: tuple[str, ...] = ()
+    # Text filters naming no value in the data (see ``dashboards.filter_choices.resolve``): a
+    # page shows a warning in their place, never an empty or healthy state.
+    unknown: tuple[UnknownValue, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:

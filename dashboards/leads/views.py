@@ -26,7 +26,6 @@ from dashboards.leads.queries import (
 )
 from dashboards.leads.records import matching_fact_ids, parse_record_filters
 from dashboards.leads.timeline import lead_journey
-from dashboards.metrics.data import rollup_suggestions
 from dashboards.ops.queries import ops_settings
 from dashboards.pagination import page_context
 from dashboards.rendering import page_state, render_page
@@ -73,7 +72,6 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "volume_chart": charts.leads_per_day_chart(leads_per_day(state.filters, fact_ids))
         if listed
         else None,
-        "suggestions": rollup_suggestions(state.filters, state.report.tier_names()),
         "record": record,
         "record_chips": [
             (chip, state.filters.querystring(**{**keep, chip.param: None}))

@@ -207,31 +207,6 @@ def previous_period(filters: Filters) -> tuple[date, date]:
     return filters.start - timedelta(days=filters.days), filters.start - timedelta(days=1)
 
 
-def rollup_suggestions(filters: Filters, tiers: Iterable[str]) -> dict[str, list[str]]:
-    """Values to offer in the filter bar: the regions, tiers (plus the configured ``tiers``)
-    and sources seen in the date range, its region, tier and source filters ignored (so another
-    value can be picked); sorted. From the rollups in one query, never from the leads, so the
-    filter bar costs the same at ten thousand leads as at a million."""
-    seen = (
-        DailyRollup.objects.filter(day__gte=filters.start, day__lte=filters.end)
-        .order_by()
-        .values_list("region", "tier", "source")
-        .distinct()
-    )
-    regions: set[str] = set()
-    tier_names: set[str] = set(tiers)
-    sources: set[str] = set()
-    for region, tier, source in seen:
-        regions.add(region)
-        tier_names.add(tier)
-        sources.add(source)
-    return {
-        "region": sorted(v for v in regions if v),
-        "tier": sorted(v for v in tier_names if v),
-        "source": sorted(v for v in sources if v),
-    }
-
-
 def ordered_tiers(tiers: Iterable[str | None], config: RoutingConfig) -> list[str | None]:
     """Tiers fastest SLA first (hot, warm, standard), then by name; null last."""
 

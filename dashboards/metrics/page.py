@@ -16,14 +16,13 @@ from django.urls import reverse
 from dashboards.csv_export import csv_cell
 from dashboards.filters import Filters
 from dashboards.leads.queries import has_leads
-from dashboards.metrics.data import clock_metrics, merge, rollup_suggestions
+from dashboards.metrics.data import clock_metrics, merge
 from dashboards.metrics.specs import Clock, parse_clock
 from dashboards.navigation import PAGES_BY_NAME
 from dashboards.rendering import PageState, page_state, render_page
 from dashboards.rollup_cache import cached
 from routing_health.config import RoutingConfig
 from routing_health.models import MetricsState
-from routing_health.rollups.selectors import metrics_state
 
 BLANK = "(none)"
 
@@ -81,7 +80,7 @@ def _begin(request: HttpRequest, name: str) -> MetricPage:
     state = page_state(request)
     page = MetricPage(
         request, name, state, state.report.config or RoutingConfig(),
-        metrics_state(),
+        state.metrics_state,
     )
     page.context.update(
         {
@@ -89,11 +88,6 @@ def _begin(request: HttpRequest, name: str) -> MetricPage:
             # Before the first compute_metrics: "no data yet" or "will show" (leads exist).
             "has_data": page.as_of is not None or has_leads(),
             "metrics_as_of": page.as_of,
-            "suggestions": page.numbers(
-                "suggestions",
-                lambda: rollup_suggestions(state.filters, state.report.tier_names()),
-                tuple(state.report.tier_names()),
-            ),
         }
     )
     return page

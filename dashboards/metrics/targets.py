@@ -241,6 +241,14 @@ class IncidentLine:
         return " · ".join(p for p in (self.region, self.tier) if p) or "All leads"
 
 
+def firing_words(shown: int, more: int) -> str:
+    """The "What's broken now" count in plain words: ``"16 alerts firing, the first 8 shown"``
+    (``shown`` listed here, ``more`` only on the Alerts page), ``"1 alert firing"``."""
+    total = shown + more
+    words = f"{format_count(total)} alert{'' if total == 1 else 's'} firing"
+    return f"{words}, the first {format_count(shown)} shown" if more else words
+
+
 def incident_lines(
     incidents: Iterable[AlertIncident], filters: Filters, *, now: datetime
 ) -> list[IncidentLine]:

@@ -1,8 +1,8 @@
 """The metric pages: Overview, Trends and Segments (spec section 8), from stored rollups only.
 
 Each page costs a handful of queries whatever the number of leads: the metrics' as-of time, the
-rollups of the range (one query; see ``dashboards.metrics.data``), the filter suggestions (from
-the rollups), plus the page's own: firing incidents (Overview) or flow version changes (Trends).
+rollups of the range (one query; see ``dashboards.metrics.data``), the filter choices (from the
+rollups, cached), plus the page's own: firing incidents (Overview) or flow version changes (Trends).
 Every table exports CSV at the same URL with ``?format=csv&table=<name>``.
 
 Page parameters besides the filters: ``clock=business`` (business-hours SLA clocks, offered when
@@ -59,6 +59,7 @@ from dashboards.metrics.targets import (
     IncidentLine,
     assess,
     detail,
+    firing_words,
     incident_lines,
     metric_target,
 )
@@ -160,6 +161,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             "current": found["current"],
             "incidents": incidents[:INCIDENT_LIMIT],
             "incidents_more": max(0, len(incidents) - INCIDENT_LIMIT),
+            "incidents_words": firing_words(
+                min(len(incidents), INCIDENT_LIMIT), max(0, len(incidents) - INCIDENT_LIMIT)
+            ),
             "tiers": [_label(t) for t in tiers],
             "segment_rows": _segment_rows(page, clock, found["by_segment"], regions, tiers),
             "previous_label": prev_label,

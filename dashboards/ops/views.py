@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET
 from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import MAX_TEXT_LENGTH, Filters
 from dashboards.leads.queries import has_leads, owner_names
-from dashboards.metrics.data import rollup_suggestions
 from dashboards.ops import charts as ops_charts
 from dashboards.ops.failures import failed_facts, failed_rows, failure_summary
 from dashboards.ops.queries import (
@@ -85,7 +84,6 @@ def _id_param(request: HttpRequest, name: str) -> str:
 def _base_context(state: PageState) -> dict[str, Any]:
     return {
         "has_data": has_leads(),
-        "suggestions": rollup_suggestions(state.filters, state.report.tier_names()),
     }
 
 
