@@ -84,13 +84,15 @@ class EmailServer:
         return f"{user}{self.host}:{self.port}{security}"
 
 
-def _email_bool(name: str, key: str, values: list[str]) -> bool:
+def _email_bool(name: str, shown: str, key: str, values: list[str]) -> bool:
     value = values[-1].strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}: ?{key}={values[-1]!r} is not a boolean (true/false)")
+    raise ImproperlyConfigured(
+        f"{name}={shown!r}: {key}={values[-1]!r} is not a boolean (true/false)"
+    )
 
 
 def parse_email_url(url: str, name: str = "EMAIL_URL") -> EmailServer:
@@ -125,9 +127,9 @@ def parse_email_url(url: str, name: str = "EMAIL_URL") -> EmailServer:
         raise ImproperlyConfigured(
             f"{name}={shown!r}: unknown option {unknown[0]!r} (known: tls, ssl, timeout)"
         )
-    use_tls = _email_bool(name, "tls", query["tls"]) if "tls" in query else False
+    use_tls = _email_bool(name, shown, "tls", query["tls"]) if "tls" in query else False
     use_ssl = parts.scheme == "smtps" or (
-        _email_bool(name, "ssl", query["ssl"]) if "ssl" in query else False
+        _email_bool(name, shown, "ssl", query["ssl"]) if "ssl" in query else False
     )
     if use_tls and use_ssl:
         raise ImproperlyConfigured(

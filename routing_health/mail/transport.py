@@ -130,7 +130,8 @@ def classify_exception(error: BaseException) -> MailError | None:
             return MailPermanentError("sender_refused", detail, smtp_code=code)
         return MailPermanentError("message_refused", detail, smtp_code=code)
     if isinstance(error, ssl.SSLCertVerificationError):
-        return MailPermanentError("tls_error", str(error.verify_message or "")[:ANSWER_CHARS])
+        reason = getattr(error, "verify_message", "") or ""
+        return MailPermanentError("tls_error", str(reason)[:ANSWER_CHARS])
     if isinstance(error, TimeoutError):
         return MailRetryableError("timeout")
     if isinstance(error, smtplib.SMTPException | OSError):
