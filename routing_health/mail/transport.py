@@ -169,6 +169,16 @@ class _Backend(EmailBackend):
             connection.sendmail = original  # type: ignore[method-assign]
 
 
+def _close_quietly(backend: EmailBackend) -> None:
+    try:
+        backend.close()
+    except Exception:  # the session is already broken; the first error is the one to report
+        for connection in (backend.connection, getattr(backend, "_partial_connection", None)):
+            if connection is not None:
+                connection.close()
+        backend.connection = None
+
+
 class MailTransport:
     """Sends e-mail from ``from_address`` through the SMTP ``server``."""
 
@@ -224,6 +234,7 @@ class MailTransport:
             with backend:
                 backend.send_messages([message])
         except Exception as exc:
+            _close_quietly(backend)  # a login that failed leaves a half-open session
             error = classify_exception(exc)
             if error is None:
                 raise

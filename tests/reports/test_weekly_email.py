@@ -24,6 +24,7 @@ from django.core.management.base import CommandError
 from routing_health.alerts.delivery import deliver_due
 from routing_health.alerts.selectors import notification_problems
 from routing_health.models import Notification, NotificationAttempt, WeeklyReport
+from routing_health.reports.email_review import enqueue_email
 from routing_health.reports.service import send_weekly_review
 from tests.conftest import EMAIL_FROM, NOW, SMTP_PASSWORD, SMTP_PASSWORD_QUOTED
 from tests.reports.test_hand_counted import AS_OF, build_hand_org
@@ -247,3 +248,17 @@ def test_a_refused_login_disables_the_smtp_destination_and_the_password_is_nowhe
         assert secret not in caplog.text
         assert all(secret not in value for value in stored)
         assert secret not in page
+
+
+def test_in_one_delivery_a_refused_address_is_tried_once(synced_org, smtp_server):
+    smtp_server.handler.refuse("gone@example.com")
+    for week in ("2026-W46", "2026-W47"):
+        enqueue_email(period=week, address="gone@example.com", subject=f"Review {week}",
+                      text="text", html="", now=T0)
+
+    result = deliver_due(now=T0)
+
+    assert smtp_server.handler.rcpt_calls == ["gone@example.com"]
+    assert (result.delivery.sent, result.delivery.failed, result.delivery.queued) == (0, 1, 1)
+    assert list(Notification.objects.order_by("id").values_list("status", "attempts")) == [
+        ("failed", 1), ("pending", 0)]
