@@ -12,6 +12,10 @@ requeueing it after the fix.
 
 Without the Slack settings nothing is enqueued and the result says so (as the commands always
 did: a report is not worth keeping for a Slack that does not exist).
+
+The weekly review can also be e-mailed (``email_to``; ``reports.email_review``): one outbox row
+per address, sent by the outbox's e-mail side; without ``EMAIL_URL`` / ``ALERT_EMAIL_FROM``
+nothing is enqueued either.
 """
 
 from __future__ import annotations
@@ -253,4 +257,3 @@ def send_weekly_review(
     if mailed is not None and mailed.errors:  # the e-mail failed, whatever Slack did
         status, error = "failed", "\n".join(filter(None, (error, *mailed.errors)))
     return ReportResult("weekly", report.week, status, lines, error, note.pk, payload, path)
-
