@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from routing_health.lib.env import envbool, envfloat, envint, envlist, envstr
+from routing_health.lib.env import envbool, envfloat, envint, envlist, envstr, parse_email_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("ROUTING_HEALTH_DATA_DIR", str(BASE_DIR / "data")))
@@ -159,6 +159,14 @@ SLACK_CHANNEL = envstr("SLACK_CHANNEL")
 SLACK_API_URL = envstr("SLACK_API_URL", "https://slack.com/api/")
 # Verifies POST /slack/interactions (the Acknowledge / Snooze buttons); unset: no buttons.
 SLACK_SIGNING_SECRET = envstr("SLACK_SIGNING_SECRET")
+
+# E-mail (weekly review, alert routes): the SMTP server as one URL, e.g.
+# smtp://user:pass@host:587?tls=true (smtps:// or ?ssl=true: implicit TLS; ?timeout=10), and the
+# sender. Unset: no e-mail. A malformed EMAIL_URL stops startup with an error naming it.
+EMAIL_URL = envstr("EMAIL_URL")
+if EMAIL_URL:
+    parse_email_url(EMAIL_URL, "EMAIL_URL")
+ALERT_EMAIL_FROM = envstr("ALERT_EMAIL_FROM")
 
 Q_CLUSTER: dict[str, object] = {
     "name": "routing_health",

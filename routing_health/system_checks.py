@@ -9,6 +9,9 @@ fails a misconfigured deploy before it runs.
   so alerts silently stay on the dashboard.
 - ``routing_health.W002`` (warning): ``Q_CLUSTER["max_attempts"]`` is 0 or unset, so django-q2
   retries a failing task forever.
+- ``routing_health.W003`` (warning): only one of ``EMAIL_URL`` / ``ALERT_EMAIL_FROM`` is set, so
+  no e-mail is sent. (A malformed ``EMAIL_URL`` stops the settings from loading at all:
+  ``ImproperlyConfigured`` naming it.)
 
 A configuration file that does not exist is not a check issue: a fresh checkout, the test suite and
 ``check --deploy`` on a build machine have none, and every command that needs the file says so,
@@ -30,6 +33,7 @@ E001_CONFIG_INVALID = "routing_health.E001"
 E002_Q_TIMEOUT = "routing_health.E002"
 W001_SLACK_HALF = "routing_health.W001"
 W002_Q_ATTEMPTS = "routing_health.W002"
+W003_EMAIL_HALF = "routing_health.W003"
 
 
 @register()
@@ -70,6 +74,28 @@ def slack_settings_check(
             "posted to Slack.",
             hint=f"Set {missing} as well, or unset {present}.",
             id=W001_SLACK_HALF,
+        )
+    ]
+
+
+@register()
+def email_settings_check(
+    app_configs: Iterable[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W003: an SMTP server without a sender, or a sender without an SMTP server."""
+    url = bool(getattr(settings, "EMAIL_URL", None))
+    sender = bool(getattr(settings, "ALERT_EMAIL_FROM", None))
+    if url == sender:
+        return []
+    missing, present = ("ALERT_EMAIL_FROM", "EMAIL_URL") if url else (
+        "EMAIL_URL", "ALERT_EMAIL_FROM"
+    )
+    return [
+        Warning(
+            f"{present} is set but {missing} is not: no e-mail is sent (weekly reviews, alert "
+            "routes to e-mail addresses).",
+            hint=f"Set {missing} as well, or unset {present}.",
+            id=W003_EMAIL_HALF,
         )
     ]
 

@@ -5,6 +5,8 @@
   and ``sf`` (a plain simple_salesforce client) on it; ``tiny``, ``config``, ``configured`` and
   ``small_pages`` for the sync tests.
 - The Slack emulator: ``slack_emulator``, one server per session, reset around every test.
+- A real local SMTP server (aiosmtpd): ``smtp_server``, one per session, reset around every
+  test, with ``EMAIL_URL`` / ``ALERT_EMAIL_FROM`` pointing at it.
 - The synthetic demo org synced from the HTTPS emulator: ``synced_org``. The sync runs once per
   session; its rows are kept in memory and bulk-loaded into each test's transaction.
 """
@@ -12,6 +14,10 @@
 from __future__ import annotations
 
 import copy
+import email
+import email.message
+import email.policy
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -140,6 +146,120 @@ def slack_emulator(_slack_server: SlackEmulator) -> Iterator[SlackEmulator]:
     _slack_server.reset()
     yield _slack_server
     _slack_server.reset()
+
+
+# -- a local SMTP server ------------------------------------------------------------------------
+
+SMTP_USER = "routing@example.com"
+SMTP_PASSWORD = "s3cret p@ss/w:rd"  # URL-encoded in EMAIL_URL: the settings must decode it
+SMTP_PASSWORD_QUOTED = "s3cret%20p%40ss%2Fw%3Ard"
+EMAIL_FROM = "Routing Health <routing-health@example.com>"
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    """One message the server accepted: the envelope and the parsed message."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    message: email.message.EmailMessage
+
+
+class RecordingHandler:
+    """An aiosmtpd handler recording every message; it can refuse recipients (550 for RCPT TO)
+    and defer messages (451 after DATA) for a number of transactions."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.messages: list[ReceivedMail] = []
+        self.refused: set[str] = set()
+        self.deferrals = 0
+        self.rcpt_calls: list[str] = []
+
+    def refuse(self, *addresses: str) -> None:
+        self.refused.update(a.lower() for a in addresses)
+
+    def defer(self, times: int) -> None:
+        """Answer the next ``times`` messages with 451 after DATA."""
+        self.deferrals = times
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_calls.append(address)
+        if address.lower() in self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.deferrals > 0:
+            self.deferrals -= 1
+            return "451 4.3.0 Temporary local problem, try again later"
+        parsed = email.message_from_bytes(envelope.original_content or envelope.content,
+                                          policy=email.policy.default)
+        self.messages.append(ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), parsed))
+        return "250 OK: queued"
+
+
+@dataclass
+class SmtpServer:
+    """The running server: ``handler`` records and misbehaves, ``url`` is its EMAIL_URL."""
+
+    host: str
+    port: int
+    handler: RecordingHandler
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{SMTP_USER}:{SMTP_PASSWORD_QUOTED}@{self.host}:{self.port}?timeout=5"
+
+    @property
+    def messages(self) -> list[ReceivedMail]:
+        return self.handler.messages
+
+
+def _smtp_authenticator(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ok = isinstance(auth_data, LoginPassword) and (
+        auth_data.login.decode() == SMTP_USER and auth_data.password.decode() == SMTP_PASSWORD
+    )
+    return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def _smtp_controller() -> Iterator[SmtpServer]:
+    from aiosmtpd.controller import Controller
+
+    handler = RecordingHandler()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=_free_port(), authenticator=_smtp_authenticator,
+        auth_require_tls=False, ready_timeout=10,
+    )
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", controller.port, handler)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(_smtp_controller: SmtpServer, settings: Any) -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 (one per session, reset around every test), with
+    ``EMAIL_URL`` (user and password, the password URL-encoded) and ``ALERT_EMAIL_FROM``
+    pointing at it."""
+    _smtp_controller.handler.reset()
+    settings.EMAIL_URL = _smtp_controller.url
+    settings.ALERT_EMAIL_FROM = EMAIL_FROM
+    yield _smtp_controller
+    _smtp_controller.handler.reset()
 
 
 # -- syncing an org into the test database ----------------------------------------------------

@@ -34,6 +34,7 @@ ORDER = (
 LEAVES = {
     "metrics": {"lib"},  # the pure engine
     "slack": {"lib"},  # the transport: no domain types
+    "mail": {"lib"},  # the SMTP transport: no domain types either
     "sandbox": {"lib"},  # the emulators and the synthetic org
 }
 OURS = ("routing_health", "dashboards")

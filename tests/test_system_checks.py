@@ -81,3 +81,17 @@ def test_manage_py_check_exits_non_zero_on_an_invalid_configuration(tmp_path):
     assert "(routing_health.E001)" in done.stderr
     assert "tiers.default" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_email_url_without_a_sender_is_warning_w003(settings):
+    settings.EMAIL_URL, settings.ALERT_EMAIL_FROM = "smtp://smtp.example.com:587?tls=true", None
+    [message] = [m for m in run_checks() if m.id == "routing_health.W003"]
+    assert message.level == 30  # WARNING
+    assert "EMAIL_URL is set but ALERT_EMAIL_FROM is not" in message.msg
+    settings.EMAIL_URL, settings.ALERT_EMAIL_FROM = None, "routing@example.com"
+    [message] = [m for m in run_checks() if m.id == "routing_health.W003"]
+    assert "ALERT_EMAIL_FROM is set but EMAIL_URL is not" in message.msg
+    settings.EMAIL_URL = "smtp://smtp.example.com:587?tls=true"
+    assert "routing_health.W003" not in ids()
+    settings.EMAIL_URL, settings.ALERT_EMAIL_FROM = None, None
+    assert "routing_health.W003" not in ids()

@@ -151,8 +151,9 @@ def notification_problems_csv(request: HttpRequest) -> StreamingHttpResponse:
     return csv_response(
         "notification_problems.csv",
         ["kind", "error", "at", "notification_id", "incident_id", "rule", "region", "tier",
-         "notification_kind", "attempts", "next_attempt_at", "subject"],
+         "notification_kind", "attempts", "next_attempt_at", "subject", "destination"],
         [[p.kind, p.error, p.at, p.notification_id or "", p.incident_id or "", p.rule,
-          p.region, p.tier, p.notification_kind, p.attempts, p.next_attempt_at or "", p.subject]
+          p.region, p.tier, p.notification_kind, p.attempts, p.next_attempt_at or "", p.subject,
+          p.destination or "slack"]
          for p in problems],
     )

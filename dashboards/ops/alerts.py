@@ -320,20 +320,16 @@ class NotificationHealth:
         return sum(1 for p in self.problems if p.kind == kind)
 
     @property
-    def disabled(self) -> NotificationProblem | None:
-        return next((p for p in self.problems if p.kind == "disabled"), None)
+    def disabled(self) -> NotificationProblem | None:  # Slack's; e-mail's below
+        return next((p for p in self.problems if p.kind == "disabled" and not p.destination), None)
 
     @property
-    def failed(self) -> int:
-        return self._count("failed")
+    def email_disabled(self) -> tuple[NotificationProblem, ...]:  # the SMTP server or addresses
+        return tuple(p for p in self.problems if p.kind == "disabled" and p.destination)
 
-    @property
-    def retrying(self) -> int:
-        return self._count("retrying")
-
-    @property
-    def kept(self) -> int:
-        return self._count("kept")
+    failed = property(lambda self: self._count("failed"), doc="Failed notifications.")
+    retrying = property(lambda self: self._count("retrying"), doc="Waiting for a retry.")
+    kept = property(lambda self: self._count("kept"), doc="Not sent: not configured.")
 
     @property
     def listed(self) -> tuple[NotificationProblem, ...]:
@@ -342,7 +338,7 @@ class NotificationHealth:
 
     @property
     def level(self) -> str:
-        if self.disabled or self.failed:
+        if self.disabled or self.email_disabled or self.failed:
             return "breach"
         if self.retrying:
             return "warn"
@@ -350,8 +346,8 @@ class NotificationHealth:
 
     @property
     def label(self) -> str:
-        if self.disabled:
-            return "Slack refuses the destination"
+        if self.disabled or self.email_disabled:
+            return "Slack refuses the destination" if self.disabled else "E-mail refused"
         if self.failed:
             return "Failures"
         if self.retrying:

@@ -25,8 +25,11 @@ Guarantees:
   destination: nothing more is attempted there until the Slack settings change or someone runs
   ``deliver_notifications --retry-failed``. ``selectors.notification_problems`` shows all of it.
   ``deliver_due`` is the service the command and the scheduled job call.
-- **Not configured.** Without ``SLACK_BOT_TOKEN``/``SLACK_CHANNEL`` pending rows become ``kept``
-  ("not sent: Slack is not configured") and stay visible on the dashboard.
+- **Not configured.** Without ``SLACK_BOT_TOKEN``/``SLACK_CHANNEL`` pending Slack rows become
+  ``kept`` ("not sent: Slack is not configured") and stay visible on the dashboard.
+- **E-mail.** Rows whose ``destination`` is ``email:<address>`` are not Slack's: after the Slack
+  rows, ``alerts.email_delivery.deliver_email`` sends them through the SMTP transport, with the
+  same claim, attempts, backoff and permanent errors.
 
 Every attempt is a ``NotificationAttempt`` row. Errors are recorded and logged by their Slack
 error code only: no token, no request headers.
@@ -83,6 +86,7 @@ class DeliverySummary:
     kept: int = 0
     expired: int = 0
     disabled: str = ""  # the destination error that stops delivery, if any
+    email_disabled: str = ""  # the SMTP error that stops e-mail delivery (alerts.email_delivery)
 
     def line(self) -> str:
         text = (f"notifications: sent {self.sent}, failed {self.failed}, "
@@ -91,6 +95,8 @@ class DeliverySummary:
             text += f", expired {self.expired}"
         if self.disabled:
             text += f" (Slack destination disabled: {self.disabled})"
+        if self.email_disabled:
+            text += f" (e-mail destination disabled: {self.email_disabled})"
         return text
 
 
@@ -173,23 +179,28 @@ def deliver_pending(
     """
     summary = DeliverySummary(expired=_expire(now))
     if transport is None:
-        summary.kept = Notification.objects.filter(status=PENDING).update(
+        summary.kept = Notification.objects.filter(status=PENDING, destination="").update(
             status=KEPT, last_error=NOT_CONFIGURED
         )
-        return summary
-    key = destination_key(transport)
-    problem = None if force else destination_problem(key)
-    if problem is not None:
-        summary.disabled = problem.error
     else:
-        _deliver_due(now, transport, key, limit, summary)
+        key = destination_key(transport)
+        problem = None if force else destination_problem(key)
+        if problem is not None:
+            summary.disabled = problem.error
+        else:
+            _deliver_due(now, transport, key, limit, summary)
+    # Rows with an "email:" destination go through the SMTP transport (a module of its own,
+    # importing this one: hence imported here).
+    from routing_health.alerts.email_delivery import deliver_email
+
+    deliver_email(now, summary, limit=limit, force=force)
     summary.queued = Notification.objects.filter(status=PENDING).count()
     return summary
 
 
 def _first_pending(incident_ids: set[int]) -> dict[int, int]:
     rows = (
-        Notification.objects.filter(status=PENDING, incident_id__in=incident_ids)
+        Notification.objects.filter(status=PENDING, incident_id__in=incident_ids, destination="")
         .values("incident_id")
         .annotate(first=Min("id"))
     )
@@ -200,9 +211,9 @@ def _deliver_due(
     now: datetime, transport: SlackTransport, key: str, limit: int, summary: DeliverySummary
 ) -> None:
     due = list(
-        Notification.objects.filter(status=PENDING, next_attempt_at__lte=now).order_by(
-            "created_at", "id"
-        )[:limit]
+        Notification.objects.filter(
+            status=PENDING, next_attempt_at__lte=now, destination=""
+        ).order_by("created_at", "id")[:limit]
     )
     tried: set[int] = set()
     for _ in range(MAX_PASSES):  # a row that waited for its incident's earlier one goes next

@@ -9,7 +9,9 @@ from typing import Literal
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from routing_health.alerts import email_delivery
 from routing_health.alerts.delivery import NOT_CONFIGURED, destination_key, destination_problem
+from routing_health.mail.transport import MailTransport
 from routing_health.models import AlertIncident, Notification
 from routing_health.slack.transport import SlackTransport
 
@@ -29,6 +31,8 @@ class NotificationProblem:
 
     An alert notification names its incident (``incident_id``, ``rule``, segment); a report
     notification (``notification_kind`` ``digest`` or ``weekly``) has a ``subject`` instead.
+    ``destination`` is ``""`` for Slack, ``"email"`` for the SMTP server and
+    ``"email:<address>"`` for one e-mail address (a ``disabled`` one: it refused mail).
     """
 
     kind: ProblemKind
@@ -43,6 +47,11 @@ class NotificationProblem:
     attempts: int = 0
     next_attempt_at: datetime | None = None
     subject: str = ""
+    destination: str = ""
+
+    @property
+    def email_address(self) -> str:
+        return self.destination.partition(":")[2] if self.destination.startswith("email") else ""
 
 
 def notification_problems(
@@ -56,6 +65,7 @@ def notification_problems(
         disabled = destination_problem(destination_key(transport))
         if disabled is not None:
             problems.append(NotificationProblem("disabled", disabled.error, disabled.at))
+    problems += _email_disabled()
     recent = (
         Notification.objects.select_related("incident")
         .filter(created_at__gte=now - timedelta(days=days))
@@ -66,11 +76,15 @@ def notification_problems(
     rows += list(recent.filter(status=Notification.Status.KEPT)[:limit])
     for row in rows:
         kind: ProblemKind = {"failed": "failed", "pending": "retrying", "kept": "kept"}[row.status]
+        if kind == "kept" and row.destination:
+            error = row.last_error or email_delivery.NOT_CONFIGURED
+        else:
+            error = row.last_error or (NOT_CONFIGURED if kind == "kept" else "")
         incident = row.incident  # None for a digest or weekly review
         problems.append(
             NotificationProblem(
                 kind=kind,
-                error=row.last_error or (NOT_CONFIGURED if kind == "kept" else ""),
+                error=error,
                 at=row.created_at,
                 notification_id=row.pk,
                 incident_id=row.incident_id,
@@ -81,9 +95,30 @@ def notification_problems(
                 attempts=row.attempts,
                 next_attempt_at=row.next_attempt_at if kind == "retrying" else None,
                 subject=row.subject,
+                destination=row.destination,
             )
         )
     return problems
+
+
+def _email_disabled() -> list[NotificationProblem]:
+    """The SMTP destination, or the e-mail addresses, that refused mail (nothing unless e-mail
+    is configured)."""
+    transport = MailTransport.from_settings()
+    if transport is None:
+        return []
+    key = email_delivery.server_key(transport)
+    server = email_delivery.server_problem(key)
+    if server is not None:
+        error = server.notification.last_error or server.error
+        return [NotificationProblem("disabled", error, server.at, destination="email")]
+    return [
+        NotificationProblem(
+            "disabled", attempt.notification.last_error or attempt.error, attempt.at,
+            notification_id=attempt.notification_id, destination=destination,
+        )
+        for destination, attempt in sorted(email_delivery.disabled_recipients(key).items())
+    ]
 
 
 def firing_incidents() -> QuerySet[AlertIncident]:

@@ -160,8 +160,11 @@ class Notification(models.Model):
     payload = models.JSONField(default=dict)
     # What the message is about, for people (the Health page): "Daily digest 2026-11-19".
     subject = models.CharField(max_length=200, blank=True, default="")
-    # One row per key (reports: "digest:2026-11-19", "weekly:2026-W47"); alerts have none.
-    dedup_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # One row per key (reports: "digest:2026-11-19", "weekly:2026-W47", by e-mail
+    # "weekly:2026-W47 email:revops@example.com"); alerts have none.
+    dedup_key = models.CharField(max_length=320, unique=True, null=True, blank=True)
+    # Where it goes: "" the Slack channel of the settings, "email:<address>" an e-mail address.
+    destination = models.CharField(max_length=300, blank=True, default="")
     # The alert group whose message carried this notification (grouped delivery).
     group = models.ForeignKey(
         "AlertGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
@@ -184,26 +187,42 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
 
+    EMAIL_PREFIX = "email:"
+
     @staticmethod
-    def report_key(kind: str, period: str) -> str:
-        """The dedup key of a report notification: ``weekly:2026-W47``."""
-        return f"{kind}:{period}"
+    def report_key(kind: str, period: str, destination: str = "") -> str:
+        """The dedup key of a report notification: ``weekly:2026-W47`` (Slack), ``weekly:2026-W47
+        email:revops@example.com`` (one per e-mail address)."""
+        return f"{kind}:{period}" + (f" {destination}" if destination else "")
+
+    @staticmethod
+    def email_destination(address: str) -> str:
+        """The ``destination`` of a notification e-mailed to ``address``."""
+        return f"{Notification.EMAIL_PREFIX}{address}"
+
+    @property
+    def email_address(self) -> str:
+        """The address an e-mail notification goes to (``""`` for Slack)."""
+        prefix, _, address = self.destination.partition(":")
+        return address if f"{prefix}:" == self.EMAIL_PREFIX else ""
 
     @property
     def report_period(self) -> str:
         """The day or ISO week a report notification is about (``""`` for an alert)."""
         kind, _, period = (self.dedup_key or "").partition(":")
-        return period if kind == self.kind else ""
+        return period.partition(" ")[0] if kind == self.kind else ""
 
 
 class NotificationAttempt(models.Model):
-    """One HTTP attempt to deliver a notification, with its outcome (never the token)."""
+    """One attempt to deliver a notification (an HTTP call to Slack, an SMTP session), with its
+    outcome (never the token or the SMTP password)."""
 
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="attempt_log"
     )
     at = models.DateTimeField()
-    # A hash of the Slack API URL, channel and token: which destination was tried.
+    # A hash of the Slack API URL, channel and token (or of the SMTP server, user, password and
+    # sender for an e-mail): which destination was tried.
     destination = models.CharField(max_length=16)
     ok = models.BooleanField(default=False)
     error = models.CharField(max_length=100, blank=True, default="")

@@ -12,11 +12,15 @@ requeueing it after the fix.
 
 Without the Slack settings nothing is enqueued and the result says so (as the commands always
 did: a report is not worth keeping for a Slack that does not exist).
+
+The weekly review can also be e-mailed (``email_to``; ``reports.email_review``): one outbox row
+per address, sent by the outbox's e-mail side; without ``EMAIL_URL`` / ``ALERT_EMAIL_FROM``
+nothing is enqueued either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +33,7 @@ from routing_health.alerts.delivery import deliver_pending
 from routing_health.config import RoutingConfig
 from routing_health.models import Notification
 from routing_health.reports.digest import build_daily_digest, digest_payload
+from routing_health.reports.email_review import email_weekly_review
 from routing_health.reports.render import render_weekly_html
 from routing_health.reports.slack_summary import summary_line, weekly_slack_payload
 from routing_health.reports.store import (
@@ -194,6 +199,7 @@ def send_weekly_review(
     *,
     week: str | None = None,
     post_to_slack: bool = False,
+    email_to: Sequence[str] = (),
     output: Path | None = None,
     as_of: datetime | None = None,
     config: RoutingConfig | None = None,
@@ -203,7 +209,8 @@ def send_weekly_review(
     """Build the weekly review of ``week`` (default: the last complete ISO week) as of
     ``as_of`` (default: now), write its HTML file (``output``, default
     ``<data dir>/reports/weekly-<week>.html``), store it for the Reports page and, with
-    ``post_to_slack``, post its summary through the outbox.
+    ``post_to_slack``, post its summary through the outbox; with ``email_to``, e-mail it to
+    those addresses through the outbox too (``reports.email_review``).
 
     Raises ``WeekError`` for a bad or future week and ``ReportError`` when the file cannot be
     written.
@@ -219,13 +226,25 @@ def send_weekly_review(
         raise ReportError(f"cannot write {path}: {exc}") from None
     save_weekly_report(report, html)
     lines = (str(path), summary_line(report))
+    mailed = None
+    if email_to:
+        mailed = email_weekly_review(
+            report, html, addresses=email_to, report_url=report_url(report.week), now=now
+        )
+        lines = (*lines, *mailed.lines)
+        if not post_to_slack:
+            error = "\n".join(mailed.errors)
+            return ReportResult("weekly", report.week, mailed.status, lines, error, path=path)
     if not post_to_slack:
         return ReportResult("weekly", report.week, "written", lines, path=path)
     if transport is _FROM_SETTINGS:
         transport = SlackTransport.from_settings()
     if transport is None:
+        failed = mailed is not None and bool(mailed.errors)
         return ReportResult(
-            "weekly", report.week, "not_configured", (*lines, WEEKLY_NOT_CONFIGURED), path=path
+            "weekly", report.week, "failed" if failed else "not_configured",
+            (*lines, WEEKLY_NOT_CONFIGURED), "\n".join(mailed.errors) if failed else "",
+            path=path,
         )
     url = report_url(report.week)
     payload = weekly_slack_payload(report, report_url=url)
@@ -234,7 +253,7 @@ def send_weekly_review(
         payload=payload, transport=transport, now=now,
     )
     line = line or f"posted the summary to Slack {transport.channel} ({url})"
-    return ReportResult(
-        "weekly", report.week, status, lines if error else (*lines, line), error, note.pk,
-        payload, path,
-    )
+    lines = lines if error else (*lines, line)
+    if mailed is not None and mailed.errors:  # the e-mail failed, whatever Slack did
+        status, error = "failed", "\n".join(filter(None, (error, *mailed.errors)))
+    return ReportResult("weekly", report.week, status, lines, error, note.pk, payload, path)

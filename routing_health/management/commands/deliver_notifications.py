@@ -1,4 +1,4 @@
-"""``manage.py deliver_notifications [--retry-failed]``: send the due Slack notifications."""
+"""``manage.py deliver_notifications [--retry-failed]``: send the due notifications."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from routing_health.alerts.delivery import deliver_due
 
 class Command(BaseCommand):
     help = (
-        "Deliver due Slack notifications (alerts, the daily digest, the weekly review); retries "
-        "with backoff happen on every run. --retry-failed requeues failed ones from the last "
-        "48 h and tries a destination that Slack refused once more (after fixing the token or "
-        "channel)."
+        "Deliver due notifications (alerts, the daily digest, the weekly review) to Slack and "
+        "e-mail; retries with backoff happen on every run. --retry-failed requeues failed ones "
+        "from the last 48 h and tries a destination that Slack or the SMTP server refused once "
+        "more (after fixing the token, channel, e-mail settings or address)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--retry-failed", action="store_true",
-            help="requeue failed notifications and re-enable a disabled Slack destination",
+            help="requeue failed notifications, re-enable disabled Slack and e-mail destinations",
         )
 
     def handle(self, *args: Any, retry_failed: bool, **options: Any) -> None:

@@ -1,4 +1,5 @@
-"""``manage.py weekly_report [--week 2026-W47] [--output FILE] [--post-to-slack] [--as-of ISO]``."""
+"""``manage.py weekly_report [--week 2026-W47] [--output FILE] [--post-to-slack]
+[--email ADDRESS …] [--as-of ISO]``."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ class Command(BaseCommand):
             "--post-to-slack", dest="post_to_slack", action="store_true",
             help="post a short summary with a link to the report to the Slack channel",
         )
+        parser.add_argument(
+            "--email", dest="email", action="append", default=[], metavar="ADDRESS",
+            help="e-mail the review (text and HTML) to ADDRESS through the outbox; repeatable; "
+            "needs EMAIL_URL and ALERT_EMAIL_FROM (a week is e-mailed once per address)",
+        )
         parser.add_argument("--as-of", dest="as_of", help="judge the data as of this ISO instant")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -38,6 +44,7 @@ class Command(BaseCommand):
             result = send_weekly_review(
                 week=options["week"],
                 post_to_slack=options["post_to_slack"],
+                email_to=options["email"],
                 output=Path(options["output"]) if options["output"] else None,
                 as_of=as_of,
             )

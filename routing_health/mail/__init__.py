@@ -1,0 +1,1 @@
+"""E-mail: the SMTP transport (a leaf, like ``routing_health.slack``)."""
