@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from routing_health.alerts.groups import deliver_grouped
@@ -53,6 +53,7 @@ from routing_health.alerts.outbox import (
     record_failed,
     record_sent,
 )
+from routing_health.alerts.routes import SLACK
 from routing_health.models import Notification, NotificationAttempt
 from routing_health.slack.transport import (
     DESTINATION_ERRORS,
@@ -179,16 +180,19 @@ def deliver_pending(
     """
     summary = DeliverySummary(expired=_expire(now))
     if transport is None:
-        summary.kept = Notification.objects.filter(status=PENDING, destination="").update(
+        summary.kept = slack_rows().filter(status=PENDING).update(
             status=KEPT, last_error=NOT_CONFIGURED
         )
     else:
-        key = destination_key(transport)
-        problem = None if force else destination_problem(key)
-        if problem is not None:
-            summary.disabled = problem.error
-        else:
-            _deliver_due(now, transport, key, limit, summary)
+        for route in _slack_routes(now):
+            routed = transport if not route else transport.for_channel(route[len(SLACK):])
+            key = destination_key(routed)
+            problem = None if force else destination_problem(key)
+            if problem is not None:
+                summary.disabled = problem.error
+                continue
+            if not _deliver_due(now, routed, key, limit, summary, route):
+                break  # Slack is unwell: the other channels wait for the next run
     # Rows with an "email:" destination go through the SMTP transport (a module of its own,
     # importing this one: hence imported here).
     from routing_health.alerts.email_delivery import deliver_email
@@ -198,9 +202,20 @@ def deliver_pending(
     return summary
 
 
-def _first_pending(incident_ids: set[int]) -> dict[int, int]:
+def slack_rows() -> QuerySet[Notification]:
+    """The notifications that go to Slack: the default channel ("") or a route's channel."""
+    return Notification.objects.filter(Q(destination="") | Q(destination__startswith=SLACK))
+
+
+def _slack_routes(now: datetime) -> list[str]:
+    """The Slack destinations with due rows, the default channel first."""
+    due = slack_rows().filter(status=PENDING, next_attempt_at__lte=now)
+    return sorted(set(due.values_list("destination", flat=True)))
+
+
+def _first_pending(incident_ids: set[int], route: str) -> dict[int, int]:
     rows = (
-        Notification.objects.filter(status=PENDING, incident_id__in=incident_ids, destination="")
+        Notification.objects.filter(status=PENDING, incident_id__in=incident_ids, destination=route)
         .values("incident_id")
         .annotate(first=Min("id"))
     )
@@ -208,16 +223,18 @@ def _first_pending(incident_ids: set[int]) -> dict[int, int]:
 
 
 def _deliver_due(
-    now: datetime, transport: SlackTransport, key: str, limit: int, summary: DeliverySummary
-) -> None:
+    now: datetime, transport: SlackTransport, key: str, limit: int, summary: DeliverySummary,
+    route: str = "",
+) -> bool:
+    """The due rows of one Slack destination; False when a Slack error ends the run."""
     due = list(
         Notification.objects.filter(
-            status=PENDING, next_attempt_at__lte=now, destination=""
+            status=PENDING, next_attempt_at__lte=now, destination=route
         ).order_by("created_at", "id")[:limit]
     )
     tried: set[int] = set()
     for _ in range(MAX_PASSES):  # a row that waited for its incident's earlier one goes next
-        first = _first_pending({n.incident_id for n in due if n.incident_id is not None})
+        first = _first_pending({n.incident_id for n in due if n.incident_id is not None}, route)
         alerts = [n for n in due if n.incident_id is not None and n.id not in tried
                   and first.get(n.incident_id) == n.id]
         if not alerts:
@@ -225,14 +242,15 @@ def _deliver_due(
         tried.update(n.id for n in alerts)
         # Alerts go out per group (alerts.groups); reports one by one below.
         sent, failed, retrying, stop = deliver_grouped(
-            alerts, now=now, transport=transport, destination=key)
+            alerts, now=now, transport=transport, destination=key, route=route)
         summary.sent += sent
         summary.failed += failed
         summary.retrying += retrying
         if stop is not None:
             if isinstance(stop, SlackPermanentError) and stop.disables_destination:
                 summary.disabled = stop.code
-            return
+                return True  # this destination only: the other channels go on
+            return False
     for note in due:
         if note.incident_id is not None:
             continue  # delivered with its group above
@@ -249,7 +267,8 @@ def _deliver_due(
             summary.disabled = error.code
             break
         if isinstance(error, SlackRetryableError):
-            break
+            return False
+    return True
 
 
 def _parent(note: Notification) -> Notification | None:
@@ -257,7 +276,7 @@ def _parent(note: Notification) -> Notification | None:
     return (
         Notification.objects.filter(
             incident_id=note.incident_id, episode=note.episode,
-            kind=Notification.Kind.FIRING, status=SENT,
+            kind=Notification.Kind.FIRING, status=SENT, destination=note.destination,
         )
         .exclude(slack_ts="")
         .order_by("id")

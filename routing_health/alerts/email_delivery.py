@@ -29,7 +29,10 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 
 from routing_health.alerts.delivery import DeliverySummary
-from routing_health.alerts.outbox import LEASE, backoff
+from routing_health.alerts.group_email import group_email
+from routing_health.alerts.grouping import configured_policy, key_of, labels_of
+from routing_health.alerts.notices import salesforce_instance_url
+from routing_health.alerts.outbox import LEASE, backoff, claim
 from routing_health.mail.transport import (
     RECIPIENT_ERRORS,
     SERVER_ERRORS,
@@ -38,7 +41,7 @@ from routing_health.mail.transport import (
     MailRetryableError,
     MailTransport,
 )
-from routing_health.models import Notification, NotificationAttempt
+from routing_health.models import AlertIncident, Notification, NotificationAttempt
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +135,10 @@ def deliver_email(
         .order_by("created_at", "id")[:limit]
     )
     disabled = set() if force else set(disabled_recipients(key))
+    alerts = [n for n in due if n.incident_id is not None and n.destination not in disabled]
+    due = [n for n in due if n.incident_id is None]
+    if alerts and not _deliver_alert_groups(alerts, transport, now, key, summary):
+        return summary
     for note in due:
         if note.destination in disabled:
             continue  # this address refused mail: wait for --retry-failed
@@ -159,6 +166,64 @@ def deliver_email(
     return summary
 
 
+def _deliver_alert_groups(
+    notes: list[Notification], transport: MailTransport, now: datetime, key: str,
+    summary: DeliverySummary,
+) -> bool:
+    """One e-mail per address and alert group (``alerts.group_email``); False when an error
+    ends the run. The rows of a group go out, or are retried, together."""
+    policy = configured_policy()
+    incidents = {i.pk: i for i in AlertIncident.objects.filter(
+        pk__in={n.incident_id for n in notes})}
+    batches: dict[tuple[str, str], list[Notification]] = {}
+    for note in notes:
+        note.incident = incidents[note.incident_id]
+        group = key_of(labels_of(note.incident, policy.group_by))
+        batches.setdefault((note.destination, group), []).append(note)
+    refused: set[str] = set()
+    for (address, _), batch in batches.items():
+        if address in refused:
+            continue  # this address refused mail in this run: wait for --retry-failed
+        claimed = [n for n in batch if claim(n, now)]
+        if not claimed:
+            continue
+        carrier, *others = claimed
+        payload = group_email(claimed, now=now, policy=policy,
+                              instance_url=salesforce_instance_url())
+        Notification.objects.filter(pk=carrier.pk).update(payload=payload)
+        carrier.payload = payload
+        error = _attempt(carrier, transport, now, key)
+        for note in others:  # carried by the same e-mail: the same outcome
+            if error is None:
+                record_mail_sent(note, now=now, destination=key)
+            else:
+                _record_failure(note, error, now, key)
+        if error is None:
+            summary.sent += len(claimed)
+            continue
+        if error.permanent:
+            summary.failed += len(claimed)
+        else:
+            summary.retrying += len(claimed)
+        if isinstance(error, MailPermanentError) and error.disables == "recipient":
+            refused.add(address)
+        if isinstance(error, MailRetryableError) or (
+            isinstance(error, MailPermanentError) and error.disables == "server"
+        ):
+            if error.permanent:
+                summary.email_disabled = error.code
+            return False
+    return True
+
+
+def record_mail_sent(note: Notification, *, now: datetime, destination: str) -> None:
+    with transaction.atomic():
+        NotificationAttempt.objects.create(
+            notification=note, at=now, destination=destination, ok=True
+        )
+        Notification.objects.filter(pk=note.pk).update(status=SENT, sent_at=now, last_error="")
+
+
 def _attempt(
     note: Notification, transport: MailTransport, now: datetime, key: str
 ) -> MailError | None:
@@ -177,12 +242,13 @@ def _attempt(
         log.exception("e-mailing notification %s failed unexpectedly", note.pk)
         error = MailRetryableError(f"internal_error: {type(exc).__name__}")
     else:
-        with transaction.atomic():
-            NotificationAttempt.objects.create(notification=note, at=now, destination=key, ok=True)
-            Notification.objects.filter(pk=note.pk).update(
-                status=SENT, sent_at=now, last_error=""
-            )
+        record_mail_sent(note, now=now, destination=key)
         return None
+    _record_failure(note, error, now, key)
+    return error
+
+
+def _record_failure(note: Notification, error: MailError, now: datetime, key: str) -> None:
     with transaction.atomic():
         NotificationAttempt.objects.create(
             notification=note, at=now, destination=key, ok=False, error=error.code[:100],
@@ -195,4 +261,3 @@ def _attempt(
                 next_attempt_at=now + backoff(note.attempts), last_error=str(error)
             )
     log.warning("e-mail notification %s: %s (attempt %s)", note.pk, error.code, note.attempts)
-    return error

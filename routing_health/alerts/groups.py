@@ -90,8 +90,9 @@ class _Delivery:
     """One delivery run of the grouped rows (see the module doc)."""
 
     def __init__(self, *, now: datetime, transport: SlackTransport, destination: str,
-                 policy: Policy) -> None:
+                 policy: Policy, route: str = "") -> None:
         self.now, self.transport, self.destination = now, transport, destination
+        self.route = route  # the route destination the groups belong to ("": SLACK_CHANNEL)
         self.policy = policy
         self.sent = self.failed = self.retrying = 0
         self.stop: SlackError | None = None
@@ -167,9 +168,9 @@ class _Delivery:
         )
         if group is None:
             try:
-                group = AlertGroup.objects.create(destination="", key=batch.key, **fields)
+                group = AlertGroup.objects.create(destination=self.route, key=batch.key, **fields)
             except IntegrityError:  # closed group of an earlier episode: reopen it
-                group = AlertGroup.objects.get(destination="", key=batch.key)
+                group = AlertGroup.objects.get(destination=self.route, key=batch.key)
                 group = self.reopen(group, fields)
         else:
             group = self.reopen(group, fields)
@@ -283,7 +284,7 @@ class _Delivery:
                           slack_ts=ts, slack_channel=channel,
                           members=[m.fingerprint for m in batch.members])
             group, created = AlertGroup.objects.get_or_create(
-                destination="", key=batch.key, defaults=fields)
+                destination=self.route, key=batch.key, defaults=fields)
             if not created:
                 group = self.reopen(group, fields)
             self.done(batch.notes, ts, group)
@@ -331,14 +332,16 @@ def _resolved_original(group: AlertGroup, batch: _Batch, resolved: Mapping[str, 
 
 def deliver_grouped(
     notes: Sequence[Notification], *, now: datetime, transport: SlackTransport,
-    destination: str, policy: Policy | None = None,
+    destination: str, policy: Policy | None = None, route: str = "",
 ) -> tuple[int, int, int, SlackError | None]:
-    """Deliver the due alert rows ``notes`` per group; ``(sent, failed, retrying, stop)``.
-
-    ``stop`` is the error that ends this run (Slack unwell, or the destination disabled).
+    """Deliver the due alert rows ``notes`` of one Slack destination ``route`` ("" or
+    "slack:<channel>") per group; ``(sent, failed, retrying, stop)``. ``destination`` is the
+    transport's key for the attempt records; ``stop`` the error that ends this run (Slack
+    unwell, or the destination disabled).
     """
     policy = policy or configured_policy()
-    run = _Delivery(now=now, transport=transport, destination=destination, policy=policy)
+    run = _Delivery(now=now, transport=transport, destination=destination, policy=policy,
+                    route=route)
     incidents = {i.pk: i for i in AlertIncident.objects.filter(
         pk__in={n.incident_id for n in notes})}
     firing = AlertIncident.objects.filter(state=AlertIncident.State.FIRING, inhibited_by="") \
@@ -356,7 +359,8 @@ def deliver_grouped(
         key = key_of(labels)
         batch = batches.setdefault(key, _Batch(key, labels, [], members.get(key, [])))
         batch.notes.append(note)
-    groups = {g.key: g for g in AlertGroup.objects.filter(destination="", key__in=list(batches))}
+    groups = {g.key: g for g in AlertGroup.objects.filter(destination=route,
+                                                           key__in=list(batches))}
     opening = [b for b in batches.values()
                if b.members and not (b.key in groups and groups[b.key].is_open)]
     if len(opening) > policy.max_new_groups:

@@ -46,8 +46,10 @@ from django.db.models import F
 from routing_health.alerts.evaluate import Finding
 from routing_health.alerts.message import AlertKind
 from routing_health.alerts.notices import alert_message, finding_details, render
+from routing_health.alerts.routes import EMAIL, destinations_for
 from routing_health.alerts.rules import rule_spec
 from routing_health.alerts.slack_blocks import value_text
+from routing_health.config.model import Route
 from routing_health.models import AlertIncident, IncidentEvent, Notification
 
 RESOLVE_AFTER = timedelta(minutes=15)
@@ -276,12 +278,15 @@ EVENT_OF: Mapping[str, str] = {
 
 
 def apply_transitions(
-    transitions: Iterable[Transition], *, as_of: datetime, now: datetime, report_timezone: str
+    transitions: Iterable[Transition], *, as_of: datetime, now: datetime, report_timezone: str,
+    routes: Sequence[Route] = (),
 ) -> list[Transition]:
     """Write each transition (claimed, see the module doc); returns those this call made.
 
     ``as_of`` is the evaluation time (incident times); ``now`` the wall clock (outbox times);
-    notifications show times in ``report_timezone`` (``[report] timezone``).
+    notifications show times in ``report_timezone`` (``[report] timezone``); each goes to the
+    destinations of ``[[alerts.routes]]`` (``routes``; none: the default Slack channel), one
+    outbox row per destination.
     """
     applied: list[Transition] = []
     for t in transitions:
@@ -290,7 +295,7 @@ def apply_transitions(
                 incident = _claim(t, as_of)
                 if incident is None:
                     continue  # a concurrent evaluation changed the row first
-                _record(t, incident, as_of, now, report_timezone)
+                _record(t, incident, as_of, now, report_timezone, routes)
         except IntegrityError:
             continue  # a concurrent evaluation created this fingerprint first
         applied.append(t)
@@ -318,7 +323,8 @@ def _claim(t: Transition, as_of: datetime) -> AlertIncident | None:
 
 
 def _record(
-    t: Transition, incident: AlertIncident, as_of: datetime, now: datetime, report_timezone: str
+    t: Transition, incident: AlertIncident, as_of: datetime, now: datetime, report_timezone: str,
+    routes: Sequence[Route] = (),
 ) -> None:
     if t.unsnooze:
         IncidentEvent.objects.create(
@@ -349,10 +355,16 @@ def _record(
         first_seen=incident.first_seen, as_of=as_of, timezone=report_timezone,
     )
     buttons = [(incident.pk, incident.episode)] if t.notify != "resolved" else []
-    Notification.objects.create(
-        incident=incident, episode=incident.episode, kind=t.notify,
-        payload=render(message, buttons_for=buttons), next_attempt_at=now, created_at=now,
-    )
+    payload = render(message, buttons_for=buttons)
+    labels = {"region": incident.region, "tier": incident.tier, "rule": incident.rule,
+              "severity": incident.severity}
+    for destination in destinations_for(labels, routes):
+        Notification.objects.create(
+            incident=incident, episode=incident.episode, kind=t.notify, destination=destination,
+            subject=message.title[:200],
+            payload={} if destination.startswith(EMAIL) else payload,  # e-mail: per group
+            next_attempt_at=now, created_at=now,
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -186,7 +186,8 @@ def run_evaluation(
     if dry_run:
         return report
     applied = apply_transitions(
-        plan.transitions, as_of=as_of, now=now, report_timezone=config.report.timezone
+        plan.transitions, as_of=as_of, now=now, report_timezone=config.report.timezone,
+        routes=config.alerts.routes,
     )
     delivery = None
     if deliver:

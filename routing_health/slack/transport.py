@@ -11,6 +11,7 @@ panel) and `SlackRetryableError` (retry later, honouring `retry_after`).
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import http.client
 import ipaddress
@@ -271,6 +272,15 @@ class SlackTransport:
 
     def __repr__(self) -> str:
         return f"SlackTransport(channel={self.channel!r}, api_url={self.api_url!r})"
+
+    def for_channel(self, channel: str) -> SlackTransport:
+        """The same workspace, token and API URL, sending to ``channel`` (a route's channel)."""
+        if channel == self.channel:
+            return self
+        other = copy.copy(self)
+        other.channel = channel
+        other.channel_id = None
+        return other
 
     @classmethod
     def from_settings(cls, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> SlackTransport | None:
