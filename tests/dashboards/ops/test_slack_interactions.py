@@ -377,3 +377,28 @@ def test_acknowledging_from_the_page_needs_a_signed_in_user(fired: RecordedMessa
     response = Client().post(f"/alerts/{incident.pk}/acknowledge", {"episode": "1"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert AlertIncident.objects.get().acknowledged_at is None
+
+
+@pytest.mark.parametrize("acknowledged", [True, False], ids=["acknowledged", "not-acknowledged"])
+def test_a_signed_acknowledge_on_a_group_message_stops_the_groups_reminders(
+    acknowledged: bool, transport: SlackTransport, slack: SlackEmulator, url: str,
+    frozen: Callable[[datetime], Any],
+) -> None:
+    group = DbOrg(alerts_toml=ONLY_ROUTING_FAILURES)
+    group.failing(1)
+    group.lead(created_at=T0 - timedelta(minutes=5), failed_node="Second node")
+    run_evaluation(config=group.config, as_of=T0, now=T0, transport=transport)
+    [parent] = slack.messages
+    assert "2 alerts firing" in parent.blocks[0]["text"]["text"]
+    if acknowledged:  # one click acknowledges every incident of the group
+        frozen(CLICK)
+        reply = click_button(parent, "rh_ack", url=url, signing_secret=SECRET,
+                             user_id="U0ONCALL01", user_name="ana")
+        assert reply.status == 200
+        assert wait_for(lambda: len(replies(slack, parent)) == 1)
+        assert AlertIncident.objects.filter(acknowledged_by="ana").count() == 2
+
+    run_evaluation(config=group.config, as_of=REMINDED_AT, now=REMINDED_AT, transport=transport)
+
+    reminders = [m for m in replies(slack, parent) if m.text.startswith("Still firing")]
+    assert len(reminders) == (0 if acknowledged else 1)
