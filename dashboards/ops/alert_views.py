@@ -25,9 +25,8 @@ from dashboards.ops.alerts import (
 )
 from dashboards.ops.views import HISTORY_DAYS, KEPT_DAYS, _wants_csv
 from dashboards.rendering import page_state, render_page
-from routing_health.alerts.actions import Actor, acknowledge
+from routing_health.alerts.actions import Actor, acknowledge, snooze
 from routing_health.alerts.buttons import IncidentRef
-from routing_health.alerts.incidents import snooze
 from routing_health.alerts.selectors import (
     active_incidents,
     notification_problems,

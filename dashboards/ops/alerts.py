@@ -1,7 +1,7 @@
 """Read-side of the Alerts, Reports and Health (notifications) panels, and snooze parsing.
 
 Incidents and their event log come from ``routing_health.alerts.selectors``; a snooze is
-written by ``routing_health.alerts.incidents.snooze`` (the only writer). Every count here links
+written by ``routing_health.alerts.actions.snooze`` (the only writer). Every count here links
 to the leads behind it: the incident's rule, segment and window become the lead list's filters.
 """
 

@@ -9,7 +9,7 @@ once record one acknowledgement.
 - **Acknowledge** applies to the episode named only, while it fires: no more reminders for it
   (``incidents`` skips them), an ``acknowledged`` event with the who in its note. An episode
   that has resolved or been followed by a new one is left alone (``episode_over``).
-- **Snooze** is per fingerprint (``incidents.snooze``), whatever the episode: notifications stop
+- **Snooze** is per fingerprint (``snooze`` (below)), whatever the episode: notifications stop
   until ``at + duration``; the who is kept on the incident and in the ``snoozed`` event.
 
 ``slack_reply`` is the thread reply that tells the channel who did what.
@@ -27,7 +27,6 @@ from django.db import transaction
 from django.db.models import F
 
 from routing_health.alerts.buttons import IncidentRef
-from routing_health.alerts.incidents import snooze
 from routing_health.lib.format import format_duration, format_time
 from routing_health.lib.mrkdwn import escape_mrkdwn, plain_text
 from routing_health.models import AlertIncident, IncidentEvent
@@ -39,6 +38,57 @@ CHANGED: frozenset[str] = frozenset({"acknowledged", "snoozed"})
 _SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 _RETRIES = 10
 MSG_BUSY = "could not {what}: the incident keeps changing; try again"
+
+
+MSG_NO_INCIDENT = "no alert incident with id or fingerprint {key!r}"
+
+
+def find_incident(key: AlertIncident | int | str) -> AlertIncident:
+    """An incident by row, id or fingerprint (``AlertIncident.DoesNotExist`` if none)."""
+    if isinstance(key, AlertIncident):
+        return AlertIncident.objects.get(pk=key.pk)
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit() and len(key) < 20):
+        return AlertIncident.objects.get(pk=int(key))
+    try:
+        return AlertIncident.objects.get(fingerprint=key)
+    except AlertIncident.DoesNotExist:
+        raise AlertIncident.DoesNotExist(MSG_NO_INCIDENT.format(key=key)) from None
+
+
+def snooze(
+    key: AlertIncident | int | str,
+    *,
+    until: datetime | None,
+    at: datetime,
+    note: str = "",
+    by: str = "",
+) -> AlertIncident:
+    """Silence an incident's notifications until ``until`` (``None``: unsnooze now).
+
+    Evaluation goes on while snoozed. Recorded as a ``snoozed`` / ``unsnoozed`` event; ``by``
+    (who snoozed: a dashboard user, or a Slack user as ``alerts.actions.Actor.label`` gives it)
+    is kept on the incident with ``at`` while the snooze lasts.
+    """
+    for _ in range(10):  # retry when a concurrent evaluation updated the row meanwhile
+        incident = find_incident(key)
+        with transaction.atomic():
+            claimed = AlertIncident.objects.filter(
+                pk=incident.pk, version=incident.version
+            ).update(
+                version=F("version") + 1, snoozed_until=until,
+                snoozed_by="" if until is None else by[:255],
+                snoozed_at=None if until is None else at,
+            )
+            if claimed != 1:
+                continue
+            kind = IncidentEvent.Kind.UNSNOOZED if until is None else IncidentEvent.Kind.SNOOZED
+            text = note or ("" if until is None else f"until {until.isoformat()}")
+            IncidentEvent.objects.create(
+                incident=incident, episode=incident.episode, at=at, kind=kind, note=text
+            )
+        return AlertIncident.objects.get(pk=incident.pk)
+    raise RuntimeError("could not snooze: the incident keeps changing; try again")
+
 
 
 @dataclass(frozen=True)

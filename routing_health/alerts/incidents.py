@@ -61,7 +61,6 @@ Action = Literal[
 NOTE_DROPPED = "cleared while pending: it never fired"
 NOTE_SNOOZED = "snoozed: not notified"
 NOTE_HELD = "sync_stale is firing: this rule is held until the data is fresh"
-MSG_NO_INCIDENT = "no alert incident with id or fingerprint {key!r}"
 
 
 @dataclass(frozen=True)
@@ -365,54 +364,3 @@ def _record(
             payload={} if destination.startswith(EMAIL) else payload,  # e-mail: per group
             next_attempt_at=now, created_at=now,
         )
-
-
-# --------------------------------------------------------------------------------------------
-# Snooze
-
-
-def find_incident(key: AlertIncident | int | str) -> AlertIncident:
-    """An incident by row, id or fingerprint (``AlertIncident.DoesNotExist`` if none)."""
-    if isinstance(key, AlertIncident):
-        return AlertIncident.objects.get(pk=key.pk)
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit() and len(key) < 20):
-        return AlertIncident.objects.get(pk=int(key))
-    try:
-        return AlertIncident.objects.get(fingerprint=key)
-    except AlertIncident.DoesNotExist:
-        raise AlertIncident.DoesNotExist(MSG_NO_INCIDENT.format(key=key)) from None
-
-
-def snooze(
-    key: AlertIncident | int | str,
-    *,
-    until: datetime | None,
-    at: datetime,
-    note: str = "",
-    by: str = "",
-) -> AlertIncident:
-    """Silence an incident's notifications until ``until`` (``None``: unsnooze now).
-
-    Evaluation goes on while snoozed. Recorded as a ``snoozed`` / ``unsnoozed`` event; ``by``
-    (who snoozed: a dashboard user, or a Slack user as ``alerts.actions.Actor.label`` gives it)
-    is kept on the incident with ``at`` while the snooze lasts.
-    """
-    for _ in range(10):  # retry when a concurrent evaluation updated the row meanwhile
-        incident = find_incident(key)
-        with transaction.atomic():
-            claimed = AlertIncident.objects.filter(
-                pk=incident.pk, version=incident.version
-            ).update(
-                version=F("version") + 1, snoozed_until=until,
-                snoozed_by="" if until is None else by[:255],
-                snoozed_at=None if until is None else at,
-            )
-            if claimed != 1:
-                continue
-            kind = IncidentEvent.Kind.UNSNOOZED if until is None else IncidentEvent.Kind.SNOOZED
-            text = note or ("" if until is None else f"until {until.isoformat()}")
-            IncidentEvent.objects.create(
-                incident=incident, episode=incident.episode, at=at, kind=kind, note=text
-            )
-        return AlertIncident.objects.get(pk=incident.pk)
-    raise RuntimeError("could not snooze: the incident keeps changing; try again")

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.db import OperationalError, connection
 
-from routing_health.alerts.incidents import apply_transitions, plan_transitions, snooze
+from routing_health.alerts.actions import snooze
+from routing_health.alerts.incidents import apply_transitions, plan_transitions
 from routing_health.alerts.service import EvaluationReport, run_evaluation
 from routing_health.models import AlertIncident, IncidentEvent, Lead, Notification
 from routing_health.sandbox.slack_emulator import SlackEmulator
