@@ -49,7 +49,12 @@ from django.utils import timezone
 
 from routing_health.alerts.groups import deliver_grouped
 from routing_health.alerts.outbox import (
+    FAILED,
+    KEPT,
+    PENDING,
+    SENT,
     claim,
+    disabling_attempt,
     record_failed,
     record_sent,
 )
@@ -70,12 +75,6 @@ MAX_PASSES = 5  # grouped passes per run: firing, then a reminder or resolve que
 NOT_CONFIGURED = "not sent: Slack is not configured (SLACK_BOT_TOKEN and SLACK_CHANNEL)"
 EXPIRED = "expired: not delivered within {hours:g} h; last error: {error}"
 THREAD_GONE = frozenset({"thread_not_found", "message_not_found", "cannot_reply_to_message"})
-PENDING, SENT, FAILED, KEPT = (
-    Notification.Status.PENDING,
-    Notification.Status.SENT,
-    Notification.Status.FAILED,
-    Notification.Status.KEPT,
-)
 
 
 @dataclass
@@ -147,10 +146,7 @@ def destination_key(transport: SlackTransport) -> str:
 
 def destination_problem(key: str) -> NotificationAttempt | None:
     """The destination error that disabled ``key`` (its latest attempt), else None."""
-    last = NotificationAttempt.objects.filter(destination=key).order_by("-id").first()
-    if last is not None and not last.ok and last.permanent and last.error in DESTINATION_ERRORS:
-        return last
-    return None
+    return disabling_attempt(key, DESTINATION_ERRORS)
 
 
 def _expire(now: datetime) -> int:

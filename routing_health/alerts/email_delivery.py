@@ -32,7 +32,16 @@ from routing_health.alerts.delivery import DeliverySummary
 from routing_health.alerts.group_email import group_email
 from routing_health.alerts.grouping import configured_policy, key_of, labels_of
 from routing_health.alerts.notices import salesforce_instance_url
-from routing_health.alerts.outbox import LEASE, backoff, claim
+from routing_health.alerts.outbox import (
+    FAILED,
+    KEPT,
+    LEASE,
+    PENDING,
+    SENT,
+    backoff,
+    claim,
+    disabling_attempt,
+)
 from routing_health.mail.transport import (
     RECIPIENT_ERRORS,
     SERVER_ERRORS,
@@ -46,12 +55,6 @@ from routing_health.models import AlertIncident, Notification, NotificationAttem
 log = logging.getLogger(__name__)
 
 NOT_CONFIGURED = "not sent: e-mail is not configured (EMAIL_URL and ALERT_EMAIL_FROM)"
-PENDING, SENT, FAILED, KEPT = (
-    Notification.Status.PENDING,
-    Notification.Status.SENT,
-    Notification.Status.FAILED,
-    Notification.Status.KEPT,
-)
 
 
 def email_rows() -> QuerySet[Notification]:
@@ -71,10 +74,7 @@ def server_key(transport: MailTransport) -> str:
 
 def server_problem(key: str) -> NotificationAttempt | None:
     """The error that disabled the SMTP destination ``key`` (its latest attempt), else None."""
-    last = NotificationAttempt.objects.filter(destination=key).order_by("-id").first()
-    if last is not None and not last.ok and last.permanent and last.error in SERVER_ERRORS:
-        return last
-    return None
+    return disabling_attempt(key, SERVER_ERRORS)
 
 
 def recipient_problem(key: str, destination: str) -> NotificationAttempt | None:

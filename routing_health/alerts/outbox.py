@@ -4,6 +4,7 @@ recording an attempt that sent or failed, and the backoff (see ``alerts.delivery
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -23,16 +24,26 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 LEASE = timedelta(minutes=10)
-PENDING, SENT, FAILED = (
+PENDING, SENT, FAILED, KEPT = (
     Notification.Status.PENDING,
     Notification.Status.SENT,
     Notification.Status.FAILED,
+    Notification.Status.KEPT,
 )
 
 
 def backoff(attempts: int) -> timedelta:
     """Delay after the ``attempts``-th failed attempt: 30 s, 1 min, 2 min, … at most 1 h."""
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def disabling_attempt(key: str, errors: Collection[str]) -> NotificationAttempt | None:
+    """The latest attempt at destination ``key`` when it failed permanently with one of
+    ``errors`` (so the destination is disabled until someone retries), else None."""
+    last = NotificationAttempt.objects.filter(destination=key).order_by("-id").first()
+    if last is not None and not last.ok and last.permanent and last.error in errors:
+        return last
+    return None
 
 
 def claim(note: Notification, now: datetime) -> bool:
