@@ -237,6 +237,20 @@ class _Delivery:
         self.done(batch.notes, ts, group)
         self.set(group, is_open=False, resolved_at=self.now, last_post_at=self.now, members=[])
 
+    def ungrouped(self, notes: Sequence[Notification]) -> None:
+        """Rows outside any open group (e.g. the resolved notice of an incident announced
+        before grouping, or one whose group was never opened): each goes in its incident's
+        thread when it has one, else to the channel."""
+        for note in notes:
+            thread = note.incident.slack_ts if note.kind != FIRING else ""
+            payload = dict(note.payload)
+            if thread:
+                group = AlertGroup(slack_ts=thread, slack_channel=note.incident.slack_channel)
+                ts = self.reply(group, {**payload, "reply_broadcast": True})
+            else:
+                ts = self.transport.post(payload)
+            self.done([note], ts, None)
+
     def set(self, group: AlertGroup, **fields: Any) -> None:
         AlertGroup.objects.filter(pk=group.pk).update(**fields)
 
@@ -247,8 +261,8 @@ class _Delivery:
         batch.notes = claimed
         try:
             if group is None or not group.is_open:
-                if not batch.members:  # nothing fires: nothing to open (a stale row)
-                    self.done(claimed, "", None)
+                if not batch.members:  # no group to open: each row on its own
+                    self.ungrouped(claimed)
                     return
                 self.open_group(batch, group)
             else:

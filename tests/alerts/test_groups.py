@@ -218,3 +218,18 @@ def test_the_demo_org_pages_at_most_4_top_level_messages_in_its_first_10_minutes
     [emea] = [m for m in first if m.blocks[0]["text"]["text"].split(":")[0].endswith("EMEA")]
     lead_section = emea.blocks[1]["text"]["text"]
     assert incident["failed_node"] in lead_section.splitlines()[0]  # it leads with the node
+
+
+def test_a_resolved_notice_of_an_incident_announced_before_grouping_goes_in_its_thread(
+    transport: SlackTransport, slack_emulator: SlackEmulator
+) -> None:
+    org = DbOrg(alerts_toml=ONLY_ROUTING_FAILURES)
+    failed = org.failing(1)
+    evaluate(org, T0, transport)
+    [parent] = slack_emulator.messages
+    AlertGroup.objects.all().delete()  # as if it had fired before groups existed
+    Lead.objects.filter(id__in=failed).update(failed_node="")
+    for step in range(1, 5):  # clear from +5 min, resolved at +20 min
+        evaluate(org, T0 + timedelta(minutes=5 * step), transport)
+    [_, notice] = slack_emulator.messages
+    assert notice.thread_ts == parent.ts and notice.text.startswith("Resolved: ")
