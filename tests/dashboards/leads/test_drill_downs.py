@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from dashboards.leads.records import parse_record_filters
+from dashboards.metrics.specs import BUSINESS_VARIANTS, METRICS, drill_down
 from routing_health.lib.format import format_minutes
 from routing_health.models import LeadFact
 from routing_health.rollups.service import compute_metrics
@@ -183,3 +185,28 @@ def test_a_list_sorts_by_time_to_assignment_both_ways(computed, signed_in):
     bad = signed_in.get("/leads", {**RANGE, "above": "name:3", "sort": "evil"})
     assert bad.status_code == 200
     assert "above=&#x27;name:3&#x27; is not" in bad.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("tta_p95_business_minutes",
+         (("flag", "assigned"), ("above", "tta_business_minutes:1234.5"))),
+        ("first_touch_p50_business_minutes",
+         (("flag", "touched"), ("above", "first_touch_business_minutes:1234.5"))),
+        ("assign_sla_met_rate_business", (("missed", "assign_sla_met_business"),)),
+        ("touch_sla_met_rate", (("missed", "touch_sla_met"),)),
+        ("bounce_rate", (("flag", "bounced"),)),
+    ],
+)
+def test_each_clock_drills_into_its_own_column(key, expected):
+    wall = next((w for w, b in BUSINESS_VARIANTS.items() if b == key), key)
+    assert drill_down(METRICS[wall], key, 1234.5) == expected
+
+
+def test_a_missed_sla_on_the_business_clock_reads_its_own_flags(db):
+    record = parse_record_filters({"missed": "touch_sla_met_business"})
+    assert record.errors == ()
+    q = str(record.fact_q(as_of=None, limit_hours=24))
+    assert "touch_sla_applicable_business" in q and "touch_sla_met_business" in q
+    assert parse_record_filters({"missed": "nope"}).errors
