@@ -4,22 +4,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 
 from dashboards.filters import SOURCE_FIELD, Filters
 from routing_health.lib.sfid import is_sf_id
-from routing_health.models import DailyRollup, Lead, Queue, SalesforceUser
+from routing_health.models import DailyRollup, Lead, LeadFact, Queue, SalesforceUser
+
+SORTS = ("tta_minutes", "first_touch_minutes", "tta_business_minutes",
+         "first_touch_business_minutes")
+"""Fact columns the lead list sorts by (``sort=-tta_minutes``: longest first, unknown last)."""
 
 
-def lead_queryset(filters: Filters, fact_ids: QuerySet[Any] | None = None) -> QuerySet[Lead]:
-    """Live (not deleted) leads matching ``filters``, newest first.
+def parse_sort(raw: str | None, default: str = "") -> str:
+    """A valid ``sort`` value (``[-]column`` of ``SORTS``), else ``default`` (newest first)."""
+    value = str(raw or "").strip()
+    return value if value.lstrip("-") in SORTS else default
+
+
+def lead_queryset(
+    filters: Filters, fact_ids: QuerySet[Any] | None = None, *, sort: str = ""
+) -> QuerySet[Lead]:
+    """Live (not deleted) leads matching ``filters``, newest first (or by ``sort``).
 
     The created-at range and region/tier equality use ``lead_created_idx`` /
     ``lead_segment_idx``; the source (a JSON key) only narrows what those select.
@@ -29,6 +42,13 @@ def lead_queryset(filters: Filters, fact_ids: QuerySet[Any] | None = None) -> Qu
     leads = Lead.objects.filter(filters.lead_q(), is_deleted=False)
     if fact_ids is not None:
         leads = leads.filter(id__in=fact_ids)
+    column = sort.lstrip("-")
+    if column in SORTS:
+        value = LeadFact.objects.filter(lead_id=OuterRef("id")).values(column)[:1]
+        leads = leads.annotate(sort_value=Subquery(value))
+        order = (F("sort_value").desc(nulls_last=True) if sort.startswith("-")
+                 else F("sort_value").asc(nulls_last=True))
+        return leads.order_by(order, "-created_at", "-id")
     return leads.order_by("-created_at", "-id")
 
 
@@ -72,29 +92,75 @@ class LeadRow:
     is_converted: bool
     created_at: datetime
     salesforce_url: str | None
+    outcome: str = ""
+    failure_reason: str = ""
+    tta_minutes: float | None = None
+    first_touch_minutes: float | None = None
+    assign_sla_met: bool | None = None
+    touch_sla_met: bool | None = None
+    """``None``: the SLA does not apply (yet) to the lead."""
+    minutes: dict[str, float | None] = field(default_factory=dict)
+    """Every ``SORTS`` column (the business-hours clocks too), for a list sorted by one."""
+
+
+FACT_FIELDS = ("lead_id", "outcome", "failure_reason", "assign_sla_applicable", "assign_sla_met",
+               "touch_sla_applicable", "touch_sla_met", *SORTS)
+FACT_CHUNK = 2000
+
+
+def lead_facts(lead_ids: Iterable[str]) -> dict[str, LeadFact]:
+    """The stored facts (as of the metrics time) of ``lead_ids``, by lead Id."""
+    return LeadFact.objects.only(*FACT_FIELDS).in_bulk(list(lead_ids))
 
 
 def lead_rows(leads: Iterable[Lead], names: dict[str, str] | None = None) -> Iterator[LeadRow]:
-    """Display rows for ``leads``; ``names`` from ``owner_names`` (looked up when omitted)."""
-    leads = list(leads) if names is None else leads
+    """Display rows for ``leads`` with their facts (outcome, failure reason, time to assignment,
+    first touch, SLAs met); ``names`` from ``owner_names`` (looked up when omitted). Facts are
+    read per chunk of ``FACT_CHUNK`` leads, so a streamed CSV stays bounded."""
     if names is None:
+        leads = list(leads)
         names = owner_names(lead.owner_id for lead in leads)
-    for lead in leads:
-        source = (lead.raw_fields or {}).get(SOURCE_FIELD)
-        yield LeadRow(
-            id=lead.id,
-            name=lead.name,
-            company=lead.company,
-            region=lead.region,
-            tier=lead.tier,
-            source=source if isinstance(source, str) else "",
-            owner_id=lead.owner_id,
-            owner_name=names.get(lead.owner_id, ""),
-            status=lead.status,
-            is_converted=lead.is_converted,
-            created_at=lead.created_at,
-            salesforce_url=salesforce_lead_url(lead.id),
-        )
+    for chunk in _chunks(leads, FACT_CHUNK):
+        facts = lead_facts(lead.id for lead in chunk)
+        for lead in chunk:
+            yield _lead_row(lead, names, facts.get(lead.id))
+
+
+def _chunks(leads: Iterable[Lead], size: int) -> Iterator[list[Lead]]:
+    it = iter(leads)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _sla(fact: LeadFact | None, name: str) -> bool | None:
+    if fact is None or not getattr(fact, f"{name}_applicable"):
+        return None
+    return bool(getattr(fact, f"{name}_met"))
+
+
+def _lead_row(lead: Lead, names: dict[str, str], fact: LeadFact | None) -> LeadRow:
+    source = (lead.raw_fields or {}).get(SOURCE_FIELD)
+    return LeadRow(
+        id=lead.id,
+        name=lead.name,
+        company=lead.company,
+        region=lead.region,
+        tier=lead.tier,
+        source=source if isinstance(source, str) else "",
+        owner_id=lead.owner_id,
+        owner_name=names.get(lead.owner_id, ""),
+        status=lead.status,
+        is_converted=lead.is_converted,
+        created_at=lead.created_at,
+        salesforce_url=salesforce_lead_url(lead.id),
+        outcome=fact.outcome if fact else "",
+        failure_reason=fact.failure_reason if fact else "",
+        tta_minutes=fact.tta_minutes if fact else None,
+        first_touch_minutes=fact.first_touch_minutes if fact else None,
+        assign_sla_met=_sla(fact, "assign_sla"),
+        touch_sla_met=_sla(fact, "touch_sla"),
+        minutes={c: getattr(fact, c) for c in SORTS} if fact else {},
+    )
 
 
 def leads_per_day(

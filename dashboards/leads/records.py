@@ -8,7 +8,10 @@ these parameters, so the list shows exactly the leads counted:
 - ``failure_reason``: the failed decision node (``fallback: …`` / ``unrouted: …`` included);
 - ``first_rep``: the 18-character Id of the lead's first rep;
 - ``queue``: the 18-character Id of the queue the lead sat in at the metrics time;
-- ``flag``: one of ``FLAGS`` (``queued``, ``over_limit``, ``bounced``, ``accepted``, …).
+- ``flag``: one of ``FLAGS`` (``queued``, ``over_limit``, ``bounced``, ``accepted``, …);
+- ``above``: ``<column>:<minutes>``, the leads whose ``VALUE_COLUMNS`` column exceeds the value
+  (a percentile tile's drill-down: the leads above its p95, listed worst first);
+- ``missed``: an SLA of ``MISSED`` (``assign_sla_met``, …), the leads it applies to that missed it.
 
 They read ``LeadFact`` through ``lead_id IN (SELECT …)``, so the list stays the paginated,
 indexed query over ``Lead``. A bad value is dropped and explained, never a 500.
@@ -16,16 +19,18 @@ indexed query over ``Lead``. A bad value is dropped and explained, never a 500.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
+from routing_health.lib.format import format_minutes
 from routing_health.lib.sfid import InvalidSalesforceId, to_18
 from routing_health.models import LeadFact
 
-RECORD_PARAMS = ("outcome", "failure_reason", "first_rep", "queue", "flag")
+RECORD_PARAMS = ("outcome", "failure_reason", "first_rep", "queue", "flag", "above", "missed")
 OUTCOMES = {"succeeded": "Succeeded", "failed": "Failed", "pending": "Pending"}
 FLAGS = {
     "queued": "Queued at the metrics time",
@@ -37,7 +42,24 @@ FLAGS = {
     "rejected": "Rejected",
     "touched": "Touched",
 }
+VALUE_COLUMNS = {
+    "tta_minutes": "Time to assignment",
+    "first_touch_minutes": "First touch",
+    "tta_business_minutes": "Time to assignment (business hours)",
+    "first_touch_business_minutes": "First touch (business hours)",
+}
+"""``LeadFact`` minutes columns a percentile is taken over (the catalog's ``Percentile.source``)."""
+MISSED = {
+    "assign_sla_met": ("assign_sla_applicable", "Missed the assignment SLA"),
+    "touch_sla_met": ("touch_sla_applicable", "Missed the first-touch SLA"),
+    "assign_sla_met_business": ("assign_sla_applicable_business",
+                                "Missed the assignment SLA (business hours)"),
+    "touch_sla_met_business": ("touch_sla_applicable_business",
+                               "Missed the first-touch SLA (business hours)"),
+}
+"""An SLA rate's numerator (a ``LeadFact`` flag) -> its denominator flag and chip label."""
 MAX_LENGTH = 255
+MSG_BAD_ABOVE = "{name}={value!r} is not <column>:<minutes> of {choices}: ignored"
 MSG_BAD_CHOICE = "{name}={value!r} is not one of {choices}: ignored"
 MSG_BAD_ID = "{name}={value!r} is not a Salesforce Id: ignored"
 MSG_TOO_LONG = "{name} is longer than {limit} characters: ignored"
@@ -58,6 +80,8 @@ class RecordFilters:
     first_rep: str = ""
     queue: str = ""
     flag: str = ""
+    above: str = ""
+    missed: str = ""
     errors: tuple[str, ...] = field(default=())
 
     @property
@@ -67,6 +91,15 @@ class RecordFilters:
     def params(self) -> dict[str, str]:
         """The set filters as query parameters (for links that keep them)."""
         return {name: getattr(self, name) for name in RECORD_PARAMS if getattr(self, name)}
+
+    @property
+    def above_column(self) -> str:
+        """The column of ``above`` (``""`` without one): the list's own column, worst first."""
+        return self.above.partition(":")[0]
+
+    @property
+    def above_minutes(self) -> float | None:
+        return float(self.above.partition(":")[2]) if self.above else None
 
     def fact_q(self, *, as_of: datetime | None, limit_hours: float) -> Q:
         """The filters as a ``Q`` over ``LeadFact``."""
@@ -81,6 +114,10 @@ class RecordFilters:
             q &= Q(queued=True, queue_owner=self.queue)
         if self.flag:
             q &= flag_q(self.flag, as_of=as_of, limit_hours=limit_hours)
+        if self.above:
+            q &= Q(**{f"{self.above_column}__gt": self.above_minutes})
+        if self.missed:
+            q &= Q(**{MISSED[self.missed][0]: True, self.missed: False})
         return q
 
     def chips(self, names: Mapping[str, str]) -> list[RecordChip]:
@@ -98,6 +135,11 @@ class RecordFilters:
             chips.append(RecordChip(f"Queue: {queue}", "queue"))
         if self.flag:
             chips.append(RecordChip(FLAGS[self.flag], "flag"))
+        if self.above:
+            over = format_minutes(self.above_minutes)
+            chips.append(RecordChip(f"{VALUE_COLUMNS[self.above_column]} over {over}", "above"))
+        if self.missed:
+            chips.append(RecordChip(MISSED[self.missed][1], "missed"))
         return chips
 
 
@@ -132,6 +174,11 @@ def parse_record_filters(query: Mapping[str, str]) -> RecordFilters:
             errors.append(MSG_BAD_CHOICE.format(name=name, value=raw, choices=", ".join(OUTCOMES)))
         elif name == "flag" and raw not in FLAGS:
             errors.append(MSG_BAD_CHOICE.format(name=name, value=raw, choices=", ".join(FLAGS)))
+        elif name == "missed" and raw not in MISSED:
+            errors.append(MSG_BAD_CHOICE.format(name=name, value=raw, choices=", ".join(MISSED)))
+        elif name == "above" and not _valid_above(raw):
+            errors.append(MSG_BAD_ABOVE.format(name=name, value=raw,
+                                               choices=", ".join(VALUE_COLUMNS)))
         elif name in ("first_rep", "queue"):
             try:
                 values[name] = to_18(raw)
@@ -140,6 +187,20 @@ def parse_record_filters(query: Mapping[str, str]) -> RecordFilters:
         else:
             values[name] = raw
     return RecordFilters(**values, errors=tuple(errors))
+
+
+def _valid_above(raw: str) -> bool:
+    column, _, minutes = raw.partition(":")
+    try:
+        return column in VALUE_COLUMNS and math.isfinite(float(minutes))
+    except ValueError:
+        return False
+
+
+def above(column: str, minutes: float) -> str:
+    """The ``above`` parameter for the leads whose ``column`` exceeds ``minutes`` (exact: the
+    float's shortest round-tripping text)."""
+    return f"{column}:{minutes!r}"
 
 
 def matching_fact_ids(

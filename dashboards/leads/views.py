@@ -17,11 +17,13 @@ from dashboards import charts
 from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import Filters
 from dashboards.leads.queries import (
+    SORTS,
     has_leads,
     lead_queryset,
     lead_rows,
     leads_per_day,
     owner_names,
+    parse_sort,
     salesforce_lead_url,
 )
 from dashboards.leads.records import matching_fact_ids, parse_record_filters
@@ -45,7 +47,19 @@ CSV_COLUMNS = (
     "converted",
     "created",
     "salesforce_url",
+    "outcome",
+    "failure_reason",
+    "tta_minutes",
+    "first_touch_minutes",
+    "assign_sla_met",
+    "touch_sla_met",
 )
+SORT_LABELS = {
+    "tta_minutes": "Time to assignment",
+    "first_touch_minutes": "First touch",
+    "tta_business_minutes": "Time to assignment (business hours)",
+    "first_touch_business_minutes": "First touch (business hours)",
+}
 
 
 @require_GET
@@ -57,10 +71,12 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         ops = ops_settings(state.report)
         as_of = ops.as_of
         fact_ids = matching_fact_ids(record, as_of=as_of, limit_hours=ops.queue_limit_hours)
-    queryset = lead_queryset(state.filters, fact_ids)
+    # A list above a percentile is worst first by the metric's own column unless sorted otherwise.
+    sort = parse_sort(request.GET.get("sort"), f"-{record.above_column}" if record.above else "")
+    queryset = lead_queryset(state.filters, fact_ids, sort=sort)
     if request.GET.get("format") == "csv":
         return _csv_response(queryset, state.filters)
-    keep = record.params()
+    keep = {**record.params(), **({"sort": sort} if sort else {})}
     pages = page_context(request, queryset, state.filters, **keep)
     listed = pages["paginator"].count
     context = {
@@ -80,8 +96,28 @@ def lead_list(request: HttpRequest) -> HttpResponse:
             )
         ],
         "metrics_as_of": as_of,
+        "sort": sort,
+        "sort_links": {
+            column: state.filters.querystring(
+                **{**keep, "sort": column if sort == f"-{column}" else f"-{column}"}
+            )
+            for column in SORTS
+        },
+        "extra_column": _extra_column(sort),
     }
     return render_page(request, "dashboards/leads.html", state, page="leads", context=context)
+
+
+def _extra_column(sort: str) -> tuple[str, str] | None:
+    """A business-hours clock the list is sorted by: its column (the wall clocks always show)."""
+    column = sort.lstrip("-")
+    if column in ("tta_minutes", "first_touch_minutes") or column not in SORT_LABELS:
+        return None
+    return column, SORT_LABELS[column]
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else "true" if value else "false"
 
 
 def _csv_rows(leads: Iterable[Lead], filters: Filters) -> Iterator[list[object]]:
@@ -100,6 +136,12 @@ def _csv_rows(leads: Iterable[Lead], filters: Filters) -> Iterator[list[object]]
             "true" if row.is_converted else "false",
             row.created_at.astimezone(zone).isoformat(),
             row.salesforce_url or "",
+            row.outcome,
+            row.failure_reason,
+            "" if row.tta_minutes is None else row.tta_minutes,
+            "" if row.first_touch_minutes is None else row.first_touch_minutes,
+            _flag(row.assign_sla_met),
+            _flag(row.touch_sla_met),
         ]
 
 

@@ -132,6 +132,20 @@ def load_rollups(
     )
 
 
+QUEUE_HEADLINE = ("queued", "queued_over_limit", "oldest_queue_age_hours")
+"""The queue numbers every page shows under their catalog labels ("Queued now", …)."""
+
+
+def headline_metrics(
+    filters: Filters, *, as_of: datetime | None, metrics: Iterable[str] | None = None
+) -> Metrics:
+    """The headline numbers of the filters' cohort (leads created in the range, in its region,
+    tier and source; spec section 5), as of ``as_of``: the one selector behind a catalog label
+    wherever it appears. The Overview reads the same merge (``Rollups.total``) of the same rows;
+    the Queues page reads its "Queued now" / "Oldest queued lead" here."""
+    return load_rollups(filters, as_of=as_of, metrics=metrics).total(filters.start, filters.end)
+
+
 def _fetch(rows: QuerySet[DailyRollup], columns: list[str]) -> list[tuple]:
     """``rows.values_list(*columns)``; on PostgreSQL in binary format, so the sorted values
     (bytea) travel as bytes instead of hex text, half the size and no decoding.

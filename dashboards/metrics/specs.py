@@ -83,6 +83,21 @@ class MetricSpec:
         return catalog.format_metric(self.key, value)
 
 
+def drill_down(spec: MetricSpec, key: str, value: float | None) -> tuple[tuple[str, str], ...]:
+    """The lead-list parameters behind ``value`` of ``key`` (``spec.key`` or its business-hours
+    twin): a percentile opens the leads above it (its fact column over the value, worst first);
+    an SLA rate the leads that missed it; anything else ``spec.records``."""
+    formula = catalog.metric(key).formula
+    if isinstance(formula, catalog.Percentile) and value is not None:
+        return (*spec.records, ("above", f"{formula.source}:{float(value)!r}"))
+    if isinstance(formula, catalog.Rate) and formula.numerator.startswith(SLA_MET):
+        return (("missed", formula.numerator),)
+    return spec.records
+
+
+SLA_MET = ("assign_sla_met", "touch_sla_met")
+
+
 TRENDS = "trends"  # a chart on Trends
 HEATMAPS = "heatmaps"  # a heatmap on Segments
 FLOW_CHANGES = "flow_changes"  # a row of the before / after table of a flow version change

@@ -53,6 +53,7 @@ from dashboards.metrics.specs import (
     Metrics,
     MetricSpec,
     change,
+    drill_down,
 )
 from dashboards.metrics.targets import (
     Assessment,
@@ -232,7 +233,7 @@ def _tile(
         label=clock.label(spec),
         value=value,
         value_text=format_metric(key, value),
-        href=page.url("leads", **dict(spec.records)),
+        href=page.url("leads", **dict(drill_down(spec, key, value))),
         assessment=assessment,
         change=change(value, previous.get(key), spec),
         previous_text=format_metric(key, previous.get(key)),
@@ -279,7 +280,8 @@ def _segment_rows(
             href = _segment_link(page, "leads", region, tier)
             triple = [Cell(format_count(metrics["leads"]), "neutral", "", href)]
             for spec, value, found in _segment_checks(page, clock, metrics, region, tier):
-                records = _segment_link(page, "leads", region, tier, **dict(spec.records))
+                records = _segment_link(page, "leads", region, tier,
+                                        **dict(drill_down(spec, clock.key(spec.key), value)))
                 triple.append(
                     Cell(spec.format(value), found.level, found.label, records)
                 )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import MAX_TEXT_LENGTH, Filters
 from dashboards.leads.queries import has_leads, owner_names
+from dashboards.metrics.data import QUEUE_HEADLINE, headline_metrics
 from dashboards.ops import charts as ops_charts
 from dashboards.ops.failures import failed_facts, failed_rows, failure_summary
 from dashboards.ops.queries import (
@@ -124,8 +125,13 @@ def queues(request: HttpRequest) -> HttpResponse:
         count, queue_name = snapshot.total, ""
     pages = page_context(request, facts, filters, count=count, queue=queue)
     context.update(pages)
+    headline = headline_metrics(filters, as_of=settings.as_of, metrics=QUEUE_HEADLINE)
     context.update(
         snapshot=snapshot,
+        headline={name: catalog.format_metric(name, headline[name]) for name in QUEUE_HEADLINE},
+        headline_values={name: headline[name] for name in QUEUE_HEADLINE},
+        cohort_records=_records(filters, flag="queued"),
+        cohort_over_records=_records(filters, flag="over_limit"),
         rows=queued_rows(list(pages["page_obj"].object_list), settings),
         queue_name=queue_name,
         queue_links=[
