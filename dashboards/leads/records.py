@@ -8,7 +8,8 @@ these parameters, so the list shows exactly the leads counted:
 - ``failure_reason``: the failed decision node (``fallback: …`` / ``unrouted: …`` included);
 - ``first_rep``: the 18-character Id of the lead's first rep;
 - ``queue``: the 18-character Id of the queue the lead sat in at the metrics time;
-- ``flag``: one of ``FLAGS`` (``queued``, ``over_limit``, ``bounced``, ``accepted``, …).
+- ``flag``: one of ``FLAGS`` (``queued``, ``over_limit``, ``bounced``, ``accepted``, …);
+- ``rejection_reason``: rejected leads with this reason (``NO_REASON``: rejected without one).
 
 They read ``LeadFact`` through ``lead_id IN (SELECT …)``, so the list stays the paginated,
 indexed query over ``Lead``. A bad value is dropped and explained, never a 500.
@@ -25,7 +26,8 @@ from django.db.models import Q, QuerySet
 from routing_health.lib.sfid import InvalidSalesforceId, to_18
 from routing_health.models import LeadFact
 
-RECORD_PARAMS = ("outcome", "failure_reason", "first_rep", "queue", "flag")
+RECORD_PARAMS = ("outcome", "failure_reason", "first_rep", "queue", "flag", "rejection_reason")
+NO_REASON = "(no reason given)"  # ``rejection_reason`` of a rejected lead with an empty reason
 OUTCOMES = {"succeeded": "Succeeded", "failed": "Failed", "pending": "Pending"}
 FLAGS = {
     "queued": "Queued at the metrics time",
@@ -58,6 +60,7 @@ class RecordFilters:
     first_rep: str = ""
     queue: str = ""
     flag: str = ""
+    rejection_reason: str = ""
     errors: tuple[str, ...] = field(default=())
 
     @property
@@ -81,6 +84,9 @@ class RecordFilters:
             q &= Q(queued=True, queue_owner=self.queue)
         if self.flag:
             q &= flag_q(self.flag, as_of=as_of, limit_hours=limit_hours)
+        if self.rejection_reason:
+            reason = "" if self.rejection_reason == NO_REASON else self.rejection_reason
+            q &= Q(rejected=True, rejection_reason=reason)
         return q
 
     def chips(self, names: Mapping[str, str]) -> list[RecordChip]:
@@ -98,6 +104,10 @@ class RecordFilters:
             chips.append(RecordChip(f"Queue: {queue}", "queue"))
         if self.flag:
             chips.append(RecordChip(FLAGS[self.flag], "flag"))
+        if self.rejection_reason:
+            chips.append(
+                RecordChip(f"Rejected, reason: {self.rejection_reason}", "rejection_reason")
+            )
         return chips
 
 
