@@ -165,3 +165,36 @@ def test_a_week_cut_by_the_range_says_so_and_lists_only_its_days_in_range(signed
 def test_a_range_without_rejections_says_none_were_rejected(signed_in, small_org):
     page = signed_in.get("/reps", {"start": "2026-11-13", "end": "2026-11-15"})
     assert "was rejected." in page.content.decode()
+
+
+@pytest.mark.parametrize("page", ["/reps", "/failures"])
+def test_the_query_count_does_not_grow_with_rejections_reasons_reps_or_weeks(
+    signed_in, small_org, page
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            signed_in.get(page, RANGE)
+        return len(queries)
+
+    before = count()
+    template = LeadFact.objects.filter(rejected=True).first()
+    now = timezone.now()
+    extra = []
+    for n in range(40):
+        rep = to_18(f"005000000001{n:03d}")
+        SalesforceUser.objects.create(id=rep, name=f"Rep {n}", system_modstamp=now)
+        values = {f.attname: getattr(template, f.attname) for f in LeadFact._meta.fields}
+        values.update(lead_id=to_18(f"00Qzz0000000{n:03d}"), first_rep=rep,
+                      rejection_reason=f"Reason {n % 7}", region=f"R{n % 5}",
+                      created_day=date(2026, 11, 2 + n % 14))
+        extra.append(LeadFact(**values))
+    LeadFact.objects.bulk_create(extra)
+    cache.clear()
+    shown = tables(signed_in.get(page, RANGE))
+    assert shown["rep"].total.count == 46 and len(shown["rep"].rows) == 42  # the new rows …
+    assert count() == before  # … with the same queries
