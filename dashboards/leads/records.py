@@ -12,6 +12,7 @@ these parameters, so the list shows exactly the leads counted:
 - ``above``: ``<column>:<minutes>``, the leads whose ``VALUE_COLUMNS`` column exceeds the value
   (a percentile tile's drill-down: the leads above its p95, listed worst first);
 - ``missed``: an SLA of ``MISSED`` (``assign_sla_met``, …), the leads it applies to that missed it.
+- ``rejection_reason``: rejected leads with this reason (``NO_REASON``: rejected without one).
 
 They read ``LeadFact`` through ``lead_id IN (SELECT …)``, so the list stays the paginated,
 indexed query over ``Lead``. A bad value is dropped and explained, never a 500.
@@ -30,7 +31,11 @@ from routing_health.lib.format import format_minutes
 from routing_health.lib.sfid import InvalidSalesforceId, to_18
 from routing_health.models import LeadFact
 
-RECORD_PARAMS = ("outcome", "failure_reason", "first_rep", "queue", "flag", "above", "missed")
+RECORD_PARAMS = (
+    "outcome", "failure_reason", "first_rep", "queue", "flag", "above", "missed",
+    "rejection_reason",
+)
+NO_REASON = "(no reason given)"  # ``rejection_reason`` of a rejected lead with an empty reason
 OUTCOMES = {"succeeded": "Succeeded", "failed": "Failed", "pending": "Pending"}
 FLAGS = {
     "queued": "Queued at the metrics time",
@@ -82,6 +87,7 @@ class RecordFilters:
     flag: str = ""
     above: str = ""
     missed: str = ""
+    rejection_reason: str = ""
     errors: tuple[str, ...] = field(default=())
 
     @property
@@ -118,6 +124,9 @@ class RecordFilters:
             q &= Q(**{f"{self.above_column}__gt": self.above_minutes})
         if self.missed:
             q &= Q(**{MISSED[self.missed][0]: True, self.missed: False})
+        if self.rejection_reason:
+            reason = "" if self.rejection_reason == NO_REASON else self.rejection_reason
+            q &= Q(rejected=True, rejection_reason=reason)
         return q
 
     def chips(self, names: Mapping[str, str]) -> list[RecordChip]:
@@ -140,6 +149,10 @@ class RecordFilters:
             chips.append(RecordChip(f"{VALUE_COLUMNS[self.above_column]} over {over}", "above"))
         if self.missed:
             chips.append(RecordChip(MISSED[self.missed][1], "missed"))
+        if self.rejection_reason:
+            chips.append(
+                RecordChip(f"Rejected, reason: {self.rejection_reason}", "rejection_reason")
+            )
         return chips
 
 

@@ -31,6 +31,7 @@ from dashboards.ops.queries import (
     queued_facts,
     queued_rows,
 )
+from dashboards.ops.rejections import rejections
 from dashboards.ops.reps import REP_COLUMNS, csv_header, rep_rows, with_medians
 from dashboards.pagination import page_context
 from dashboards.rendering import PageState, page_state, render_page
@@ -240,6 +241,8 @@ def failures(request: HttpRequest) -> HttpResponse:
         csv_qs=filters.querystring(format="csv", failure_reason=reason),
         csv_reasons_qs=filters.querystring(format="csv", table="reasons", failure_reason=reason),
         clear_reason_qs=filters.querystring(),
+        rejections=rejections(filters, settings.metrics),
+        rejected_label=catalog.metric("rejected").label,
     )
     return render_page(request, "dashboards/failures.html", state, page="failures",
                        context=context)
@@ -327,6 +330,8 @@ def reps(request: HttpRequest) -> HttpResponse:
         assigned_records=_records(filters, flag="assigned"),
         csv_qs=filters.querystring(format="csv"),
         columns=[catalog.metric(name) for name in REP_COLUMNS],
+        rejections=rejections(filters, settings.metrics),
+        rejected_label=catalog.metric("rejected").label,
     )
     return render_page(request, "dashboards/reps.html", state, page="reps", context=context)
 
