@@ -47,6 +47,7 @@ from typing import Any
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
+from routing_health.alerts.grouping import configured_policy, firing_by_group
 from routing_health.alerts.groups import deliver_grouped
 from routing_health.alerts.outbox import (
     FAILED,
@@ -229,6 +230,8 @@ def _deliver_due(
         ).order_by("created_at", "id")[:limit]
     )
     tried: set[int] = set()
+    policy = configured_policy()
+    firing = firing_by_group(policy) if any(n.incident_id for n in due) else {}
     for _ in range(MAX_PASSES):  # a row that waited for its incident's earlier one goes next
         first = _first_pending({n.incident_id for n in due if n.incident_id is not None}, route)
         alerts = [n for n in due if n.incident_id is not None and n.id not in tried
@@ -238,7 +241,8 @@ def _deliver_due(
         tried.update(n.id for n in alerts)
         # Alerts go out per group (alerts.groups); reports one by one below.
         sent, failed, retrying, stop = deliver_grouped(
-            alerts, now=now, transport=transport, destination=key, route=route)
+            alerts, now=now, transport=transport, destination=key, route=route, policy=policy,
+            firing=firing)
         summary.sent += sent
         summary.failed += failed
         summary.retrying += retrying

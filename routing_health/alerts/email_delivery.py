@@ -30,7 +30,7 @@ from django.db.models import F, QuerySet
 
 from routing_health.alerts.delivery import DeliverySummary
 from routing_health.alerts.group_email import group_email
-from routing_health.alerts.grouping import configured_policy, key_of, labels_of
+from routing_health.alerts.grouping import configured_policy, firing_by_group, key_of, labels_of
 from routing_health.alerts.notices import salesforce_instance_url
 from routing_health.alerts.outbox import (
     FAILED,
@@ -173,6 +173,7 @@ def _deliver_alert_groups(
     """One e-mail per address and alert group (``alerts.group_email``); False when an error
     ends the run. The rows of a group go out, or are retried, together."""
     policy = configured_policy()
+    firing = firing_by_group(policy)
     incidents = {i.pk: i for i in AlertIncident.objects.filter(
         pk__in={n.incident_id for n in notes})}
     batches: dict[tuple[str, str], list[Notification]] = {}
@@ -181,7 +182,7 @@ def _deliver_alert_groups(
         group = key_of(labels_of(note.incident, policy.group_by))
         batches.setdefault((note.destination, group), []).append(note)
     refused: set[str] = set()
-    for (address, _), batch in batches.items():
+    for (address, group), batch in batches.items():
         if address in refused:
             continue  # this address refused mail in this run: wait for --retry-failed
         claimed = [n for n in batch if claim(n, now)]
@@ -189,7 +190,8 @@ def _deliver_alert_groups(
             continue
         carrier, *others = claimed
         payload = group_email(claimed, now=now, policy=policy,
-                              instance_url=salesforce_instance_url())
+                              instance_url=salesforce_instance_url(),
+                              members=firing.get(group, []))
         Notification.objects.filter(pk=carrier.pk).update(payload=payload)
         carrier.payload = payload
         error = _attempt(carrier, transport, now, key)

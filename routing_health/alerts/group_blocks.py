@@ -121,9 +121,9 @@ def group_payload(
         return _payload(text, blocks)
     worst = order[0]
     count = len(order)
-    header = f"{SEVERITY_MARK.get(worst.severity, '')} {where}: {count} alert" + (
+    header = f"{SEVERITY_MARK.get(worst.severity, '')} {where}: {format_count(count)} alert" + (
         "s firing" if count != 1 else " firing")
-    text = (f"Routing alert: {count} firing in {where}; worst: {worst.message.title} "
+    text = (f"Routing alert: {format_count(count)} firing in {where}; worst: {worst.message.title} "
             f"({_segment_words(worst.message.segment)})")
     blocks = [_header(header)]
     for item in order[:MAX_GROUP_INCIDENTS]:
@@ -154,7 +154,7 @@ def change_reply(
         lines.append(f"✅ Resolved: *{mrkdwn_value(m.title, 300)}* — "
                      f"{mrkdwn_value(_segment_words(m.segment), 200)}")
     where = group_words(labels)
-    text = f"{where}: {len(new)} new, {len(resolved)} resolved"
+    text = f"{where}: {format_count(len(new))} new, {format_count(len(resolved))} resolved"
     return _payload(text, [_section("\n".join(lines) or escape_mrkdwn(text))])
 
 
@@ -167,7 +167,8 @@ def reminder_reply(items: Sequence[GroupItem], labels: Mapping[str, str]) -> dic
     if len(order) > MAX_GROUP_INCIDENTS:
         lines.append(f"+{format_count(len(order) - MAX_GROUP_INCIDENTS)} more")
     where = group_words(labels)
-    text = f"Still firing in {where}: {len(order)} alert" + ("s" if len(order) != 1 else "")
+    text = f"Still firing in {where}: {format_count(len(order))} alert" + (
+        "s" if len(order) != 1 else "")
     head = f"*{escape_mrkdwn(text)}*"
     return _payload(text, [_section("\n".join([head, *lines]))])
 

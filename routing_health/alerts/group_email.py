@@ -15,11 +15,10 @@ from routing_health.alerts.grouping import (
     Policy,
     alerts_page_url,
     incident_item,
-    key_of,
     labels_of,
 )
 from routing_health.alerts.slack_blocks import value_text
-from routing_health.lib.format import format_time
+from routing_health.lib.format import format_count, format_time
 from routing_health.lib.mrkdwn import record_url
 from routing_health.models import AlertIncident, Notification
 
@@ -27,24 +26,16 @@ SUBJECT_PREFIX = "[Routing Health]"
 MAX_LEADS = 5
 
 
-def group_members(incident: AlertIncident, policy: Policy) -> list[AlertIncident]:
-    """The incidents firing now in ``incident``'s group (not inhibited, not ``info``)."""
-    key = key_of(labels_of(incident, policy.group_by))
-    firing = AlertIncident.objects.filter(
-        state=AlertIncident.State.FIRING, inhibited_by=""
-    ).exclude(severity="info").order_by("first_seen", "id")
-    return [i for i in firing if key_of(labels_of(i, policy.group_by)) == key]
-
-
 def group_email(
-    notes: Sequence[Notification], *, now: datetime, policy: Policy, instance_url: str
+    notes: Sequence[Notification], *, now: datetime, policy: Policy, instance_url: str,
+    members: Sequence[AlertIncident],
 ) -> dict[str, str]:
-    """``{"subject", "text", "html"}`` for the rows ``notes`` of one group and address."""
+    """``{"subject", "text", "html"}`` for the rows ``notes`` of one group and address;
+    ``members``: the group's incidents that page now (``grouping.firing_by_group``)."""
     incidents = {n.incident_id: n.incident for n in notes if n.incident is not None}
     first = next(iter(incidents.values()))
     labels = labels_of(first, policy.group_by)
     where = group_words(labels)
-    members = group_members(first, policy)
     items = ranked([incident_item(m, now, policy) for m in members])
     changes = []
     for note in notes:
@@ -53,7 +44,7 @@ def group_email(
         word = {"firing": "New", "resolved": "Resolved", "reminder": "Still firing"}[note.kind]
         changes.append(f"{word}: {title} ({segment or 'all leads'})")
     if items:
-        subject = f"{SUBJECT_PREFIX} {where}: {len(items)} alert" + (
+        subject = f"{SUBJECT_PREFIX} {where}: {format_count(len(items))} alert" + (
             "s firing" if len(items) != 1 else " firing")
     else:
         subject = f"{SUBJECT_PREFIX} Resolved: {where}"

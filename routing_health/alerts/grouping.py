@@ -62,6 +62,18 @@ def key_of(labels: Mapping[str, str]) -> str:
     return ";".join(f"{name}={value}" for name, value in labels.items())
 
 
+def firing_by_group(policy: Policy) -> dict[str, list[AlertIncident]]:
+    """The incidents that page now (firing, not inhibited, not ``info``) by group key, oldest
+    first: read once per delivery run."""
+    firing = AlertIncident.objects.filter(
+        state=AlertIncident.State.FIRING, inhibited_by=""
+    ).exclude(severity="info").order_by("first_seen", "id")
+    members: dict[str, list[AlertIncident]] = {}
+    for incident in firing:
+        members.setdefault(key_of(labels_of(incident, policy.group_by)), []).append(incident)
+    return members
+
+
 def incident_message(incident: AlertIncident, now: datetime, policy: Policy) -> AlertMessage:
     return alert_message(
         "firing", rule=incident.rule, region=incident.region, tier=incident.tier,

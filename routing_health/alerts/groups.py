@@ -50,6 +50,7 @@ from routing_health.alerts.grouping import (
     Policy,
     alerts_page_url,
     configured_policy,
+    firing_by_group,
     incident_item,
     incident_message,
     key_of,
@@ -347,6 +348,7 @@ def _resolved_original(group: AlertGroup, batch: _Batch, resolved: Mapping[str, 
 def deliver_grouped(
     notes: Sequence[Notification], *, now: datetime, transport: SlackTransport,
     destination: str, policy: Policy | None = None, route: str = "",
+    firing: Mapping[str, list[AlertIncident]] | None = None,
 ) -> tuple[int, int, int, SlackError | None]:
     """Deliver the due alert rows ``notes`` of one Slack destination ``route`` ("" or
     "slack:<channel>") per group; ``(sent, failed, retrying, stop)``. ``destination`` is the
@@ -358,11 +360,7 @@ def deliver_grouped(
                     route=route)
     incidents = {i.pk: i for i in AlertIncident.objects.filter(
         pk__in={n.incident_id for n in notes})}
-    firing = AlertIncident.objects.filter(state=AlertIncident.State.FIRING, inhibited_by="") \
-        .exclude(severity="info").order_by("first_seen", "id")
-    members: dict[str, list[AlertIncident]] = {}
-    for incident in firing:
-        members.setdefault(key_of(labels_of(incident, policy.group_by)), []).append(incident)
+    members = firing if firing is not None else firing_by_group(policy)
     batches: dict[str, _Batch] = {}
     for note in notes:
         incident = incidents.get(note.incident_id)
