@@ -6,25 +6,14 @@ Never downloads a browser: skipped when /usr/bin/chromium is missing. Screenshot
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from tests.dashboards.browser import ARGS, CHROMIUM, SHOTS, sign_in
 from tests.dashboards.conftest import PASSWORD
 from tests.dashboards.seed import seed
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = [
     ("overview", "/"),
     ("trends", "/trends"),
@@ -38,15 +27,6 @@ PAGES = [
     ("health", "/health"),
 ]
 CHART_PAGES = {"leads", "health"}
-
-def sign_in(page, base_url: str, path: str = "/") -> None:
-    """Sign in as "ana" through the login form and land on ``path``."""
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", "ana")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}{path}")
-
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from routing_health.lib.format import format_minutes
+from tests.dashboards.browser import CHROMIUM, SHOTS, chromium_page
 from tests.dashboards.conftest import PASSWORD
-from tests.dashboards.test_browser import ARGS, CHROMIUM, SHOTS, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,8 +22,6 @@ RANGE = "start=2026-11-06&end=2026-11-19"
 
 
 def test_clicking_the_tta_p95_tile_lists_the_slowest_leads_worst_first(live_server, synced_org):
-    from playwright.sync_api import sync_playwright
-
     from routing_health.models import LeadFact
     from routing_health.rollups.service import compute_metrics
     from routing_health.salesforce import runtime
@@ -41,35 +39,20 @@ def test_clicking_the_tta_p95_tile_lists_the_slowest_leads_worst_first(live_serv
     slowest = sorted((v for v in assigned if v > p95), reverse=True)
     assert slowest
     get_user_model().objects.create_user("ana", password=PASSWORD)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    problems: list[str] = []
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        try:
-            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-            page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
-            page.on("console", lambda msg: problems.append(f"{page.url}: {msg.text}")
-                    if msg.type == "error" else None)
-            sign_in(page, live_server.url)
-            page.goto(f"{live_server.url}/?{RANGE}", wait_until="load")
-            tile = page.locator('a[aria-describedby="metric-tta_p95_minutes"]')
-            assert tile.inner_text().strip() == format_minutes(p95)
-            tile.click()
-            page.wait_for_url(lambda url: "/leads" in url and "above=" in url, timeout=10_000)
-            page.wait_for_selector("table")
-            header = page.locator('th[aria-sort="descending"]')
-            assert header.text_content().strip() == "Time to assignment ↓"  # CSS upper-cases it
-            cells = page.locator('td[data-col="tta_minutes"]').all_inner_texts()
-            assert cells == [format_minutes(v) for v in slowest]
-            body = page.locator("body").inner_text()
-            assert f"Time to assignment over {format_minutes(p95)}" in body
-            assert f"{len(slowest)} lead" in body
-            assert "Longest first" in body
-            page.screenshot(path=str(SHOTS / "leads-above-tta-p95.png"), full_page=True)
-        finally:
-            browser.close()
-
+    with chromium_page(live_server.url) as (page, problems):
+        page.goto(f"{live_server.url}/?{RANGE}", wait_until="load")
+        tile = page.locator('a[aria-describedby="metric-tta_p95_minutes"]')
+        assert tile.inner_text().strip() == format_minutes(p95)
+        tile.click()
+        page.wait_for_url(lambda url: "/leads" in url and "above=" in url, timeout=10_000)
+        page.wait_for_selector("table")
+        header = page.locator('th[aria-sort="descending"]')
+        assert header.text_content().strip() == "Time to assignment ↓"  # CSS upper-cases it
+        cells = page.locator('td[data-col="tta_minutes"]').all_inner_texts()
+        assert cells == [format_minutes(v) for v in slowest]
+        body = page.locator("body").inner_text()
+        assert f"Time to assignment over {format_minutes(p95)}" in body
+        assert f"{len(slowest)} lead" in body
+        assert "Longest first" in body
+        page.screenshot(path=str(SHOTS / "leads-above-tta-p95.png"), full_page=True)
     assert problems == [], "\n".join(problems)

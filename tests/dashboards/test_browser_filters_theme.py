@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.dashboards.browser import ARGS, CHROMIUM, SHOTS, sign_in
 from tests.dashboards.conftest import PASSWORD
-from tests.dashboards.test_browser import ARGS, CHROMIUM, METRIC_RANGE, SHOTS, sign_in
+from tests.dashboards.test_browser import METRIC_RANGE
 
 pytestmark = [
     pytest.mark.browser,

@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from routing_health.models import LeadFact
+from tests.dashboards.browser import CHROMIUM, SHOTS, chromium_page
 from tests.dashboards.conftest import PASSWORD
-from tests.dashboards.test_browser import ARGS, CHROMIUM, SHOTS, sign_in
 
 OPS_RANGE = "start=2026-10-30&end=2026-11-20"
 
@@ -25,8 +25,6 @@ pytestmark = [
 def test_the_reps_page_shows_rejections_by_reason_and_a_count_opens_its_leads(
     live_server: Any, synced_org: Any, settings: Any
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     from routing_health.rollups.service import compute_metrics
     from routing_health.salesforce import runtime
     from tests.conftest import NOW
@@ -42,41 +40,29 @@ def test_the_reps_page_shows_rejections_by_reason_and_a_count_opens_its_leads(
     top = max({f.rejection_reason for f in rejected},
               key=lambda r: (rejected.filter(rejection_reason=r).count(), r))
     total, top_count = rejected.count(), rejected.filter(rejection_reason=top).count()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: problems.append(str(exc)))
-            sign_in(page, live_server.url)
-            page.goto(f"{live_server.url}/reps?{OPS_RANGE}", wait_until="load")
-            section = page.locator("#rejections")
-            section.scroll_into_view_if_needed()
-            assert section.is_visible()
-            text = section.inner_text()
-            assert f"Rejections by reason · {total:,} rejected lead" in text
-            for caption in ("By rep", "By region", "By week (ISO, report time zone)"):
-                assert page.get_by_text(caption, exact=True).is_visible()
-            assert top.lower() in text.lower()  # column heads are styled upper-case
-            section.screenshot(path=str(SHOTS / "ops-reps-rejections.png"))
-            page.screenshot(path=str(SHOTS / "ops-reps-with-rejections.png"), full_page=True)
+    with chromium_page(live_server.url) as (page, problems):
+        page.goto(f"{live_server.url}/reps?{OPS_RANGE}", wait_until="load")
+        section = page.locator("#rejections")
+        section.scroll_into_view_if_needed()
+        assert section.is_visible()
+        text = section.inner_text()
+        assert f"Rejections by reason · {total:,} rejected lead" in text
+        for caption in ("By rep", "By region", "By week (ISO, report time zone)"):
+            assert page.get_by_text(caption, exact=True).is_visible()
+        assert top.lower() in text.lower()  # column heads are styled upper-case
+        section.screenshot(path=str(SHOTS / "ops-reps-rejections.png"))
+        page.screenshot(path=str(SHOTS / "ops-reps-with-rejections.png"), full_page=True)
 
-            # The top reason's total in the footer of the rep table opens exactly its leads.
-            table = page.locator("[data-rejections=rep]")
-            heads = [h.lower() for h in table.locator("thead th").all_inner_texts()]
-            column = heads.index(top.lower())
-            footer = table.locator("tfoot td").nth(column - 1)
-            shown = int(footer.inner_text().replace(",", ""))
-            assert shown == top_count
-            footer.locator("a").click()
-            page.wait_for_load_state("load")
-            assert "rejection_reason=" in page.url
-            assert page.get_by_text(f"Rejected, reason: {top}").is_visible()
-            page.screenshot(path=str(SHOTS / "ops-reps-rejections-drilldown.png"), full_page=True)
-        finally:
-            browser.close()
+        # The top reason's total in the footer of the rep table opens exactly its leads.
+        table = page.locator("[data-rejections=rep]")
+        heads = [h.lower() for h in table.locator("thead th").all_inner_texts()]
+        column = heads.index(top.lower())
+        footer = table.locator("tfoot td").nth(column - 1)
+        shown = int(footer.inner_text().replace(",", ""))
+        assert shown == top_count
+        footer.locator("a").click()
+        page.wait_for_load_state("load")
+        assert "rejection_reason=" in page.url
+        assert page.get_by_text(f"Rejected, reason: {top}").is_visible()
+        page.screenshot(path=str(SHOTS / "ops-reps-rejections-drilldown.png"), full_page=True)
     assert problems == []
