@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -31,12 +31,14 @@ import psycopg
 from django.db import connection
 from django.db.models import QuerySet
 
-from dashboards.filters import Filters
+from dashboards.filters import SOURCE_FIELD, Filters
 from dashboards.metrics.specs import BUSINESS_VARIANTS, Clock, Metrics
 from routing_health.alerts.rules import tier_sla
 from routing_health.config import RoutingConfig
+from routing_health.facts.calendars import resolved_params
 from routing_health.metrics import METRIC_NAMES
 from routing_health.models import DailyRollup
+from routing_health.reports import compare as equal_age
 from routing_health.rollups import selectors as rollup_read
 
 # --- Clocks ------------------------------------------------------------------------------------
@@ -219,6 +221,40 @@ def weeks_of(start: date, end: date) -> list[tuple[str, date, bool]]:
 def previous_period(filters: Filters) -> tuple[date, date]:
     """The period of equal length just before the filters' range."""
     return filters.start - timedelta(days=filters.days), filters.start - timedelta(days=1)
+
+
+def fact_segment(filters: Filters) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The filters' region, tier and source as fact-column equalities, and the extra lead
+    field to load for the source (``LeadSource``)."""
+    segment = {"region": filters.region, "tier": filters.tier}
+    if filters.source:
+        return {**segment, SOURCE_FIELD: filters.source}, (SOURCE_FIELD,)
+    return segment, ()
+
+
+def side_at_equal_age(
+    filters: Filters, config: RoutingConfig, earlier: tuple[date, date], as_of: datetime
+) -> equal_age.Side:
+    """``earlier`` (in the filters' segment) as it stood at the same age as the filters' range
+    does at ``as_of``: evaluated as of ``as_of`` minus the time between the two starts
+    (``routing_health.reports.compare``)."""
+    params = resolved_params(config)
+    segment, extra = fact_segment(filters)
+    when = equal_age.earlier_as_of(params, earlier, (filters.start, filters.end), as_of)
+    return equal_age.load_side(params, earlier, when, segment, extra=extra)
+
+
+def equal_age_comparisons(
+    filters: Filters,
+    config: RoutingConfig,
+    pairs: Sequence[tuple[tuple[date, date], tuple[date, date]]],
+    as_of: datetime,
+) -> dict[tuple[tuple[date, date], tuple[date, date]], equal_age.EqualAge]:
+    """Each (earlier, later) pair of windows in the filters' segment, the later as of ``as_of``
+    and the earlier at the same age (``routing_health.reports.compare``), from one load."""
+    segment, extra = fact_segment(filters)
+    found = equal_age.compare_many(resolved_params(config), pairs, as_of, segment, extra=extra)
+    return dict(zip(pairs, found, strict=True))
 
 
 def ordered_tiers(tiers: Iterable[str | None], config: RoutingConfig) -> list[str | None]:

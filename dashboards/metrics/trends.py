@@ -18,6 +18,7 @@ from dashboards.metrics import charts as metric_charts
 from dashboards.metrics.data import (
     day_key,
     days_of,
+    equal_age_comparisons,
     load_rollups,
     ordered_regions,
     ordered_tiers,
@@ -38,6 +39,7 @@ from dashboards.metrics.page import (
 )
 from dashboards.metrics.specs import (
     FLOW_CHANGES,
+    METRICS,
     TRENDS,
     Change,
     Clock,
@@ -48,9 +50,17 @@ from dashboards.metrics.specs import (
 )
 from dashboards.metrics.targets import metric_target
 from routing_health.metrics.catalog import format_metric
+from routing_health.metrics.survival import Quantile
 from routing_health.models import FlowVersionChange
+from routing_health.reports.compare import KM_QUANTILES, EqualAge
 
 CHANGE_LIMIT = 5
+MAX_AFTER_DAYS = 28  # days after an activation compared with as many days before it
+KM_METRICS = (
+    ("tta_minutes", "tta_p50_minutes"), ("tta_minutes", "tta_p95_minutes"),
+    ("first_touch_minutes", "first_touch_p50_minutes"),
+    ("first_touch_minutes", "first_touch_p95_minutes"),
+)
 TREND_METRICS: tuple[MetricSpec, ...] = shown_on(TRENDS)
 COMPARE_METRICS: tuple[MetricSpec, ...] = shown_on(FLOW_CHANGES)
 SPLITS = {"": "All leads", "region": "By region", "tier": "By tier"}
@@ -77,7 +87,9 @@ class TrendChart:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Metrics before and after a flow version activation (the activation day left out)."""
+    """Metrics before and after a flow version activation (the activation day left out), the
+    days before seen at the same age as the days after (``routing_health.reports.compare``);
+    ``reason`` says why they cannot be compared yet (then no change is called)."""
 
     label: str
     at: datetime
@@ -86,6 +98,9 @@ class Comparison:
     before_leads: int
     after_leads: int
     rows: tuple[tuple[str, str, str, Change | None], ...]  # metric label, before, after, change
+    before_as_of: datetime | None = None
+    after_incomplete: bool = False
+    reason: str = ""
 
 
 @require_GET
@@ -111,7 +126,7 @@ def trends(request: HttpRequest) -> HttpResponse:
             "changed_at", "id"
         )
     )
-    windows = _comparison_windows(filters, changes)
+    windows = _comparison_windows(filters, changes, page.as_of)
     shown = _shown(request, clock)
 
     def numbers() -> dict[str, Any]:
@@ -125,7 +140,7 @@ def trends(request: HttpRequest) -> HttpResponse:
             "grouped": rollups.grouped(
                 lambda row: (period_of(row), split_of(row)), filters.start, filters.end
             ),
-            "windows": {w: rollups.total(*w) for window in windows for w in window},
+            "windows": equal_age_comparisons(filters, page.config, windows, page.as_of),
             "empty": rollups.empty(),
         }
 
@@ -220,58 +235,103 @@ def _periods(filters: Filters, grain: str) -> list[Period]:
 
 
 def _flow_windows(
-    filters: Filters, changes: Sequence[FlowVersionChange]
+    filters: Filters, changes: Sequence[FlowVersionChange], as_of: datetime
 ) -> Iterator[tuple[FlowVersionChange, Window, Window]]:
-    """The latest flow changes, newest first, with their before / after date ranges (the
-    activation day left out): those with days on both sides inside the filters' range."""
+    """The latest flow changes, newest first, with their before / after date ranges: after =
+    the days from the one after the activation to the filters' end (at most
+    ``MAX_AFTER_DAYS``, not past ``as_of``'s day); before = as many days up to the one before
+    the activation. The activation day itself is left out (it mixes both versions)."""
     zone = filters.zone
+    today = as_of.astimezone(zone).date()
     for flow_change in list(changes)[-CHANGE_LIMIT:][::-1]:
         day = flow_change.changed_at.astimezone(zone).date()
-        before_end, after_start = day - timedelta(days=1), day + timedelta(days=1)
-        if before_end < filters.start or after_start > filters.end:
-            continue
-        yield flow_change, (filters.start, before_end), (after_start, filters.end)
+        after_start = day + timedelta(days=1)
+        after_end = max(after_start, min(filters.end, today,
+                                         after_start + timedelta(days=MAX_AFTER_DAYS - 1)))
+        days = (after_end - after_start).days + 1
+        yield flow_change, (day - timedelta(days=days), day - timedelta(days=1)), (
+            after_start, after_end)
 
 
 def _comparison_windows(
-    filters: Filters, changes: Sequence[FlowVersionChange]
+    filters: Filters, changes: Sequence[FlowVersionChange], as_of: datetime | None
 ) -> tuple[tuple[Window, Window], ...]:
-    """The before / after date ranges of ``_flow_windows`` (the rollups to merge)."""
-    return tuple((before, after) for _change, before, after in _flow_windows(filters, changes))
+    """The before / after date ranges of ``_flow_windows`` (the cohorts to compare)."""
+    if as_of is None:
+        return ()
+    return tuple(
+        (before, after) for _change, before, after in _flow_windows(filters, changes, as_of)
+    )
 
 
 def _comparisons(
     page: MetricPage,
-    totals: dict[Window, Metrics],
+    found: dict[tuple[Window, Window], EqualAge],
     clock: Clock,
     changes: Sequence[FlowVersionChange],
 ) -> list[Comparison]:
-    found = []
-    for flow_change, before_range, after_range in _flow_windows(page.filters, changes):
-        before, after = totals[before_range], totals[after_range]
+    comparisons = []
+    for flow_change, before_range, after_range in _flow_windows(
+        page.filters, changes, page.as_of
+    ):
+        compared = found[(before_range, after_range)]
+        before, after = compared.earlier, compared.later
         rows = []
+        estimates = km_rows(compared)
         for spec in COMPARE_METRICS:
             metric = clock.key(spec.key)
             rows.append(
                 (
                     clock.label(spec),
-                    format_metric(metric, before.get(metric)),
-                    format_metric(metric, after.get(metric)),
-                    change(after.get(metric), before.get(metric), spec),
+                    format_metric(metric, before.metrics.get(metric)),
+                    format_metric(metric, after.metrics.get(metric)),
+                    change(after.metrics.get(metric), before.metrics.get(metric), spec)
+                    if compared.ready else None,
                 )
             )
-        found.append(
+            if spec.key in estimates:  # the censoring-aware estimate beside the exact one
+                rows.append(estimates[spec.key])
+        comparisons.append(
             Comparison(
                 label=flow_change.label or flow_change.flow_api_name,
                 at=flow_change.changed_at,
                 before_label=Filters(*before_range).range_label(),
                 after_label=Filters(*after_range).range_label(),
-                before_leads=before["leads"],
-                after_leads=after["leads"],
+                before_leads=before.leads,
+                after_leads=after.leads,
                 rows=tuple(rows),
+                before_as_of=before.as_of,
+                after_incomplete=not after.complete,
+                reason=compared.reason,
             )
         )
-    return found
+    return comparisons
+
+
+def km_rows(compared: EqualAge) -> dict[str, tuple[str, str, str, Change | None]]:
+    """Kaplan–Meier p50 / p95 of time to assignment and to first touch on both sides, the
+    leads still waiting censored: beside the exact percentiles, so a young cohort's p95 is not
+    read as an improvement. A quantile not reached yet reads "more than <longest wait>"."""
+    rows = {}
+    for column, key in KM_METRICS:
+        spec = METRICS[key]
+        q = KM_QUANTILES.index(0.95 if "p95" in key else 0.5)
+        before = compared.earlier.waits[column][q]
+        after = compared.later.waits[column][q]
+        both = compared.ready and before.reached and after.reached
+        rows[key] = (
+            f"{spec.metric.label}, Kaplan–Meier",
+            km_text(key, before),
+            km_text(key, after),
+            change(after.value, before.value, spec) if both else None,
+        )
+    return rows
+
+
+def km_text(key: str, quantile: Quantile) -> str:
+    if quantile.reached or quantile.at_least is None:
+        return format_metric(key, quantile.value)
+    return f"more than {format_metric(key, quantile.at_least)}"
 
 
 def _series_csv(

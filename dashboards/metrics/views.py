@@ -31,6 +31,7 @@ from dashboards.metrics.data import (
     ordered_tiers,
     previous_period,
     segment_key,
+    side_at_equal_age,
     tier_key,
 )
 from dashboards.metrics.page import (
@@ -67,6 +68,7 @@ from dashboards.metrics.targets import (
 from routing_health.alerts.selectors import firing_incidents
 from routing_health.lib.format import NO_DATA, format_count
 from routing_health.metrics.catalog import format_metric
+from routing_health.reports import compare as equal_age
 
 INCIDENT_LIMIT = 8
 # The Overview's region × tier table: leads, then these two, each against its target.
@@ -132,11 +134,18 @@ def overview(request: HttpRequest) -> HttpResponse:
     shown = _shown(request, clock)
 
     def numbers() -> dict[str, Any]:
-        rollups = load_rollups(filters, as_of=page.as_of, start=prev_start, metrics=shown)
+        rollups = load_rollups(filters, as_of=page.as_of, metrics=shown)
         segments = rollups.only({clock.key(key) for key in SEGMENT_METRICS})
+        current = rollups.total(filters.start, filters.end)
+        # The previous period at equal age: as it stood one period length before as_of.
+        previous = side_at_equal_age(filters, page.config, (prev_start, prev_end), page.as_of)
         return {
-            "current": rollups.total(filters.start, filters.end),
-            "previous": rollups.total(prev_start, prev_end),
+            "current": current,
+            "previous": dict(previous.metrics),
+            "previous_as_of": previous.as_of,
+            "comparable": equal_age.compare(
+                previous, equal_age.Side(filters.start, filters.end, page.as_of, False, current)
+            ),
             "by_day": rollups.grouped(day_key, filters.start, filters.end),
             "by_tier": rollups.grouped(tier_key, filters.start, filters.end),
             "by_segment": segments.grouped(segment_key, filters.start, filters.end),
@@ -168,7 +177,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             "tiers": [_label(t) for t in tiers],
             "segment_rows": _segment_rows(page, clock, found["by_segment"], regions, tiers),
             "previous_label": prev_label,
-            "previous_empty": not found["previous"]["leads"],
+            "previous_as_of": found["previous_as_of"],
+            "previous_empty": not found["comparable"].ready,
+            "previous_reason": found["comparable"].reason,
             "success_target": _target_text(page, SEGMENT_METRICS[0]),
             "segment_metrics": [METRICS[key] for key in SEGMENT_METRICS],
             "csv": {
@@ -184,7 +195,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 def _sections(page: MetricPage, clock: Clock, found: dict[str, Any]) -> list[Section]:
     """The headline tiles, by section, from the Overview's merged numbers."""
     filters = page.filters
-    current, previous, by_tier = found["current"], found["previous"], found["by_tier"]
+    current, by_tier = found["current"], found["by_tier"]
+    # Nothing is called better or worse when the two periods cannot be compared yet.
+    previous = found["previous"] if found["comparable"].ready else {}
     days = days_of(filters.start, filters.end)
     daily = [found["by_day"].get(day, found["empty"]) for day in days]
     return [
