@@ -20,6 +20,7 @@ from routing_health.lib.format import format_count, format_value
 MUTED = "#7b8591"
 MARKER = "#6b4fa0"  # flow-version annotations: apart from every series colour
 TARGET = "#9a4a00"
+INCOMPLETE_FILL = "rgba(128, 128, 128, 0.12)"  # periods not over yet (works on light and dark)
 # Okabe–Ito based, like charts.js's colourway, ordered so neighbours differ most; each split
 # line also gets its own dash pattern (never colour alone).
 SERIES_COLOURS = ("#2f5bd3", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#0072b2")
@@ -51,11 +52,19 @@ class Sparkline:
     description: str
     width: int = SPARK_WIDTH
     height: int = SPARK_HEIGHT
+    tail: str = ""  # dotted: the segment to an incomplete last day
 
 
-def sparkline(values: Sequence[float | None], labels: Sequence[str], unit: str) -> Sparkline | None:
+def sparkline(
+    values: Sequence[float | None],
+    labels: Sequence[str],
+    unit: str,
+    *,
+    incomplete_last: bool = False,
+) -> Sparkline | None:
     """An SVG sparkline of daily ``values`` (``None``: no data that day), or ``None`` when no
-    day has a value."""
+    day has a value. With ``incomplete_last`` the last day is not over yet: the segment to it is
+    dotted and its value is labelled "so far"."""
     known = [v for v in values if v is not None]
     if not known:
         return None
@@ -78,6 +87,10 @@ def sparkline(values: Sequence[float | None], labels: Sequence[str], unit: str) 
             continue
         runs[-1].append(point(i, value))
     runs = [run for run in runs if run]
+    tail = ""
+    if incomplete_last and values[-1] is not None and len(runs[-1]) > 1:
+        tail = " ".join(f"{x},{y}" for x, y in runs[-1][-2:])
+        runs[-1] = runs[-1][:-1]
     lines = tuple(" ".join(f"{x},{y}" for x, y in run) for run in runs if len(run) > 1)
     dots = tuple(run[0] for run in runs if len(run) == 1)
     last_index = max(i for i, v in enumerate(values) if v is not None)
@@ -86,8 +99,10 @@ def sparkline(values: Sequence[float | None], labels: Sequence[str], unit: str) 
     shown = [
         f"{label} {format_value(v, unit)}" for label, v in zip(labels, values, strict=True)
     ]
+    if incomplete_last:
+        shown[-1] += " so far (the day is not over)"
     description = "Daily values: " + ", ".join(shown)
-    return Sparkline(lines, dots, point(last_index, last_value), description)
+    return Sparkline(lines, dots, point(last_index, last_value), description, tail=tail)
 
 
 # --- Trend lines ------------------------------------------------------------------------------
@@ -111,12 +126,14 @@ def trend_chart(
     markers: Sequence[Marker] = (),
     zone: ZoneInfo,
     target: float | None = None,
+    incomplete_from: int | None = None,
 ) -> Figure:
     """Lines of one metric over aligned periods ``x`` (ISO dates: days, or ISO weeks' Mondays
     with ``step_days=7``), one per split value; ``None`` values are gaps. ``markers`` draw
     dotted verticals with a label; ``target`` a dashed horizontal (the page says what it
-    is). Minutes are shown as hours
-    when the values run past three hours."""
+    is). Periods from index ``incomplete_from`` on have not ended yet: their points are hollow
+    on a shaded band labelled "incomplete" (their leads are still young). Minutes are shown as
+    hours when the values run past three hours."""
     split = len(series) > 1
     unit = spec.unit
     scale = 1.0
@@ -138,7 +155,10 @@ def trend_chart(
                 "text": [format_value(v, spec.unit) for v in values],
                 "connectgaps": False,
                 "line": {"color": colour, "width": 2, "dash": dash},
-                "marker": {"size": 5, "color": colour},
+                "marker": {"size": 5, "color": colour, "symbol": [
+                    "circle-open" if incomplete_from is not None and i >= incomplete_from
+                    else "circle" for i in range(len(x))
+                ]},
                 "hovertemplate": (
                     f"%{{customdata}}<br>{name + ': ' if split else ''}%{{text}}<extra></extra>"
                 ),
@@ -165,6 +185,22 @@ def trend_chart(
                 "xanchor": "right" if position > 0.6 else "left", "yanchor": "top",
                 "text": f"{marker.label} version activated", "showarrow": False,
                 "font": {"color": MARKER, "size": 10}, "bgcolor": "rgba(255,255,255,0.85)",
+            }
+        )
+    if incomplete_from is not None and incomplete_from < len(x):
+        start = datetime.fromisoformat(x[incomplete_from]) - half
+        shapes.append(
+            {
+                "type": "rect", "xref": "x", "yref": "paper", "layer": "below",
+                "x0": start.isoformat(sep=" "), "x1": (last + half).isoformat(sep=" "),
+                "y0": 0, "y1": 1, "fillcolor": INCOMPLETE_FILL, "line": {"width": 0},
+            }
+        )
+        annotations.append(
+            {
+                "xref": "x", "yref": "paper", "x": (last + half).isoformat(sep=" "), "y": 0,
+                "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+                "text": "incomplete", "font": {"color": MARKER, "size": 10},
             }
         )
     if target is not None:

@@ -50,9 +50,9 @@ from dashboards.metrics.specs import (
 )
 from dashboards.metrics.targets import metric_target
 from routing_health.metrics.catalog import format_metric
-from routing_health.metrics.survival import Quantile
 from routing_health.models import FlowVersionChange
 from routing_health.reports.compare import KM_QUANTILES, EqualAge
+from routing_health.reports.formatting import estimate_text
 
 CHANGE_LIMIT = 5
 MAX_AFTER_DAYS = 28  # days after an activation compared with as many days before it
@@ -73,7 +73,8 @@ class Period:
     key: Hashable  # the rollup group key: a date, or an ISO week
     x: str  # the chart's x: ISO date (a week's Monday)
     label: str  # for people
-    partial: bool = False
+    partial: bool = False  # cut by the filters' range
+    incomplete: bool = False  # not over at the metrics' as-of: its leads are still young
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def trends(request: HttpRequest) -> HttpResponse:
         return page.render()
     filters = page.filters
     clock = _clock(page)
-    periods = _periods(filters, grain)
+    periods = _periods(filters, grain, page.as_of)
     begin, stop = filters.created_between()
     changes = list(
         FlowVersionChange.objects.filter(changed_at__gte=begin, changed_at__lt=stop).order_by(
@@ -183,6 +184,7 @@ def trends(request: HttpRequest) -> HttpResponse:
             markers=markers,
             zone=filters.zone,
             target=threshold,
+            incomplete_from=next((i for i, p in enumerate(periods) if p.incomplete), None),
         )
         label = clock.label(spec)
         charts.append(
@@ -219,18 +221,29 @@ def trends(request: HttpRequest) -> HttpResponse:
     return page.render()
 
 
-def _periods(filters: Filters, grain: str) -> list[Period]:
+def _periods(filters: Filters, grain: str, as_of: datetime | None) -> list[Period]:
+    """The days or ISO weeks of the range; those not over at ``as_of`` (the metrics' time, in
+    the report time zone) are ``incomplete``: drawn and labelled as such, never compared."""
+    today = as_of.astimezone(filters.zone).date() if as_of else None
+
+    def incomplete(last_day: date) -> bool:
+        return today is not None and last_day >= today
+
     if grain == "day":
         return [
-            Period(day, day.isoformat(), f"{day:%a} {day:%b} {day.day}")
+            Period(day, day.isoformat(),
+                   f"{day:%a} {day:%b} {day.day}" + (" (incomplete)" if incomplete(day) else ""),
+                   incomplete=incomplete(day))
             for day in days_of(filters.start, filters.end)
         ]
     periods = []
     for week, monday, partial in weeks_of(filters.start, filters.end):
         sunday = monday + timedelta(days=6)
         span = f"{monday:%b} {monday.day}–{sunday:%b} {sunday.day}"
-        label = f"{week} ({span}{', partial' if partial else ''})"
-        periods.append(Period(week, monday.isoformat(), label, partial))
+        notes = [word for word, yes in (("partial", partial), ("incomplete", incomplete(sunday)))
+                 if yes]
+        label = f"{week} ({span}{''.join(', ' + n for n in notes)})"
+        periods.append(Period(week, monday.isoformat(), label, partial, incomplete(sunday)))
     return periods
 
 
@@ -321,17 +334,11 @@ def km_rows(compared: EqualAge) -> dict[str, tuple[str, str, str, Change | None]
         both = compared.ready and before.reached and after.reached
         rows[key] = (
             f"{spec.metric.label}, Kaplan–Meier",
-            km_text(key, before),
-            km_text(key, after),
+            estimate_text(key, before),
+            estimate_text(key, after),
             change(after.value, before.value, spec) if both else None,
         )
     return rows
-
-
-def km_text(key: str, quantile: Quantile) -> str:
-    if quantile.reached or quantile.at_least is None:
-        return format_metric(key, quantile.value)
-    return f"more than {format_metric(key, quantile.at_least)}"
 
 
 def _series_csv(

@@ -237,8 +237,10 @@ def _tile(
         spec, value, config=page.config, region=filters.region or None,
         tier=filters.tier or None, by_tier=by_tier, clock=clock,
     )
+    today = page.as_of.astimezone(filters.zone).date() if page.as_of else None
     spark = metric_charts.sparkline(
-        [m.get(key) for m in daily], [f"{d:%b} {d.day}" for d in days], spec.unit
+        [m.get(key) for m in daily], [f"{d:%b} {d.day}" for d in days], spec.unit,
+        incomplete_last=bool(days) and today is not None and days[-1] >= today,
     )
     return Tile(
         spec=spec,

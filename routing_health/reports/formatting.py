@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from routing_health.lib.format import MINUS, NO_DATA
 from routing_health.metrics.catalog import format_metric
+from routing_health.metrics.survival import Quantile
 from routing_health.reports.changes import Change, TargetCheck
 
 RELATIVE_AS_MULTIPLE = 2.0
 
-GLYPHS = {"better": "▲", "worse": "▼", "same": "=", "neutral": "", "n/a": ""}
+# The arrow shows which way the number moved; whether that is good is the word (and, in HTML,
+# the colour): "↓ −30% better" for a p95 that fell, "↓ −1.2 pp worse" for a success rate.
+ARROW_UP, ARROW_DOWN = "↑", "↓"
 STATUS_TEXT = {"met": "● on target", "missed": "■ off target", "n/a": ""}
 
 
@@ -38,11 +41,22 @@ def change_text(delta: Change) -> str:
 
 
 def change_label(delta: Change) -> str:
-    """The change with a glyph and a word, so it never depends on colour: "▲ +1.2 pp better"."""
+    """The change with an arrow for its direction and a word for its meaning, so neither
+    depends on colour: "↑ +1.2 pp better", "↓ −7% better", "↑ +12"."""
     text = change_text(delta)
-    if delta.direction in ("better", "worse"):
-        return f"{GLYPHS[delta.direction]} {text} {delta.direction}"
-    return text
+    if delta.value is None or delta.direction == "same":
+        return text
+    arrow = ARROW_UP if delta.value > 0 else ARROW_DOWN
+    word = f" {delta.direction}" if delta.direction in ("better", "worse") else ""
+    return f"{arrow} {text}{word}"
+
+
+def estimate_text(metric_name: str, quantile: Quantile) -> str:
+    """A Kaplan–Meier quantile in ``metric_name``'s unit; "more than 9 h" when not reached yet
+    (the estimate exceeds the longest wait observed), "—" without leads."""
+    if quantile.reached or quantile.at_least is None:
+        return format_metric(metric_name, quantile.value)
+    return f"more than {format_metric(metric_name, quantile.at_least)}"
 
 
 def count_change(current: int, previous: int) -> str:

@@ -171,6 +171,13 @@ def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
             for tier, (a, t) in report.tier_sla.items()
         ],
         "queue_limit": format_hours(report.queue_age_limit_hours),
+        "waits": [
+            {"label": metric(w.metric).label, "now": format_metric(w.metric, w.now_exact),
+             "now_km": fmt.estimate_text(w.metric, w.now_km),
+             "before": format_metric(w.metric, w.before_exact),
+             "before_km": fmt.estimate_text(w.metric, w.before_km)}
+            for w in report.waits
+        ],
         "definitions": _definitions(),
         "changes_note": CHANGES_NOTE,
         "plotly_js": plotly_bundle() if charts else "",

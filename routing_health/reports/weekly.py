@@ -29,7 +29,9 @@ from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import owner_names
 from routing_health.metrics import METRIC_NAMES, MetricParams, metrics_rows, total_metrics
+from routing_health.metrics.survival import Quantile
 from routing_health.reports.changes import Change, TargetCheck, changes, target_checks
+from routing_health.reports.compare import Side, equal_age_as_of, side_of
 from routing_health.reports.events import Anomaly, FlowChange, anomalies, flow_changes
 from routing_health.reports.export import cohort_facts
 from routing_health.reports.leads import (
@@ -48,6 +50,21 @@ from routing_health.reports.weeks import (
 )
 
 PREVIOUS_WEEK_OFFSET = timedelta(days=7)
+"""The usual distance between the two weeks' as-of times; across a daylight-saving change it is
+an hour more or less (``routing_health.reports.compare.equal_age_as_of``)."""
+
+
+@dataclass(frozen=True)
+class WaitRow:
+    """A waiting-time percentile both ways: the spec's exact value over the leads whose wait
+    ended, and the Kaplan–Meier estimate with the leads still waiting censored, this week and
+    the week before (seen at the same age)."""
+
+    metric: str  # the exact metric, e.g. ``tta_p95_minutes``
+    now_exact: float | None
+    now_km: Quantile
+    before_exact: float | None
+    before_km: Quantile
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,7 @@ class WeeklyReportData:
     tier_sla: Mapping[str, tuple[float, float]]  # tier -> (assign_minutes, touch_minutes)
     tier_clock: Mapping[str, str]  # tier -> "business" | "wall" (the clock its SLA targets use)
     queue_age_limit_hours: float
+    waits: tuple[WaitRow, ...] = ()
 
     @property
     def week(self) -> str:
@@ -155,7 +173,8 @@ def build_weekly_report(
     tz = ZoneInfo(config.report.timezone)
     this_week = resolve_week(config, week, as_of)
     last_week = this_week.previous()
-    previous_as_of = as_of - PREVIOUS_WEEK_OFFSET
+    # Equal age (spec section 8): last week as it stood when it was as old as this week is now.
+    previous_as_of = equal_age_as_of(last_week.start, this_week.start, as_of, tz)
     params = resolved_params(config)
     facts_now = cohort_facts(params, this_week.start, this_week.end, as_of)
     facts_before = cohort_facts(params, last_week.start, last_week.end, previous_as_of)
@@ -184,6 +203,25 @@ def build_weekly_report(
                   for t, s in sorted(config.tiers.sla.items())},
         tier_clock={t: s.clock or "wall" for t, s in sorted(config.tiers.sla.items())},
         queue_age_limit_hours=float(config.windows.queue_age_limit_hours),
+        waits=_waits(
+            side_of(facts_now, params, (this_week.start, this_week.end), as_of),
+            side_of(facts_before, params, (last_week.start, last_week.end), previous_as_of),
+        ),
+    )
+
+
+WAIT_METRICS = (
+    ("tta_minutes", 0, "tta_p50_minutes"), ("tta_minutes", 1, "tta_p95_minutes"),
+    ("first_touch_minutes", 0, "first_touch_p50_minutes"),
+    ("first_touch_minutes", 1, "first_touch_p95_minutes"),
+)
+
+
+def _waits(now: Side, before: Side) -> tuple[WaitRow, ...]:
+    return tuple(
+        WaitRow(metric, now.metrics.get(metric), now.waits[column][index],
+                before.metrics.get(metric), before.waits[column][index])
+        for column, index, metric in WAIT_METRICS
     )
 
 

@@ -131,7 +131,7 @@ def test_the_weekly_slack_summary_shows_99_53_percent_2_1_days_and_a_dash() -> N
     fields = [f["text"] for b in payload["blocks"] if "fields" in b for f in b["fields"]]
 
     # +0.53 points over 0.99: a rise of a rate that is better higher.
-    assert "*Assignment success*\n99.53% (▲ +0.5 pp better)\n✓ on target" in fields
+    assert "*Assignment success*\n99.53% (↑ +0.5 pp better)\n✓ on target" in fields
     assert "*First touch p95*\n2.1 d (±0)" in fields
     assert "*Acceptance rate*\n—" in fields
     assert "*Leads created*\n2,137 (±0)" in fields

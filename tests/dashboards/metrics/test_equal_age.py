@@ -8,6 +8,8 @@ have not had time to show; at equal age nothing may be called better.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,7 +27,7 @@ from tests.alerts.conftest import BASE_TOML, HOLDING, REP, DbOrg
 pytestmark = pytest.mark.django_db
 
 T = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-FIRST = datetime(2026, 11, 12, 0, 0, tzinfo=UTC)
+FIRST = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 SLOW_HOURS = {3, 9, 15, 21}  # routed to a rep after 10 hours; the others after 2 minutes
 UNACCEPTED_HOURS = {1, 5, 13, 17}  # never touched: not accepted once 24 hours have passed
 TOML = BASE_TOML + '[report]\ntimezone = "UTC"\n'
@@ -33,7 +35,7 @@ TOML = BASE_TOML + '[report]\ntimezone = "UTC"\n'
 
 @pytest.fixture
 def identical_days(settings, tmp_path) -> DbOrg:
-    """One lead an hour from Nov 12 to T, behaving by the hour of day only, and a flow version
+    """One lead an hour from Nov 2 to T, behaving by the hour of day only, and a flow version
     activated at T − 24 h."""
     path = tmp_path / "routing_health.toml"
     path.write_text(TOML)
@@ -112,3 +114,50 @@ def test_the_trends_table_does_not_call_the_younger_cohort_better(identical_days
     body = " ".join(response.content.decode().split())
     assert "(better)" not in body
     assert "seen at the same age" in body
+
+
+def test_the_weekly_review_compares_the_weeks_at_equal_age(identical_days):
+    """W47 (Nov 16–22) as of T, 4.5 days old, against W46 as it stood 7 days earlier: with
+    identical days every metric and every wait estimate is the same, so nothing is better."""
+    from routing_health.reports.render import weekly_context
+    from routing_health.reports.weekly import build_weekly_report
+
+    report = build_weekly_report(parse_config(TOML), "2026-W47", T)
+    assert report.previous_period.as_of == T - timedelta(days=7)
+    assert report.total.current == report.total.previous
+    assert {c.direction for c in report.total.changes.values()} <= {"same", "n/a"}
+    waits = {w.metric: w for w in report.waits}
+    p95 = waits["tta_p95_minutes"]
+    # Exact p95 over the assigned: 4 slow leads of 24 a day -> 600 min on both weeks.
+    assert p95.now_exact == p95.before_exact == 600.0
+    assert p95.now_km == p95.before_km
+    context = weekly_context(report)
+    assert [w["label"] for w in context["waits"]][:2] == [
+        "Time to assignment p50", "Time to assignment p95"]
+    assert report.to_dict()["waits"][1]["now_km"] == {
+        "value": p95.now_km.value, "at_least": p95.now_km.at_least}
+
+
+def test_the_day_and_week_not_over_yet_are_drawn_as_incomplete(identical_days, signed_in):
+    """T is Nov 20 12:00 UTC (report time zone UTC): Nov 20 and ISO week W47 are not over."""
+    days = signed_in.get("/trends", {"start": "2026-11-14", "end": "2026-11-20"})
+    body = " ".join(days.content.decode().split())
+    assert "Fri Nov 20 (incomplete)" in body and "Thu Nov 19 (incomplete)" not in body
+    chart = json.loads(
+        re.search(r'<script id="trend-tta-p95-minutes" type="application/json">(.*?)</script>',
+                  days.content.decode(), re.S).group(1)
+    )
+    symbols = chart["data"][0]["marker"]["symbol"]
+    assert symbols == ["circle"] * 6 + ["circle-open"]
+    band = [s for s in chart["layout"]["shapes"] if s["type"] == "rect"]
+    assert [b["x0"] for b in band] == ["2026-11-19 12:00:00"]  # half a day before Nov 20
+    assert "incomplete" in [a["text"] for a in chart["layout"]["annotations"]]
+    weeks = signed_in.get("/trends", {"start": "2026-11-02", "end": "2026-11-20",
+                                      "grain": "week"})
+    text = " ".join(weeks.content.decode().split())
+    assert "2026-W47 (Nov 16–Nov 22, partial, incomplete)" in text
+    assert "2026-W46 (Nov 9–Nov 15)" in text
+    overview = " ".join(
+        signed_in.get("/", {"start": "2026-11-14", "end": "2026-11-20"}).content.decode().split()
+    )
+    assert "so far (the day is not over)" in overview and 'class="spark__tail"' in overview
