@@ -114,7 +114,7 @@ class RestApi:
     def _summary(self, spec: Any, version: str) -> dict[str, Any]:
         return {
             "name": spec.name, "label": spec.label, "labelPlural": spec.label + "s",
-            "keyPrefix": spec.key_prefix, "custom": spec.name.endswith("__c"),
+            "keyPrefix": spec.key_prefix, "custom": spec.name.endswith(("__c", "__mdt")),
             "queryable": True, "retrieveable": not spec.virtual, "searchable": False,
             "createable": spec.name in WRITABLE, "updateable": False,
             "deletable": spec.name in WRITABLE,

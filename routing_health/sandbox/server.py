@@ -295,11 +295,13 @@ class SalesforceEmulator:
             if name == "record":
                 return api.record(args[0], args[1], version)
             if name == "create":
-                return self.writes.create(args[0], _json_body(body), user_id)
+                return self.writes.create(args[0], _json_body(body), user_id,
+                                          _auto_assign(handler))
             if name == "delete":
                 return self.writes.delete(args[0], args[1])
             if name == "collection_create":
-                return self.writes.create_collection(_json_body(body), user_id)
+                return self.writes.create_collection(_json_body(body), user_id,
+                                                     _auto_assign(handler))
             if name == "collection_delete":
                 return self.writes.delete_collection(params.get("ids"), params.get("allOrNone"))
             if name == "query":
@@ -324,6 +326,12 @@ class SalesforceEmulator:
             return error("METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed "
                          f"are {','.join(sorted(set(allowed)))}", 405)
         return not_found()
+
+
+def _auto_assign(handler: _Handler) -> bool:
+    """The Assignment Rule header: ``Sforce-Auto-Assign: FALSE`` turns the router off for the
+    records of this call; absent or TRUE (any case) leaves it on."""
+    return (handler.headers.get("Sforce-Auto-Assign") or "TRUE").strip().lower() != "false"
 
 
 def _json_body(body: bytes) -> Any:

@@ -15,7 +15,8 @@ sObject Collections (``/composite/sobjects``), with Salesforce's answers.
 
 Records get an Id, CreatedDate (the org's clock), the caller as CreatedById, the default lead
 status and — for a Lead without OwnerId — the router's holding owner (without a router: the
-caller, as in Salesforce). Created leads are queued for the org's router. Deletion moves a
+caller, as in Salesforce). Created leads are queued for the org's router unless the request says
+``Sforce-Auto-Assign: FALSE`` (the Assignment Rule header; absent means TRUE). Deletion moves a
 record to the recycle bin (``IsDeleted`` true, only queryAll sees it).
 """
 
@@ -131,25 +132,27 @@ class RestWrites:
         return None
 
     # ---------------------------------------------------------------- create
-    def _insert(self, spec: SObjectSpec, fields: dict[str, Any], user_id: str) -> str:
+    def _insert(self, spec: SObjectSpec, fields: dict[str, Any], user_id: str,
+                auto_assign: bool) -> str:
         org = self.org
+        router = org.router if auto_assign else None
         row = {**fields, "CreatedById": user_id, "LastModifiedById": user_id}
         if spec.name == "Lead":
             if not row.get("Status"):
                 row["Status"] = next((r["ApiName"] for r in org.records("LeadStatus")
                                       if r.get("IsDefault")), None)
             if not row.get("OwnerId"):
-                row["OwnerId"] = (org.router.config.holding_owner_id if org.router
-                                  else user_id)
+                row["OwnerId"] = router.config.holding_owner_id if router else user_id
         elif spec.has("OwnerId") and not row.get("OwnerId"):
             row["OwnerId"] = user_id
         record_id = org.insert(spec.name, row)
-        if spec.name == "Lead" and org.router is not None:
-            org.router.enqueue(record_id, org.get("Lead", record_id)["CreatedDate"])
+        if spec.name == "Lead" and router is not None:
+            router.enqueue(record_id, org.get("Lead", record_id)["CreatedDate"])
         return record_id
 
-    def create(self, name: str, body: Any, user_id: str) -> Result:
-        """``POST /sobjects/<Type>/``."""
+    def create(self, name: str, body: Any, user_id: str, auto_assign: bool = True) -> Result:
+        """``POST /sobjects/<Type>/``; ``auto_assign`` False (``Sforce-Auto-Assign: FALSE``)
+        leaves created leads to no router."""
         if not isinstance(body, dict):
             return 400, {}, error_body("JSON_PARSER_ERROR", "The request body is not a JSON "
                                        "object")
@@ -157,18 +160,20 @@ class RestWrites:
             spec = self._spec(name)
             fields = self._parse(spec, body)
         except RequestError as exc:
-            return (404 if exc.body[0]["errorCode"] == "INVALID_TYPE" else 400), {}, exc.body
+            if exc.body[0]["errorCode"] == "INVALID_TYPE":  # no such /sobjects/<Type>/ resource
+                return 404, {}, error_body("NOT_FOUND", "The requested resource does not exist")
+            return 400, {}, exc.body
         with self.org.lock:
             problem = self._problem(spec, fields)
             if problem is not None:
                 return 400, {}, [{"message": problem["message"],
                                   "errorCode": problem["statusCode"],
                                   "fields": problem["fields"]}]
-            record_id = self._insert(spec, fields, user_id)
+            record_id = self._insert(spec, fields, user_id, auto_assign)
             self.org.route_due()
         return 201, {}, {"id": record_id, "success": True, "errors": []}
 
-    def create_collection(self, body: Any, user_id: str) -> Result:
+    def create_collection(self, body: Any, user_id: str, auto_assign: bool = True) -> Result:
         """``POST /composite/sobjects``."""
         records = body.get("records") if isinstance(body, dict) else None
         if not isinstance(records, list) or not records:
@@ -197,8 +202,8 @@ class RestWrites:
                 if problem is not None:
                     results.append(_failed(problem))
                     continue
-                results.append({"id": self._insert(spec, fields, user_id), "success": True,
-                                "errors": []})
+                results.append({"id": self._insert(spec, fields, user_id, auto_assign),
+                                "success": True, "errors": []})
             self.org.route_due()
         return 200, {}, results
 

@@ -274,3 +274,28 @@ def test_condition_operators_are_checked() -> None:
     })
     assert config.decide({"Region__c": "emea", "Email": "a@b.c"}, False).owner_id == "005A"
     assert config.decide({"Region__c": "EMEA", "Email": ""}, False).fault == "Assignment: Default"
+
+
+def test_single_create_errors_are_salesforce_shaped(
+        org: Org, owners: dict[str, str], sf: Salesforce) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.Lead.create({"LastName": "No Company"})
+    assert exc.value.content == [{"message": "Required fields are missing: [Company]",
+                                  "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["Company"]}]
+    with pytest.raises(SalesforceMalformedRequest) as exc:
+        sf.Lead.create({"LastName": "X", "Company": "Y", "Territory__c": "EMEA"})
+    assert error_code(exc) == "INVALID_FIELD"
+    with pytest.raises(SalesforceResourceNotFound) as exc:
+        sf.Territory__c.create({"Name": "EMEA"})
+    assert error_code(exc) == "NOT_FOUND"
+    assert org.count("Lead") == 0
+
+
+def test_sforce_auto_assign_false_leaves_created_leads_unrouted_with_the_caller(
+        org: Org, clock: Clock, owners: dict[str, str], sf: Salesforce) -> None:
+    answer = sf.restful("composite/sobjects", method="POST", headers={
+        "Sforce-Auto-Assign": "FALSE"}, json={"records": [lead("Manual", Region__c="EMEA")]})
+    clock.advance(DELAY)
+    row = leads_by_id(sf, [answer[0]["id"]])[answer[0]["id"]]
+    assert row["OwnerId"] == org.default_user_id  # the API user, as Salesforce defaults it
+    assert org.router.routed == []
