@@ -63,12 +63,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--live-seconds", type=float, default=0, help="add and route a new lead this often"
     )
-    parser.add_argument("--sandbox", action="store_true", help="Organization.IsSandbox = true")
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="serve a production org (Organization.IsSandbox = false); default: a sandbox",
+    )
     parser.add_argument(
         "--router-delay",
         type=float,
-        default=None,
-        help="route leads created through the API this many seconds after creation",
+        default=5.0,
+        help="the org's router routes leads created through the API this many seconds after "
+        "creation (default 5)",
+    )
+    parser.add_argument(
+        "--no-router", action="store_true", help="leads created through the API stay unrouted"
     )
     args = parser.parse_args(argv)
 
@@ -81,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         now=now,
         scenario=args.scenario,
         days=args.days,
-        sandbox=args.sandbox,
-        router_delay=args.router_delay,
+        sandbox=not args.production,
+        router_delay=None if args.no_router else args.router_delay,
     )
     workdir = Path(args.workdir) if args.workdir else None
     emulator = SalesforceEmulator(org, port=args.port, tls_dir=workdir)
