@@ -34,7 +34,8 @@ class Org(DomainWrites, SetupState):
     Organization row, flows and custom metadata from ``SetupState``; the lead router is
     ``router`` (None: leads created through the API stay with their owner)."""
 
-    def __init__(self, *, seed_defaults: bool = True, clock: Callable[[], datetime] | None = None):
+    def __init__(self, *, seed_defaults: bool = True, clock: Callable[[], datetime] | None = None,
+                 router: RouterConfig | None = None):
         self.lock = threading.RLock()
         self.schemas: dict[str, SObjectSpec] = standard_objects()
         self._data: dict[str, dict[str, dict[str, Any]]] = {
@@ -62,6 +63,8 @@ class Org(DomainWrites, SetupState):
                 self.insert("LeadStatus", {"ApiName": label, "MasterLabel": label,
                                            "IsConverted": converted, "IsDefault": default,
                                            "SortOrder": order})
+        if router is not None:
+            self.configure_router(router)
 
     # ------------------------------------------------------------------ routing
     def configure_router(self, config: RouterConfig | None) -> None:

@@ -274,6 +274,7 @@ def test_condition_operators_are_checked() -> None:
     })
     assert config.decide({"Region__c": "emea", "Email": "a@b.c"}, False).owner_id == "005A"
     assert config.decide({"Region__c": "EMEA", "Email": ""}, False).fault == "Assignment: Default"
+    assert Org(router=config).schema("Lead").has("Routing_Failed_Node__c")
 
 
 def test_single_create_errors_are_salesforce_shaped(
