@@ -21,7 +21,7 @@ from .faults import error_body
 
 VIEW_SETUP = "ViewSetup"  # "View Setup and Configuration"
 # Setup objects a user without View Setup and Configuration cannot query.
-SETUP_OBJECTS = frozenset({"FlowDefinitionView"})
+SETUP_OBJECTS = frozenset({"FlowDefinitionView", "FlowVersionView"})
 INSUFFICIENT_ACCESS = error_body(
     "INSUFFICIENT_ACCESS",
     "The REST API limits resource requires the \"View Setup and Configuration\" permission.",

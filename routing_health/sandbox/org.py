@@ -16,6 +16,8 @@ from typing import Any
 
 from .domain_writes import DomainWrites
 from .ids import ORG_ID_BASE, _utc, new_id, to_id18
+from .org_setup import SetupState
+from .router import Router, RouterConfig
 from .schema import FieldSpec, SObjectSpec, standard_objects
 
 DEFAULT_LEAD_STATUSES = (
@@ -26,11 +28,14 @@ DEFAULT_LEAD_STATUSES = (
 )
 
 
-class Org(DomainWrites):
+class Org(DomainWrites, SetupState):
     """An in-memory org. All public methods are thread-safe (one re-entrant lock). The domain
-    writes (owner and status changes, conversions, activities) come from ``DomainWrites``."""
+    writes (owner and status changes, conversions, activities) come from ``DomainWrites``; the
+    Organization row, flows and custom metadata from ``SetupState``; the lead router is
+    ``router`` (None: leads created through the API stay with their owner)."""
 
-    def __init__(self, *, seed_defaults: bool = True, clock: Callable[[], datetime] | None = None):
+    def __init__(self, *, seed_defaults: bool = True, clock: Callable[[], datetime] | None = None,
+                 router: RouterConfig | None = None):
         self.lock = threading.RLock()
         self.schemas: dict[str, SObjectSpec] = standard_objects()
         self._data: dict[str, dict[str, dict[str, Any]]] = {
@@ -51,11 +56,29 @@ class Org(DomainWrites):
         self.owner_history_data_type = True
         self.org_id = new_id("00D", 1)
         self.default_user_id = new_id("005", ORG_ID_BASE - 1)  # who "did" a write without by_id
+        self.router: Router | None = None
+        self._seed_organization()
         if seed_defaults:
             for order, (label, converted, default) in enumerate(DEFAULT_LEAD_STATUSES, 1):
                 self.insert("LeadStatus", {"ApiName": label, "MasterLabel": label,
                                            "IsConverted": converted, "IsDefault": default,
                                            "SortOrder": order})
+        if router is not None:
+            self.configure_router(router)
+
+    # ------------------------------------------------------------------ routing
+    def configure_router(self, config: RouterConfig | None) -> None:
+        """Route API-created leads with ``config`` (None: no router); adds the failed-node
+        field to Lead when the org lacks it."""
+        with self.lock:
+            if config is not None and not self.schema("Lead").has(config.failed_node_field):
+                self.add_field("Lead", config.failed_node_field, "string")
+            self.router = Router(config) if config is not None else None
+
+    def route_due(self) -> list[str]:
+        """Route the queued leads whose delay has passed on the org's clock; their Ids."""
+        with self.lock:
+            return self.router.run_due(self, self.now()) if self.router else []
 
     # ------------------------------------------------------------------ schema
     def now(self) -> datetime:

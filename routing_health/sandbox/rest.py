@@ -17,6 +17,7 @@ from .schema import NOT_QUERYABLE
 from .soql import parse
 from .soql_eval import count, select
 from .soql_syntax import INVALID_TYPE, MALFORMED_QUERY, NOT_SUPPORTED_TYPE, Query, SoqlError
+from .writes import WRITABLE
 
 if TYPE_CHECKING:
     from .org import Org
@@ -89,7 +90,7 @@ class RestApi:
 
     def resources(self, version: str) -> Result:
         base = f"/services/data/v{version}"
-        names = ("sobjects", "query", "queryAll", "limits", "jobs")
+        names = ("sobjects", "query", "queryAll", "limits", "jobs", "composite")
         return 200, {}, {name: f"{base}/{name}" for name in names}
 
     def limits(self, used: int, maximum: int, user_id: str = "") -> Result:
@@ -113,9 +114,10 @@ class RestApi:
     def _summary(self, spec: Any, version: str) -> dict[str, Any]:
         return {
             "name": spec.name, "label": spec.label, "labelPlural": spec.label + "s",
-            "keyPrefix": spec.key_prefix, "custom": spec.name.endswith("__c"),
+            "keyPrefix": spec.key_prefix, "custom": spec.name.endswith(("__c", "__mdt")),
             "queryable": True, "retrieveable": not spec.virtual, "searchable": False,
-            "createable": False, "updateable": False, "deletable": False,
+            "createable": spec.name in WRITABLE, "updateable": False,
+            "deletable": spec.name in WRITABLE,
             "replicateable": not spec.virtual, "urls": self._urls(version, spec.name),
         }
 

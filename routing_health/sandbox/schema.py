@@ -242,6 +242,23 @@ def standard_objects() -> dict[str, SObjectSpec]:
             _f("Description", "textarea", filterable=False, sortable=False),
             _f("LastModifiedDate", "datetime"),
         ], bulk_supported=False),
+        # One row per version of a flow (API 46.0+); who activated a version is only on
+        # FlowDefinitionView.LastModifiedBy: FlowVersionView has no LastModifiedBy field.
+        _obj("FlowVersionView", "301", [
+            _f("DurableId", "string"),
+            _f("FlowDefinitionViewId", "string", reference_to=("FlowDefinitionView",),
+               relationship_name="FlowDefinitionView"),
+            _f("VersionNumber", "int"), _f("Status", "picklist"), _f("Label", "string"),
+            _f("ProcessType", "picklist"), _f("RunInMode", "picklist"),
+            _f("ApiVersion", "double"), _f("IsTemplate", "boolean"),
+            _f("Description", "string"), _f("LastModifiedDate", "datetime"),
+        ], bulk_supported=False),
+        _obj("Organization", "00D", [
+            _f("Name", "string"), _f("IsSandbox", "boolean", nillable=False),
+            _f("OrganizationType", "picklist"), _f("InstanceName", "string"),
+            _f("NamespacePrefix", "string"), _f("TimeZoneSidKey", "picklist"),
+            *_audit(deleted=False),
+        ], bulk_supported=False),
         _obj("Contact", "003", [
             _f("Name", "string"), _f("FirstName", "string"), _f("LastName", "string"),
             _f("AccountId", "reference"), _f("Email", "email"), _f("LeadSource", "picklist"),

@@ -20,18 +20,31 @@ from typing import Any
 
 from routing_health.sandbox.live import LiveFeed
 from routing_health.sandbox.org import Org
+from routing_health.sandbox.router import demo_router
 from routing_health.sandbox.server import SalesforceEmulator
 from routing_health.sandbox.synthetic import generate_org
 
 
-def build_org(*, leads: int, seed: int, now: datetime, scenario: str, days: int) -> tuple[Org, Any]:
-    """An emulator org loaded with a synthetic org; returns ``(org, synthetic)``."""
+def build_org(*, leads: int, seed: int, now: datetime, scenario: str, days: int,
+              sandbox: bool = False, router_delay: float | None = None) -> tuple[Org, Any]:
+    """An emulator org loaded with a synthetic org; returns ``(org, synthetic)``.
+
+    Besides the synthetic tables the org gets its flows' versions (FlowVersionView), the
+    routing kill switch (``Routing_Switch__mdt.Lead_Routing``, off since the window's start),
+    ``Organization.IsSandbox = sandbox`` and, with ``router_delay`` (seconds), the demo router
+    for leads created through the API (routing_health/sandbox/router.py)."""
     synthetic = generate_org(leads=leads, seed=seed, now=now, days=days, scenario=scenario)
     org = Org(seed_defaults=False)
     org.load(
         {name: synthetic.records(name) for name in synthetic.tables},
         custom_fields=synthetic.custom_fields,
     )
+    facts = synthetic.facts
+    org.add_flow_versions(facts["flows"])
+    org.set_kill_switch(False, at=facts["start"])
+    org.is_sandbox = sandbox
+    if router_delay is not None:
+        org.configure_router(demo_router(facts, delay_seconds=router_delay))
     return org, synthetic
 
 
@@ -50,13 +63,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--live-seconds", type=float, default=0, help="add and route a new lead this often"
     )
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="serve a production org (Organization.IsSandbox = false); default: a sandbox",
+    )
+    parser.add_argument(
+        "--router-delay",
+        type=float,
+        default=5.0,
+        help="the org's router routes leads created through the API this many seconds after "
+        "creation (default 5)",
+    )
+    parser.add_argument(
+        "--no-router", action="store_true", help="leads created through the API stay unrouted"
+    )
     args = parser.parse_args(argv)
 
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     now = now.replace(microsecond=0) - timedelta(seconds=1)
     started = time.monotonic()
     org, synthetic = build_org(
-        leads=args.leads, seed=args.seed, now=now, scenario=args.scenario, days=args.days
+        leads=args.leads,
+        seed=args.seed,
+        now=now,
+        scenario=args.scenario,
+        days=args.days,
+        sandbox=not args.production,
+        router_delay=None if args.no_router else args.router_delay,
     )
     workdir = Path(args.workdir) if args.workdir else None
     emulator = SalesforceEmulator(org, port=args.port, tls_dir=workdir)

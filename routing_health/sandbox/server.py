@@ -32,6 +32,7 @@ from .org import Org
 from .rest import RestApi, error, not_found
 from .sockets import reset_connection
 from .tls import TLSMaterial, make_tls
+from .writes import RestWrites
 
 _DATA = re.compile(r"^/services/data/v(\d+\.\d)(/.*)?$")
 _SOAP = re.compile(r"^/services/Soap/u/(\d+\.\d)/?$")
@@ -45,6 +46,10 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", r"^/sobjects/(\w+)/describe/?$", "describe"),
         ("GET", r"^/sobjects/(\w+)/deleted/?$", "deleted"),
         ("GET", r"^/sobjects/(\w+)/([0-9A-Za-z]{15,18})/?$", "record"),
+        ("POST", r"^/sobjects/(\w+)/?$", "create"),
+        ("DELETE", r"^/sobjects/(\w+)/([0-9A-Za-z]{15,18})/?$", "delete"),
+        ("POST", r"^/composite/sobjects/?$", "collection_create"),
+        ("DELETE", r"^/composite/sobjects/?$", "collection_delete"),
         ("GET", r"^/(query|queryAll)/?$", "query"),
         ("GET", r"^/(?:query|queryAll)/([\w-]+)/?$", "query_more"),
         ("POST", r"^/jobs/query/?$", "job_create"),
@@ -85,6 +90,7 @@ class SalesforceEmulator:
         self.access = Access()
         self.rest = RestApi(self.org, api_version, self.access)
         self.bulk = BulkQueryJobs(self.org, self.access)
+        self.writes = RestWrites(self.org)
         self._usage_lock = threading.Lock()
         self._used, self._max = 0, api_limit
         self._server: _Server | None = None
@@ -246,6 +252,7 @@ class SalesforceEmulator:
         if exceeded:
             self._json(handler, 403, {}, LIMIT_EXCEEDED)
             return
+        self.org.route_due()  # the router has run by now: no client sees a lead past its due
         self._json(handler, *self._route(handler, method, m.group(1), m.group(2) or "/",
                                          parts.query, body, user_id))
 
@@ -287,6 +294,16 @@ class SalesforceEmulator:
                 return api.deleted(args[0], params.get("start"), params.get("end"))
             if name == "record":
                 return api.record(args[0], args[1], version)
+            if name == "create":
+                return self.writes.create(args[0], _json_body(body), user_id,
+                                          _auto_assign(handler))
+            if name == "delete":
+                return self.writes.delete(args[0], args[1])
+            if name == "collection_create":
+                return self.writes.create_collection(_json_body(body), user_id,
+                                                     _auto_assign(handler))
+            if name == "collection_delete":
+                return self.writes.delete_collection(params.get("ids"), params.get("allOrNone"))
             if name == "query":
                 return api.query(params.get("q"), include_deleted=args[0] == "queryAll",
                                  options=handler.headers.get("Sforce-Query-Options"),
@@ -309,6 +326,12 @@ class SalesforceEmulator:
             return error("METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed "
                          f"are {','.join(sorted(set(allowed)))}", 405)
         return not_found()
+
+
+def _auto_assign(handler: _Handler) -> bool:
+    """The Assignment Rule header: ``Sforce-Auto-Assign: FALSE`` turns the router off for the
+    records of this call; absent or TRUE (any case) leaves it on."""
+    return (handler.headers.get("Sforce-Auto-Assign") or "TRUE").strip().lower() != "false"
 
 
 def _json_body(body: bytes) -> Any:
