@@ -17,6 +17,7 @@ import copy
 import email
 import email.message
 import email.policy
+import logging
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -258,7 +259,13 @@ def smtp_server(_smtp_controller: SmtpServer, settings: Any) -> Iterator[SmtpSer
     _smtp_controller.handler.reset()
     settings.EMAIL_URL = _smtp_controller.url
     settings.ALERT_EMAIL_FROM = EMAIL_FROM
+    # aiosmtpd logs every DATA line at DEBUG; under a test's caplog DEBUG that slows the server
+    # enough for a big message to time out on a busy machine. Its log is not ours to check.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.INFO)
     yield _smtp_controller
+    server_log.setLevel(level)
     _smtp_controller.handler.reset()
 
 
