@@ -1,7 +1,10 @@
 """What the metric pages (Overview, Trends, Segments) read: stored rollups, merged per grouping.
 
-Pages never read raw leads. One query loads the ``DailyRollup`` rows of the filtered range
-(the Overview also loads the previous period of equal length in the same query); every grouping
+Pages read no raw leads, with one exception: a comparison at equal age (the Overview's previous
+period, Trends' days before a flow change) needs the earlier period as it stood at an earlier
+time, which only the raw rows can tell — one load per page, cached until the next compute
+(``side_at_equal_age``, ``equal_age_comparisons``; docs/metrics.md). One query loads the
+``DailyRollup`` rows of the filtered range; every grouping
 a page needs — the total, per day, per ISO week, per region × tier — is merged in Python from
 those rows by ``routing_health.rollups.selectors``'s merge, so each number equals ``rollup_metrics``
 (and so ``export_metrics``) for the same cohort, as of the last ``compute_metrics``.
