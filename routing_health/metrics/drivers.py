@@ -7,11 +7,13 @@ to the total change, ``R1 − R0``, up to float rounding:
 
 - ``change_by_group`` (segments, reps): for a rate ``R = Σ n_g / Σ d_g`` with each group's share
   of the denominator ``w_g = d_g / D`` and rate ``r_g = n_g / d_g``,
-  ``ΔR = Σ_g [(w1_g − w0_g)·r̄_g + (r1_g − r0_g)·w̄_g]`` with midpoint weights
-  ``w̄ = (w0 + w1) / 2``, ``r̄ = (r0 + r1) / 2``. The first term is the group's **mix** (it grew or
-  shrank), the second its **rate** (it got better or worse). A group present in one period only
-  takes that period's rate for the other, so it contributes its mix term alone. A count metric
-  splits into its groups' differences.
+  ``ΔR = Σ_g [(w1_g − w0_g)·(r̄_g − R̄) + (r1_g − r0_g)·w̄_g]`` with midpoint weights
+  ``w̄ = (w0 + w1) / 2``, ``r̄ = (r0 + r1) / 2`` and ``R̄ = (R0 + R1) / 2``. The first term is the
+  group's **mix** (it grew or shrank, counted against the average rate: a bigger share of a
+  worse-than-average group pulls the total down), the second its **rate** (it got better or
+  worse). ``Σ (w1_g − w0_g) = 0``, so the ``R̄`` changes no sum: the split is exact. A group
+  present in one period only takes that period's rate for the other, so it contributes its mix
+  term alone. A count metric splits into its groups' differences.
 - ``change_by_share`` (failure reasons, segment × reason): ``ΔR = Σ_g Δ(n_g / D)`` — each group's
   share of the denominator; for assignment success it is taken over the failed leads,
   ``ΔR = −Σ_reason Δ(failed_reason / (succeeded + failed))``.
@@ -111,7 +113,11 @@ def change_by_group(
     # A group absent from one period takes the other period's rate: its rate term is 0.
     r0_used, r1_used = np.where(d0 > 0, r0, r1), np.where(d1 > 0, r1, r0)
     w0, w1 = d0 / d0_total, d1 / d1_total
-    mix = (w1 - w0) * (r0_used + r1_used) / 2.0
+    total0, total1 = table["n0"].sum() / d0_total, table["n1"].sum() / d1_total
+    # The mix term is measured from the overall midpoint rate: the shares of each period sum to
+    # 1, so Σ Δw · R̄ = 0 and the split stays exact, while a group whose rate did not move and
+    # is at the average contributes nothing just because its volume moved.
+    mix = (w1 - w0) * ((r0_used + r1_used) / 2.0 - (total0 + total1) / 2.0)
     within = (r1_used - r0_used) * (w0 + w1) / 2.0
     rows = [
         Contribution(key, _value(a), _value(b), int(x), int(y), float(m + w), float(m), float(w))
@@ -119,8 +125,7 @@ def change_by_group(
             _keys(table, by), r0, r1, d0, d1, mix, within, strict=True
         )
     ]
-    return _decomposition(name, tuple(by), table["n0"].sum() / d0_total,
-                          table["n1"].sum() / d1_total, rows, "group")
+    return _decomposition(name, tuple(by), total0, total1, rows, "group")
 
 
 def change_by_share(

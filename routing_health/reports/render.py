@@ -31,6 +31,7 @@ from routing_health.metrics.definitions import rate
 from routing_health.reports import formatting as fmt
 from routing_health.reports.changes import Change, TargetCheck
 from routing_health.reports.charts import daily_chart, failure_chart, tta_chart
+from routing_health.reports.drivers import drivers_display
 from routing_health.reports.weekly import SegmentRow, WeeklyReportData
 
 TEMPLATE = "reports/weekly.html"
@@ -137,6 +138,7 @@ def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
             f"--as-of {report.period.as_of.strftime('%Y-%m-%dT%H:%M:%SZ')}"
         ),
         "key_findings": _key_findings(report),
+        "drivers": drivers_display(report.drivers),
         "tables": _tables(report),
         "charts": charts,
         "chart_daily": charts_by_id.get("chart-daily"),

@@ -88,20 +88,23 @@ def test_it_splits_a_rate_change_into_mix_and_rate_terms_per_segment() -> None:
     assert found.after == pytest.approx(5 / 6, abs=1e-15)
     assert found.change == pytest.approx(-7 / 60, abs=1e-15)
     parts = by_key(found)
-    # A: w 1/2 -> 2/3, r 0.9 -> 0.8: mix (1/6)(0.85) = 0.141666…, rate (−0.1)(7/12) = −0.058333…
-    assert parts[("A",)].mix == pytest.approx(0.85 / 6, abs=1e-15)
-    assert parts[("A",)].within == pytest.approx(-0.7 / 12, abs=1e-15)
-    assert parts[("A",)].contribution == pytest.approx(1 / 12, abs=1e-15)
-    # B: w 1/2 -> 1/6 at rate 1.0: mix −1/3, no rate term.
-    assert parts[("B",)].contribution == pytest.approx(-1 / 3, abs=1e-15)
+    # Mix terms are taken from the midpoint of the totals, R̄ = (0.95 + 5/6) / 2 = 107/120.
+    # A: w 1/2 -> 2/3, r 0.9 -> 0.8 (r̄ 0.85 = 102/120): mix (1/6)(−5/120) = −1/144,
+    #    rate (−0.1)(7/12) = −7/120; together −47/720.
+    assert parts[("A",)].mix == pytest.approx(-1 / 144, abs=1e-15)
+    assert parts[("A",)].within == pytest.approx(-7 / 120, abs=1e-15)
+    assert parts[("A",)].contribution == pytest.approx(-47 / 720, abs=1e-15)
+    # B: w 1/2 -> 1/6 at rate 1.0: mix (−1/3)(1 − 107/120) = −13/360, no rate term.
+    assert parts[("B",)].contribution == pytest.approx(-13 / 360, abs=1e-15)
     assert parts[("B",)].within == 0
-    # C is new: it takes its own rate 0.8 for the earlier period: mix (1/6)(0.8) = 2/15 only.
+    # C is new: it takes its own rate 0.8 for the earlier period: mix (1/6)(96/120 − 107/120)
+    # = −11/720 only.
     assert parts[("C",)].before is None
     assert parts[("C",)].base_before == 0
-    assert parts[("C",)].mix == pytest.approx(2 / 15, abs=1e-15)
+    assert parts[("C",)].mix == pytest.approx(-11 / 720, abs=1e-15)
     assert parts[("C",)].within == 0
-    # Largest |contribution| first.
-    assert [c.key for c in found.contributions] == [("B",), ("C",), ("A",)]
+    # Largest |contribution| first; −47/720 − 26/720 − 11/720 = −7/60.
+    assert [c.key for c in found.contributions] == [("A",), ("B",), ("C",)]
     assert sum(c.contribution for c in found.contributions) == pytest.approx(found.change,
                                                                              abs=1e-12)
 
@@ -133,8 +136,9 @@ def test_acceptance_by_rep_leaves_out_leads_still_pending_acceptance() -> None:
     # Acceptance = accepted / (assigned and not pending acceptance).
     # Before: r1 2 of 4 (0.5), r2 4 of 4 (1.0): R0 = 0.75. After: r1 2 of 2 (1.0) plus one
     # pending acceptance (not counted), r2 3 of 6 (0.5): R1 = 0.625.
-    # r1: w .5 -> .25, mix (−.25)(.75) = −.1875, rate (.5)(.375) = .1875: 0.
-    # r2: w .5 -> .75, mix (.25)(.75) = .1875, rate (−.5)(.625) = −.3125: −.125.
+    # R̄ = (.75 + .625) / 2 = .6875.
+    # r1: w .5 -> .25, r̄ .75: mix (−.25)(.0625) = −.015625, rate (.5)(.375) = .1875: .171875.
+    # r2: w .5 -> .75, r̄ .75: mix (.25)(.0625) = .015625, rate (−.5)(.625) = −.3125: −.296875.
     before = facts([
         *leads(2, first_rep="r1", assigned=True, accepted=True),
         *leads(2, first_rep="r1", assigned=True),
@@ -150,9 +154,9 @@ def test_acceptance_by_rep_leaves_out_leads_still_pending_acceptance() -> None:
     assert found is not None
     parts = by_key(found)
     assert found.change == pytest.approx(-0.125, abs=1e-15)
-    assert parts[("r1",)].contribution == pytest.approx(0.0, abs=1e-15)
+    assert parts[("r1",)].contribution == pytest.approx(0.171875, abs=1e-15)
     assert parts[("r1",)].base_after == 2
-    assert parts[("r2",)].mix == pytest.approx(0.1875, abs=1e-15)
+    assert parts[("r2",)].mix == pytest.approx(0.015625, abs=1e-15)
     assert parts[("r2",)].within == pytest.approx(-0.3125, abs=1e-15)
 
 
@@ -162,10 +166,10 @@ def test_leads_without_a_value_form_their_own_group() -> None:
     found = change_by_group(before, after, "assignment_success_rate", ["first_rep"])
     assert found is not None
     assert {c.key for c in found.contributions} == {(None,), ("r1",)}
-    # 0.5 -> 0.75; the unassigned group shrinks from 1/2 to 1/4 at rate 0: no part;
-    # r1 grows from 1/2 to 3/4 at rate 1: mix +0.25.
-    assert by_key(found)[("r1",)].contribution == pytest.approx(0.25, abs=1e-15)
-    assert by_key(found)[(None,)].contribution == pytest.approx(0.0, abs=1e-15)
+    # 0.5 -> 0.75, R̄ = 0.625; the unassigned group shrinks from 1/2 to 1/4 at rate 0:
+    # mix (−1/4)(0 − 0.625) = 0.15625; r1 grows from 1/2 to 3/4 at rate 1: (1/4)(0.375).
+    assert by_key(found)[(None,)].contribution == pytest.approx(0.15625, abs=1e-15)
+    assert by_key(found)[("r1",)].contribution == pytest.approx(0.09375, abs=1e-15)
 
 
 def test_an_empty_denominator_cannot_be_compared() -> None:
