@@ -26,6 +26,7 @@ from dashboards.metrics.data import (
     week_key,
     weeks_of,
 )
+from dashboards.metrics.drivers import drivers_context, keep_drivers_param
 from dashboards.metrics.page import (
     MetricPage,
     _begin,
@@ -100,6 +101,7 @@ def trends(request: HttpRequest) -> HttpResponse:
         page.params["split"] = split
     if grain == "week":
         page.params["grain"] = grain
+    keep_drivers_param(page)
     if page.as_of is None:
         return page.render()
     filters = page.filters
@@ -201,6 +203,7 @@ def trends(request: HttpRequest) -> HttpResponse:
             "csv": {name: page.qs(format="csv", table=name) for name in ("series", "changes")},
         }
     )
+    page.context.update(drivers_context(page))
     return page.render()
 
 
