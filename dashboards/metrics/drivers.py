@@ -21,10 +21,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from django.http import HttpResponse
 from django.urls import reverse
 
 from dashboards.filters import SOURCE_FIELD, Filters
-from dashboards.metrics.page import MetricPage
+from dashboards.metrics.page import MetricPage, _csv_name, csv_response
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import local_days_utc, owner_names
 from routing_health.lib.format import format_time
@@ -72,6 +73,52 @@ def equal_age_as_of(filters: Filters, as_of: datetime) -> datetime:
 
 def what_drove_the_change(page: MetricPage) -> dict[str, Any] | None:
     """The section's context (``None`` before the first ``compute_metrics``)."""
+    found = _drivers(page)
+    if found is None or page.as_of is None:
+        return None
+    filters = page.filters
+    before_as_of = equal_age_as_of(filters, page.as_of)
+    start, end = previous_range(filters)
+    earlier = Filters(start, end, filters.region, filters.tier, filters.source,
+                      filters.timezone, filters.explicit | {"start", "end"})
+    items = drivers_display(found)
+    for item in items:
+        for breakdown in item["breakdowns"]:
+            for line in breakdown["lines"]:
+                line["links"] = _links(filters, earlier, line["keys"])
+    return {
+        "items": items,
+        "range_label": filters.range_label(),
+        "previous_label": earlier.range_label(),
+        "as_of_text": format_time(page.as_of, filters.zone),
+        "previous_as_of_text": format_time(before_as_of, filters.zone),
+        "csv": page.qs(format="csv", table="drivers"),
+    }
+
+
+def drivers_csv(page: MetricPage) -> HttpResponse:
+    """The section as CSV: per metric its total, then per split the lines shown (the top groups
+    and the rest), with the exact contributions (fractions: 0.049 = 4.9 points)."""
+    header = ["metric", "split", "group", *LEAD_FILTERS, "contribution", "before", "after",
+              "base_before", "base_after"]
+    rows: list[list[Any]] = []
+    for item in _drivers(page) or ():
+        rows.append([item.metric, "total", "", *([""] * len(LEAD_FILTERS)), item.change,
+                     item.before, item.after, "", ""])
+        for breakdown in item.breakdowns:
+            for d in breakdown.top:
+                keys = [d.keys.get(k) or "" for k in LEAD_FILTERS]
+                rows.append([item.metric, breakdown.name, d.label, *keys, d.contribution,
+                             d.before, d.after, d.base_before, d.base_after])
+            if breakdown.other_groups:
+                rows.append([item.metric, breakdown.name,
+                             f"other {breakdown.other_groups} groups",
+                             *([""] * len(LEAD_FILTERS)), breakdown.other, "", "", "", ""])
+    return csv_response(_csv_name(page, "drivers"), header, rows)
+
+
+def _drivers(page: MetricPage) -> tuple[MetricDrivers, ...] | None:
+    """The cached decomposition of the page's range (``None`` before ``compute_metrics``)."""
     as_of = page.as_of
     if as_of is None:
         return None
@@ -91,21 +138,9 @@ def what_drove_the_change(page: MetricPage) -> dict[str, Any] | None:
             names={str(k): str(v) for k, v in owner_names().items()},
         )
 
-    found = page.numbers("drivers", compute, before_as_of.isoformat())
-    earlier = Filters(start, end, filters.region, filters.tier, filters.source,
-                      filters.timezone, filters.explicit | {"start", "end"})
-    items = drivers_display(found)
-    for item in items:
-        for breakdown in item["breakdowns"]:
-            for line in breakdown["lines"]:
-                line["links"] = _links(page, filters, earlier, item["metric"], line["keys"])
-    return {
-        "items": items,
-        "range_label": filters.range_label(),
-        "previous_label": earlier.range_label(),
-        "as_of_text": format_time(as_of, filters.zone),
-        "previous_as_of_text": format_time(before_as_of, filters.zone),
-    }
+    found: tuple[MetricDrivers, ...] = page.numbers("drivers", compute,
+                                                    before_as_of.isoformat())
+    return found
 
 
 def _narrowed(facts: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -119,8 +154,7 @@ def _narrowed(facts: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def _links(
-    page: MetricPage, filters: Filters, earlier: Filters, name: str,
-    keys: Mapping[str, str | None] | None,
+    filters: Filters, earlier: Filters, keys: Mapping[str, str | None] | None
 ) -> dict[str, str] | None:
     """The lead list of the group in the range shown and in the earlier range."""
     if keys is None or any(value is None for value in keys.values()):

@@ -26,7 +26,7 @@ from dashboards.metrics.data import (
     week_key,
     weeks_of,
 )
-from dashboards.metrics.drivers import drivers_context, keep_drivers_param
+from dashboards.metrics.drivers import drivers_context, drivers_csv, keep_drivers_param
 from dashboards.metrics.page import (
     MetricPage,
     _begin,
@@ -104,6 +104,8 @@ def trends(request: HttpRequest) -> HttpResponse:
     keep_drivers_param(page)
     if page.as_of is None:
         return page.render()
+    if _wants_csv(request) and request.GET.get("table") == "drivers":
+        return drivers_csv(page)
     filters = page.filters
     clock = _clock(page)
     periods = _periods(filters, grain)

@@ -4,6 +4,8 @@ down to its leads."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -98,3 +100,21 @@ def tenths(text: str) -> int:
     whole, _, decimal = number.partition(".")
     sign = -1 if whole.startswith("-") else 1
     return sign * (abs(int(whole.replace(",", ""))) * 10 + int(decimal))
+
+
+def test_the_section_exports_csv_whose_rows_add_up_exactly(computed, signed_in):
+    response = signed_in.get("/trends", {**RANGE, "format": "csv", "table": "drivers"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    totals = {r["metric"]: float(r["contribution"]) for r in rows if r["split"] == "total"}
+    assert "assignment_success_rate" in totals
+    splits: dict[tuple[str, str], float] = {}
+    for r in rows:
+        if r["split"] != "total":
+            key = (r["metric"], r["split"])
+            splits[key] = splits.get(key, 0.0) + float(r["contribution"])
+    assert {metric for metric, _ in splits} == set(totals)
+    for (metric, _split), value in splits.items():
+        assert value == pytest.approx(totals[metric], abs=1e-12)
+    reason = next(r for r in rows if r["split"] == "failure reason")
+    assert reason["failure_reason"] == computed.facts["incident"]["failed_node"]
