@@ -29,14 +29,19 @@ from dashboards.metrics.page import MetricPage, _csv_name, csv_response
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import local_days_utc, owner_names
 from routing_health.lib.format import format_time
-from routing_health.reports.drivers import MetricDrivers, change_drivers, drivers_display
+from routing_health.reports.drivers import (
+    MetricDrivers,
+    change_drivers,
+    drivers_display,
+    lead_filters,
+)
 from routing_health.reports.export import cohort_facts
 
 TRENDS_DRIVER_METRICS = (
     "assignment_success_rate", "acceptance_rate", "assign_sla_met_rate", "touch_sla_met_rate",
     "bounce_rate", "rejection_rate",
 )
-LEAD_FILTERS = ("region", "tier", "failure_reason", "first_rep")
+LEAD_FILTERS = ("region", "tier", "failure_reason", "first_rep")  # the CSV's key columns
 PARAM = "drivers"
 
 
@@ -157,11 +162,9 @@ def _links(
     filters: Filters, earlier: Filters, keys: Mapping[str, str | None] | None
 ) -> dict[str, str] | None:
     """The lead list of the group in the range shown and in the earlier range."""
-    if keys is None or any(value is None for value in keys.values()):
+    overrides = lead_filters(keys)
+    if overrides is None:
         return None
-    overrides: dict[str, object] = {k: v for k, v in keys.items() if k in LEAD_FILTERS}
-    if "failure_reason" in keys:
-        overrides["outcome"] = "failed"
     url = reverse("leads")
     return {"now": url + filters.querystring(**overrides),
             "before": url + earlier.querystring(**overrides)}

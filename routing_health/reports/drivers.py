@@ -220,6 +220,18 @@ def change_words(drivers: MetricDrivers) -> str:
     return CANNOT_COMPARE if drivers.change is None else points_text(total_tenths(drivers))
 
 
+def lead_filters(keys: Mapping[str, str | None] | None) -> dict[str, str] | None:
+    """The lead list's filters (``/leads?...``: region, tier, failure reason with outcome
+    failed, first rep) that select a group's leads; ``None`` for the "other groups" line or a
+    group without a value (the list cannot select "empty")."""
+    if keys is None or any(value is None for value in keys.values()):
+        return None
+    found = {k: str(v) for k, v in keys.items()}
+    if "failure_reason" in keys:
+        found["outcome"] = "failed"
+    return found
+
+
 def line_direction(name: str, tenths: int) -> str:
     """``"better"`` / ``"worse"`` for a line moving the metric ``name`` by ``tenths``; ``""``
     when it does not move it as shown."""

@@ -3,13 +3,17 @@ version that breaks routing for one region's hot leads) must be the largest part
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
+from django.utils.html import escape
 
 from routing_health.reports.drivers import driver_lines, rounded_tenths, total_tenths
 from routing_health.reports.render import render_weekly_html
 from routing_health.reports.slack_summary import weekly_slack_payload
 from routing_health.reports.weekly import build_weekly_report
 from tests.conftest import NOW
+from tests.reports.conftest import PUBLIC_URL
 
 
 @pytest.fixture
@@ -69,9 +73,12 @@ def test_the_review_shows_the_section_with_the_incident_first(report, synced_org
     assert 'id="drivers-title">What drove the change</h2>' in html
     section = html.split('id="drivers"')[1].split("</section>")[0]
     first_reason_line = section.split("By failure reason")[1]
-    assert f"{incident['region']} {incident['tier']} at {incident['failed_node']}" in (
-        first_reason_line.split("</tr>")[1]
-    )
+    first_line = first_reason_line.split("</tr>")[1]
+    assert f"{incident['region']} {incident['tier']} at {incident['failed_node']}" in first_line
+    query = urlencode({"start": "2026-11-16", "end": "2026-11-22", "region": incident["region"],
+                       "tier": incident["tier"], "failure_reason": incident["failed_node"],
+                       "outcome": "failed"})
+    assert f'href="{PUBLIC_URL}/leads?{escape(query)}"' in first_line
 
 
 def test_the_slack_summary_names_the_largest_part(report, synced_org):
