@@ -3,12 +3,19 @@ version that breaks routing for one region's hot leads) must be the largest part
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlencode
 
 import pytest
 from django.utils.html import escape
 
-from routing_health.reports.drivers import driver_lines, rounded_tenths, total_tenths
+from routing_health.reports.drivers import (
+    CANNOT_COMPARE,
+    MetricDrivers,
+    driver_lines,
+    rounded_tenths,
+    total_tenths,
+)
 from routing_health.reports.render import render_weekly_html
 from routing_health.reports.slack_summary import weekly_slack_payload
 from routing_health.reports.weekly import build_weekly_report
@@ -94,3 +101,12 @@ def test_the_report_data_keeps_the_drivers_as_plain_json(report):
     data = report.to_dict()
     assert data["drivers"][0]["metric"] == "assignment_success_rate"
     assert data["drivers"][0]["breakdowns"][0]["name"] == "segment"
+
+
+def test_a_rate_with_nothing_to_rate_in_one_week_says_it_cannot_be_compared(report):
+    empty = MetricDrivers("acceptance_rate", None, None, ())
+    html = render_weekly_html(dataclasses.replace(report, drivers=(empty,)))
+    section = html.split('id="drivers"')[1].split("</section>")[0]
+    assert "Acceptance rate: — → —" in section
+    assert CANNOT_COMPARE in section
+    assert "By segment" not in section
