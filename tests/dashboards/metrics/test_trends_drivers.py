@@ -118,3 +118,8 @@ def test_the_section_exports_csv_whose_rows_add_up_exactly(computed, signed_in):
         assert value == pytest.approx(totals[metric], abs=1e-12)
     reason = next(r for r in rows if r["split"] == "failure reason")
     assert reason["failure_reason"] == computed.facts["incident"]["failed_node"]
+
+
+def test_the_filter_form_keeps_the_section(computed, signed_in):
+    body = signed_in.get("/trends", {**RANGE, "drivers": "1"}).content.decode()
+    assert '<input type="hidden" name="drivers" value="1">' in body
