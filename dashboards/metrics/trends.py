@@ -27,6 +27,7 @@ from dashboards.metrics.data import (
     week_key,
     weeks_of,
 )
+from dashboards.metrics.drivers import drivers_context, drivers_csv, keep_drivers_param
 from dashboards.metrics.page import (
     MetricPage,
     _begin,
@@ -116,8 +117,11 @@ def trends(request: HttpRequest) -> HttpResponse:
         page.params["split"] = split
     if grain == "week":
         page.params["grain"] = grain
+    keep_drivers_param(page)
     if page.as_of is None:
         return page.render()
+    if _wants_csv(request) and request.GET.get("table") == "drivers":
+        return drivers_csv(page)
     filters = page.filters
     clock = _clock(page)
     periods = _periods(filters, grain, page.as_of)
@@ -218,6 +222,7 @@ def trends(request: HttpRequest) -> HttpResponse:
             "csv": {name: page.qs(format="csv", table=name) for name in ("series", "changes")},
         }
     )
+    page.context.update(drivers_context(page))
     return page.render()
 
 

@@ -23,7 +23,7 @@ from routing_health.mail.transport import MailTransport
 from routing_health.metrics.catalog import metric
 from routing_health.models import Notification
 from routing_health.reports import mrkdwn
-from routing_health.reports.slack_summary import SUMMARY_METRICS, metric_words
+from routing_health.reports.slack_summary import SUMMARY_METRICS, driver_sentences, metric_words
 from routing_health.reports.weekly import WeeklyReportData
 
 NOT_CONFIGURED = (
@@ -75,6 +75,7 @@ def weekly_email_text(report: WeeklyReportData, *, report_url: str) -> str:
         )
     else:
         lines.append("Routing failures: none this week.")
+    lines += driver_sentences(report)
     if report.anomalies:
         lines.append(f"{format_count(len(report.anomalies))} alert episode(s) during the week")
     if report.flow_changes:

@@ -13,8 +13,10 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -31,6 +33,7 @@ from routing_health.metrics.definitions import rate
 from routing_health.reports import formatting as fmt
 from routing_health.reports.changes import Change, TargetCheck
 from routing_health.reports.charts import daily_chart, failure_chart, tta_chart
+from routing_health.reports.drivers import drivers_display, lead_filters
 from routing_health.reports.weekly import SegmentRow, WeeklyReportData
 
 TEMPLATE = "reports/weekly.html"
@@ -137,6 +140,7 @@ def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
             f"--as-of {report.period.as_of.strftime('%Y-%m-%dT%H:%M:%SZ')}"
         ),
         "key_findings": _key_findings(report),
+        "drivers": _drivers(report),
         "tables": _tables(report),
         "charts": charts,
         "chart_daily": charts_by_id.get("chart-daily"),
@@ -183,6 +187,19 @@ def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
         "plotly_js": plotly_bundle() if charts else "",
         "charts_js": mark_safe(CHARTS_JS),  # noqa: S308  (a constant of this module)
     }
+
+
+def _drivers(report: WeeklyReportData) -> list[dict[str, Any]]:
+    """What drove the change, each group linking to its leads of the week on the dashboard."""
+    base = (getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
+    week = {"start": report.period.start.isoformat(), "end": report.period.end.isoformat()}
+    items = drivers_display(report.drivers)
+    for item in items:
+        for breakdown in item["breakdowns"]:
+            for line in breakdown["lines"]:
+                filters = lead_filters(line["keys"])
+                line["url"] = f"{base}/leads?{urlencode({**week, **filters})}" if filters else ""
+    return items
 
 
 def _chart(chart_id: str, title: str, note: str, spec: Mapping[str, Any] | None) -> dict | None:

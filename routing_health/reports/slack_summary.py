@@ -12,6 +12,7 @@ from routing_health.lib.mrkdwn import MAX_FIELD_TEXT, fit_mrkdwn
 from routing_health.metrics.catalog import format_metric, metric
 from routing_health.reports import formatting as fmt
 from routing_health.reports import mrkdwn
+from routing_health.reports.drivers import top_driver_text
 from routing_health.reports.weekly import SegmentRow, WeeklyReportData
 
 SUMMARY_METRICS = (
@@ -25,6 +26,19 @@ SUMMARY_METRICS = (
     "rejection_rate",
 )
 REASON_CHARS = 200
+SUMMARY_DRIVERS = ("assignment_success_rate", "acceptance_rate")
+"""The rates whose "what drove the change" the summaries name (the review shows them all)."""
+
+
+def driver_sentences(report: WeeklyReportData) -> list[str]:
+    """``"What drove assignment success: −5.3 pp; largest part EMEA hot at …  (−4.9 pp)"``, for
+    each of ``SUMMARY_DRIVERS`` that moved as shown (plain text: the caller escapes it)."""
+    sentences = []
+    for item in report.drivers:
+        text = top_driver_text(item) if item.metric in SUMMARY_DRIVERS else None
+        if text:
+            sentences.append(f"What drove {metric(item.metric).label.lower()}: {text}")
+    return sentences
 
 
 def metric_words(row: SegmentRow, name: str) -> str:
@@ -90,6 +104,9 @@ def weekly_slack_payload(report: WeeklyReportData, *, report_url: str) -> dict[s
         ))
     else:
         blocks.append(mrkdwn.section("*Routing failures:* none this week."))
+    drove = driver_sentences(report)
+    if drove:
+        blocks.append(mrkdwn.section("\n".join(mrkdwn.value(line, 300) for line in drove)))
     extras = []
     if report.anomalies:
         extras.append(f"{format_count(len(report.anomalies))} alert episode(s) during the week")

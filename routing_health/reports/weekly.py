@@ -10,7 +10,8 @@ aggregated per grouping the way ``compute_export`` does it (``metrics_rows``, ``
 The previous week is judged **as of seven days earlier** (``as_of − 7 d``): both weeks are seen at
 the same age, so leads still inside their acceptance or bounce window do not make the newer week
 look worse, and the "previous week" column repeats what last week's review said when both run
-at the same time of week.
+at the same time of week. The same two cohorts give "what drove the change" (``drivers``): each
+headline rate's change split over segments, failure reasons and reps (``reports.drivers``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from routing_health.metrics import METRIC_NAMES, MetricParams, metrics_rows, tot
 from routing_health.metrics.survival import Quantile
 from routing_health.reports.changes import Change, TargetCheck, changes, target_checks
 from routing_health.reports.compare import Side, equal_age_as_of, side_of
+from routing_health.reports.drivers import MetricDrivers, change_drivers
 from routing_health.reports.events import Anomaly, FlowChange, anomalies, flow_changes
 from routing_health.reports.export import cohort_facts
 from routing_health.reports.leads import (
@@ -129,6 +131,8 @@ class WeeklyReportData:
     tier_clock: Mapping[str, str]  # tier -> "business" | "wall" (the clock its SLA targets use)
     queue_age_limit_hours: float
     waits: tuple[WaitRow, ...] = ()
+    # What drove the change of each headline rate (``reports.drivers``); () in older reports.
+    drivers: tuple[MetricDrivers, ...] = ()
 
     @property
     def week(self) -> str:
@@ -181,6 +185,7 @@ def build_weekly_report(
     current = _week_exports(facts_now, params)
     previous = _week_exports(facts_before, params)
     window = (this_week.starts_at(tz), this_week.ends_at(tz))
+    names = owner_names()
     return WeeklyReportData(
         period=Period(this_week.label, this_week.start, this_week.end, as_of,
                       is_complete(this_week, as_of, tz)),
@@ -198,7 +203,7 @@ def build_weekly_report(
         rejection_reasons=rejection_reasons(facts_now, facts_before),
         anomalies=anomalies(*window, as_of),
         flow_changes=flow_changes(*window, as_of),
-        worst_leads=worst_served(facts_now, params, owner_names=owner_names()),
+        worst_leads=worst_served(facts_now, params, owner_names=names),
         tier_sla={t: (float(s.assign_minutes), float(s.touch_minutes))
                   for t, s in sorted(config.tiers.sla.items())},
         tier_clock={t: s.clock or "wall" for t, s in sorted(config.tiers.sla.items())},
@@ -206,6 +211,10 @@ def build_weekly_report(
         waits=_waits(
             side_of(facts_now, params, (this_week.start, this_week.end), as_of),
             side_of(facts_before, params, (last_week.start, last_week.end), previous_as_of),
+        ),
+        drivers=change_drivers(
+            facts_before, facts_now,
+            queue_age_limit_hours=float(config.windows.queue_age_limit_hours), names=dict(names),
         ),
     )
 
