@@ -128,9 +128,10 @@ def _actual(rows: pd.DataFrame, owners: Owners) -> str:
     """What happened, as the table shows it: the one result, or the commonest with counts."""
     if rows.empty:
         return "no lead found"
-    described = np.where(
-        rows["outcome"] == "succeeded",
-        "owner " + rows["routed_owner_id"].map(owners.name).astype(str),
+    owner = rows["routed_owner_id"].map(owners.name).astype(str)
+    described = np.select(
+        [rows["outcome"] == "succeeded", rows["outcome"] == "triage"],
+        ["owner " + owner, "triage: " + owner],
         rows["outcome"] + ": " + rows["failure_reason"].astype(str))
     counts = pd.Series(described).value_counts()
     if len(counts) == 1:

@@ -13,80 +13,24 @@ by advancing the org clock by the same seconds.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from routing_health.models import RoutingTestCase, RoutingTestLead, RoutingTestRun
-from routing_health.routing_tests import service
 from routing_health.sandbox.org import Org
-from routing_health.sandbox.serve import build_org
-from routing_health.sandbox.server import SalesforceEmulator
-from tests.conftest import NOW, serve_salesforce
-
-EXAMPLE_PACK = Path(__file__).resolve().parents[2] / "examples" / "routing-pack.toml"
-DEMO_SEED = 7  # the seed of `make demo`, whose owner names the example pack uses
-DELAY = 5  # seconds: serve.py's default router delay
-MARKER = "Routing_Test_Run__c"
-NOT_A_SANDBOX_START = "refusing to create test leads: this org is not a sandbox"
-
-
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-
-
-def _demo_org(*, sandbox: bool, clock: Clock) -> tuple[Org, Any]:
-    org, synthetic = build_org(leads=150, seed=DEMO_SEED, now=NOW, scenario="demo", days=14,
-                               sandbox=sandbox, router_delay=DELAY)
-    org.clock = clock
-    return org, synthetic
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(NOW + timedelta(hours=1))
-    monkeypatch.setattr(service, "sleep", clock.advance)
-    return clock
-
-
-def _point_at(emulator: SalesforceEmulator, synthetic: Any, settings: Any, tmp_path: Path) -> None:
-    config = tmp_path / "routing_health.toml"
-    config.write_text(synthetic.config_toml)
-    settings.ROUTING_HEALTH_CONFIG = str(config)
-    settings.SALESFORCE_SANDBOX = {**settings.SALESFORCE_SANDBOX,
-                                   "instance_url": emulator.url,
-                                   "access_token": emulator.access_token}
-
-
-@pytest.fixture
-def sandbox(db: None, clock: Clock, monkeypatch: pytest.MonkeyPatch, settings: Any,
-            tmp_path: Path) -> Iterator[Org]:
-    org, synthetic = _demo_org(sandbox=True, clock=clock)
-    with serve_salesforce(org, monkeypatch) as emulator:
-        _point_at(emulator, synthetic, settings, tmp_path)
-        yield org
-
-
-def _run(*args: str) -> tuple[str, CommandError | None]:
-    out = StringIO()
-    try:
-        call_command("routing_test", "run", *args, stdout=out)
-    except CommandError as exc:
-        return out.getvalue(), exc
-    return out.getvalue(), None
+from tests.conftest import serve_salesforce
+from tests.routing_tests.conftest import (
+    EXAMPLE_PACK,
+    MARKER,
+    NOT_A_SANDBOX_START,
+    Clock,
+    demo_org,
+    point_at,
+    run_command,
+)
 
 
 def _marked(org: Org) -> list[dict]:
@@ -107,7 +51,7 @@ def test_the_example_pack_fails_exactly_the_emea_territory_case_and_leaves_no_le
     junit = tmp_path / "pack.xml"
     leads_before = len(sandbox.records("Lead"))
 
-    out, error = _run(str(EXAMPLE_PACK), "--connection", "sandbox", "--create",
+    out, error = run_command(str(EXAMPLE_PACK), "--connection", "sandbox", "--create",
                       "--junit", str(junit))
 
     assert error is not None and str(error) == "1 case(s) failed: emea_territory"
@@ -135,11 +79,11 @@ def test_the_example_pack_fails_exactly_the_emea_territory_case_and_leaves_no_le
 def test_a_production_org_is_refused_before_anything_is_written(
         db: None, clock: Clock, monkeypatch: pytest.MonkeyPatch, settings: Any,
         tmp_path: Path) -> None:
-    org, synthetic = _demo_org(sandbox=False, clock=clock)
+    org, synthetic = demo_org(sandbox=False, clock=clock)
     leads_before = len(org.records("Lead"))
     with serve_salesforce(org, monkeypatch) as emulator:
-        _point_at(emulator, synthetic, settings, tmp_path)
-        _, error = _run(str(EXAMPLE_PACK), "--connection", "sandbox", "--create")
+        point_at(emulator, synthetic, settings, tmp_path)
+        _, error = run_command(str(EXAMPLE_PACK), "--connection", "sandbox", "--create")
 
     assert error is not None and str(error).startswith(NOT_A_SANDBOX_START)
     assert len(org.records("Lead")) == leads_before
@@ -171,13 +115,13 @@ def test_keep_leaves_the_leads_and_a_run_without_create_judges_them_by_run_id(
     pack = tmp_path / "small.toml"
     pack.write_text(SMALL_PACK)
 
-    out, error = _run(str(pack), "--connection", "sandbox", "--create", "--keep",
+    out, error = run_command(str(pack), "--connection", "sandbox", "--create", "--keep",
                       "--run-id", "rt-kept-1")
     assert error is None, out
     assert sorted(r[MARKER] for r in _marked(sandbox)) == [
         "rt-kept-1:amer_hot", "rt-kept-1:amer_hot", "rt-kept-1:emea_hot"]
 
-    out, error = _run(str(pack), "--connection", "sandbox", "--run-id", "rt-kept-1")
+    out, error = run_command(str(pack), "--connection", "sandbox", "--run-id", "rt-kept-1")
     assert error is None, out
     assert "2 of 2 case(s) passed" in out
     assert len(_marked(sandbox)) == 3  # judging alone never writes
@@ -194,7 +138,7 @@ def test_leads_never_routed_time_out_exit_1_and_are_still_deleted(
     pack.write_text(SMALL_PACK)
     junit = tmp_path / "pack.xml"
 
-    out, error = _run(str(pack), "--connection", "sandbox", "--create", "--timeout", "0",
+    out, error = run_command(str(pack), "--connection", "sandbox", "--create", "--timeout", "0",
                       "--junit", str(junit))
 
     assert error is not None and str(error) == "2 case(s) failed: amer_hot, emea_hot"
@@ -210,7 +154,7 @@ def test_an_owner_name_that_matches_nobody_stops_the_run_before_writing(
     pack.write_text(SMALL_PACK.replace("Kenji Lee", "Kenji Leee"))
     leads_before = len(sandbox.records("Lead"))
 
-    _, error = _run(str(pack), "--connection", "sandbox", "--create")
+    _, error = run_command(str(pack), "--connection", "sandbox", "--create")
 
     assert error is not None and "'Kenji Leee' (no User or Queue has this name)" in str(error)
     assert len(sandbox.records("Lead")) == leads_before
