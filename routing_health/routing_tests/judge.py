@@ -79,6 +79,8 @@ def judge_leads(leads: pd.DataFrame, owner_changes: pd.DataFrame, owners: Owners
     frame["failure_reason"] = np.select(
         [node.notna(), to_fallback, ~routed],
         [node, "fallback: " + names.astype(str), "unrouted: " + holder.astype(str)], None)
+    frame["failure_reason"] = frame["failure_reason"].astype(object).where(
+        frame["failure_reason"].notna(), None)
     frame["seconds_to_route"] = (frame["routed_at"] - frame["created"]).dt.total_seconds()
     frame["passed"] = _matches(frame, expected_owner_ids, cases)
     return frame.drop(columns=["moved_at", "moved_to"])
