@@ -106,7 +106,11 @@ def run_pack(pack: Pack, *, client: SalesforceClient, config: RoutingConfig, cre
         run.error = str(exc)
     finally:
         if create and not keep:
-            run.deleted = _delete_marked(pack, client, config, run_id, say)
+            try:
+                run.deleted = _delete_marked(pack, client, run_id, say)
+            except SalesforceError as exc:
+                say(f"WARNING: the test leads of run {run_id} were not deleted: {exc}")
+                run.error = run.error or f"test leads not deleted: {exc}"
         run.finished_at = datetime.now(UTC)
     return run
 
@@ -175,7 +179,7 @@ def _known_cases(leads: pd.DataFrame, pack: Pack, say: Callable[[str], None]) ->
     return leads[known].reset_index(drop=True)
 
 
-def _delete_marked(pack: Pack, client: SalesforceClient, config: RoutingConfig, run_id: str,
+def _delete_marked(pack: Pack, client: SalesforceClient, run_id: str,
                    say: Callable[[str], None]) -> int:
     """Delete every lead carrying the run id (not only those whose insert answered)."""
     leads = marked_leads(client, marker_field=pack.marker_field, run_id=run_id,
