@@ -10,6 +10,7 @@ someone else loaded (e.g. with Data Loader) carrying the given run id.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,9 +36,11 @@ from routing_health.salesforce.writes import create_records, delete_records, org
 NOT_A_SANDBOX = (
     "refusing to create test leads: this org is not a sandbox "
     "(SELECT IsSandbox FROM Organization is false). The routing test pack writes only to a "
-    "sandbox; use --connection sandbox (SALESFORCE_SANDBOX_* variables)"
+    "sandbox: point --connection sandbox (the SALESFORCE_SANDBOX_* variables) at one"
 )
 POLL_SECONDS = 2.0
+# SOQL LIKE finds the run's leads: no '_' or '%' (wildcards) and no ':' (ends the run id).
+RUN_ID_RE = re.compile(r"[A-Za-z0-9.-]{1,40}")
 
 
 class PackRunError(Exception):
@@ -84,6 +87,9 @@ def run_pack(pack: Pack, *, client: SalesforceClient, config: RoutingConfig, cre
         run_id = run_id or new_run_id(started)
     elif not run_id:
         raise PackRunError("without --create, give the --run-id the loaded leads carry")
+    if not RUN_ID_RE.fullmatch(run_id):
+        raise PackRunError(f"run id {run_id!r}: use letters, digits, '-' and '.' only (at most "
+                           "40 characters)")
     run = PackRun(run_id=run_id, pack=pack, create=create, keep=keep,
                   instance_url=client.instance_url, started_at=started)
     if create:

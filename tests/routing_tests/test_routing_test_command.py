@@ -158,3 +158,15 @@ def test_an_owner_name_that_matches_nobody_stops_the_run_before_writing(
 
     assert error is not None and "'Kenji Leee' (no User or Queue has this name)" in str(error)
     assert len(sandbox.records("Lead")) == leads_before
+
+
+def test_a_run_id_with_a_like_wildcard_is_refused_before_reading_leads(
+        sandbox: Org, tmp_path: Path) -> None:
+    pack = tmp_path / "small.toml"
+    pack.write_text(SMALL_PACK)
+
+    _, error = run_command(str(pack), "--connection", "sandbox", "--run-id", "uat_%")
+
+    assert error is not None
+    assert str(error) == ("run id 'uat_%': use letters, digits, '-' and '.' only "
+                          "(at most 40 characters)")
