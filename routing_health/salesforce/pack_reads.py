@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from routing_health.lib.sfid import is_sf_id, to_18, to_18_series
+from routing_health.lib.sfid import to_18, to_18_series
 from routing_health.salesforce.client import SalesforceClient
 from routing_health.salesforce.records import soql_literal
 from routing_health.salesforce.writes import COLLECTION_LIMIT, marker_soql
@@ -63,12 +63,14 @@ def owner_changes(client: SalesforceClient, lead_ids: Sequence[str]) -> pd.DataF
     frame = pd.DataFrame.from_records(rows, columns=["LeadId", "CreatedDate", "NewValue",
                                                      "DataType"])
     # An owner change writes two rows: Ids (EntityId) and names (Text); keep the Ids.
-    frame = frame[(frame["DataType"] == "EntityId") & frame["NewValue"].map(is_sf_id)]
+    frame = frame[frame["DataType"] == "EntityId"]
+    owner = to_18_series(frame["NewValue"].astype(object), errors="coerce")
     frame = pd.DataFrame({
         "lead_id": to_18_series(frame["LeadId"]),
         "at": _utc(frame["CreatedDate"]),
-        "new_owner_id": to_18_series(frame["NewValue"]),
+        "new_owner_id": owner,
     }, columns=CHANGE_COLUMNS)
+    frame = frame[frame["new_owner_id"].notna()]
     return frame
 
 
