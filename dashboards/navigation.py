@@ -84,6 +84,13 @@ PAGES: tuple[Page, ...] = (
         produced_by="weekly_report",
     ),
     Page(
+        "routing-tests",
+        "Routing tests",
+        "Does routing send each test lead where it should?",
+        ("Routing test pack runs, their cases and the leads behind them",),
+        produced_by="routing_test",
+    ),
+    Page(
         "health",
         "Health",
         "Is the pipeline itself working?",

@@ -5,7 +5,7 @@ from django.urls import include, path
 from dashboards.leads import views as lead_views
 from dashboards.metrics import segments, trends
 from dashboards.metrics import views as metric_views
-from dashboards.ops import alert_views, report_views, slack_interactions
+from dashboards.ops import alert_views, report_views, routing_tests, slack_interactions
 from dashboards.ops import health as views
 from dashboards.ops import views as ops_views
 
@@ -35,6 +35,13 @@ urlpatterns = [
     path("reports", report_views.reports, name="reports"),
     path("reports/<str:week>", report_views.report, name="report"),
     path("reports/<str:week>/download", report_views.report_download, name="report-download"),
+    path("routing-tests", routing_tests.routing_tests, name="routing-tests"),
+    path("routing-tests/<int:run_pk>", routing_tests.routing_test_run, name="routing-test-run"),
+    path(
+        "routing-tests/<int:run_pk>/cases/<int:position>",
+        routing_tests.routing_test_case,
+        name="routing-test-case",
+    ),
     path("health", views.health, name="health"),
     path(
         "health/notifications.csv",

@@ -138,21 +138,29 @@ CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 ROUTING_HEALTH_CONFIG = envstr("ROUTING_HEALTH_CONFIG", "routing_health.toml")
 PUBLIC_URL = (envstr("PUBLIC_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
-SALESFORCE = {
-    "instance_url": envstr("SALESFORCE_INSTANCE_URL"),
-    "access_token": envstr("SALESFORCE_ACCESS_TOKEN"),
-    "username": envstr("SALESFORCE_USERNAME"),
-    "password": envstr("SALESFORCE_PASSWORD"),
-    "security_token": envstr("SALESFORCE_SECURITY_TOKEN"),
-    "consumer_key": envstr("SALESFORCE_CONSUMER_KEY"),
-    "consumer_secret": envstr("SALESFORCE_CONSUMER_SECRET"),
-    "private_key_file": envstr("SALESFORCE_PRIVATE_KEY_FILE"),
-    "domain": envstr("SALESFORCE_DOMAIN", "login"),
-    "api_version": envstr("SALESFORCE_API_VERSION", "62.0"),
-    "timeout_seconds": envfloat("SALESFORCE_TIMEOUT_SECONDS", 60.0),
-    "max_api_share": envfloat("SALESFORCE_MAX_API_SHARE", 0.5),
-    "bulk_poll_seconds": envfloat("SALESFORCE_BULK_POLL_SECONDS", 0.5),
-}
+def _salesforce_env(prefix: str) -> dict:
+    """One connection's settings from ``<prefix>_*`` variables (spec 2.1)."""
+    return {
+        "instance_url": envstr(f"{prefix}_INSTANCE_URL"),
+        "access_token": envstr(f"{prefix}_ACCESS_TOKEN"),
+        "username": envstr(f"{prefix}_USERNAME"),
+        "password": envstr(f"{prefix}_PASSWORD"),
+        "security_token": envstr(f"{prefix}_SECURITY_TOKEN"),
+        "consumer_key": envstr(f"{prefix}_CONSUMER_KEY"),
+        "consumer_secret": envstr(f"{prefix}_CONSUMER_SECRET"),
+        "private_key_file": envstr(f"{prefix}_PRIVATE_KEY_FILE"),
+        "domain": envstr(f"{prefix}_DOMAIN", "test" if "SANDBOX" in prefix else "login"),
+        "api_version": envstr(f"{prefix}_API_VERSION", "62.0"),
+        "timeout_seconds": envfloat(f"{prefix}_TIMEOUT_SECONDS", 60.0),
+        "max_api_share": envfloat(f"{prefix}_MAX_API_SHARE", 0.5),
+        "bulk_poll_seconds": envfloat(f"{prefix}_BULK_POLL_SECONDS", 0.5),
+    }
+
+
+SALESFORCE = _salesforce_env("SALESFORCE")
+# The routing test pack's own org (`routing_test run --connection sandbox`): the same variables
+# with SALESFORCE_SANDBOX_ in front, so production stays watched while packs run in a sandbox.
+SALESFORCE_SANDBOX = _salesforce_env("SALESFORCE_SANDBOX")
 
 SLACK_BOT_TOKEN = envstr("SLACK_BOT_TOKEN")
 SLACK_CHANNEL = envstr("SLACK_CHANNEL")

@@ -25,6 +25,7 @@ ORDER = (
     "rollups",
     "alerts",
     "reports",
+    "routing_tests",  # the routing test pack (issue 16): reads the org, judges, stores runs
     "jobs",
     "dashboards",
     "management",

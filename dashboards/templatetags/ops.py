@@ -61,3 +61,19 @@ def rule_title(rule: str) -> str:
 def notification_health() -> NotificationHealth:
     """Alert delivery problems of the last 7 days (``notification_problems()``)."""
     return NotificationHealth(tuple(notification_problems()))
+
+
+@register.filter
+def seconds(value: float | None) -> str:
+    """A duration in seconds for people (``5`` → ``"5 s"``), by ``format_minutes``."""
+    return format_minutes(None if value is None else value / 60.0)
+
+
+@register.filter
+def test_level(value: str | bool) -> str:
+    """The status level of a routing test run status or a case's passed flag."""
+    if value is True or value == "passed":
+        return "ok"
+    if value == "refused":
+        return "warn"
+    return "breach"

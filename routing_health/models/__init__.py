@@ -2,6 +2,7 @@
 
 - ``salesforce``: synced Salesforce data; ``runs``: sync runs, state, metrics state, job leases;
 - ``facts``: stored per-lead facts and rollups; ``alerts``: incidents and the outbox;
+- ``routing_tests``: routing test pack runs, their cases and leads;
 - ``access``: API tokens and stored weekly reviews (``tokens``: issuing and checking tokens).
 """
 
@@ -16,6 +17,11 @@ from routing_health.models.alerts import (
     NotificationAttempt,
 )
 from routing_health.models.facts import DailyRollup, FailureRollup, LeadFact, QueueRollup, RepRollup
+from routing_health.models.routing_tests import (
+    RoutingTestCase,
+    RoutingTestLead,
+    RoutingTestRun,
+)
 from routing_health.models.runs import JobLock, MetricsState, SyncRun, SyncState
 from routing_health.models.salesforce import (
     SF_ID,
@@ -56,6 +62,9 @@ __all__ = [
     "Queue",
     "QueueRollup",
     "RepRollup",
+    "RoutingTestCase",
+    "RoutingTestLead",
+    "RoutingTestRun",
     "SalesforceUser",
     "StatusChange",
     "SyncRun",

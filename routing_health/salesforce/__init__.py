@@ -1,7 +1,8 @@
 """The Salesforce boundary: the only home of ``simple_salesforce`` and of Salesforce API names.
 
 ``client.py`` (auth, retries, limits, queries), ``runtime.py`` (the client and routing config of
-this process, from Django settings).
+this process, from Django settings), ``writes.py`` (the product's only writes: the routing test
+pack's sObject Collections create/delete, ``IsSandbox``), ``pack_reads.py`` (the pack's reads).
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ from routing_health.salesforce.errors import (
     SalesforceSettingsError,
 )
 
+# Connection name -> the Django setting holding its variables.
+CONNECTIONS = {"default": "SALESFORCE", "sandbox": "SALESFORCE_SANDBOX"}
+
 
 @dataclass(frozen=True)
 class ApiUsage:
@@ -43,10 +46,16 @@ class ConnectionSettings:
     bulk_poll_seconds: float = 0.5  # first wait before polling a Bulk job; it then backs off
 
     @classmethod
-    def from_django_settings(cls) -> ConnectionSettings:
+    def from_django_settings(cls, connection: str = "default") -> ConnectionSettings:
+        """``default``: the ``SALESFORCE_*`` variables; ``sandbox``: ``SALESFORCE_SANDBOX_*``
+        (the routing test pack's own org)."""
         from django.conf import settings
 
-        return cls(**settings.SALESFORCE)
+        if connection not in CONNECTIONS:
+            raise SalesforceSettingsError(
+                f"unknown connection {connection!r}: use one of {', '.join(CONNECTIONS)}"
+            )
+        return cls(**getattr(settings, CONNECTIONS[connection]))
 
     @property
     def auth_mode(self) -> str:

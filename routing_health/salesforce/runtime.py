@@ -21,6 +21,7 @@ def routing_config() -> RoutingConfig:
     return current_config(config_path())
 
 
-def salesforce_client() -> SalesforceClient:
-    """A client for the org configured in the environment (logs in on first use)."""
-    return SalesforceClient(ConnectionSettings.from_django_settings())
+def salesforce_client(connection: str = "default") -> SalesforceClient:
+    """A client for the org configured in the environment (logs in on first use):
+    ``default`` (``SALESFORCE_*``) or ``sandbox`` (``SALESFORCE_SANDBOX_*``)."""
+    return SalesforceClient(ConnectionSettings.from_django_settings(connection))

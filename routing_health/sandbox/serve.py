@@ -31,7 +31,8 @@ def build_org(*, leads: int, seed: int, now: datetime, scenario: str, days: int,
 
     Besides the synthetic tables the org gets its flows' versions (FlowVersionView), the
     routing kill switch (``Routing_Switch__mdt.Lead_Routing``, off since the window's start),
-    ``Organization.IsSandbox = sandbox`` and, with ``router_delay`` (seconds), the demo router
+    ``Organization.IsSandbox = sandbox``, the routing test pack's marker field
+    ``Lead.Routing_Test_Run__c`` and, with ``router_delay`` (seconds), the demo router
     for leads created through the API (routing_health/sandbox/router.py)."""
     synthetic = generate_org(leads=leads, seed=seed, now=now, days=days, scenario=scenario)
     org = Org(seed_defaults=False)
@@ -43,6 +44,8 @@ def build_org(*, leads: int, seed: int, now: datetime, scenario: str, days: int,
     org.add_flow_versions(facts["flows"])
     org.set_kill_switch(False, at=facts["start"])
     org.is_sandbox = sandbox
+    # The routing test pack's marker field (examples/routing-pack.toml, docs/change-safety.md).
+    org.add_field("Lead", "Routing_Test_Run__c", "string", label="Routing Test Run")
     if router_delay is not None:
         org.configure_router(demo_router(facts, delay_seconds=router_delay))
     return org, synthetic

@@ -84,6 +84,9 @@ def test_the_demo_serves_the_incident_and_stops_everything_it_started(tmp_path):
         incident = facts["incident"]
         assert incident["failed_node"] in overview.text
         assert incident["region"] in overview.text
+        # The example routing test pack ran against the demo (a sandbox): EMEA territory fails.
+        tests_page = session.get(f"{login['url']}/routing-tests", timeout=30)
+        assert "runbook-edge-cases" in tests_page.text and "6 of 7" in tests_page.text
         pids = json.loads((tmp_path / "demo" / "pids.json").read_text())
         # Grouped alerts (spec section 6): one top-level Slack message per region at most,
         # and the EMEA one leads with the failed node.
