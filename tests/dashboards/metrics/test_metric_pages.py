@@ -328,7 +328,9 @@ def test_trend_charts_mark_each_flow_version_activation(computed, signed_in):
     notes = [a["text"] for a in layout["annotations"]]
     assert "Lead Router version activated" in notes
     marker = next(s for s in layout["shapes"] if s.get("yref") == "paper")
-    assert marker["x0"] == "2026-11-18 07:00:00"  # 12:00 UTC in America/New_York
+    # The demo's Lead_Router change: Thursday 14:00 UTC of the last complete week before NOW
+    # (tests/sandbox/test_synthetic.py), 2026-11-12 14:00 UTC = 09:00 in America/New_York.
+    assert marker["x0"] == "2026-11-12 09:00:00"
 
 
 def test_trend_chart_data_goes_through_json_script(computed, signed_in):
@@ -340,8 +342,8 @@ def test_trend_chart_data_goes_through_json_script(computed, signed_in):
 def test_trends_compare_metrics_before_and_after_a_flow_change(computed, signed_in):
     response = signed_in.get("/trends", RANGE)
     comparison = next(c for c in response.context["comparisons"] if c.label == "Lead Router")
-    before = rollup_metrics(Segment(START, date(2026, 11, 17)))[0]
-    after = rollup_metrics(Segment(date(2026, 11, 19), END))[0]
+    before = rollup_metrics(Segment(START, date(2026, 11, 11)))[0]  # the change: 12 November
+    after = rollup_metrics(Segment(date(2026, 11, 13), END))[0]
     success = comparison.rows[0]
     assert success[1] == format_value(before["assignment_success_rate"], "rate")
     assert success[2] == format_value(after["assignment_success_rate"], "rate")
