@@ -257,7 +257,8 @@ def problems_first(
     """``incidents`` (already in display order) with each alert group's worst incident first:
     the one its Slack message leads with (severity, then leads affected; spec section 6), the
     groups in that same order; then the others in their order. So each problem paged shows
-    once at the top instead of one problem filling the first lines."""
+    once at the top instead of one problem filling the first lines. Only incidents that page
+    lead a group (not inhibited by another, not ``info``), as in ``firing_by_group``."""
     ordered = list(incidents)
     severity = {name: i for i, name in enumerate(SEVERITIES)}
 
@@ -267,6 +268,8 @@ def problems_first(
 
     worst: dict[str, AlertIncident] = {}
     for incident in ordered:
+        if incident.inhibited_by or incident.severity == "info":
+            continue
         key = key_of(labels_of(incident, group_by))
         if key not in worst or rank(incident) < rank(worst[key]):
             worst[key] = incident
