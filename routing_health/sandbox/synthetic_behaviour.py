@@ -68,8 +68,8 @@ PLAIN = Behaviour(
 )
 
 DEMO = Behaviour(
-    path_share=(0.05, 0.02, 0.04, 0.8897, 0.0002, 0.0001),
-    slow_route_share=0.005,
+    path_share=(0.05, 0.005, 0.015, 0.9297, 0.0002, 0.0001),
+    slow_route_share=0.0,
     pickup_median=np.array([1 * MINUTE, 8 * MINUTE, 30 * MINUTE]),
     pickup_sigma=0.6,
     accept_median=np.array([5 * MINUTE, 30 * MINUTE, 2 * HOUR]),
@@ -80,7 +80,7 @@ DEMO = Behaviour(
     standard_repick_share=1.0,
     accept_share=0.97,
     late_accept_share=0.01,
-    reject_share=0.03,
+    reject_share=0.006,
     touched_share=0.998,
     incident_triage_share=0.0,
     fallback_triage_share=1.0,

@@ -143,7 +143,7 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
     if win.demo:
         k = min(6, max(1, n // 16))
         chosen = rng.choice(n, size=min(n, k + 2), replace=False)
-        incident, backlog = chosen[:k], chosen[k:]  # two backlog leads: one Hot, one Warm
+        incident, backlog = chosen[:k], chosen[k:]
         force_incident[incident] = True
         force_backlog[backlog] = True
         region_true[chosen], shape[chosen] = np.where(force_incident[chosen], EMEA, APAC), 0
@@ -155,7 +155,7 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
             max(win.start, now - 84 * HOUR), max(win.start, now - 30 * HOUR) + 1, size=len(backlog)
         )
         nasty[incident[: min(4, len(incident))]] = np.arange(min(4, len(incident)))
-        rating[backlog] = np.arange(len(backlog)) % 2  # Hot, Warm: tiers queue_aging watches
+        rating[backlog] = 1  # Warm: a tier queue_aging watches
     order = np.argsort(created, kind="stable")
     created, region_true, shape, rating, country = (
         a[order] for a in (created, region_true, shape, rating, country)
@@ -250,6 +250,10 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
 
     direct = path == P_DIRECT_REP
     direct_rep = pick_rep(route_at)
+    if win.demo:  # the inactive rep's two latest leads, so inactive_owner fires on any day
+        latest = rows[direct & (region_eff == 0) & (route_at >= now - 20 * HOUR)
+                      & (route_at <= now)][-2:]
+        direct_rep[latest] = cat.inactive_rep
     put(direct, 0, route_at, direct_rep, cat.integration)
     rep_at = np.where(direct, route_at, rep_at)
     first_rep = np.where(direct, direct_rep, first_rep)

@@ -222,7 +222,8 @@ def test_the_demo_backlog_queue_holds_leads_waiting_past_the_limit(demo):
                    & ~leads["Status"].str.startswith("Closed")]
     entered = since.reindex(queued.index).fillna(queued["CreatedDate"])
     over = queued[entered < NOW - timedelta(hours=24)]
-    assert len(over) >= 5
+    # At least the two backlog leads the demo places there, 30 to 84 hours before NOW.
+    assert len(over) >= 2
     assert set(over.index) == set(backlog["lead_ids"])
 
 
