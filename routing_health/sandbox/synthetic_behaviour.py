@@ -8,7 +8,7 @@ only the probabilities and time scales differ, so a ``plain`` org is identical w
 The ``demo`` profile is calibrated against the dashboard's targets on the wall clock (the
 Segments page's default view): routing places a lead within seconds, the regional queues are
 worked round the clock by a follow-the-sun desk, reps accept and touch nearly every lead within
-their tier's SLA, failures and rejections are rare. See docs/operations.md, "The demo's story".
+their tier's SLA, failures and rejections are rare. See README.md, "The demo's story".
 """
 
 from __future__ import annotations
