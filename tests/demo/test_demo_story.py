@@ -141,5 +141,5 @@ def test_the_demo_shows_its_three_problems_on_a_healthy_baseline(demo: dict[str,
     top_level = [line for line in posted if line.startswith("[") and "(thread " not in line]
     print(f"Top-level Slack messages: {len(top_level)}")
     assert len(top_level) == 3, top_level
-    regions = sorted(line.split(" firing in ")[1].split(";")[0] for line in top_level)
-    assert regions == ["AMER", "APAC", "EMEA"]
+    for region in ("AMER", "APAC", "EMEA"):  # a group's message names its worst incident's
+        assert sum(f"region {region}," in line for line in top_level) == 1, (region, top_level)
