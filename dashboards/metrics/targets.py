@@ -10,7 +10,7 @@ through the one formatter.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,8 +27,10 @@ from dashboards.metrics.specs import (
     Metrics,
     MetricSpec,
 )
+from routing_health.alerts.grouping import key_of, labels_of
 from routing_health.alerts.rules import RULES, effective_rule, tier_sla
 from routing_health.config import RoutingConfig
+from routing_health.config.model import SEVERITIES
 from routing_health.lib.format import NO_DATA, format_count, format_hours, format_value
 from routing_health.metrics import catalog
 from routing_health.models import AlertIncident
@@ -249,17 +251,51 @@ def firing_words(shown: int, more: int) -> str:
     return f"{words}, the first {format_count(shown)} shown" if more else words
 
 
+def problems_first(
+    incidents: Iterable[AlertIncident], group_by: Sequence[str]
+) -> list[AlertIncident]:
+    """``incidents`` (already in display order) with each alert group's worst incident first:
+    the one its Slack message leads with (severity, then leads affected; spec section 6), the
+    groups in that same order; then the others in their order. So each problem paged shows
+    once at the top instead of one problem filling the first lines. Only incidents that page
+    lead a group (not inhibited by another, not ``info``), as in ``firing_by_group``."""
+    ordered = list(incidents)
+    severity = {name: i for i, name in enumerate(SEVERITIES)}
+
+    def rank(incident: AlertIncident) -> tuple[int, int]:
+        leads = int((incident.details or {}).get("total_leads") or 0)
+        return severity.get(incident.severity, len(severity)), -leads
+
+    worst: dict[str, AlertIncident] = {}
+    for incident in ordered:
+        if incident.inhibited_by or incident.severity == "info":
+            continue
+        key = key_of(labels_of(incident, group_by))
+        if key not in worst or rank(incident) < rank(worst[key]):
+            worst[key] = incident
+    leading = sorted(worst.values(), key=lambda i: (rank(i), ordered.index(i)))
+    chosen = {id(i) for i in leading}
+    return leading + [i for i in ordered if id(i) not in chosen]
+
+
 def incident_lines(
-    incidents: Iterable[AlertIncident], filters: Filters, *, now: datetime
+    incidents: Iterable[AlertIncident],
+    filters: Filters,
+    *,
+    now: datetime,
+    group_by: Sequence[str] | None = None,
 ) -> list[IncidentLine]:
     """Firing incidents in the filters' region and tier (an incident over all leads always
     shows), each linked to its rule's page filtered to the incident's segment. Routing
-    failures first (the rules' order in spec section 6), then the oldest first."""
+    failures first (the rules' order in spec section 6), then the oldest first; with
+    ``group_by`` (the configured alert grouping), each group's worst incident comes first
+    (``problems_first``)."""
     order = {name: i for i, name in enumerate(RULES)}
     lines = []
-    for incident in sorted(
-        incidents, key=lambda i: (order.get(i.rule, len(order)), i.first_seen, i.pk)
-    ):
+    ordered = sorted(incidents, key=lambda i: (order.get(i.rule, len(order)), i.first_seen, i.pk))
+    if group_by is not None:
+        ordered = problems_first(ordered, group_by)
+    for incident in ordered:
         if filters.region and incident.region not in ("", filters.region):
             continue
         if filters.tier and incident.tier not in ("", filters.tier):

@@ -66,6 +66,7 @@ from dashboards.metrics.targets import (
     metric_target,
 )
 from routing_health.alerts.selectors import firing_incidents
+from routing_health.config import RoutingConfig
 from routing_health.lib.format import NO_DATA, format_count
 from routing_health.metrics.catalog import format_metric
 from routing_health.reports import compare as equal_age
@@ -158,11 +159,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         if table == "segments":
             return _overview_segments_csv(page, clock, found["by_segment"])
         if table == "incidents":
-            return _incidents_csv(page, _incidents(filters))
+            return _incidents_csv(page, _incidents(filters, page.config))
         tiles = [tile for section in _sections(page, clock, found) for tile in section.tiles]
         return _headline_csv(page, tiles, found["previous"])
 
-    incidents = _incidents(filters)
+    incidents = _incidents(filters, page.config)
     regions, tiers = _segment_axes(page, found["by_segment"])
     prev_label = Filters(start=prev_start, end=prev_end).range_label()
     page.context.update(
@@ -208,8 +209,10 @@ def _sections(page: MetricPage, clock: Clock, found: dict[str, Any]) -> list[Sec
     ]
 
 
-def _incidents(filters: Filters) -> list[IncidentLine]:
-    return incident_lines(firing_incidents(), filters, now=timezone.now())
+def _incidents(filters: Filters, config: RoutingConfig) -> list[IncidentLine]:
+    return incident_lines(
+        firing_incidents(), filters, now=timezone.now(), group_by=config.alerts.group_by
+    )
 
 
 def _target_text(page: MetricPage, key: str) -> str:

@@ -124,8 +124,9 @@ def generate_org(
 
     ``scenario="demo"`` injects the spec's demo incident (a Lead_Router version that sends one
     region's Hot leads to the fallback queue, a queue backlog, an inactive rep still receiving
-    leads); ``"plain"`` has none of these but keeps a real org's baseline noise (a few routing
-    failures, bounces, late touches, weekend queue waits). Deterministic for equal arguments.
+    leads) on a healthy baseline (``synthetic_behaviour.DEMO``); ``"plain"`` has none of these
+    but keeps a real org's baseline noise (a few routing failures, bounces, late touches,
+    weekend queue waits). Deterministic for equal arguments.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(NOW_NOT_AWARE)

@@ -42,11 +42,13 @@ HEADER = """\
 # - The Lead_Router flow moves them to a regional "... Inbound" queue or straight to a rep;
 #   leads it cannot place go to "Lead Triage" (fallback), sometimes with
 #   Routing_Failed_Node__c naming the flow element that failed.
-# - Two days before "now", Lead_Router's new version broke EMEA Hot leads: they all land
-#   in Lead Triage with Routing_Failed_Node__c = "{incident_node}".
+# - Otherwise the org is healthy: leads reach a rep within their tier's SLA and are touched
+#   in time, so the three problems below are what the dashboard and Slack show.
+# - On Thursday of the last complete week, Lead_Router's new version broke EMEA Hot leads:
+#   they all land in Lead Triage with Routing_Failed_Node__c = "{incident_node}".
 # - "APAC Inbound" stopped being worked four days ago: a backlog older than the
 #   queue-age limit builds up there.
-# - One AMER rep was deactivated ten days ago, yet routing keeps assigning them leads.
+# - One AMER rep was deactivated ten days ago, yet a routing rule keeps assigning them leads.
 """
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from routing_health.sandbox.synthetic_arrays import Timeline
+from routing_health.sandbox.synthetic_behaviour import DEMO, PLAIN, Behaviour
 from routing_health.sandbox.synthetic_catalog import (
     BACKLOG_REGION,
     BASELINE_FAILED_NODES,
@@ -37,13 +40,13 @@ from routing_health.sandbox.synthetic_catalog import (
     Catalog,
 )
 from routing_health.sandbox.synthetic_clock import DAY, HOUR, RegionClock
+from routing_health.sandbox.synthetic_config import REPORT_TIMEZONE
 
 NEVER = np.iinfo(np.int64).max // 4
 SLOTS = 4  # owner changes per lead at most
 MINUTE = 60
 (P_CREATED_REP, P_CREATED_QUEUE, P_QUEUE_REP, P_DIRECT_REP, P_FALLBACK, P_UNROUTED,
  P_INCIDENT) = range(7)
-PATH_SHARE = (0.05, 0.04, 0.40, 0.505, 0.003, 0.002)  # the first six paths
 HOT, WARM, STANDARD = 0, 1, 2
 UNKNOWN = len(REGIONS)  # effective region index of a lead without region or mapped country
 EMEA = REGION_NAMES.index(INCIDENT_REGION)
@@ -52,11 +55,7 @@ RATING_HOT = RATINGS.index(INCIDENT_RATING)
 INCIDENT_NODE = len(BASELINE_FAILED_NODES)  # failed-node code of the incident
 BACKLOG_DAYS = 4
 INACTIVE_DAYS = 10
-# Per tier (hot, warm, standard): medians in seconds, and the share of humans keeping office hours.
-PICKUP_MEDIAN = np.array([8 * MINUTE, 45 * MINUTE, 3 * HOUR])
-ACCEPT_MEDIAN = np.array([15 * MINUTE, 90 * MINUTE, 5 * HOUR])
-TOUCH_MEDIAN = np.array([10 * MINUTE, 75 * MINUTE, 4 * HOUR])
-OFFICE_HOURS_SHARE = np.array([0.35, 0.85, 0.85])
+INCIDENT_WEEKDAY, INCIDENT_HOUR_UTC = 3, 14  # Thursday 14:00 UTC of the last complete week
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,17 @@ class Window:
     demo: bool
 
     @property
-    def incident_start(self) -> int:  # the Lead_Router version activation (demo)
-        return (self.now - 2 * DAY) // MINUTE * MINUTE
+    def behaviour(self) -> Behaviour:
+        return DEMO if self.demo else PLAIN
+
+    @property
+    def incident_start(self) -> int:
+        """The Lead_Router version activation (demo): Thursday 14:00 UTC of the last complete
+        ISO week in the report time zone, so the default weekly review holds the incident."""
+        today = datetime.fromtimestamp(self.now, UTC).astimezone(ZoneInfo(REPORT_TIMEZONE)).date()
+        monday = today - timedelta(days=today.weekday() + 7)
+        start = datetime.combine(monday + timedelta(days=INCIDENT_WEEKDAY), time(), UTC)
+        return int(start.timestamp()) + INCIDENT_HOUR_UTC * HOUR
 
     @property
     def inactive_since(self) -> int:
@@ -105,7 +113,9 @@ class _Draw:
 def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Timeline:
     """Draw every lead's lifecycle; see the module docstring."""
     n, now = win.leads, win.now
+    how = win.behaviour
     draw = _Draw(rng, n)
+    rows = np.arange(n)
     clock = RegionClock(win.start, now + 60 * DAY)
     countries = country_codes()
 
@@ -132,7 +142,7 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
     force_backlog = np.zeros(n, dtype=bool)
     if win.demo:
         k = min(6, max(1, n // 16))
-        chosen = rng.choice(n, size=min(n, 2 * k), replace=False)
+        chosen = rng.choice(n, size=min(n, k + 2), replace=False)
         incident, backlog = chosen[:k], chosen[k:]
         force_incident[incident] = True
         force_backlog[backlog] = True
@@ -145,6 +155,7 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
             max(win.start, now - 84 * HOUR), max(win.start, now - 30 * HOUR) + 1, size=len(backlog)
         )
         nasty[incident[: min(4, len(incident))]] = np.arange(min(4, len(incident)))
+        rating[backlog] = 1  # Warm: a tier queue_aging watches
     order = np.argsort(created, kind="stable")
     created, region_true, shape, rating, country = (
         a[order] for a in (created, region_true, shape, rating, country)
@@ -166,10 +177,19 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
             size = size - ((pool_region == 0) & (at > win.inactive_since))
         u = rng.random(n)
         if exclude is None:
-            return cat.pools[pool_region, (u * size).astype(np.int64)]
+            return _still_active(cat.pools[pool_region, (u * size).astype(np.int64)], at)
         slot = (u * (size - 1)).astype(np.int64)
         swap = cat.pools[pool_region, slot] == exclude
-        return cat.pools[pool_region, np.where(swap, size - 1, slot)]
+        return _still_active(cat.pools[pool_region, np.where(swap, size - 1, slot)], at)
+
+    def _still_active(rep: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Demo: the inactive rep keeps getting AMER leads, but only a trickle (one routing
+        rule still names them): one lead in three of the last 20 hours."""
+        if not win.demo:
+            return rep
+        keeps = (region_eff == 0) & (at >= now - 20 * HOUR) & (rows % 3 == 0)
+        moved = (rep == cat.inactive_rep) & (at > win.inactive_since) & ~keeps
+        return np.where(moved, cat.pools[0, 0], rep)
 
     def human(at: np.ndarray, office_share: np.ndarray | float) -> np.ndarray:
         jitter = draw.uniform(0, 40 * MINUTE)
@@ -177,8 +197,10 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
         return np.where(keeps_hours, clock.next_open(region_true, at, jitter), at)
 
     # --- routing paths and owner changes
-    path = rng.choice(len(PATH_SHARE), size=n, p=PATH_SHARE)
+    path = rng.choice(len(how.path_share), size=n, p=how.path_share)
     path[force_backlog] = P_QUEUE_REP
+    if how.failures_spare_hot:
+        path[(tier == HOT) & ((path == P_FALLBACK) | (path == P_UNROUTED))] = P_DIRECT_REP
     if win.demo:
         broken = (region_eff == EMEA) & (rating == RATING_HOT) & (created >= win.incident_start)
         path[broken | force_incident] = P_INCIDENT
@@ -188,13 +210,12 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
     initial = np.where(path == P_CREATED_REP, rep_at_create,
                        np.where(path == P_CREATED_QUEUE, working, holding))
     created_by = np.where(path == P_CREATED_REP, rep_at_create, cat.integration)
-    slow = draw.chance(0.03)
+    slow = draw.chance(how.slow_route_share)
     route_at = created + np.where(slow, draw.lognormal(30 * MINUTE, 1.0), draw.lognormal(20, 0.8))
 
     ct = np.full((n, SLOTS), NEVER, dtype=np.int64)
     cn = np.full((n, SLOTS), -1, dtype=np.int64)
     cb = np.full((n, SLOTS), -1, dtype=np.int64)
-    rows = np.arange(n)
 
     def put(mask: np.ndarray, slot: np.ndarray | int, at: np.ndarray, owner: np.ndarray,
             by: np.ndarray | int) -> None:
@@ -212,10 +233,11 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
     put(via_holding_queue, 0, route_at, working, cat.integration)
     via_queue = via_holding_queue | (path == P_CREATED_QUEUE)
     entered = np.where(via_holding_queue, route_at, created)
-    pickup_at = human(entered + draw.lognormal(PICKUP_MEDIAN[tier], 1.0), OFFICE_HOURS_SHARE[tier])
+    pickup_at = human(entered + draw.lognormal(how.pickup_median[tier], how.pickup_sigma),
+                      how.office_hours_share[tier])
     tie = draw.chance(0.03)  # an assignment rule hands the queue's lead on in the same second
     pickup_at = np.where(tie, entered, pickup_at)
-    forgotten = (tier == STANDARD) & draw.chance(0.01)
+    forgotten = (tier == STANDARD) & draw.chance(how.forgotten_standard_share)
     if win.demo:
         forgotten |= (pool_region == APAC) & (entered >= win.backlog_since)
     pickup_at = np.where(forgotten, NEVER, pickup_at)
@@ -228,6 +250,10 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
 
     direct = path == P_DIRECT_REP
     direct_rep = pick_rep(route_at)
+    if win.demo:  # the inactive rep's two latest leads, so inactive_owner fires on any day
+        latest = rows[direct & (region_eff == 0) & (route_at >= now - 20 * HOUR)
+                      & (route_at <= now)][-2:]
+        direct_rep[latest] = cat.inactive_rep
     put(direct, 0, route_at, direct_rep, cat.integration)
     rep_at = np.where(direct, route_at, rep_at)
     first_rep = np.where(direct, direct_rep, first_rep)
@@ -241,7 +267,8 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
     put(to_fallback, 0, route_at, cat.fallback_queue, cat.integration)
     node = np.where(draw.chance(0.55), rng.integers(0, len(BASELINE_FAILED_NODES), n), -1)
     node = np.where(path == P_INCIDENT, INCIDENT_NODE, np.where(path == P_FALLBACK, node, -1))
-    triaged = to_fallback & draw.chance(np.where(path == P_INCIDENT, 0.15, 0.4))
+    triaged = to_fallback & draw.chance(np.where(path == P_INCIDENT, how.incident_triage_share,
+                                                 how.fallback_triage_share))
     triage_at = human(route_at + draw.lognormal(3 * HOUR, 0.8), 0.9)
     triage_rep = pick_rep(triage_at)
     put(triaged, 1, triage_at, triage_rep, cat.admin)
@@ -251,7 +278,7 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
 
     # --- bounces after the first rep assignment (some within bounce_hours, some later)
     bounce_limit = WINDOWS["bounce_hours"] * HOUR
-    bounced = (rep_at < NEVER) & draw.chance(0.07)
+    bounced = (rep_at < NEVER) & draw.chance(how.bounce_share)
     kind = rng.choice(3, size=n, p=(0.7, 0.2, 0.1))  # other rep, working queue, fallback
     late = draw.uniform(bounce_limit + 2 * HOUR, bounce_limit + 10 * DAY)
     delay = np.where(draw.chance(0.8), np.minimum(draw.lognormal(5 * HOUR, 1.2), bounce_limit - 60),
@@ -260,11 +287,11 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
     other = pick_rep(bounce_at, exclude=first_rep)
     target = np.select([kind == 0, kind == 1], [other, working], cat.fallback_queue)
     put(bounced, rep_slot + 1, bounce_at, target, np.where(kind == 0, first_rep, cat.admin))
-    repick = bounced & (kind > 0) & ((tier != STANDARD) | draw.chance(0.85))
+    repick = bounced & (kind > 0) & ((tier != STANDARD) | draw.chance(how.standard_repick_share))
     if win.demo:
         repick &= ~((target == cat.working_queues[APAC]) & (bounce_at >= win.backlog_since))
-    repick_wait = draw.lognormal(PICKUP_MEDIAN[tier], 1.0)
-    repick_at = human(bounce_at + repick_wait, OFFICE_HOURS_SHARE[tier])
+    repick_wait = draw.lognormal(how.pickup_median[tier], how.pickup_sigma)
+    repick_at = human(bounce_at + repick_wait, how.office_hours_share[tier])
     repicker = pick_rep(repick_at, exclude=first_rep)
     put(repick, rep_slot + 2, repick_at, repicker, repicker)
 
@@ -280,11 +307,13 @@ def generate_timeline(cat: Catalog, win: Window, rng: np.random.Generator) -> Ti
     failed_node = np.where(happened[:, 0], node, -1)
 
     # --- status changes: accept, then qualify or reject, then convert
-    acc = assigned & draw.chance(0.8)
-    late_accept = np.where(draw.chance(0.1), draw.uniform(24 * HOUR, 96 * HOUR), 0)
-    acc_at = human(rep_at + draw.lognormal(ACCEPT_MEDIAN[tier], 1.0), OFFICE_HOURS_SHARE[tier])
+    acc = assigned & draw.chance(how.accept_share)
+    late_accept = np.where(draw.chance(how.late_accept_share), draw.uniform(24 * HOUR, 96 * HOUR),
+                           0)
+    acc_at = human(rep_at + draw.lognormal(how.accept_median[tier], 1.0),
+                   how.office_hours_share[tier])
     acc_at = acc_at + late_accept
-    rej = assigned & draw.chance(0.08)
+    rej = assigned & draw.chance(how.reject_share)
     rej_at = np.where(acc, acc_at, rep_at) + draw.lognormal(20 * HOUR, 1.0)
     qual = acc & ~rej & draw.chance(0.22)
     qual_at = acc_at + draw.lognormal(2 * DAY, 0.8)
@@ -346,13 +375,14 @@ def _activities(
 ) -> None:
     """Rep touches (some before assignment, some late, some never) and automation tasks."""
     n, rng = len(tl.created), draw.rng
+    how = win.behaviour
     assigned = tl.rep_assigned < NEVER
-    touched = assigned & draw.chance(0.75)
+    touched = assigned & draw.chance(how.touched_share)
     wait = tl.rep_assigned - tl.created
     early = touched & (wait > 120) & draw.chance(0.08)
     early_at = tl.created + (rng.uniform(0.2, 0.9, n) * np.where(early, wait, 0)).astype(np.int64)
-    after = human(tl.rep_assigned + draw.lognormal(TOUCH_MEDIAN[tl.tier], 1.1),
-                  OFFICE_HOURS_SHARE[tl.tier])
+    after = human(tl.rep_assigned + draw.lognormal(how.touch_median[tl.tier], how.touch_sigma),
+                  how.office_hours_share[tl.tier])
     first_at = np.where(early, early_at, after)
     second = touched & draw.chance(0.25)
     second_at = first_at + draw.lognormal(26 * HOUR, 0.9)

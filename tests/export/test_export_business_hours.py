@@ -42,9 +42,13 @@ def test_regions_with_a_calendar_count_open_minutes_and_others_wall_minutes(sync
     rows = {row["region"]: row for row in exported(runtime.routing_config())["rows"]}
     for region in ("AMER", "EMEA", "APAC"):  # leads arrive at night and on weekends too
         row = rows[region]
-        assert row["tta_p95_business_minutes"] < row["tta_p95_minutes"], region
-        assert row["assign_sla_met_rate_business"] > row["assign_sla_met_rate"], region
-        assert row["touch_sla_met_rate_business"] > row["touch_sla_met_rate"], region
+        # Closed hours do not count: the slowest first touches (hours) span a closing time.
+        # The demo's healthy baseline assigns within minutes and meets most SLAs on both
+        # clocks, so the assignment p95 and the met rates may be equal, never worse.
+        assert row["first_touch_p95_business_minutes"] < row["first_touch_p95_minutes"], region
+        assert row["tta_p95_business_minutes"] <= row["tta_p95_minutes"], region
+        assert row["assign_sla_met_rate_business"] >= row["assign_sla_met_rate"], region
+        assert row["touch_sla_met_rate_business"] >= row["touch_sla_met_rate"], region
     unknown = rows["Unknown"]  # no calendar: the business clock is the wall clock
     for wall, business in (
         ("tta_p50_minutes", "tta_p50_business_minutes"),

@@ -197,7 +197,9 @@ def test_the_demo_incident_sends_the_broken_regions_hot_leads_to_fallback_with_t
     flow = demo.tables["FlowDefinitionView"].set_index("ApiName").loc[incident["flow"]]
     assert flow["ActiveVersionId"] == incident["to_version_id"]
     assert flow["LastModifiedDate"] == incident["start"]
-    assert timedelta(hours=47) <= NOW - incident["start"] <= timedelta(hours=49)
+    # NOW is Friday 2026-11-20 (07:00 in New York, the report time zone): the last complete
+    # ISO week is 2026-W46 (9-15 November); the new version went live on its Thursday, 14:00 UTC.
+    assert incident["start"] == datetime(2026, 11, 12, 14, 0, tzinfo=UTC)
 
 
 def test_the_plain_scenario_has_no_incident(plain):
@@ -220,7 +222,8 @@ def test_the_demo_backlog_queue_holds_leads_waiting_past_the_limit(demo):
                    & ~leads["Status"].str.startswith("Closed")]
     entered = since.reindex(queued.index).fillna(queued["CreatedDate"])
     over = queued[entered < NOW - timedelta(hours=24)]
-    assert len(over) >= 5
+    # At least the two backlog leads the demo places there, 30 to 84 hours before NOW.
+    assert len(over) >= 2
     assert set(over.index) == set(backlog["lead_ids"])
 
 

@@ -343,7 +343,9 @@ def test_trend_charts_mark_each_flow_version_activation(computed, signed_in):
     notes = [a["text"] for a in layout["annotations"]]
     assert "Lead Router version activated" in notes
     marker = next(s for s in layout["shapes"] if s.get("yref") == "paper")
-    assert marker["x0"] == "2026-11-18 07:00:00"  # 12:00 UTC in America/New_York
+    # The demo's Lead_Router change: Thursday 14:00 UTC of the last complete week before NOW
+    # (tests/sandbox/test_synthetic.py), 2026-11-12 14:00 UTC = 09:00 in America/New_York.
+    assert marker["x0"] == "2026-11-12 09:00:00"
 
 
 def test_trend_chart_data_goes_through_json_script(computed, signed_in):
@@ -353,17 +355,18 @@ def test_trend_chart_data_goes_through_json_script(computed, signed_in):
 
 
 def test_trends_compare_metrics_before_and_after_a_flow_change(computed, signed_in):
-    """Activated Nov 18 (local): after = Nov 19 (the range's last day) as of NOW; before = as
-    many days before the activation day (Nov 17), seen 48 hours earlier (equal age)."""
+    """Activated Nov 12 (local): after = Nov 13 .. Nov 19 (the range's end) as of NOW; before =
+    as many days before the activation day (Nov 5 .. 11), seen 8 days earlier (equal age)."""
     response = signed_in.get("/trends", RANGE)
     comparison = next(c for c in response.context["comparisons"] if c.label == "Lead Router")
     config = runtime.routing_config()
-    nov17, nov19 = date(2026, 11, 17), date(2026, 11, 19)
-    before = compute_export(config, ExportRequest(nov17, nov17, (), NOW - timedelta(hours=48)))
-    before = before["total"]
-    after = compute_export(config, ExportRequest(nov19, nov19, (), NOW))["total"]
-    assert after == rollup_metrics(Segment(nov19, nov19))[0]
-    assert comparison.before_as_of == NOW - timedelta(hours=48)
+    after_days = (date(2026, 11, 13), date(2026, 11, 19))  # the day after the change .. END
+    before_days = (date(2026, 11, 5), date(2026, 11, 11))  # as many days before 12 November
+    shift = timedelta(days=8)  # Nov 5 -> Nov 13 local midnights, both EST
+    before = compute_export(config, ExportRequest(*before_days, (), NOW - shift))["total"]
+    after = compute_export(config, ExportRequest(*after_days, (), NOW))["total"]
+    assert after == rollup_metrics(Segment(*after_days))[0]
+    assert comparison.before_as_of == NOW - shift
     success = comparison.rows[0]
     assert success[1] == format_value(before["assignment_success_rate"], "rate")
     assert success[2] == format_value(after["assignment_success_rate"], "rate")

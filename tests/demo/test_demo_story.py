@@ -1,0 +1,145 @@
+"""The demo tells a story (spec section 9, issue 15 item 7): ``manage.py demo`` (``make demo``)
+in Debian's Chromium. Its baseline is healthy (at least 85 % of the Segments cells meet their
+target on the default 7-day view), its three injected problems — the EMEA flow failure, the APAC
+queue backlog, the inactive AMER rep — are the top three of "What's broken now" and the only
+Slack pages, and the Reports page lists the weekly review of the incident's week on first visit.
+
+Screenshots: ``artifacts/screenshots/demo-{overview,segments,reports}.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from routing_health.reports.weeks import week_of
+from tests.dashboards.browser import ARGS, CHROMIUM, SHOTS
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORT_TIMEZONE = ZoneInfo("America/New_York")  # [report] timezone of the demo's config
+AT_TARGET = 0.85  # issue 15 item 7: the share of Segments cells meeting their target
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
+]
+
+
+def share_at_target(levels: list[str]) -> tuple[int, int]:
+    """(cells at target, cells judged) of the Segments table from its cells' own statuses:
+    ``ok``/``warn``/``breach`` are judged; ``neutral`` (a volume, or no value) is not."""
+    judged = [level for level in levels if level != "neutral"]
+    return sum(level == "ok" for level in judged), len(judged)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A running ``manage.py demo`` (no live leads during the test), stopped afterwards."""
+    data_dir = tmp_path_factory.mktemp("demo-story")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "SALESFORCE_", "SLACK_", "ROUTING_"))
+    }
+    env |= {"DJANGO_DEBUG": "1", "ROUTING_HEALTH_DATA_DIR": str(data_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "demo", "--port", "0", "--live-seconds", "3600"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    workdir = data_dir / "demo"
+    try:
+        deadline = time.monotonic() + 300
+        while not (workdir / "login.json").exists():
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "the demo did not come up in 300 s"
+            time.sleep(0.5)
+        yield {
+            "login": json.loads((workdir / "login.json").read_text()),
+            "facts": json.loads((workdir / "facts.json").read_text()),
+            "workdir": workdir,
+        }
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+
+
+def test_the_demo_shows_its_three_problems_on_a_healthy_baseline(demo: dict[str, Any]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    login, facts = demo["login"], demo["facts"]
+    incident, backlog = facts["incident"], facts["backlog"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        try:
+            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+            page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
+            page.on("console", lambda msg: problems.append(f"{page.url}: {msg.text}")
+                    if msg.type == "error" else None)
+            page.goto(f"{login['url']}/accounts/login/")
+            page.fill("#id_username", login["user"])
+            page.fill("#id_password", login["password"])
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{login['url']}/")
+
+            # Overview: one line per problem at the top of "What's broken now"; the critical
+            # one first (spec section 6 ranks a group's incidents by severity).
+            items = page.locator(".broken__item")
+            top = [items.nth(i).inner_text() for i in range(3)]
+            print("What's broken now, top three:", *(" ".join(t.split()) for t in top),
+                  sep="\n  ")
+            assert "Routing failures" in top[0] and "EMEA" in top[0]
+            assert incident["failed_node"] in top[0]
+            rest = sorted(top[1:])
+            assert "Leads assigned to an inactive user" in rest[0] and "AMER" in rest[0]
+            assert facts["inactive_rep"]["name"] in rest[0]
+            assert "Leads waiting in a queue past the limit" in rest[1]
+            assert backlog["region"] in rest[1]
+            page.screenshot(path=str(SHOTS / "demo-overview.png"), full_page=True)
+
+            # Segments, default 7-day view: the page's own statuses.
+            page.goto(f"{login['url']}/segments")
+            page.wait_for_selector("table.table--wide .mcell")
+            levels = page.eval_on_selector_all(
+                "table.table--wide .mcell",
+                "cells => cells.map(c => [...c.classList].find(n => n.startsWith('mcell--'))"
+                ".slice('mcell--'.length))",
+            )
+            ok, judged = share_at_target(levels)
+            print(f"Segments cells at target: {ok} of {judged} = {ok / judged:.1%}")
+            assert ok / judged >= AT_TARGET
+            page.screenshot(path=str(SHOTS / "demo-segments.png"), full_page=True)
+
+            # Reports: the weekly review of the incident's week is there on first visit.
+            started = datetime.fromisoformat(incident["start"]).astimezone(REPORT_TIMEZONE)
+            week = week_of(started.date()).label
+            page.goto(f"{login['url']}/reports")
+            assert page.locator(f"a[href='/reports/{week}']").count() >= 1
+            assert week in page.inner_text("main")
+            page.screenshot(path=str(SHOTS / "demo-reports.png"), full_page=True)
+        finally:
+            browser.close()
+    assert problems == []
+
+    # Slack: the three problems are the only pages, one top-level message each.
+    posted = (demo["workdir"] / "slack-emulator.log").read_text().splitlines()
+    top_level = [line for line in posted if line.startswith("[") and "(thread " not in line]
+    print(f"Top-level Slack messages: {len(top_level)}")
+    assert len(top_level) == 3, top_level
+    for region in ("AMER", "APAC", "EMEA"):  # a group's message names its worst incident's
+        assert sum(f"region {region}," in line for line in top_level) == 1, (region, top_level)
