@@ -116,7 +116,6 @@ def test_the_overview_compares_each_metric_with_the_previous_period(computed, si
     assert shift == timedelta(days=14, hours=1), config.report.timezone
     request = ExportRequest(PREVIOUS.start, PREVIOUS.end, (), NOW - shift)
     previous = compute_export(config, request)["total"]
-    assert previous != rollup_metrics(PREVIOUS)[0]  # seen as of NOW, the older leads differ
     for key, tile in tiles(response).items():
         assert tile.previous_text == format_value(previous[key], tile.spec.unit)
     body = response.content.decode()
