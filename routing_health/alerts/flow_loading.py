@@ -45,15 +45,22 @@ def _facts(params: MetricParams, start: datetime, end: datetime) -> pd.DataFrame
     return lead_facts_of(frames, params, end)
 
 
-def check_flows(config: RoutingConfig, as_of: datetime) -> list[SegmentCheck]:
-    """Every segment check of every watched activation at ``as_of``."""
+def checks_by_activation(config: RoutingConfig, as_of: datetime
+                         ) -> list[tuple[Activation, list[SegmentCheck]]]:
+    """Each watched activation at ``as_of`` with its segment checks (none: no lead on either
+    side yet)."""
     activations = watched_activations(config, as_of)
     if not activations:
         return []
     params = resolved_params(config)
-    checks: list[SegmentCheck] = []
+    found = []
     for activation in activations:
         after, before = activation.windows(as_of, config.change_safety.window_hours)
-        checks += check_activation(activation, _facts(params, *after), _facts(params, *before),
-                                   config)
-    return checks
+        found.append((activation, check_activation(
+            activation, _facts(params, *after), _facts(params, *before), config)))
+    return found
+
+
+def check_flows(config: RoutingConfig, as_of: datetime) -> list[SegmentCheck]:
+    """Every segment check of every watched activation at ``as_of``."""
+    return [check for _, checks in checks_by_activation(config, as_of) for check in checks]
