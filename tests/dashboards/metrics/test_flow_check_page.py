@@ -73,3 +73,14 @@ def test_without_watched_flows_the_section_is_not_shown(signed_in, settings, tmp
     response = signed_in.get("/trends", RANGE)
     assert response.context["flow_checks"] == []
     assert "Flow regression check" not in response.content.decode()
+
+
+def test_the_lead_timeline_shows_the_flow_version_active_when_the_lead_was_routed(org, signed_in):
+    failed(org, 1, ACTIVATED + timedelta(minutes=20))
+    compute_metrics(config=parse_config(TOML), as_of=T0)
+    after, before = org.leads[-1], org.leads[0]  # routed since the activation; a week earlier
+    text = signed_in.get(f"/leads/{after}").content.decode()
+    assert "<dt>Lead_Router</dt><dd>v13" in text
+    assert "active when the lead was routed" in text
+    text = signed_in.get(f"/leads/{before}").content.decode()
+    assert "<dt>Lead_Router</dt><dd>no activation recorded before routing" in text
