@@ -14,6 +14,8 @@ import pytest
 
 from routing_health.alerts.evaluate import fingerprint
 from routing_health.alerts.flow_loading import check_flows
+from routing_health.alerts.group_blocks import GroupItem, group_payload
+from routing_health.alerts.message import AlertMessage
 from routing_health.alerts.service import run_evaluation
 from routing_health.lib.sfid import to_18
 from routing_health.models import AlertIncident, FlowVersionChange
@@ -168,3 +170,59 @@ def test_a_flow_not_listed_or_an_activation_over_a_week_old_is_not_checked(org):
     config.alerts_toml = ""
     activate(ACTIVATED, V12, V13)
     assert check_flows(config.config, T0) == []
+
+
+EMAIL_ROUTE = """
+[[alerts.routes]]
+rule = "flow_regression"
+slack_channel = "#routing-alerts"
+email = ["revops@example.com"]
+"""
+
+
+@pytest.mark.django_db
+def test_the_slack_message_and_the_email_say_what_happened_and_how_to_roll_back(
+    transport, slack_emulator, smtp_server
+):
+    org = DbOrg(alerts_toml=CHANGE_SAFETY + EMAIL_ROUTE)
+    activate(ACTIVATED, V12, V13)
+    baseline(org)
+    failed(org, 12, ACTIVATED + timedelta(minutes=20))
+    run_evaluation(config=org.config, as_of=T0, now=T0, transport=transport)
+
+    sentence = ("Lead_Router v13 activated 2026-11-20 09:00 UTC by Ada Admin; since then EMEA "
+                "hot assignment success 100% → 0% (12 leads), 12 failures at Decision: Assign "
+                "by Territory. Previous version: v12. Roll back: activate v12")
+    (message,) = [m for m in slack_emulator.messages if m.thread_ts is None]
+    # A group of one incident is that incident's own message: the header, then the sentence.
+    header, summary = (block["text"]["text"] for block in message.blocks[:2])
+    assert header == ("🔴 Routing worse since a flow activation: Lead_Router "
+                      "(region EMEA, tier hot)")
+    assert sentence in summary
+    assert message.text.startswith(f"Routing alert: {sentence}")
+    # The segment's consequences are listed under it, not paged on their own.
+    also = next(b["text"]["text"] for b in message.blocks
+                if b.get("text", {}).get("text", "").startswith("*Also affected*"))
+    assert also.splitlines()[1:] == [
+        "• Assignment success below target (EMEA · hot): 0%",
+        "• Routing failures: Decision: Assign by Territory (EMEA · hot): 12",
+    ]
+    (mail,) = smtp_server.messages
+    text = mail.message.get_body(preferencelist=("plain",)).get_content()
+    assert sentence in text
+    assert f"flowId={V12}" in text
+
+
+def test_a_group_of_several_incidents_shows_the_sentence_under_the_flow_regression():
+    def message(rule: str, summary: str = "") -> AlertMessage:
+        return AlertMessage(kind="firing", rule=rule, title=rule, segment={"region": "EMEA"},
+                            first_seen=T0, as_of=T0, summary=summary)
+
+    sentence = "Lead_Router v13 activated 2026-11-20 09:00 UTC; roll back: activate v12."
+    payload = group_payload({"region": "EMEA"}, [
+        GroupItem(message("flow_regression", sentence), "critical", 12),
+        GroupItem(message("tta_p95"), "warning", 3),
+    ], instance_url="", dashboard_url="")
+    flow, slow = (b["text"]["text"] for b in payload["blocks"][1:3])
+    assert flow.splitlines()[1] == sentence
+    assert sentence not in slow
