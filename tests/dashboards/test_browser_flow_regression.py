@@ -87,4 +87,13 @@ def test_the_trends_check_and_the_overview_incident(live_server, regressed):
                 "hot assignment success 100% → 8.3% (24 leads)") in first
         assert ("Caused by: Routing worse since a flow activation: Lead_Router (not paged on "
                 "its own)") in second
+
+        page.goto(f"{live_server.url}/alerts", wait_until="load")
+        flow = page.locator("li.incident").first
+        assert flow.locator("h3").inner_text() == (
+            "Routing worse since a flow activation: Lead_Router")
+        facts = " ".join(flow.locator("dl").inner_text().split())
+        assert "WHAT HAPPENED Lead_Router v13 activated" in facts
+        assert "ALSO AFFECTED" in facts
+        page.screenshot(path=str(SHOTS / "alerts-flow-regression.png"), full_page=True)
         assert problems == []
