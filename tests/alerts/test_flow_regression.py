@@ -226,3 +226,14 @@ def test_a_group_of_several_incidents_shows_the_sentence_under_the_flow_regressi
     flow, slow = (b["text"]["text"] for b in payload["blocks"][1:3])
     assert flow.splitlines()[1] == sentence
     assert sentence not in slow
+
+
+def test_the_rule_can_be_disabled_for_a_segment(db):
+    org = DbOrg(alerts_toml=CHANGE_SAFETY + '[[alerts.overrides]]\nrule = "flow_regression"\n'
+                'region = "EMEA"\nenabled = false\n')
+    activate(ACTIVATED, V12, V13)
+    baseline(org)
+    failed(org, 12, ACTIVATED + timedelta(minutes=20))
+    evaluate(org, T0)
+    assert not AlertIncident.objects.filter(rule="flow_regression").exists()
+    assert AlertIncident.objects.get(rule="routing_failures").inhibited_by == ""

@@ -36,3 +36,11 @@ def test_bad_values_are_reported(toml: str, message: str):
     with pytest.raises(ConfigError) as caught:
         parse_config(f"[change_safety]\n{toml}\n")
     assert message in str(caught.value)
+
+
+def test_the_rule_table_of_flow_regression_takes_only_enabled_and_severity():
+    config = parse_config('[alerts.rules.flow_regression]\nenabled = false\nseverity = "warning"\n')
+    assert config.alerts.rules["flow_regression"].enabled is False
+    with pytest.raises(ConfigError) as caught:
+        parse_config("[alerts.rules.flow_regression]\nthreshold = 0.5\n")
+    assert "its other settings are in [change_safety]" in str(caught.value)
