@@ -83,7 +83,12 @@ class Activation:
     def previous(self) -> str:
         if self.old_version is not None:
             return f"v{self.old_version}"
-        return "the previous version" if self.old_version_id else "none (the flow was inactive)"
+        if self.old_version_id:
+            return "the previous version"
+        if self.new_version == 1:
+            return "none (the flow's first version)"
+        # The first sync found this version active already: what came before is not known.
+        return "not recorded"
 
 
 @dataclass(frozen=True)
@@ -217,8 +222,10 @@ def summary(check: SegmentCheck, *, timezone: str, instance_url: str = "") -> st
         link = rollback_link(act, instance_url)
         target = f"v{act.old_version}" if act.old_version is not None else "the previous version"
         text += f" Roll back: activate {target}" + (f" ({link})." if link else ".")
-    else:
+    elif act.new_version == 1:
         text += " Roll back: deactivate the flow."
+    else:
+        text += " Roll back: activate the previous version (Setup › Flows › " + act.flow + ")."
     return text
 
 

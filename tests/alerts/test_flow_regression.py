@@ -237,3 +237,19 @@ def test_the_rule_can_be_disabled_for_a_segment(db):
     evaluate(org, T0)
     assert not AlertIncident.objects.filter(rule="flow_regression").exists()
     assert AlertIncident.objects.get(rule="routing_failures").inhibited_by == ""
+
+
+@pytest.mark.parametrize(("numbers", "ending"), [
+    ((None, 1), "Previous version: none (the flow's first version). Roll back: deactivate the "
+                "flow."),
+    ((None, 13), "Previous version: not recorded. Roll back: activate the previous version "
+                 "(Setup › Flows › Lead_Router)."),
+])
+def test_an_activation_without_a_previous_version_id(org, numbers, ending):
+    FlowVersionChange.objects.create(
+        flow_api_name="Lead_Router", old_active_version_id="", new_active_version_id=V13,
+        changed_at=ACTIVATED, old_version_number=numbers[0], new_version_number=numbers[1])
+    baseline(org)
+    failed(org, 12, ACTIVATED + timedelta(minutes=20))
+    evaluate(org, T0)
+    assert AlertIncident.objects.get(rule="flow_regression").details["summary"].endswith(ending)
