@@ -134,16 +134,16 @@ def write_flow_versions(records: list[dict[str, Any]], config: RoutingConfig) ->
 
     pairs, skipped = parse_all("FlowVersionView", records, build)
     numbers = dict(pairs)
+    # The few stored activations not numbered yet (an org has many more versions than that).
     missing = FlowVersionChange.objects.filter(
-        Q(new_version_number__isnull=True, new_active_version_id__in=list(numbers))
-        | Q(old_version_number__isnull=True, old_active_version_id__in=list(numbers))
+        Q(new_version_number__isnull=True) | Q(old_version_number__isnull=True)
     )
     changed = []
-    for change in missing:  # the few activations not numbered yet
-        if change.new_version_number is None:
-            change.new_version_number = numbers.get(change.new_active_version_id)
-        if change.old_version_number is None:
-            change.old_version_number = numbers.get(change.old_active_version_id)
-        changed.append(change)
+    for change in missing:
+        new = change.new_version_number or numbers.get(change.new_active_version_id)
+        old = change.old_version_number or numbers.get(change.old_active_version_id)
+        if (new, old) != (change.new_version_number, change.old_version_number):
+            change.new_version_number, change.old_version_number = new, old
+            changed.append(change)
     FlowVersionChange.objects.bulk_update(changed, ["new_version_number", "old_version_number"])
     return PageResult(len(changed), skipped, None)
