@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from dashboards import charts
 from dashboards.csv_export import CSV_CHUNK, csv_response
 from dashboards.filters import Filters
+from dashboards.leads.flow_versions import active_versions
 from dashboards.leads.queries import (
     SORTS,
     has_leads,
@@ -177,6 +178,8 @@ def lead_timeline(request: HttpRequest, lead_id: str) -> HttpResponse:
         "salesforce_url": salesforce_lead_url(lead.id),
         "back_qs": state.filters.querystring(),
         "failures_qs": state.filters.querystring(failure_reason=facts.get("failure_reason")),
+        "flow_versions": active_versions(
+            state.report.config, facts.get("routed_at") or lead.created_at),
     }
     return render_page(
         request, "dashboards/lead_timeline.html", state, page="lead-timeline", context=context

@@ -216,6 +216,7 @@ PAGE_LABELS = {
     "/queues": "Queues",
     "/reps": "Reps",
     "/health": "Health",
+    "/trends": "Trends",
 }
 
 
@@ -237,6 +238,8 @@ class IncidentLine:
     href: str
     page_label: str
     records_href: str
+    summary: str = ""  # the incident's sentence (a flow regression: what changed, how to undo)
+    caused_by: str = ""  # the title of the firing cause it is shown under (inhibit rules)
 
     @property
     def segment(self) -> str:
@@ -286,11 +289,15 @@ def incident_lines(
     group_by: Sequence[str] | None = None,
 ) -> list[IncidentLine]:
     """Firing incidents in the filters' region and tier (an incident over all leads always
-    shows), each linked to its rule's page filtered to the incident's segment. Routing
-    failures first (the rules' order in spec section 6), then the oldest first; with
-    ``group_by`` (the configured alert grouping), each group's worst incident comes first
-    (``problems_first``)."""
+    shows), each linked to its rule's page filtered to the incident's segment. A flow
+    regression first (the root cause of what follows it, spec section 10), then routing
+    failures (the rules' order in spec section 6), then the oldest first; with ``group_by``
+    (the configured alert grouping), each group's worst incident comes first
+    (``problems_first``); an incident shown under a firing cause names it."""
     order = {name: i for i, name in enumerate(RULES)}
+    order["flow_regression"] = -1
+    incidents = list(incidents)
+    titles = {i.fingerprint: str((i.details or {}).get("title") or i.rule) for i in incidents}
     lines = []
     ordered = sorted(incidents, key=lambda i: (order.get(i.rule, len(order)), i.first_seen, i.pk))
     if group_by is not None:
@@ -307,8 +314,10 @@ def incident_lines(
         unfiltered = Filters(start=filters.start, end=filters.end)
         query = unfiltered.querystring(**segment)
         records = dict(segment, outcome="failed")
-        if incident.failure_reason:
-            records["failure_reason"] = incident.failure_reason
+        # A flow regression's "reason" is the flow's API name, not a failure reason.
+        reason = "" if incident.rule == "flow_regression" else incident.failure_reason
+        if reason:
+            records["failure_reason"] = reason
         lines.append(
             IncidentLine(
                 id=incident.pk,
@@ -316,7 +325,7 @@ def incident_lines(
                 title=spec.title if spec else incident.rule,
                 region=incident.region,
                 tier=incident.tier,
-                failure_reason=incident.failure_reason,
+                failure_reason=reason,
                 value_text=format_value(incident.current_value, unit),
                 threshold_text=format_value(incident.threshold, unit),
                 comparison=COMPARISON_SIGNS.get(incident.comparison, incident.comparison),
@@ -325,8 +334,10 @@ def incident_lines(
                 href=path + query,
                 page_label=PAGE_LABELS.get(path, "Alerts"),
                 records_href=reverse("leads") + unfiltered.querystring(**records)
-                if incident.failure_reason or incident.rule == "assignment_success"
+                if reason or incident.rule in ("assignment_success", "flow_regression")
                 else "",
+                summary=str((incident.details or {}).get("summary") or ""),
+                caused_by=titles.get(incident.inhibited_by, "") if incident.inhibited_by else "",
             )
         )
     return lines

@@ -28,6 +28,7 @@ from dashboards.metrics.data import (
     weeks_of,
 )
 from dashboards.metrics.drivers import drivers_context, drivers_csv, keep_drivers_param
+from dashboards.metrics.flow_checks import flow_checks
 from dashboards.metrics.page import (
     MetricPage,
     _begin,
@@ -217,6 +218,8 @@ def trends(request: HttpRequest) -> HttpResponse:
                              value == grain) for value, label in GRAINS.items()],
             "changes": changes,
             "comparisons": _comparisons(page, totals, clock, changes),
+            "flow_checks": flow_checks(page.config, filters, page.as_of),
+            "change_safety": page.config.change_safety,
             "table_metrics": [(clock.short(spec), clock.label(spec)) for spec in TREND_METRICS],
             "table_rows": table_rows,
             "csv": {name: page.qs(format="csv", table=name) for name in ("series", "changes")},

@@ -72,6 +72,7 @@ class Finding:
     for_minutes: float = 0.0
     inhibited_by: str | None = None  # the fingerprint of the cause shown above it
     consequences: tuple[str, ...] = ()  # what this finding inhibits, in words
+    summary: str = ""  # one sentence saying what happened (flow_regression)
 
     @property
     def region(self) -> str:

@@ -80,6 +80,8 @@ def _incident_section(item: GroupItem, instance_url: str) -> dict[str, Any]:
         + (f" · {mrkdwn_value(m.window, 200)}" if m.window else "")
         + f" · since {_time(m.first_seen, m)} ({format_duration(m.duration)})",
     ]
+    if m.summary:
+        lines.insert(1, mrkdwn_value(m.summary, 1000))
     if m.failure_reasons:
         reasons = ", ".join(f"{mrkdwn_value(r, 150)} ({format_count(n)})"
                             for r, n in m.failure_reasons[:3])

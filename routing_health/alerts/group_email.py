@@ -62,10 +62,12 @@ def group_email(
         detail = f"{m.value_label}: {value} ({m.comparison} {threshold}); {m.window}; since {since}"
         leads = [(record_url(instance_url, r.lead_id), r.label) for r in m.records[:MAX_LEADS]]
         leads = [(url, label) for url, label in leads if url]
-        lines += [f"- {head}", f"  {detail}"]
+        lines += [f"- {head}", *([f"  {m.summary}"] if m.summary else []), f"  {detail}"]
+        if m.summary:
+            detail = f"{m.summary}\n{detail}"
         lines += [f"  {label}: {url}" for url, label in leads]
         html.append(
-            f"<li><strong>{escape(head)}</strong><br>{escape(detail)}"
+            f"<li><strong>{escape(head)}</strong><br>{escape(detail).replace(chr(10), '<br>')}"
             + "".join(f'<br><a href="{escape(url)}">{escape(label)}</a>' for url, label in leads)
             + "</li>"
         )

@@ -52,6 +52,8 @@ class AlertMessage:
     - `value_label`: what the value is called (the metric catalog's label for a rule about an
       exported metric, e.g. "Assignment success"; "Value" otherwise).
     - `timezone`: the report timezone (IANA name) times are shown in, e.g. "Europe/Berlin".
+    - `summary`: one sentence about the incident, shown first (a flow regression names the flow,
+      both versions, who activated it, the failed nodes and how to roll back); "" for none.
     """
 
     kind: AlertKind
@@ -72,6 +74,7 @@ class AlertMessage:
     consequences: tuple[str, ...] = ()  # what this incident inhibits (spec 6: root cause first)
     value_label: str = "Value"
     timezone: str = "UTC"
+    summary: str = ""  # one sentence saying what happened and what to do (flow_regression)
 
     def __post_init__(self) -> None:
         if self.kind not in ALERT_KINDS:

@@ -25,13 +25,13 @@ from routing_health.lib.mrkdwn import MAX_BLOCKS, MAX_RECORD_LINKS
 DETAIL_LEADS = 200  # lead Ids kept on the incident for the dashboard (the count is kept too)
 DETAIL_REASONS = 50
 FAILURE_RULES = frozenset({"assignment_success", "routing_failures", "volume_anomaly",
-                           "sync_stale"})
+                           "sync_stale", "flow_regression"})
 
 
 def incident_title(rule: str, failure_reason: str | None, reasons: tuple = ()) -> str:
     """The human headline of an incident."""
     spec = rule_spec(rule)
-    if rule == "routing_failures" and failure_reason:
+    if rule in ("routing_failures", "flow_regression") and failure_reason:
         return f"{spec.title}: {failure_reason}"
     if rule == "sync_stale" and reasons:
         objects = ", ".join(
@@ -51,6 +51,7 @@ def finding_details(finding: Finding) -> dict[str, Any]:
         "lead_ids": list(finding.lead_ids[:DETAIL_LEADS]),
         "labels": list(finding.labels[:DETAIL_LEADS]),
         "reasons": [[reason, count] for reason, count in finding.reasons[:DETAIL_REASONS]],
+        **({"summary": finding.summary} if finding.summary else {}),
     }
 
 
@@ -116,6 +117,7 @@ def alert_message(
         value_label=spec.value_label,
         timezone=timezone,
         consequences=tuple(str(c) for c in details.get("consequences", ())),
+        summary=str(details.get("summary") or ""),
     )
 
 

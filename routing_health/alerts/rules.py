@@ -25,7 +25,9 @@ Severity and ``for`` (spec section 6): each rule has a default severity and pend
 must be answered in minutes), else a warning. ``routing_failures`` fires on ``min_count`` (3)
 failures with one reason, or on any failure of such a fast tier; ``queue_aging`` looks only at
 leads created in the last ``max_age_days`` (7): older leftovers belong to the digest, not the
-pager.
+pager. ``flow_regression`` (spec section 10, ``routing_health.alerts.flow_regression``) has
+its own settings in ``[change_safety]``; here only ``enabled`` and ``severity`` apply to it; its
+value is the assignment success since the activation and its threshold the baseline's.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class RuleSpec:
     dashboard_path: str
     severity: Severity = "warning"
     for_minutes: float = 0.0
+    value_words: str = "Value"  # what the value is called when it is not a catalog metric
 
     @property
     def catalog_metric(self) -> Metric | None:
@@ -96,9 +99,9 @@ class RuleSpec:
 
     @property
     def value_label(self) -> str:
-        """What the value is called in a message: the catalog label, else "Value"."""
+        """What the value is called in a message: the catalog label, else ``value_words``."""
         row = self.catalog_metric
-        return row.label if row is not None else "Value"
+        return row.label if row is not None else self.value_words
 
 
 def _unit(name: str) -> ValueFormat:
@@ -157,6 +160,12 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 "inactive_owner", "Leads assigned to an inactive user",
                 "leads owned by an inactive user", ">=", 1.0, 24.0, 1, True, True, "count",
                 "leads owned by this inactive user", "/reps",
+            ),
+            RuleSpec(
+                "flow_regression", "Routing worse since a flow activation",
+                "assignment success since the activation", "<", 0.0, None, 0, True, True,
+                _unit("assignment_success_rate"), "leads created since the activation",
+                "/trends", "critical", value_words="Assignment success since the activation",
             ),
             RuleSpec(
                 "sync_stale", "Salesforce data is stale",

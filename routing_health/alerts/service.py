@@ -16,10 +16,13 @@ from django.utils import timezone
 
 from routing_health.alerts.delivery import DeliverySummary, deliver_pending
 from routing_health.alerts.evaluate import Finding, evaluate_facts, evaluate_sync
+from routing_health.alerts.flow_loading import check_flows
+from routing_health.alerts.flow_regression import RULE as FLOW_REGRESSION
+from routing_health.alerts.flow_regression import flow_findings
 from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
 from routing_health.alerts.inhibit import causes, with_causes
 from routing_health.alerts.loading import load_alert_data
-from routing_health.alerts.notices import incident_title
+from routing_health.alerts.notices import incident_title, salesforce_instance_url
 from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
 from routing_health.alerts.slack_blocks import value_text
 from routing_health.config import RoutingConfig
@@ -158,8 +161,13 @@ def run_evaluation(
         data.facts, config, as_of, labels=data.labels, queue_names=data.queue_names,
         history_start=data.history_start,
     )
-    findings = list(evaluation.findings)
-    evaluated = set(evaluation.rules)
+    # A flow regression comes first: it is the root cause of what follows it (spec section 10).
+    flow_found, flow_values = flow_findings(
+        check_flows(config, as_of), config, timezone=config.report.timezone,
+        instance_url=salesforce_instance_url(), labels=data.labels,
+    )
+    findings = [*flow_found, *evaluation.findings]
+    evaluated = {*evaluation.rules, FLOW_REGRESSION}
     held: frozenset[str] = frozenset()
     if not explicit:
         evaluated.add("sync_stale")
@@ -174,7 +182,7 @@ def run_evaluation(
         incidents=incidents,
         evaluated=frozenset(evaluated - held),
         held=held,
-        values=evaluation.values,
+        values={**evaluation.values, **flow_values},
         as_of=as_of,
         reminder=timedelta(hours=config.alerts.repeat_interval_hours),
         resolve_after=timedelta(minutes=config.alerts.resolve_minutes),

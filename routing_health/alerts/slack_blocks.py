@@ -183,7 +183,8 @@ def _firing_blocks(message: AlertMessage, instance_url: str) -> list[dict[str, A
     since = f"{_time(message.first_seen, message)} ({format_duration(message.duration)})"
     fields = [
         _field(mrkdwn_value(message.value_label, _LABEL_BUDGET) or "Value", value),
-        _field("Threshold", f"alert when {comparison} {threshold}" if comparison else threshold),
+        _field("Threshold", f"alert when {comparison} {threshold}" if comparison else threshold)
+        if message.rule != "flow_regression" else _field("Same hours a week earlier", threshold),
         _field("Segment", mrkdwn_value(segment, _FIELD_BUDGET)),
         _field("Window", mrkdwn_value(message.window or NO_DATA, _FIELD_BUDGET)),
         _field("Rule", _rule_code(message.rule)),
@@ -193,6 +194,8 @@ def _firing_blocks(message: AlertMessage, instance_url: str) -> list[dict[str, A
         _header(f"{prefix}{message.title} ({segment})"),
         {"type": "section", "fields": fields[:MAX_SECTION_FIELDS]},
     ]
+    if message.summary:
+        blocks.insert(1, _section(mrkdwn_value(message.summary, 2000)))
     if message.failure_reasons:
         blocks.append(_reasons_block(message.failure_reasons))
     if message.records or message.total_records:
@@ -249,6 +252,8 @@ def _fallback(message: AlertMessage) -> str:
             numbers = value
         window = f", over {message.window}" if message.window else ""
         raw = f"{prefix}: {message.title} [{message.rule}] for {segment}: {numbers}{window}."
+        if message.summary:
+            raw = f"{prefix}: {message.summary}"
     # The notification text IS parsed as mrkdwn: escape it like any block text.
     return fit_mrkdwn(escape_mrkdwn(plain_text(raw)), MAX_FALLBACK_TEXT)
 

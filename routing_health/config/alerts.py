@@ -43,6 +43,8 @@ MSG_REPEATED_LABEL = "{value!r} is listed twice"
 MSG_TWO_NAMES = "set repeat_interval_hours only (reminder_hours is its old name)"
 MSG_OVERRIDE_DUPLICATE = "repeats alerts.overrides[{other}] (same rule, region and tier)"
 MSG_OVERRIDE_UNSEGMENTED = "sync_stale is not per segment; set it in [alerts.rules.sync_stale]"
+MSG_FLOW_REGRESSION = ("flow_regression takes enabled and severity here; its other settings "
+                       "are in [change_safety]")
 MSG_UNKNOWN_REGION = (
     "region {value!r} never occurs: without lead_fields.region the regions are "
     "regions.default and the values of regions.by_country"
@@ -61,6 +63,10 @@ def _rule_settings(table: Table, rule: str | None) -> dict[str, Any]:
         if table.has(key) and rule is not None and rule not in rules:
             message = MSG_NOT_FOR_RULE.format(key=key, rules=", ".join(sorted(rules)))
             table.problems.add((*table.path, key), message)
+    if rule == "flow_regression":
+        for key in ("threshold", "min_sample", "window_hours", "for_minutes"):
+            if table.has(key):
+                table.problems.add((*table.path, key), MSG_FLOW_REGRESSION)
     return {
         "enabled": table.boolean("enabled"),
         "threshold": threshold,

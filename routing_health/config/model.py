@@ -25,6 +25,7 @@ ALERT_RULE_NAMES = (
     "rejection_rate",
     "volume_anomaly",
     "inactive_owner",
+    "flow_regression",
     "sync_stale",
 )
 SEVERITIES = ("critical", "warning", "info")
@@ -176,6 +177,19 @@ class Windows:
 
 
 @dataclass(frozen=True)
+class ChangeSafety:
+    """``[change_safety]`` (spec section 10, issue 16): the routing flows whose activations are
+    watched for a regression, and what "clearly worse" means (``alerts.flow_regression``)."""
+
+    flows: tuple[str, ...] = ()  # flow API names (FlowDefinitionView.ApiName)
+    min_leads: int = 10  # leads each side (since the activation, the baseline) needs
+    window_hours: float = 24.0  # the after side: leads created in the last 24 h since it
+    success_drop: float = 0.05  # assignment success down by at least 5 points
+    min_failures: int = 3  # a failure reason with at least 3 failures since the activation
+    tta_ratio: float = 2.0  # TTA p95 over the tier SLA and at least 2 x the baseline's
+
+
+@dataclass(frozen=True)
 class RuleConfig:
     """Settings for one alert rule; ``None`` means "the rule's built-in default"."""
 
@@ -235,7 +249,8 @@ class InhibitRule:
 
 DEFAULT_INHIBIT_RULES: tuple[InhibitRule, ...] = (
     InhibitRule("sync_stale"),
-    InhibitRule("flow_regression", ("assignment_success", "volume_anomaly"), ("region", "tier")),
+    InhibitRule("flow_regression", ("assignment_success", "routing_failures", "volume_anomaly"),
+                ("region", "tier")),
     InhibitRule("routing_failures", ("assignment_success", "volume_anomaly"), ("region", "tier")),
 )
 """Spec section 6's defaults; ``[[alerts.inhibit]]`` rules are added to them."""
@@ -282,6 +297,7 @@ class RoutingConfig:
     tiers: Tiers = field(default_factory=Tiers)
     windows: Windows = field(default_factory=Windows)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    change_safety: ChangeSafety = field(default_factory=ChangeSafety)
     calendars: Mapping[str, Calendar] = field(default_factory=_frozen_map)
     source: str = "<string>"
     calendar_salesforce: Mapping[str, CalendarSalesforceRefs] = field(default_factory=_frozen_map)

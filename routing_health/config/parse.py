@@ -44,11 +44,13 @@ from types import MappingProxyType
 
 from routing_health.config.alerts import ALERTS_KEYS, MSG_UNKNOWN_REGION, parse_alerts
 from routing_health.config.calendars import parse_calendars
+from routing_health.config.change_safety import CHANGE_SAFETY_KEYS, parse_change_safety
 from routing_health.config.model import (
     ALERT_RULE_NAMES,
     DEFAULT_TIER_SLA,
     AlertsConfig,
     CalendarSalesforceRefs,
+    ChangeSafety,
     Clock,
     ConfigError,
     ConfigProblem,
@@ -73,6 +75,7 @@ __all__ = [
     "DEFAULT_TIER_SLA",
     "AlertsConfig",
     "CalendarSalesforceRefs",
+    "ChangeSafety",
     "Clock",
     "ConfigError",
     "ConfigProblem",
@@ -101,6 +104,7 @@ TOP_KEYS = (
     "windows",
     "alerts",
     "calendars",
+    "change_safety",
 )
 LEAD_FIELD_KEYS = ("region", "country", "tier", "failed_node", "rejection_reason", "extra")
 WINDOW_KEYS = ("routing_grace_minutes", "bounce_hours", "accept_hours", "queue_age_limit_hours")
@@ -171,6 +175,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
     if lead_fields.region is None:
         known_regions = {regions.default, *regions.by_country.values()}
     alerts = parse_alerts(root.table("alerts", ALERTS_KEYS), tier_names, known_regions)
+    change_safety = parse_change_safety(root.table("change_safety", CHANGE_SAFETY_KEYS))
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
@@ -184,6 +189,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         tiers=tiers,
         windows=windows,
         alerts=alerts,
+        change_safety=change_safety,
         calendars=MappingProxyType(calendars),
         source=source,
         calendar_salesforce=MappingProxyType(calendar_refs),

@@ -17,7 +17,7 @@ from routing_health.config.reader import KeyPath, Table
 
 ROUTE_KEYS = ("region", "tier", "rule", "severity", "slack_channel", "email", "continue")
 INHIBIT_KEYS = ("source_rule", "target_rules", "equal")
-INHIBIT_SOURCES = (*ALERT_RULE_NAMES, "flow_regression")
+INHIBIT_SOURCES = ALERT_RULE_NAMES
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 _CHANNEL = re.compile(r"^#?[\w.-]{1,80}$")
 

@@ -161,6 +161,10 @@ class FlowVersionChange(models.Model):
     old_active_version_id = models.CharField(max_length=SF_ID, blank=True, default="")
     new_active_version_id = models.CharField(max_length=SF_ID, blank=True, default="")
     changed_at = models.DateTimeField()
+    # From FlowVersionView where the integration user can read it (issue 16); else null / "".
+    old_version_number = models.PositiveIntegerField(null=True, blank=True)
+    new_version_number = models.PositiveIntegerField(null=True, blank=True)
+    activated_by = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["changed_at"], name="flow_change_at_idx")]

@@ -46,6 +46,7 @@ from routing_health.sync.records import (
     text,
 )
 from routing_health.sync.reference import (
+    write_flow_versions,
     write_flows,
     write_lead_statuses,
     write_queues,
@@ -263,8 +264,18 @@ OBJECTS: dict[str, ObjectSpec] = {
                 "ActiveVersionId",
                 "LatestVersionId",
                 "LastModifiedDate",
+                "LastModifiedBy",
             ],
             write_flows,
+            watermark_field=None,
+            optional=True,
+        ),
+        # Version numbers of the activations above (issue 16); optional like the flows.
+        ObjectSpec(
+            "FlowVersionView",
+            "FlowVersionView",
+            lambda c: ["DurableId", "VersionNumber"],
+            write_flow_versions,
             watermark_field=None,
             optional=True,
         ),

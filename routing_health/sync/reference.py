@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db.models import Q
+
 from routing_health.config import RoutingConfig
 from routing_health.lib.upsert import upsert
 from routing_health.models import (
@@ -89,6 +91,8 @@ def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
         )
 
     rows, skipped = parse_all("FlowDefinitionView", records, build)
+    by = {text(r.get("ApiName")): text(r.get("LastModifiedBy")) for r in records
+          if isinstance(r.get("LastModifiedBy"), str)}
     stored = {
         f.api_name: f
         for f in FlowDefinition.objects.filter(api_name__in=[r.api_name for r in rows])
@@ -102,6 +106,8 @@ def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
             else "",
             new_active_version_id=row.active_version_id,
             changed_at=row.last_modified_at or datetime.now(UTC),
+            # Who last modified the definition: who activated the version (issue 16).
+            activated_by=by.get(row.api_name, ""),
         )
         for row in rows
         if row.active_version_id
@@ -112,3 +118,32 @@ def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
     ]
     FlowVersionChange.objects.bulk_create(changes)
     return PageResult(upsert(FlowDefinition, rows), skipped, None)
+
+
+def write_flow_versions(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    """FlowVersionView (read in full, optional): the version number of each flow version, put
+    on the stored activations that do not have it yet. An org where the user cannot read it
+    keeps activations without numbers ("a new version" in messages)."""
+
+    def build(r: dict[str, Any]) -> tuple[str, int] | None:
+        number = r.get("VersionNumber")
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise MalformedRecord("VersionNumber is missing")
+        version_id = parse_id(r.get("DurableId") or r.get("Id"), "DurableId")
+        return version_id, int(number)
+
+    pairs, skipped = parse_all("FlowVersionView", records, build)
+    numbers = dict(pairs)
+    # The few stored activations not numbered yet (an org has many more versions than that).
+    missing = FlowVersionChange.objects.filter(
+        Q(new_version_number__isnull=True) | Q(old_version_number__isnull=True)
+    )
+    changed = []
+    for change in missing:
+        new = change.new_version_number or numbers.get(change.new_active_version_id)
+        old = change.old_version_number or numbers.get(change.old_active_version_id)
+        if (new, old) != (change.new_version_number, change.old_version_number):
+            change.new_version_number, change.old_version_number = new, old
+            changed.append(change)
+    FlowVersionChange.objects.bulk_update(changed, ["new_version_number", "old_version_number"])
+    return PageResult(len(changed), skipped, None)

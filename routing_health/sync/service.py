@@ -33,6 +33,7 @@ from routing_health.salesforce import (
     SalesforceClient,
     SalesforceError,
     SalesforceLimitError,
+    SalesforcePermissionError,
     SalesforceQueryError,
     SalesforceQueryTimeout,
     SalesforceUnavailable,
@@ -54,6 +55,8 @@ EARLIEST = datetime(1999, 1, 1, tzinfo=UTC)
 # Errors about the whole org: the objects after the failing one would fail the same way.
 RUN_STOPPING = (SalesforceLimitError, SalesforceAuthError, SalesforceUnavailable)
 
+# An optional object the integration user cannot see or read: synced without it.
+NOT_VISIBLE = frozenset({"INVALID_TYPE", "INSUFFICIENT_ACCESS"})
 RUN_LEVEL = "Salesforce"  # SyncRun.object_name of a run that failed before any object
 Progress = Callable[[str], None]
 
@@ -165,9 +168,15 @@ def _sync_object(
         pages = _windowed_pages(spec, client, plan, say)
         _consume(spec, pages, config=config, run=run, result=result, say=say, mode=plan.mode)
     except SalesforceQueryError as exc:
-        if spec.optional and exc.code == "INVALID_TYPE":
+        if spec.optional and exc.code in NOT_VISIBLE:
             result.mode = "skipped"
             result.note = f"not available to this user ({exc.code}); synced without it"
+        else:
+            result.error = str(exc)
+    except SalesforcePermissionError as exc:
+        if spec.optional:
+            result.mode = "skipped"
+            result.note = "not readable by this user (INSUFFICIENT_ACCESS); synced without it"
         else:
             result.error = str(exc)
     except SalesforceError as exc:

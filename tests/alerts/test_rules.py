@@ -116,7 +116,7 @@ class Org:
 def test_every_rule_of_the_spec_is_registered_with_its_defaults() -> None:
     assert list(RULES) == ["assignment_success", "routing_failures", "tta_p95", "touch_p95",
                            "queue_aging", "rejection_rate", "volume_anomaly", "inactive_owner",
-                           "sync_stale"]
+                           "flow_regression", "sync_stale"]
     assert (RULES["assignment_success"].default_threshold, RULES["assignment_success"].window_hours
             ) == (0.995, 24.0)
     assert (RULES["rejection_rate"].min_sample, RULES["rejection_rate"].window_hours) == (20, 168)
@@ -134,6 +134,7 @@ SPEC_SEVERITY_AND_FOR = {
     "rejection_rate": ("warning", "warning", 0),
     "inactive_owner": ("warning", "warning", 0),
     "volume_anomaly": ("warning", "warning", 0),
+    "flow_regression": ("critical", "critical", 0),
 }
 
 

@@ -92,10 +92,13 @@ def test_an_empty_alerts_table_gives_the_spec_defaults():
         4, 5, 15)
     assert alerts.routes == ()
     # sync_stale inhibits every data rule; flow_regression and routing_failures inhibit
-    # assignment_success and volume_anomaly of the same region and tier.
+    # assignment_success and volume_anomaly of the same region and tier; flow_regression also
+    # routing_failures (spec section 10 and issue 16: it is "the root cause of the
+    # routing_failures / assignment_success incidents that began after the activation").
     assert alerts.inhibit == (
         InhibitRule("sync_stale", (), ()),
-        InhibitRule("flow_regression", ("assignment_success", "volume_anomaly"),
+        InhibitRule("flow_regression",
+                    ("assignment_success", "routing_failures", "volume_anomaly"),
                     ("region", "tier")),
         InhibitRule("routing_failures", ("assignment_success", "volume_anomaly"),
                     ("region", "tier")),

@@ -1,0 +1,77 @@
+"""Flow activations with version numbers and who activated them (issue 16 item 1): the flow's
+LastModifiedBy from FlowDefinitionView, the numbers from FlowVersionView where the integration
+user can read it; without it the activations keep no numbers ("a new version")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from routing_health.lib.sfid import to_18
+from routing_health.models import FlowVersionChange
+from routing_health.sync.reference import write_flow_versions
+from routing_health.sync.service import sync_salesforce
+from tests.orgs import T0
+
+pytestmark = pytest.mark.django_db
+
+V12, V13 = to_18("301000000000012"), to_18("301000000000013")
+
+
+def add_flow(org, active: str, by: str = "Ada Admin") -> str:
+    return org.insert("FlowDefinitionView", {
+        "ApiName": "Lead_Router", "Label": "Lead Router", "ActiveVersionId": active,
+        "LatestVersionId": active, "IsActive": True, "LastModifiedBy": by,
+        "LastModifiedDate": T0,
+    })
+
+
+def test_an_activation_says_who_made_it_and_has_no_numbers_without_flow_version_view(
+    sf_client, config, tiny
+):
+    flow = add_flow(tiny.org, V12)
+    assert sync_salesforce(client=sf_client, config=config,
+                           objects=["FlowDefinitionView", "FlowVersionView"]).ok
+    tiny.org.update("FlowDefinitionView", flow, ActiveVersionId=V13, LatestVersionId=V13,
+                    LastModifiedBy="Bob Builder", LastModifiedDate=T0 + timedelta(hours=1))
+    outcome = sync_salesforce(client=sf_client, config=config,
+                              objects=["FlowDefinitionView", "FlowVersionView"])
+    assert outcome.ok, outcome.summary()
+    flows, versions = outcome.objects
+    assert flows.upserted == 1
+    # This emulator has no FlowVersionView: the degraded path, as for a user who cannot see it.
+    assert versions.mode == "skipped" and "INVALID_TYPE" in versions.note
+    first, second = FlowVersionChange.objects.order_by("changed_at")
+    assert (first.new_active_version_id, first.activated_by) == (V12, "Ada Admin")
+    assert (second.old_active_version_id, second.new_active_version_id) == (V12, V13)
+    assert second.activated_by == "Bob Builder"
+    assert (second.old_version_number, second.new_version_number) == (None, None)
+
+
+def test_an_optional_object_the_user_may_not_read_is_skipped(sf_client, config, emulator):
+    # A 403 INSUFFICIENT_ACCESS on an optional object (flows, versions, calendars) is the same
+    # degraded path as INVALID_TYPE: synced without it, the leads are not held back.
+    emulator.faults.add(kind=403, path="/query", times=1, body=[
+        {"message": "insufficient access rights on object id", "errorCode": "INSUFFICIENT_ACCESS"}])
+    outcome = sync_salesforce(client=sf_client, config=config,
+                              objects=["FlowDefinitionView", "Lead"])
+    assert outcome.ok, outcome.summary()
+    flows, leads = outcome.objects
+    assert flows.mode == "skipped" and "INSUFFICIENT_ACCESS" in flows.note
+    assert leads.upserted == 12
+
+
+def test_flow_version_view_numbers_the_stored_activations():
+    change = FlowVersionChange.objects.create(
+        flow_api_name="Lead_Router", old_active_version_id=V12, new_active_version_id=V13,
+        changed_at=T0)
+    result = write_flow_versions([
+        {"DurableId": "301000000000012", "VersionNumber": 12},  # 15-character Ids match too
+        {"DurableId": V13, "VersionNumber": 13},
+        {"DurableId": to_18("301000000000099"), "VersionNumber": 99},
+        {"DurableId": V13},  # no number: skipped
+    ], config=None)  # type: ignore[arg-type]
+    change.refresh_from_db()
+    assert (change.old_version_number, change.new_version_number) == (12, 13)
+    assert (result.upserted, result.skipped) == (1, 1)
