@@ -17,6 +17,7 @@ from tests.orgs import T0
 pytestmark = pytest.mark.django_db
 
 V12, V13 = to_18("301000000000012"), to_18("301000000000013")
+AFTER_FLOW_QUERIES = 1  # the sync's FlowDefinitionView query passes, FlowVersionView's fails
 
 
 def add_flow(org, active: str, by: str = "Ada Admin") -> str:
@@ -28,19 +29,23 @@ def add_flow(org, active: str, by: str = "Ada Admin") -> str:
 
 
 def test_an_activation_says_who_made_it_and_has_no_numbers_without_flow_version_view(
-    sf_client, config, tiny
+    sf_client, config, tiny, emulator
 ):
     flow = add_flow(tiny.org, V12)
     assert sync_salesforce(client=sf_client, config=config,
                            objects=["FlowDefinitionView", "FlowVersionView"]).ok
     tiny.org.update("FlowDefinitionView", flow, ActiveVersionId=V13, LatestVersionId=V13,
                     LastModifiedBy="Bob Builder", LastModifiedDate=T0 + timedelta(hours=1))
+    # The org answers FlowVersionView queries as for a user who cannot see the object.
+    emulator.faults.add(kind=400, path="/query", after=AFTER_FLOW_QUERIES, times=None, body=[
+        {"message": "sObject type 'FlowVersionView' is not supported.",
+         "errorCode": "INVALID_TYPE"}])
     outcome = sync_salesforce(client=sf_client, config=config,
                               objects=["FlowDefinitionView", "FlowVersionView"])
     assert outcome.ok, outcome.summary()
     flows, versions = outcome.objects
     assert flows.upserted == 1
-    # This emulator has no FlowVersionView: the degraded path, as for a user who cannot see it.
+    # The degraded path: the activations keep no numbers ("a new version").
     assert versions.mode == "skipped" and "INVALID_TYPE" in versions.note
     first, second = FlowVersionChange.objects.order_by("changed_at")
     assert (first.new_active_version_id, first.activated_by) == (V12, "Ada Admin")
