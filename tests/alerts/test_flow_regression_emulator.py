@@ -173,9 +173,9 @@ def test_a_bad_activation_opens_one_incident_naming_flow_versions_user_and_node(
     assert success.state == "firing"
     assert success.inhibited_by == FLOW_KEY
     assert AlertIncident.objects.get(rule="routing_failures").inhibited_by == FLOW_KEY
-    # AMER hot routed as before: checked, and nothing opened for it.
-    assert not AlertIncident.objects.exclude(fingerprint=FLOW_KEY).filter(
-        rule="flow_regression").exists()
+    # AMER hot routed as before (12 leads each side): checked, nothing worse.
+    amer = next(c for c in check_flows(emulated.config, T0) if c.region == "AMER")
+    assert (amer.ready, amer.worse, amer.after.leads, amer.before.leads) == (True, (), 12, 12)
 
 
 def test_an_activation_with_unchanged_outcomes_opens_none(
