@@ -24,6 +24,7 @@ from routing_health.sync.records import (
     parse_bool,
     parse_datetime,
     parse_id,
+    parse_int,
     text,
 )
 
@@ -126,11 +127,12 @@ def write_flow_versions(records: list[dict[str, Any]], config: RoutingConfig) ->
     keeps activations without numbers ("a new version" in messages)."""
 
     def build(r: dict[str, Any]) -> tuple[str, int] | None:
-        number = r.get("VersionNumber")
-        if isinstance(number, bool) or not isinstance(number, int | float):
+        # Records arrive canonical (routing_health.salesforce.records): the number as text.
+        number = parse_int(r.get("VersionNumber"), "VersionNumber")
+        if number is None:
             raise MalformedRecord("VersionNumber is missing")
         version_id = parse_id(r.get("DurableId") or r.get("Id"), "DurableId")
-        return version_id, int(number)
+        return version_id, number
 
     pairs, skipped = parse_all("FlowVersionView", records, build)
     numbers = dict(pairs)
