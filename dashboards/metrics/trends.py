@@ -53,16 +53,11 @@ from dashboards.metrics.specs import (
 from dashboards.metrics.targets import metric_target
 from routing_health.metrics.catalog import format_metric
 from routing_health.models import FlowVersionChange
-from routing_health.reports.compare import KM_QUANTILES, EqualAge
+from routing_health.reports.compare import KM_ESTIMATES, EqualAge
 from routing_health.reports.formatting import estimate_text
 
 CHANGE_LIMIT = 5
 MAX_AFTER_DAYS = 28  # days after an activation compared with as many days before it
-KM_METRICS = (
-    ("tta_minutes", "tta_p50_minutes"), ("tta_minutes", "tta_p95_minutes"),
-    ("first_touch_minutes", "first_touch_p50_minutes"),
-    ("first_touch_minutes", "first_touch_p95_minutes"),
-)
 TREND_METRICS: tuple[MetricSpec, ...] = shown_on(TRENDS)
 COMPARE_METRICS: tuple[MetricSpec, ...] = shown_on(FLOW_CHANGES)
 SPLITS = {"": "All leads", "region": "By region", "tier": "By tier"}
@@ -334,11 +329,9 @@ def km_rows(compared: EqualAge) -> dict[str, tuple[str, str, str, Change | None]
     leads still waiting censored: beside the exact percentiles, so a young cohort's p95 is not
     read as an improvement. A quantile not reached yet reads "more than <longest wait>"."""
     rows = {}
-    for column, key in KM_METRICS:
+    for key in KM_ESTIMATES:
         spec = METRICS[key]
-        q = KM_QUANTILES.index(0.95 if "p95" in key else 0.5)
-        before = compared.earlier.waits[column][q]
-        after = compared.later.waits[column][q]
+        before, after = compared.earlier.estimate(key), compared.later.estimate(key)
         both = compared.ready and before.reached and after.reached
         rows[key] = (
             f"{spec.metric.label}, Kaplan–Meier",

@@ -41,6 +41,13 @@ MIN_COMPARE_LEADS = 10
 """Leads each side needs before two periods are compared (fewer: "not enough leads yet")."""
 
 KM_QUANTILES = (0.5, 0.95)
+KM_ESTIMATES: Mapping[str, tuple[str, float]] = {
+    "tta_p50_minutes": ("tta_minutes", 0.5),
+    "tta_p95_minutes": ("tta_minutes", 0.95),
+    "first_touch_p50_minutes": ("first_touch_minutes", 0.5),
+    "first_touch_p95_minutes": ("first_touch_minutes", 0.95),
+}
+"""Each exact percentile metric shown with a Kaplan–Meier twin: its wait and quantile."""
 NOT_ENOUGH = "not enough leads yet ({later} now, {earlier} then; a comparison needs {need} each)"
 
 Window = tuple[date, date]  # local days, both ends inclusive
@@ -61,6 +68,11 @@ class Side:
     @property
     def leads(self) -> int:
         return int(self.metrics.get("leads") or 0)
+
+    def estimate(self, metric: str) -> Quantile:
+        """The Kaplan–Meier twin of percentile ``metric`` (a ``KM_ESTIMATES`` key)."""
+        column, q = KM_ESTIMATES[metric]
+        return self.waits[column][KM_QUANTILES.index(q)]
 
 
 @dataclass(frozen=True)

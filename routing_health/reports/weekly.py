@@ -32,7 +32,7 @@ from routing_health.facts.frames import owner_names
 from routing_health.metrics import METRIC_NAMES, MetricParams, metrics_rows, total_metrics
 from routing_health.metrics.survival import Quantile
 from routing_health.reports.changes import Change, TargetCheck, changes, target_checks
-from routing_health.reports.compare import Side, equal_age_as_of, side_of
+from routing_health.reports.compare import KM_ESTIMATES, Side, equal_age_as_of, side_of
 from routing_health.reports.drivers import MetricDrivers, change_drivers
 from routing_health.reports.events import Anomaly, FlowChange, anomalies, flow_changes
 from routing_health.reports.export import cohort_facts
@@ -219,18 +219,11 @@ def build_weekly_report(
     )
 
 
-WAIT_METRICS = (
-    ("tta_minutes", 0, "tta_p50_minutes"), ("tta_minutes", 1, "tta_p95_minutes"),
-    ("first_touch_minutes", 0, "first_touch_p50_minutes"),
-    ("first_touch_minutes", 1, "first_touch_p95_minutes"),
-)
-
-
 def _waits(now: Side, before: Side) -> tuple[WaitRow, ...]:
     return tuple(
-        WaitRow(metric, now.metrics.get(metric), now.waits[column][index],
-                before.metrics.get(metric), before.waits[column][index])
-        for column, index, metric in WAIT_METRICS
+        WaitRow(metric, now.metrics.get(metric), now.estimate(metric),
+                before.metrics.get(metric), before.estimate(metric))
+        for metric in KM_ESTIMATES
     )
 
 
