@@ -1,5 +1,5 @@
 """The flow regression check on the Trends page (issue 16 item 1): for each watched activation
-of a ``[change_safety]`` flow, each segment since it against the same hours a week earlier, as
+of a ``[change_safety]`` flow, each segment since it against the same hours whole weeks earlier, as
 the ``flow_regression`` alert sees it (``routing_health.alerts.flow_regression``), with
 "not enough leads yet" where a side is too small to judge."""
 
@@ -11,10 +11,11 @@ from datetime import datetime
 from dashboards.filters import Filters
 from routing_health.alerts.flow_loading import checks_by_activation
 from routing_health.alerts.flow_regression import (
-    BASELINE_SHIFT,
+    MAX_WATCH,
     NOT_ENOUGH_LEADS,
     Activation,
     Side,
+    weeks_text,
 )
 from routing_health.config import RoutingConfig
 from routing_health.lib.format import format_count, format_rate
@@ -34,8 +35,9 @@ class CheckRow:
 @dataclass(frozen=True)
 class FlowCheck:
     activation: Activation
-    until: datetime  # the check stops a week after the activation
+    until: datetime  # the check stops four weeks after the activation
     rows: tuple[CheckRow, ...]
+    weeks: int = 1  # the baseline's distance in weeks at the evaluated instant
 
     @property
     def worse(self) -> bool:
@@ -67,8 +69,10 @@ def flow_checks(config: RoutingConfig, filters: Filters, as_of: datetime) -> lis
             rows.append(CheckRow(segment, _side(check.after), _side(check.before), verdict,
                                  text))
         if not rows:
-            note = NOT_ENOUGH_LEADS.format(after=0, before=0, need=need)
+            note = NOT_ENOUGH_LEADS.format(after=0, before=0, need=need,
+                                           weeks=weeks_text(activation.baseline_weeks(as_of)))
             rows.append(CheckRow("All segments", "no leads", "no leads", "waiting",
                                  f"Not compared yet: {note}"))
-        found.append(FlowCheck(activation, activation.at + BASELINE_SHIFT, tuple(rows)))
+        found.append(FlowCheck(activation, activation.at + MAX_WATCH, tuple(rows),
+                               activation.baseline_weeks(as_of)))
     return found

@@ -34,7 +34,7 @@ def latest_activation(flow: str, as_of: datetime) -> Activation | None:
 
 
 def watched_activations(config: RoutingConfig, as_of: datetime) -> list[Activation]:
-    """The activations the check compares at ``as_of`` (at most a week old)."""
+    """The activations the check compares at ``as_of`` (at most ``MAX_WATCH`` old)."""
     found = [latest_activation(flow, as_of) for flow in config.change_safety.flows]
     return [a for a in found if a is not None and a.watched(as_of)]
 
@@ -57,7 +57,8 @@ def checks_by_activation(config: RoutingConfig, as_of: datetime
     for activation in activations:
         after, before = activation.windows(as_of, config.change_safety.window_hours)
         found.append((activation, check_activation(
-            activation, _facts(params, *after), _facts(params, *before), config)))
+            activation, _facts(params, *after), _facts(params, *before), config,
+            weeks=activation.baseline_weeks(as_of))))
     return found
 
 

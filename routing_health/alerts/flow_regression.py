@@ -1,18 +1,22 @@
 """``flow_regression`` (spec section 10, issue 16): is a segment clearly worse since a routing
 flow's activation? Pure: lead facts in, checks and findings out (``flow_loading`` loads them).
 
-For the latest activation ``A`` of each flow of ``[change_safety] flows`` (at most one week
-before the evaluation time ``T``), each region × tier segment compares
+For the latest activation ``A`` of each flow of ``[change_safety] flows`` (at most
+``MAX_WATCH``, four weeks, before the evaluation time ``T``), each region × tier segment compares
 
 - **after**: the leads created in ``[max(A, T − window_hours), T]``, seen as of ``T``;
-- **baseline**: the leads created in the same hours one week earlier, ``[start − 7 d, T − 7 d]``,
-  seen as of ``T − 7 d``.
+- **baseline**: the leads created in the same hours ``k`` weeks earlier,
+  ``[start − k·7 d, T − k·7 d]``, seen as of ``T − k·7 d``, where ``k`` is the fewest whole weeks
+  that put the baseline's end at or before the activation (1 in the first week after it, 2 in
+  the second …).
 
 Both sides are observed at **equal age** (each lead has had the same time to be routed, the idea
 of ``routing_health.reports.compare``) and over the **same hours of the week** (a Monday
-morning against a Monday morning). The baseline ends before the activation while ``T − A`` is at
-most 7 days; after that the check stops (the ordinary rules go on watching). Each side needs
-``min_leads`` leads (default 10), else the segment is "not enough leads yet".
+morning against a Monday morning), and the baseline always ran on the previous version. A
+regression that outlives its first week therefore stays the root cause of what follows instead
+of resolving on day 8 and letting its consequences page on their own; four weeks after the
+activation the check stops (the ordinary rules go on watching). Each side needs ``min_leads``
+leads (default 10), else the segment is "not enough leads yet".
 
 A segment is **clearly worse** when, with enough leads on both sides, any of:
 
@@ -30,6 +34,7 @@ new comparison with no leads after it yet).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,10 +51,11 @@ from routing_health.lib.format import format_count, format_minutes, format_rate,
 from routing_health.metrics.definitions import percentile, rate
 
 RULE = "flow_regression"
-BASELINE_SHIFT = timedelta(days=7)  # the same hours of the week, one week earlier
+WEEK = timedelta(days=7)  # the baseline: the same hours of the week, whole weeks earlier
+MAX_WATCH = 4 * WEEK  # how long after an activation the check goes on comparing
 MIN_ASSIGNED = int(RULES["tta_p95"].min_sample)  # assigned leads each side to compare TTA p95
 NOT_ENOUGH_LEADS = ("not enough leads yet ({after} since the activation, {before} in the "
-                    "baseline a week earlier; the check needs {need} each)")
+                    "baseline {weeks} earlier; the check needs {need} each)")
 FLOW_BUILDER = "/builder_platform_interaction/flowBuilder.app?flowId={version_id}"
 
 
@@ -67,15 +73,21 @@ class Activation:
     activated_by: str = ""
     label: str = ""
 
+    def baseline_weeks(self, as_of: datetime) -> int:
+        """``k``: the fewest whole weeks back that end the baseline at or before the
+        activation (at least 1)."""
+        return max(1, math.ceil((as_of - self.at) / WEEK))
+
     def windows(self, as_of: datetime, hours: float) -> tuple[tuple[datetime, datetime],
                                                                 tuple[datetime, datetime]]:
         """(after, baseline): creation windows, both ends inclusive; see the module doc."""
         start = max(self.at, as_of - timedelta(hours=hours))
-        return (start, as_of), (start - BASELINE_SHIFT, as_of - BASELINE_SHIFT)
+        shift = self.baseline_weeks(as_of) * WEEK
+        return (start, as_of), (start - shift, as_of - shift)
 
     def watched(self, as_of: datetime) -> bool:
-        """While the baseline (a week before) still ends before the activation."""
-        return self.at <= as_of and as_of - self.at <= BASELINE_SHIFT
+        """From the activation until ``MAX_WATCH`` after it."""
+        return self.at <= as_of and as_of - self.at <= MAX_WATCH
 
     def version(self) -> str:
         return f"v{self.new_version}" if self.new_version is not None else "a new version"
@@ -120,6 +132,7 @@ class SegmentCheck:
     note: str = ""
     worse: tuple[str, ...] = ()
     failed_ids: tuple[str, ...] = field(default=(), repr=False)
+    weeks: int = 1  # the baseline's distance in weeks
 
     @property
     def breaching(self) -> bool:
@@ -153,11 +166,16 @@ def _by_segment(facts: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
             for (r, t), rows in keys.groupby(["region", "tier"], sort=True).groups.items()}
 
 
+def weeks_text(weeks: int) -> str:
+    return "a week" if weeks == 1 else f"{weeks} weeks"
+
+
 def check_activation(
-    activation: Activation, after: pd.DataFrame, before: pd.DataFrame, config: RoutingConfig
+    activation: Activation, after: pd.DataFrame, before: pd.DataFrame, config: RoutingConfig,
+    *, weeks: int = 1,
 ) -> list[SegmentCheck]:
     """Compare each segment of ``after`` (lead facts of the after window, as of T) with
-    ``before`` (the baseline window's facts as of T − 7 d); see the module doc."""
+    ``before`` (the baseline window's facts as of T − ``weeks`` × 7 d); see the module doc."""
     settings = config.change_safety
     after_parts, before_parts = _by_segment(after), _by_segment(before)
     checks = []
@@ -167,13 +185,14 @@ def check_activation(
         b = _side(before_parts.get((region, tier), before.iloc[0:0]))
         need = settings.min_leads
         if a.leads < need or b.leads < need:
-            note = NOT_ENOUGH_LEADS.format(after=a.leads, before=b.leads, need=need)
-            checks.append(SegmentCheck(activation, region, tier, a, b, False, note))
+            note = NOT_ENOUGH_LEADS.format(after=a.leads, before=b.leads, need=need,
+                                           weeks=weeks_text(weeks))
+            checks.append(SegmentCheck(activation, region, tier, a, b, False, note, weeks=weeks))
             continue
         worse = _worse(a, b, config, region, tier)
         failed = rows[rows["outcome"].astype(str) == "failed"].sort_values("created_at")
         checks.append(SegmentCheck(activation, region, tier, a, b, True, "", worse,
-                                   tuple(failed["lead_id"].astype(str))))
+                                   tuple(failed["lead_id"].astype(str)), weeks=weeks))
     return checks
 
 
@@ -231,7 +250,8 @@ def summary(check: SegmentCheck, *, timezone: str, instance_url: str = "") -> st
 
 def window_text(check: SegmentCheck, timezone: str) -> str:
     at = format_time(check.activation.at, timezone)
-    return f"leads created since {at}, against the same hours one week earlier"
+    return (f"leads created since {at}, against the same hours {weeks_text(check.weeks)} "
+            "earlier")
 
 
 def flow_findings(

@@ -28,6 +28,9 @@ leads created in the last ``max_age_days`` (7): older leftovers belong to the di
 pager. ``flow_regression`` (spec section 10, ``routing_health.alerts.flow_regression``) has
 its own settings in ``[change_safety]``; here only ``enabled`` and ``severity`` apply to it; its
 value is the assignment success since the activation and its threshold the baseline's.
+``kill_switch`` (spec section 10, ``routing_health.alerts.kill_switch``) fires while the routing
+kill switch has been ON longer than ``[change_safety.kill_switch] limit_hours`` (its threshold;
+here only ``enabled`` and ``severity`` apply); it is not per segment.
 """
 
 from __future__ import annotations
@@ -166,6 +169,12 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 "assignment success since the activation", "<", 0.0, None, 0, True, True,
                 _unit("assignment_success_rate"), "leads created since the activation",
                 "/trends", "critical", value_words="Assignment success since the activation",
+            ),
+            RuleSpec(
+                "kill_switch", "Routing kill switch left on",
+                "hours the kill switch has been on", ">", 2.0, None, 0, False, True, "hours",
+                "kill switch changes", "/", "warning",
+                value_words="Kill switch on for",
             ),
             RuleSpec(
                 "sync_stale", "Salesforce data is stale",

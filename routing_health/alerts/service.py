@@ -21,11 +21,14 @@ from routing_health.alerts.flow_regression import RULE as FLOW_REGRESSION
 from routing_health.alerts.flow_regression import flow_findings
 from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
 from routing_health.alerts.inhibit import causes, with_causes
+from routing_health.alerts.kill_switch import RULE as KILL_SWITCH
+from routing_health.alerts.kill_switch import kill_switch_findings
 from routing_health.alerts.loading import load_alert_data
 from routing_health.alerts.notices import incident_title, salesforce_instance_url
 from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
 from routing_health.alerts.slack_blocks import value_text
 from routing_health.config import RoutingConfig
+from routing_health.facts.kill_switch import switch_state
 from routing_health.models import AlertIncident
 from routing_health.rollups.freshness import sync_status
 from routing_health.slack.transport import SlackTransport
@@ -166,8 +169,10 @@ def run_evaluation(
         check_flows(config, as_of), config, timezone=config.report.timezone,
         instance_url=salesforce_instance_url(), labels=data.labels,
     )
-    findings = [*flow_found, *evaluation.findings]
-    evaluated = {*evaluation.rules, FLOW_REGRESSION}
+    switch_found, switch_values = kill_switch_findings(
+        switch_state(config, as_of), config, as_of)
+    findings = [*flow_found, *switch_found, *evaluation.findings]
+    evaluated = {*evaluation.rules, FLOW_REGRESSION, KILL_SWITCH}
     held: frozenset[str] = frozenset()
     if not explicit:
         evaluated.add("sync_stale")
@@ -182,7 +187,7 @@ def run_evaluation(
         incidents=incidents,
         evaluated=frozenset(evaluated - held),
         held=held,
-        values={**evaluation.values, **flow_values},
+        values={**evaluation.values, **flow_values, **switch_values},
         as_of=as_of,
         reminder=timedelta(hours=config.alerts.repeat_interval_hours),
         resolve_after=timedelta(minutes=config.alerts.resolve_minutes),

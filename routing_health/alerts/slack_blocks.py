@@ -184,7 +184,7 @@ def _firing_blocks(message: AlertMessage, instance_url: str) -> list[dict[str, A
     fields = [
         _field(mrkdwn_value(message.value_label, _LABEL_BUDGET) or "Value", value),
         _field("Threshold", f"alert when {comparison} {threshold}" if comparison else threshold)
-        if message.rule != "flow_regression" else _field("Same hours a week earlier", threshold),
+        if message.rule != "flow_regression" else _field("Same hours, weeks before", threshold),
         _field("Segment", mrkdwn_value(segment, _FIELD_BUDGET)),
         _field("Window", mrkdwn_value(message.window or NO_DATA, _FIELD_BUDGET)),
         _field("Rule", _rule_code(message.rule)),

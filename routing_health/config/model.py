@@ -26,6 +26,7 @@ ALERT_RULE_NAMES = (
     "volume_anomaly",
     "inactive_owner",
     "flow_regression",
+    "kill_switch",
     "sync_stale",
 )
 SEVERITIES = ("critical", "warning", "info")
@@ -177,6 +178,19 @@ class Windows:
 
 
 @dataclass(frozen=True)
+class KillSwitch:
+    """``[change_safety.kill_switch]`` (spec section 10): the checkbox the routing flow reads
+    first. The sync reads ``SELECT Id, <field>, LastModifiedDate FROM <sobject> [WHERE
+    <where>]``, which must match exactly one record."""
+
+    sobject: str  # e.g. "Routing_Switch__mdt" (custom metadata), a custom setting or object
+    field: str  # the checkbox, e.g. "Kill_Switch__c"
+    where: str = ""  # SOQL condition picking the record, e.g. "DeveloperName = 'Lead_Routing'"
+    limit_hours: float = 2.0  # the kill_switch alert fires when ON for longer than this
+    triage_owners: frozenset[str] = frozenset()  # empty: every [owners] fallback owner
+
+
+@dataclass(frozen=True)
 class ChangeSafety:
     """``[change_safety]`` (spec section 10, issue 16): the routing flows whose activations are
     watched for a regression, and what "clearly worse" means (``alerts.flow_regression``)."""
@@ -187,6 +201,7 @@ class ChangeSafety:
     success_drop: float = 0.05  # assignment success down by at least 5 points
     min_failures: int = 3  # a failure reason with at least 3 failures since the activation
     tta_ratio: float = 2.0  # TTA p95 over the tier SLA and at least 2 x the baseline's
+    kill_switch: KillSwitch | None = None  # [change_safety.kill_switch]; None: not watched
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ from routing_health.config.model import (
     Clock,
     ConfigError,
     ConfigProblem,
+    KillSwitch,
     LeadFields,
     Owners,
     Regions,
@@ -79,6 +80,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConfigProblem",
+    "KillSwitch",
     "LeadFields",
     "Owners",
     "Regions",
@@ -175,7 +177,8 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
     if lead_fields.region is None:
         known_regions = {regions.default, *regions.by_country.values()}
     alerts = parse_alerts(root.table("alerts", ALERTS_KEYS), tier_names, known_regions)
-    change_safety = parse_change_safety(root.table("change_safety", CHANGE_SAFETY_KEYS))
+    change_safety = parse_change_safety(root.table("change_safety", CHANGE_SAFETY_KEYS),
+                                        _owner_ids)
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))

@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routing_health.config import CalendarSalesforceRefs, RoutingConfig
+from routing_health.facts.kill_switch import with_kill_switch
 from routing_health.facts.params import params_from_config
 from routing_health.lib.calendar import WEEKDAYS, WHOLE_DAY, Calendar, Interval
 from routing_health.metrics import MetricParams
@@ -104,12 +105,14 @@ def resolve_calendars(config: RoutingConfig) -> Mapping[str, Calendar]:
 
 
 def resolved_params(config: RoutingConfig) -> MetricParams:
-    """``params_from_config`` with the calendars resolved against synced Salesforce data."""
+    """``params_from_config`` with the calendars resolved against synced Salesforce data, and
+    the kill switch's ON intervals (``routing_health.facts.kill_switch``)."""
     if not any(
         ref.business_hours or ref.holidays for ref in config.calendar_salesforce.values()
     ):
-        return params_from_config(config)  # nothing to look up
-    return params_from_config(config, calendars=resolve_calendars(config))
+        return with_kill_switch(params_from_config(config), config)  # no calendar to look up
+    return with_kill_switch(params_from_config(config, calendars=resolve_calendars(config)),
+                            config)
 
 
 def merge_salesforce(

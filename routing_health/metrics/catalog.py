@@ -243,6 +243,10 @@ METRICS: tuple[Metric, ...] = (
             "Touch SLA (bh)", "rate", "higher",
             Rate("touch_sla_met_business", ("touch_sla_applicable_business",)),
             "touch_sla_met_rate on the business-hours clock.", target=SLA_ATTAINMENT_TARGET),
+    # Spec section 10, kill switch: a fourth outcome beside succeeded, failed and pending.
+    _metric("triaged", "Triaged (kill switch on)", "Triaged", "count", "none", Count("triaged"),
+            "Leads sent to the triage queue while the routing kill switch was on: routing was "
+            "switched off on purpose, so they are neither routed nor failed."),
 )
 """Every exported metric, in the order ``export_metrics`` prints them."""
 

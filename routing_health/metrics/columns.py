@@ -78,7 +78,8 @@ FACT_COLUMN_DOCS: Mapping[str, str] = MappingProxyType(
         "initial_owner": "Owner at CreatedDate (category of Ids).",
         "routed_at": "First time the owner is not a holding owner (NaT: unrouted).",
         "routed_owner": "The owner at routed_at (category of Ids; null when unrouted).",
-        "outcome": "'succeeded', 'failed' or 'pending' (category).",
+        "outcome": "'succeeded', 'failed', 'pending' or 'triaged' (category; 'triaged': sent to "
+        "triage while the kill switch was on).",
         "failure_reason": "Failed leads only: failed node, 'fallback: <name>' or "
         "'unrouted: <name>' (category; null otherwise).",
         "failed_node": "Current failed-node value (category; null when empty).",
@@ -122,4 +123,4 @@ FACT_COLUMN_DOCS: Mapping[str, str] = MappingProxyType(
 FACT_COLUMNS: tuple[str, ...] = tuple(FACT_COLUMN_DOCS)
 """The columns of ``lead_facts``, in order; extra lead columns follow them."""
 
-OUTCOMES: tuple[str, ...] = ("succeeded", "failed", "pending")
+OUTCOMES: tuple[str, ...] = ("succeeded", "failed", "pending", "triaged")

@@ -146,7 +146,7 @@ def count_members(facts: pd.DataFrame, queue_age_limit_hours: float) -> dict[str
     queued = flag("queued")
     queue_age = facts["queue_age_hours"].to_numpy(dtype=float)
     members: dict[str, np.ndarray] = {"leads": np.ones(len(facts), dtype=bool)}
-    for name in ("succeeded", "failed", "pending"):
+    for name in ("succeeded", "failed", "pending", "triaged"):
         members[name] = outcome == name
     members["assigned"] = assigned
     members["bounced"] = flag("bounced")

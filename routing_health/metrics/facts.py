@@ -53,7 +53,7 @@ DUPLICATE_LEAD_IDS = "leads has duplicate ids, e.g. {example}"
 EXTRA_COLUMN_CLASH = "extra lead columns clash with fact columns: {columns}"
 NAIVE_AS_OF = "as_of must be timezone-aware"
 
-SUCCEEDED, FAILED, PENDING = range(3)
+SUCCEEDED, FAILED, PENDING, TRIAGED = range(4)
 
 
 def lead_facts(
@@ -259,13 +259,15 @@ def _outcome(
     routed = owners.routed >= 0
     to_fallback = routed & (owners.classes[np.maximum(owners.routed, 0)] == FALLBACK)
     overdue = ~routed & (age_minutes > params.routing_grace_minutes)
-    failed = node_set | to_fallback | overdue
-    outcome = np.where(failed, FAILED, np.where(routed, SUCCEEDED, PENDING))
+    triaged = to_fallback & ~node_set & _triaged(owners, params)
+    failed = (node_set | to_fallback | overdue) & ~triaged
+    outcome = np.where(triaged, TRIAGED,
+                       np.where(failed, FAILED, np.where(routed, SUCCEEDED, PENDING)))
 
     names = _names(owners.owners, owner_names)
     labels = np.concatenate([nodes, "fallback: " + names, "unrouted: " + names])
     label = np.full(len(outcome), -1, dtype=np.int64)
-    by_fallback = to_fallback & ~node_set
+    by_fallback = to_fallback & ~node_set & ~triaged
     unrouted = overdue & ~node_set & ~to_fallback
     label[node_set] = failed_node[node_set]
     label[by_fallback] = len(nodes) + owners.routed[by_fallback]
@@ -274,6 +276,24 @@ def _outcome(
     (codes,), table = factorize_shared([pd.Series(labels, dtype=object)])
     reason = np.where(label >= 0, codes[np.maximum(label, 0)], -1)
     return outcome, categorical(reason, table)
+
+
+def _instant_ns(when: datetime) -> int:
+    return int(pd.Timestamp(when).tz_convert("UTC").as_unit("ns").value)
+
+
+def _triaged(owners: OwnerTimeline, params: MetricParams) -> np.ndarray:
+    """Per lead: routed to a triage owner while the kill switch was on (spec section 10)."""
+    routed = owners.routed >= 0
+    if not params.kill_switch_on or not routed.any():
+        return np.zeros(len(owners.routed), dtype=bool)
+    triage = np.isin(owners.owners, list(params.triage))[np.maximum(owners.routed, 0)]
+    at = owners.routed_at
+    on = np.zeros(len(at), dtype=bool)
+    for start, end in params.kill_switch_on:  # a handful of intervals, vectorised per lead
+        stop = np.iinfo(np.int64).max if end is None else _instant_ns(end)
+        on |= (at >= _instant_ns(start)) & (at < stop)
+    return routed & triage & on & (at != NAT)
 
 
 def _names(owners: np.ndarray, owner_names: Mapping[str, str] | pd.Series) -> np.ndarray:

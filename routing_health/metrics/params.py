@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 
 from routing_health.lib.calendar import Calendar
@@ -35,6 +36,12 @@ class MetricParams:
     - ``region_calendars``: region -> calendar name. A lead whose region is not listed, or is
       mapped to a name missing from ``calendars``, has no calendar: its business clocks are its
       wall clocks.
+    - ``kill_switch_on``: the intervals ``[start, end)`` (UTC, aware; ``end`` ``None`` = still
+      on) in which the routing kill switch was ON (spec section 10). A lead whose routed owner
+      is a triage owner and who was routed inside one, with no failed node, has the outcome
+      ``triaged`` instead of ``failed``.
+    - ``triage_owners``: the owners that mean "sent to triage" while the switch is on; empty
+      means every ``fallback`` owner.
     """
 
     holding: frozenset[str] = frozenset()
@@ -51,6 +58,8 @@ class MetricParams:
     report_timezone: str = "UTC"
     calendars: Mapping[str, Calendar] = field(default_factory=lambda: MappingProxyType({}))
     region_calendars: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    kill_switch_on: tuple[tuple[datetime, datetime | None], ...] = ()
+    triage_owners: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # Freeze the containers so a shared params object cannot be mutated behind the engine.
@@ -60,6 +69,7 @@ class MetricParams:
             "accepted_statuses",
             "rejected_statuses",
             "closed_statuses",
+            "triage_owners",
         ):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
         sla = {str(k): (float(v[0]), float(v[1])) for k, v in dict(self.tier_sla).items()}
@@ -69,6 +79,16 @@ class MetricParams:
         object.__setattr__(self, "calendars", MappingProxyType(dict(self.calendars)))
         regions = {str(k): str(v) for k, v in dict(self.region_calendars).items()}
         object.__setattr__(self, "region_calendars", MappingProxyType(regions))
+        object.__setattr__(self, "kill_switch_on", tuple(
+            (start, end) for start, end in self.kill_switch_on))
+        for start, end in self.kill_switch_on:
+            if start.tzinfo is None or (end is not None and end.tzinfo is None):
+                raise ValueError("kill_switch_on intervals must be timezone-aware")
+
+    @property
+    def triage(self) -> frozenset[str]:
+        """The owners a lead is triaged to while the kill switch is on."""
+        return self.triage_owners or self.fallback
 
     def calendar_for(self, region: str | None) -> Calendar | None:
         """The business-hours calendar of a region; ``None`` means wall-clock time."""
@@ -98,5 +118,7 @@ class MetricParams:
                 self.report_timezone,
                 tuple(sorted(self.calendars.items())),
                 tuple(sorted(self.region_calendars.items())),
+                self.kill_switch_on,
+                self.triage_owners,
             )
         )

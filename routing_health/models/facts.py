@@ -77,6 +77,7 @@ class DailyRollup(models.Model):
     succeeded = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     pending = models.PositiveIntegerField(default=0)
+    triaged = models.PositiveIntegerField(default=0)  # kill switch on (spec section 10)
     assigned = models.PositiveIntegerField(default=0)
     assign_sla_applicable = models.PositiveIntegerField(default=0)
     assign_sla_met = models.PositiveIntegerField(default=0)

@@ -170,6 +170,25 @@ class FlowVersionChange(models.Model):
         indexes = [models.Index(fields=["changed_at"], name="flow_change_at_idx")]
 
 
+class KillSwitchChange(models.Model):
+    """A change of the routing kill switch ``[change_safety.kill_switch]`` as the sync saw it
+    (spec section 10): one row each time the state read differs from the last one stored.
+
+    ``changed_at`` (since when) is the record's LastModifiedDate when that lies after the
+    previous observation (the switch was flipped in between), else the time of this
+    observation; ``observed_at`` is when the sync read it."""
+
+    is_on = models.BooleanField()
+    changed_at = models.DateTimeField()
+    observed_at = models.DateTimeField()
+    record_id = models.CharField(max_length=SF_ID, blank=True, default="")
+    changed_by = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["changed_at"], name="kill_switch_at_idx")]
+        ordering = ["changed_at", "id"]
+
+
 class BusinessHoursRecord(models.Model):
     """A Salesforce BusinessHours record, referred to by ``salesforce_business_hours``.
 

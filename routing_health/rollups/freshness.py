@@ -39,6 +39,12 @@ class SyncStatus:
     last_error: str = ""
 
 
+# Objects whose failed read does not make the data stale: the kill switch (issue 16). Its state
+# then reads "unknown" on the Overview, and leads it would have triaged count as failures — the
+# direction that pages; holding every data rule for a mistyped filter would page nothing.
+NOT_DATA = frozenset({"KillSwitch"})
+
+
 def sync_status() -> SyncStatus:
     """Read the sync bookkeeping once: last success, failed objects, the newest failure's text."""
     last_success = SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED).aggregate(
@@ -62,6 +68,7 @@ def sync_status() -> SyncStatus:
         run
         for name, run in sorted(latest.items())
         if run.status == SyncRun.Status.FAILED
+        and name not in NOT_DATA
         and not (name == RUN_LEVEL and last_success is not None and run.finished_at <= last_success)
     ]
     newest = max(failed, key=lambda run: (run.finished_at, run.id), default=None)

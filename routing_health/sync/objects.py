@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -34,6 +34,8 @@ from routing_health.sync.calendars import (
     write_business_hours,
     write_holidays,
 )
+from routing_health.sync.kill_switch import NAME as KILL_SWITCH
+from routing_health.sync.kill_switch import check_found, kill_switch_fields, write_kill_switch
 from routing_health.sync.records import (
     MalformedRecord,
     PageResult,
@@ -105,7 +107,25 @@ class ObjectSpec:
     # Annotations and calendars: a failure here must not keep leads from syncing, and an org
     # where the object is not visible to the integration user simply goes without it.
     optional: bool = False
+    # An object named by the configuration (the kill switch): the concrete spec for a config,
+    # or None when the configuration does not ask for it (the run skips it).
+    configure: Callable[[RoutingConfig], ObjectSpec | None] | None = None
+    # After every page: a check of the whole run (e.g. "no record matched"); raises
+    # ``ObjectProblem`` to fail the object's run.
+    finish: Callable[[RoutingConfig, int], None] | None = None
 
+    def for_config(self, config: RoutingConfig) -> ObjectSpec | None:
+        return self.configure(config) if self.configure is not None else self
+
+
+
+def _kill_switch_spec(config: RoutingConfig) -> ObjectSpec | None:
+    switch = config.change_safety.kill_switch
+    if switch is None:
+        return None
+    spec = OBJECTS[KILL_SWITCH]
+    return replace(spec, sobject=switch.sobject, where=(switch.where,) if switch.where else (),
+                   configure=None)
 
 
 # -- Lead ------------------------------------------------------------------------------------
@@ -297,6 +317,12 @@ OBJECTS: dict[str, ObjectSpec] = {
             watermark_field=None,
             prune=pruner(HolidayRecord),
             optional=True,
+        ),
+        # The routing kill switch (issue 16), when [change_safety.kill_switch] names it: read
+        # before the leads, whose outcome depends on it.
+        ObjectSpec(
+            KILL_SWITCH, "", kill_switch_fields, write_kill_switch, watermark_field=None,
+            optional=True, configure=_kill_switch_spec, finish=check_found,
         ),
         ObjectSpec("Lead", "Lead", lead_fields, write_leads, include_deleted=True),
         ObjectSpec(

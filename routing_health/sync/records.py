@@ -25,6 +25,11 @@ class MalformedRecord(ValueError):
     """A record we cannot store; the message names the field."""
 
 
+class ObjectProblem(ValueError):
+    """What was read cannot be used as a whole (e.g. a filter matching no record); the object's
+    run fails with this message and the other objects go on."""
+
+
 @dataclass
 class PageResult:
     upserted: int = 0

@@ -41,6 +41,7 @@ from routing_health.salesforce import (
 )
 from routing_health.sync.objects import OBJECTS, ObjectSpec, PageResult
 from routing_health.sync.outcome import ObjectOutcome, SyncAborted, SyncOutcome
+from routing_health.sync.records import ObjectProblem
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def sync_salesforce(
     keeps the later objects from syncing.
     """
     say = progress or (lambda _msg: None)
-    specs = _select(objects)
+    specs = [s for s in (spec.for_config(config) for spec in _select(objects)) if s is not None]
     _close_interrupted_runs()
     outcome = SyncOutcome()
     try:
@@ -182,6 +183,8 @@ def _sync_object(
     except SalesforceError as exc:
         result.error = str(exc)
         result.stops_run = isinstance(exc, RUN_STOPPING)
+    except ObjectProblem as exc:
+        result.error = f"{spec.sobject}: {exc}"
     except BaseException as exc:  # recorded as failed (even on Ctrl-C), then propagated
         _finish(run, result, started, client, error=f"{type(exc).__name__}: {exc}")
         raise
@@ -348,6 +351,8 @@ def _consume(
         )
     if mode == "bulk" and bulk_max is not None:
         _advance_watermark(spec.name, bulk_max)
+    if spec.finish is not None:
+        spec.finish(config, result.fetched)
     if spec.prune is not None:
         # Every page committed: what this run did not write is gone from Salesforce.
         with transaction.atomic():

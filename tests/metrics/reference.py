@@ -127,7 +127,14 @@ def reference_lead_facts(
         fact["failed_node"] = failed_node or None
         unrouted = routed_owner is None
         to_fallback = not unrouted and _owner_class(routed_owner, params) == "fallback"
-        if failed_node or to_fallback or (unrouted and age_minutes > params.routing_grace_minutes):
+        # Spec section 10: sent to triage while the kill switch was on, not a failure.
+        triage = params.triage_owners or params.fallback
+        switch_on = any(start <= routed_at and (end is None or routed_at < end)
+                        for start, end in params.kill_switch_on) if routed_at else False
+        if to_fallback and not failed_node and routed_owner in triage and switch_on:
+            fact["outcome"] = "triaged"
+            fact["failure_reason"] = None
+        elif failed_node or to_fallback or (unrouted and age_minutes > params.routing_grace_minutes):
             fact["outcome"] = "failed"
             if failed_node:
                 fact["failure_reason"] = failed_node
@@ -363,6 +370,7 @@ def reference_metrics(facts: list[dict[str, Any]], params: MetricParams) -> dict
             sum(f["touch_sla_met_business"] for f in business_touch_base),
             len(business_touch_base),
         ),
+        "triaged": sum(f["outcome"] == "triaged" for f in facts),
     }
 
 

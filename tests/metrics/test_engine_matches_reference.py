@@ -231,6 +231,15 @@ def orgs(draw: st.DrawFn) -> dict[str, Any]:
         for region in ("AMER", "EMEA")
         if (name := draw(st.sampled_from(("amer", "emea", "ghost", None)))) is not None
     }
+    # The kill switch (spec section 10): none, or ON intervals starting and ending at the org's
+    # own moments (ties with routing instants on purpose), the last one maybe still on.
+    switch_on = []
+    for _ in range(draw(st.integers(0, 2))):
+        start = draw(st.sampled_from(all_moments)) if all_moments else base
+        end = draw(st.one_of(st.none(), st.sampled_from(all_moments))) if all_moments else None
+        if end is None or end > start:
+            switch_on.append((start, end))
+    triage_owners = draw(st.sampled_from((frozenset(), frozenset({FALLBACK_QUEUE}))))
     # Row order carries no meaning: ties must be broken by history Id, not by position.
     shuffle = draw(st.randoms(use_true_random=False)).shuffle
     for rows in (leads, owner_changes, status_changes, activities):
@@ -245,6 +254,8 @@ def orgs(draw: st.DrawFn) -> dict[str, Any]:
             report_timezone=timezone,
             calendars=business,
             region_calendars=region_calendars,
+            kill_switch_on=tuple(switch_on),
+            triage_owners=triage_owners,
         ),
         "as_of": pd.Timestamp(as_of),
         "window": sorted(
