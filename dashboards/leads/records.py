@@ -36,7 +36,8 @@ RECORD_PARAMS = (
     "rejection_reason",
 )
 NO_REASON = "(no reason given)"  # ``rejection_reason`` of a rejected lead with an empty reason
-OUTCOMES = {"succeeded": "Succeeded", "failed": "Failed", "pending": "Pending"}
+OUTCOMES = {"succeeded": "Succeeded", "failed": "Failed", "pending": "Pending",
+            "triaged": "Triaged (kill switch on)"}
 FLAGS = {
     "queued": "Queued at the metrics time",
     "over_limit": "Queued past the age limit",

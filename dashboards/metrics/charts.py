@@ -110,10 +110,16 @@ def sparkline(
 
 @dataclass(frozen=True)
 class Marker:
-    """A vertical annotation: a flow version activation (local time)."""
+    """A vertical annotation (local time): a flow version activation ("Lead_Router version
+    activated"), or the kill switch turned on or off ("Kill switch ON")."""
 
     at: datetime
     label: str
+    words: str = "version activated"
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} {self.words}"
 
 
 def trend_chart(
@@ -183,7 +189,7 @@ def trend_chart(
             {
                 "xref": "x", "yref": "paper", "x": at, "y": 1,
                 "xanchor": "right" if position > 0.6 else "left", "yanchor": "top",
-                "text": f"{marker.label} version activated", "showarrow": False,
+                "text": marker.text, "showarrow": False,
                 "font": {"color": MARKER, "size": 10}, "bgcolor": "rgba(255,255,255,0.85)",
             }
         )

@@ -51,6 +51,7 @@ from dashboards.metrics.specs import (
     shown_on,
 )
 from dashboards.metrics.targets import metric_target
+from routing_health.facts.kill_switch import switch_changes
 from routing_health.metrics.catalog import format_metric
 from routing_health.models import FlowVersionChange
 from routing_health.reports.compare import KM_ESTIMATES, EqualAge
@@ -153,6 +154,10 @@ def trends(request: HttpRequest) -> HttpResponse:
     elif split == "tier":
         split_values = ordered_tiers((s for _, s in grouped), page.config)
     markers = [metric_charts.Marker(c.changed_at, c.label or c.flow_api_name) for c in changes]
+    switches = switch_changes(page.config, begin, stop - timedelta(microseconds=1))
+    markers += [metric_charts.Marker(c.changed_at, "Kill switch", "ON" if c.is_on else "OFF")
+                for c in switches]
+    markers.sort(key=lambda m: m.at)
 
     if _wants_csv(request):
         if request.GET.get("table") == "changes":
@@ -212,6 +217,7 @@ def trends(request: HttpRequest) -> HttpResponse:
             "grain_links": [(label, page.qs(grain=None if value == "day" else value),
                              value == grain) for value, label in GRAINS.items()],
             "changes": changes,
+            "switches": switches,
             "comparisons": _comparisons(page, totals, clock, changes),
             "flow_checks": flow_checks(page.config, filters, page.as_of),
             "change_safety": page.config.change_safety,

@@ -11,7 +11,7 @@ the rollups carry them), and on Trends ``split=region|tier`` and ``grain=week``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -67,7 +67,8 @@ from dashboards.metrics.targets import (
 )
 from routing_health.alerts.selectors import firing_incidents
 from routing_health.config import RoutingConfig
-from routing_health.lib.format import NO_DATA, format_count
+from routing_health.facts.kill_switch import switch_state
+from routing_health.lib.format import NO_DATA, format_count, format_hours
 from routing_health.metrics.catalog import format_metric
 from routing_health.reports import compare as equal_age
 
@@ -188,9 +189,28 @@ def overview(request: HttpRequest) -> HttpResponse:
                 for name in ("headline", "segments", "incidents")
             },
             "alerts_url": reverse("alerts"),
+            **_kill_switch_context(page, found["current"]),
         }
     )
     return page.render()
+
+
+def _kill_switch_context(page: Any, current: Mapping[str, Any]) -> dict[str, Any]:
+    """The kill switch strip of the Overview (spec section 10): state, since when, and the
+    leads of the range it sent to triage (drill-down to them)."""
+    switch = page.config.change_safety.kill_switch
+    if switch is None:
+        return {"kill_switch": switch_state(page.config, page.as_of)}
+    unfiltered = Filters(start=page.filters.start, end=page.filters.end)
+    segment = {k: v for k, v in (("region", page.filters.region), ("tier", page.filters.tier))
+               if v}
+    return {
+        "kill_switch": switch_state(page.config, page.as_of),
+        "kill_switch_limit": format_hours(switch.limit_hours),
+        "triaged_count": int(current.get("triaged") or 0),
+        "triaged_href": reverse("leads") + unfiltered.querystring(**segment, outcome="triaged"),
+        "as_of": page.as_of,
+    }
 
 
 def _sections(page: MetricPage, clock: Clock, found: dict[str, Any]) -> list[Section]:

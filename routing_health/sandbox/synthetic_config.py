@@ -160,6 +160,20 @@ def render_config(cat: Catalog, holiday_rows: list[tuple[date, str, tuple[str, .
         'region = "APAC"',
         'tier = "standard"',
         "threshold = 0.99",
+        "",
+        "[change_safety]",
+        "# Routing flows watched after each activation: a segment clearly worse than the same",
+        "# hours before it opens a flow_regression incident (docs/change-safety.md).",
+        'flows = ["Lead_Router"]',
+        "",
+        "[change_safety.kill_switch]",
+        "# The checkbox Lead_Router reads first. While it is on, leads sent to the triage",
+        "# (fallback) queue are 'triaged', not routing failures; on for longer than",
+        "# limit_hours raises the kill_switch alert.",
+        'object = "Routing_Switch__mdt"',
+        'field = "Kill_Switch__c"',
+        "where = \"DeveloperName = 'Lead_Routing'\"",
+        "limit_hours = 2",
     ]
     for region in REGIONS:
         days = [d for d, _, keys in holiday_rows if region.calendar in keys]
