@@ -29,7 +29,7 @@ def latest_activation(flow: str, as_of: datetime) -> Activation | None:
         flow=flow, at=change.changed_at, new_version_id=change.new_active_version_id,
         old_version_id=change.old_active_version_id, new_version=change.new_version_number,
         old_version=change.old_version_number, activated_by=change.activated_by,
-        label=change.label,
+        label=change.label, old_inferred=change.old_version_inferred,
     )
 
 

@@ -72,6 +72,7 @@ class Activation:
     old_version: int | None = None
     activated_by: str = ""
     label: str = ""
+    old_inferred: bool = False  # the previous version inferred from FlowVersionView
 
     def baseline_weeks(self, as_of: datetime) -> int:
         """``k``: the fewest whole weeks back that end the baseline at or before the
@@ -94,7 +95,8 @@ class Activation:
 
     def previous(self) -> str:
         if self.old_version is not None:
-            return f"v{self.old_version}"
+            inferred = " (the last version active before it, by FlowVersionView)"
+            return f"v{self.old_version}" + (inferred if self.old_inferred else "")
         if self.old_version_id:
             return "the previous version"
         if self.new_version == 1:

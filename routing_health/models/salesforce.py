@@ -165,6 +165,9 @@ class FlowVersionChange(models.Model):
     old_version_number = models.PositiveIntegerField(null=True, blank=True)
     new_version_number = models.PositiveIntegerField(null=True, blank=True)
     activated_by = models.CharField(max_length=255, blank=True, default="")
+    # The previous version was not seen active by the sync but inferred from FlowVersionView
+    # (the latest Obsolete version below the active one; routing_health.sync.reference).
+    old_version_inferred = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["changed_at"], name="flow_change_at_idx")]

@@ -294,7 +294,7 @@ OBJECTS: dict[str, ObjectSpec] = {
         ObjectSpec(
             "FlowVersionView",
             "FlowVersionView",
-            lambda c: ["DurableId", "VersionNumber"],
+            lambda c: ["DurableId", "VersionNumber", "Status", "FlowDefinitionViewId"],
             write_flow_versions,
             watermark_field=None,
             optional=True,

@@ -124,18 +124,30 @@ def write_flows(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
 def write_flow_versions(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
     """FlowVersionView (read in full, optional): the version number of each flow version, put
     on the stored activations that do not have it yet. An org where the user cannot read it
-    keeps activations without numbers ("a new version" in messages)."""
+    keeps activations without numbers ("a new version" in messages).
 
-    def build(r: dict[str, Any]) -> tuple[str, int] | None:
+    An activation the first sync found already in place has no recorded previous version; it
+    is inferred as the highest-numbered **Obsolete** version of the same flow below the active
+    one (Salesforce marks a version Obsolete when another is activated over it; one never
+    activated stays Draft), and marked inferred."""
+
+    def build(r: dict[str, Any]) -> tuple[str, int, str, str] | None:
         # Records arrive canonical (routing_health.salesforce.records): the number as text.
         number = parse_int(r.get("VersionNumber"), "VersionNumber")
         if number is None:
             raise MalformedRecord("VersionNumber is missing")
         version_id = parse_id(r.get("DurableId") or r.get("Id"), "DurableId")
-        return version_id, number
+        flow_id = parse_id(r.get("FlowDefinitionViewId"), "FlowDefinitionViewId",
+                           required=False)
+        return version_id, number, flow_id, text(r.get("Status"))
 
-    pairs, skipped = parse_all("FlowVersionView", records, build)
-    numbers = dict(pairs)
+    rows, skipped = parse_all("FlowVersionView", records, build)
+    numbers = {version_id: number for version_id, number, _, _ in rows}
+    flow_of = {version_id: flow_id for version_id, _, flow_id, _ in rows if flow_id}
+    obsolete: dict[str, list[tuple[int, str]]] = {}
+    for version_id, number, flow_id, status in rows:
+        if flow_id and status == "Obsolete":
+            obsolete.setdefault(flow_id, []).append((number, version_id))
     # The few stored activations not numbered yet (an org has many more versions than that).
     missing = FlowVersionChange.objects.filter(
         Q(new_version_number__isnull=True) | Q(old_version_number__isnull=True)
@@ -144,8 +156,19 @@ def write_flow_versions(records: list[dict[str, Any]], config: RoutingConfig) ->
     for change in missing:
         new = change.new_version_number or numbers.get(change.new_active_version_id)
         old = change.old_version_number or numbers.get(change.old_active_version_id)
-        if (new, old) != (change.new_version_number, change.old_version_number):
+        old_id, inferred = change.old_active_version_id, change.old_version_inferred
+        if not old_id and new is not None:
+            earlier = [v for v in obsolete.get(flow_of.get(change.new_active_version_id, ""), [])
+                       if v[0] < new]
+            if earlier:
+                old, old_id = max(earlier)
+                inferred = True
+        if (new, old, old_id) != (change.new_version_number, change.old_version_number,
+                                  change.old_active_version_id):
             change.new_version_number, change.old_version_number = new, old
+            change.old_active_version_id, change.old_version_inferred = old_id, inferred
             changed.append(change)
-    FlowVersionChange.objects.bulk_update(changed, ["new_version_number", "old_version_number"])
+    FlowVersionChange.objects.bulk_update(changed, ["new_version_number", "old_version_number",
+                                                    "old_active_version_id",
+                                                    "old_version_inferred"])
     return PageResult(len(changed), skipped, None)

@@ -89,12 +89,12 @@ def test_the_demo_serves_the_incident_and_stops_everything_it_started(tmp_path):
         assert "runbook-edge-cases" in tests_page.text and "6 of 7" in tests_page.text
         pids = json.loads((tmp_path / "demo" / "pids.json").read_text())
         # Grouped alerts (spec section 6): one top-level Slack message per region at most,
-        # and the EMEA one leads with the failed node.
+        # and the EMEA one leads with its root cause, the flow version (issue 16).
         posted = (tmp_path / "demo" / "slack-emulator.log").read_text().splitlines()
         top = [line for line in posted if line.startswith("[") and "(thread " not in line]
         assert 1 <= len(top) <= 4, top
         [emea] = [line for line in top if " in EMEA;" in line]
-        assert f"worst: Routing failures: {incident['failed_node']}" in emea
+        assert "worst: Routing worse since a flow activation: Lead_Router" in emea
         # Any command runs against the live demo once its settings file is sourced.
         env_file = tmp_path / "demo" / "demo.env"
         assert env_file.stat().st_mode & 0o077 == 0  # it holds the emulators' tokens

@@ -103,7 +103,11 @@ def test_the_demo_shows_its_three_problems_on_a_healthy_baseline(demo: dict[str,
             top = [items.nth(i).inner_text() for i in range(3)]
             print("What's broken now, top three:", *(" ".join(t.split()) for t in top),
                   sep="\n  ")
-            assert "Routing failures" in top[0] and "EMEA" in top[0]
+            # The EMEA problem is the flow version that caused it (issue 16): the
+            # flow_regression incident, naming the flow, both versions and the failed node,
+            # with the routing failures shown under it, not paged on their own.
+            assert "Routing worse since a flow activation" in top[0] and "EMEA" in top[0]
+            assert "Lead_Router v8 activated" in top[0] and "Previous version: v7" in top[0]
             assert incident["failed_node"] in top[0]
             rest = sorted(top[1:])
             assert "Leads assigned to an inactive user" in rest[0] and "AMER" in rest[0]

@@ -101,3 +101,37 @@ def test_flow_version_view_numbers_the_stored_activations():
     change.refresh_from_db()
     assert (change.old_version_number, change.new_version_number) == (12, 13)
     assert (result.upserted, result.skipped) == (1, 2)
+
+
+def test_a_version_found_active_at_the_first_sync_gets_the_last_obsolete_one_as_previous(
+    sf_client, config, tiny
+):
+    # v1..v7 were active one after the other (Obsolete now), v8 is active, v9 a draft never
+    # activated: the first sync cannot have seen v7 active, FlowVersionView says it was.
+    _, versions = tiny.org.add_flow("Lead_Router", versions=9, active=8,
+                                    at=T0 - timedelta(days=3), by_name="Dana Admin")
+    tiny.org.update("FlowVersionView", versions[8], Status="Draft")
+    assert sync_salesforce(client=sf_client, config=config,
+                           objects=["FlowDefinitionView", "FlowVersionView"]).ok
+    change = FlowVersionChange.objects.get()
+    assert (change.new_active_version_id, change.new_version_number) == (versions[7], 8)
+    assert (change.old_active_version_id, change.old_version_number) == (versions[6], 7)
+    assert change.old_version_inferred
+
+
+def test_no_obsolete_version_below_the_active_one_leaves_the_previous_unknown():
+    change = FlowVersionChange.objects.create(
+        flow_api_name="Lead_Router", new_active_version_id=V13, changed_at=T0)
+    flow = to_18("300000000000001")
+    write_flow_versions([
+        {"DurableId": V12, "VersionNumber": "12", "Status": "Draft", "FlowDefinitionViewId": flow},
+        {"DurableId": V13, "VersionNumber": "13", "Status": "Active", "FlowDefinitionViewId": flow},
+        # Obsolete, but of another flow, and one above the active version: neither counts.
+        {"DurableId": to_18("301000000000011"), "VersionNumber": "11", "Status": "Obsolete",
+         "FlowDefinitionViewId": to_18("300000000000002")},
+        {"DurableId": to_18("301000000000014"), "VersionNumber": "14", "Status": "Obsolete",
+         "FlowDefinitionViewId": flow},
+    ], config=None)  # type: ignore[arg-type]
+    change.refresh_from_db()
+    assert (change.new_version_number, change.old_version_number) == (13, None)
+    assert (change.old_active_version_id, change.old_version_inferred) == ("", False)
