@@ -11,3 +11,6 @@ class RoutingHealthConfig(AppConfig):
     def ready(self) -> None:
         # Registers the system checks (routing_health.E001, ...); no schedules or queries here.
         from routing_health import system_checks  # noqa: F401
+
+        # Connects the kill switch's change signal (the engine's memo of its ON intervals).
+        from routing_health.facts import kill_switch  # noqa: F401

@@ -3,8 +3,12 @@ intervals it was ON (``MetricParams.kill_switch_on``) and its state at an instan
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
 from routing_health.config import RoutingConfig
 from routing_health.metrics.params import MetricParams
@@ -31,9 +35,31 @@ def on_intervals(changes: list[tuple[datetime, bool]]) -> tuple[Interval, ...]:
     return tuple(found)
 
 
+# A page builds the engine's parameters several times (equal-age comparisons, flow checks,
+# drivers); the switch's changes are read once per MEMO_SECONDS per process instead. The sync
+# forgets them in its own process when it stores a change (``forget_changes``, connected when
+# the app is ready); another process
+# sees a change at most MEMO_SECONDS late, and the next compute (whose parameter fingerprint then
+# differs) recomputes every lead with it.
+MEMO_SECONDS = 5.0
+_memo: dict[str, tuple[float, list[tuple[datetime, bool]]]] = {}
+
+
 def stored_changes() -> list[tuple[datetime, bool]]:
-    return list(KillSwitchChange.objects.order_by("changed_at", "id")
-                .values_list("changed_at", "is_on"))
+    now = time.monotonic()
+    held = _memo.get("changes")
+    if held is not None and now - held[0] < MEMO_SECONDS:
+        return held[1]
+    changes = list(KillSwitchChange.objects.order_by("changed_at", "id")
+                   .values_list("changed_at", "is_on"))
+    _memo["changes"] = (now, changes)
+    return changes
+
+
+@receiver(post_save, sender=KillSwitchChange)
+def forget_changes(**_kwargs: object) -> None:
+    """A stored change (the sync, in this process) makes the next read fresh."""
+    _memo.clear()
 
 
 def with_kill_switch(params: MetricParams, config: RoutingConfig) -> MetricParams:

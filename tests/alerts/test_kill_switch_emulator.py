@@ -118,7 +118,8 @@ def emulated() -> Emulated:
 
 
 def test_triage_while_on_is_not_a_failure_and_the_alert_fires_once_and_resolves(
-        emulated: Emulated, sync_org: SyncOrg, monkeypatch: pytest.MonkeyPatch) -> None:
+        emulated: Emulated, sync_org: SyncOrg, monkeypatch: pytest.MonkeyPatch, client: Any,
+        django_user_model: Any) -> None:
     config = emulated.config
     emulated.create(monkeypatch, 5, DAY.replace(hour=6))
     emulated.sync(sync_org, DAY.replace(hour=6, minute=30))
@@ -137,6 +138,22 @@ def test_triage_while_on_is_not_a_failure_and_the_alert_fires_once_and_resolves(
     total = export("2026-11-20", DAY.replace(hour=10))["total"]
     assert (total["leads"], total["succeeded"], total["failed"], total["triaged"]) == (11, 5, 0, 6)
     assert total["assignment_success_rate"] == 1.0  # 5 / (5 + 0)
+
+    # The pages: the Overview says ON and since when and links the triaged leads; Trends draws
+    # the switch like a flow activation.
+    call_command("compute_metrics", "--as-of", DAY.replace(hour=10).isoformat(),
+                 stdout=io.StringIO())
+    client.force_login(django_user_model.objects.create_user("ana", password="pw-12345678"))
+    overview = client.get("/?start=2026-11-20&end=2026-11-20").content.decode()
+    strip = overview[overview.index('class="card kill-switch'):]
+    strip = " ".join(strip[:strip.index("</section>")].split())
+    assert "kill-switch--on" in strip and "ON</span> since" in strip
+    assert '<time datetime="2026-11-20T09:00:00+00:00">' in strip
+    assert "6 leads triaged in this range</a> (not routing failures)" in strip
+    assert "outcome=triaged" in strip
+    trends = client.get("/trends?start=2026-11-19&end=2026-11-20").content.decode()
+    assert "Kill switch ON" in trends  # the chart's marker
+    assert "the routing kill switch was turned" in trends
 
     # ON for exactly 2 h is not "longer than" the limit; one minute more is.
     evaluate(config, S_ON + timedelta(hours=2))

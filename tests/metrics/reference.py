@@ -134,7 +134,9 @@ def reference_lead_facts(
         if to_fallback and not failed_node and routed_owner in triage and switch_on:
             fact["outcome"] = "triaged"
             fact["failure_reason"] = None
-        elif failed_node or to_fallback or (unrouted and age_minutes > params.routing_grace_minutes):
+        elif failed_node or to_fallback or (
+            unrouted and age_minutes > params.routing_grace_minutes
+        ):
             fact["outcome"] = "failed"
             if failed_node:
                 fact["failure_reason"] = failed_node
