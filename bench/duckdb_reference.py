@@ -594,6 +594,11 @@ def group_facts(
         for variant, wall in BUSINESS_VARIANTS.items():
             frame[variant] = frame[wall]
         names += list(BUSINESS_VARIANTS)
+    # Spec section 10's "triaged" needs a kill switch; without one no lead is triaged.
+    if params.kill_switch_on:
+        raise ValueError("the DuckDB reference does not model the kill switch (triaged)")
+    frame["triaged"] = np.zeros(len(frame), dtype=np.int64)
+    names.append("triaged")
     return frame[[*by, *names]].reset_index(drop=True)
 
 
