@@ -50,12 +50,13 @@ NS_PER_DAY = 86_400 * 10**9
 def candidate_ids(values: pd.Series) -> pd.Series:
     """Stripped candidate values as object strings, ``None`` for blank; Salesforce Ids in their
     18-character form (anything else kept as text: it matches no owner)."""
-    text = values.astype(object)
-    stripped = text.where(text.notna()).str.strip()  # non-text values become missing
-    stripped = stripped.where(stripped.notna() & (stripped != ""), None).astype(object)
-    as_ids = to_18_series(stripped.fillna(""), errors="coerce")
-    out = as_ids.where(as_ids.notna(), stripped)
-    return pd.Series(out.to_numpy(dtype=object), index=values.index)
+    text = pd.Series(values.to_numpy(dtype=object), dtype=object).str.strip()  # non-text: NaN
+    stripped = text.to_numpy(dtype=object)
+    blank = pd.isna(stripped) | (stripped == "")
+    filled = pd.Series(np.where(blank, "", stripped), dtype=object)
+    ids = to_18_series(filled, errors="coerce").to_numpy(dtype=object)
+    out = np.where(pd.isna(ids), np.where(blank, None, stripped), ids)
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def shadow_facts(
@@ -95,7 +96,7 @@ def shadow_facts(
     age_ns = (stamp - created).to_numpy().astype("timedelta64[ns]").astype(np.int64)
     closed = within | (age_ns >= conversion_days * NS_PER_DAY)
     out = facts.copy()
-    out["shadow_candidate"] = cand.to_numpy(dtype=object)
+    out["shadow_candidate"] = pd.Series(cand.to_numpy(dtype=object), index=out.index, dtype=object)
     out["shadow_has_candidate"] = has
     out["shadow_compared"] = compared
     out["shadow_agrees"] = compared & (cand_text == routed)
