@@ -95,3 +95,39 @@ def test_a_shorter_conversion_window_moves_the_boundary():
     # With 19 days L2 (converted on day 19) still counts; with 18 it does not.
     assert with_shadow(19)["shadow_converted_within"].tolist()[1] is True
     assert with_shadow(18)["shadow_converted_within"].tolist()[1] is False
+
+
+def test_the_bias_review_of_the_six_leads():
+    from routing_health.metrics.shadow_review import bias_review
+
+    out = with_shadow()
+    out["region"] = ["EMEA", "EMEA", "AMER", "AMER", "AMER", "AMER"]
+    out["tier"] = ["hot"] * 6
+    review = bias_review(out, 0.10)
+    everyone = review[review["dimension"] == "all"].set_index("rep")
+    # Compared: L1 (cand REP1, routed REP1), L2 (REP1, REP2), L5 (REP2, REP2), L6 (garbage, REP1).
+    assert everyone.loc[REP1, ["candidate_leads", "actual_leads", "leads"]].tolist() == [2, 2, 4]
+    # REP2: the candidate names it once (L5), routing gave it L2 and L5: 25 % - 50 %.
+    assert everyone.loc[REP2, "shift"] == -0.25
+    assert everyone.loc[REP1, "shift"] == 0.0  # 2 of 4 either way (L1, L2 / L1, L6)
+    assert everyone.loc["garbage", "candidate_share"] == 0.25
+    assert bool(everyone.loc["garbage", "flagged"]) is True  # 25 points > 10
+    assert bool(everyone.loc[REP1, "flagged"]) is False
+    emea = review[(review["dimension"] == "region") & (review["scope"] == "EMEA")].set_index("rep")
+    # EMEA: L1, L2. Candidate REP1 twice (100 %); routing REP1 once, REP2 once (50 % each).
+    assert emea.loc[REP1, "shift"] == 0.5 and emea.loc[REP2, "shift"] == -0.5
+    assert emea["flagged"].all()
+    assert review.iloc[0]["dimension"] == "all"
+
+
+def test_the_outcome_review_of_the_six_leads_is_not_shown_yet():
+    from routing_health.metrics.shadow_review import compare_outcomes
+
+    review = compare_outcomes(with_shadow(), 30)
+    acceptance, touch, sla, conversion = review.comparisons
+    assert (acceptance.agreed, acceptance.disagreed) == (1.0, 0.0)
+    assert (acceptance.n_agreed, acceptance.n_disagreed) == (2, 1)
+    assert (touch.agreed, touch.disagreed, touch.difference) == (15.0, 40.0, 25.0)
+    assert conversion.outcome == "conversion within 30 days"
+    assert (conversion.agreed, conversion.disagreed) == (0.0, 0.5)
+    assert review.verdict == "uplift not shown yet (n = 4)"
