@@ -128,6 +128,7 @@ def test_the_outcome_review_of_the_six_leads_is_not_shown_yet():
     assert (acceptance.agreed, acceptance.disagreed) == (1.0, 0.0)
     assert (acceptance.n_agreed, acceptance.n_disagreed) == (2, 1)
     assert (touch.agreed, touch.disagreed, touch.difference) == (15.0, 40.0, 25.0)
+    assert (sla.agreed, sla.disagreed) == (1.0, 0.0)  # L1, L5 met; L2 missed
     assert conversion.outcome == "conversion within 30 days"
     assert (conversion.agreed, conversion.disagreed) == (0.0, 0.5)
     assert review.verdict == "uplift not shown yet (n = 4)"
