@@ -71,7 +71,11 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     if record.active:
         ops = ops_settings(state.report)
         as_of = ops.as_of
-        fact_ids = matching_fact_ids(record, as_of=as_of, limit_hours=ops.queue_limit_hours)
+        config = state.report.config
+        shadow_field = config.shadow.candidate_field if config and config.shadow else None
+        fact_ids = matching_fact_ids(
+            record, as_of=as_of, limit_hours=ops.queue_limit_hours, shadow_field=shadow_field
+        )
     # A list above a percentile is worst first by the metric's own column unless sorted otherwise.
     sort = parse_sort(request.GET.get("sort"), f"-{record.above_column}" if record.above else "")
     queryset = lead_queryset(state.filters, fact_ids, sort=sort)

@@ -119,10 +119,14 @@ def lead_fields(config: RoutingConfig) -> list[str]:
 
 
 def _candidate_id(value: Any) -> Any:
-    """A shadow candidate kept in its 18-character form when it is a Salesforce Id, so the
-    lead list's drill-down compares it with the stored owners as text; anything else as is."""
-    if isinstance(value, str) and is_sf_id(value.strip()):
-        return to_18(value.strip())
+    """A shadow candidate kept in its 18-character form when it is a Salesforce Id (and blank
+    as none), so the lead list's drill-down compares it with the stored owners as text, as the
+    engine does (``metrics.shadow.candidate_ids``); anything else as is."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None  # blank: no candidate, as the engine reads it
+        return to_18(text) if is_sf_id(text) else value
     return value
 
 
