@@ -27,7 +27,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from routing_health.lib.sfid import to_18_series
+from routing_health.lib.sfid import is_sf_id, to_18, to_18_series
 from routing_health.metrics.catalog import SHADOW_METRICS, Count, Percentile, Rate
 from routing_health.metrics.definitions import group_percentiles, rates
 
@@ -57,6 +57,14 @@ def candidate_ids(values: pd.Series) -> pd.Series:
     ids = to_18_series(filled, errors="coerce").to_numpy(dtype=object)
     out = np.where(pd.isna(ids), np.where(blank, None, stripped), ids)
     return pd.Series(out, index=values.index, dtype=object)
+
+
+def candidate_id(value: object) -> str | None:
+    """``candidate_ids`` for one value (the lead timeline)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    return to_18(text) if is_sf_id(text) else text
 
 
 def shadow_facts(

@@ -69,3 +69,18 @@ def test_a_bias_row_links_to_the_leads_the_candidate_gave_that_rep(signed_in, sh
     links = re.findall(r'href="(/leads\?[^"]*candidate=' + favourite + r'[^"]*)"', page)
     assert links
     assert listed(signed_in, links[0]) > 0
+
+
+def test_the_lead_timeline_shows_the_candidate_and_why(signed_in, shadow_org):
+    leads = shadow_org.tables["Lead"]
+    field, reason_field = (shadow_org.facts["shadow"][k]
+                           for k in ("candidate_field", "explanation_field"))
+    row = leads[leads[field].notna()].iloc[0]
+    page = body(signed_in.get(f"/leads/{row['Id']}"))
+    assert 'id="shadow-pick"' in page
+    assert f"Recommended because {row[reason_field]}" in unescape(page)
+
+
+def test_without_shadow_the_timeline_has_no_candidate_line(signed_in, synced_org):
+    lead_id = synced_org.tables["Lead"]["Id"].iloc[0]
+    assert 'id="shadow-pick"' not in body(signed_in.get(f"/leads/{lead_id}"))
