@@ -7,7 +7,10 @@
   ``[d - sqrt((p1 - l1)^2 + (u2 - p2)^2), d + sqrt((u1 - p1)^2 + (p2 - l2)^2)]``.
 - **The first-touch p50 difference**: a percentile bootstrap, seeded (so the same data always
   give the same interval): ``RESAMPLES`` resamples of each side with replacement, the
-  difference of their medians (numpy's linear median), the 2.5th and 97.5th percentiles.
+  difference of their medians (numpy's linear median), the 2.5th and 97.5th percentiles. A
+  side of more than ``BOOTSTRAP_CAP`` leads is resampled from a seeded sample of that size (the
+  interval is then a little wider than the full data's: conservative; it bounds the cost at a
+  million leads).
 - **Verdict**: a difference is *shown* when both sides have at least ``MIN_SIDE`` leads in its
   denominator and its interval excludes 0; "candidate better" means the agreed leads (those
   routed to the candidate's choice) did better than the disagreed ones.
@@ -29,7 +32,9 @@ Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal
 RESAMPLES = 2000
 SEED = 17
 MIN_SIDE = 10
-_CHUNK = 250  # resamples per block: bounded memory on large sides
+_CHUNK = 250  # resamples per block ...
+_CELLS = 4_000_000  # ... and at most this many drawn indices per side per block (memory)
+BOOTSTRAP_CAP = 20_000  # a larger side is thinned to a seeded sample of this many values
 
 MSG_NOT_YET = "uplift not shown yet (n = {n})"
 
@@ -69,22 +74,32 @@ def bootstrap_median_difference(
     seed: int = SEED,
 ) -> tuple[float, float, float] | None:
     """``(median(first) - median(second), lower, upper)`` with a 95 % percentile-bootstrap
-    interval (``resamples`` draws of each side, ``numpy.random.default_rng(seed)``: first all
-    of ``first``'s indices, then ``second``'s); ``None`` when a side is empty."""
+    interval; ``None`` when a side is empty.
+
+    Draws from ``numpy.random.default_rng(seed)``: a side longer than ``BOOTSTRAP_CAP`` is
+    first thinned to that many values (``rng.choice`` without replacement, ``first`` then
+    ``second``); then, block by block of at most ``_CHUNK`` resamples, all of ``first``'s
+    indices of the block, then ``second``'s. The point estimate uses all the values.
+    """
     a = np.asarray(first, dtype=float)
     b = np.asarray(second, dtype=float)
     if not a.size or not b.size:
         return None
     rng = np.random.default_rng(seed)
-    index_a = rng.integers(0, a.size, size=(resamples, a.size))
-    index_b = rng.integers(0, b.size, size=(resamples, b.size))
+    point = float(np.median(a) - np.median(b))
+    if a.size > BOOTSTRAP_CAP:
+        a = rng.choice(a, size=BOOTSTRAP_CAP, replace=False)
+    if b.size > BOOTSTRAP_CAP:
+        b = rng.choice(b, size=BOOTSTRAP_CAP, replace=False)
+    block = max(1, min(_CHUNK, _CELLS // max(a.size, b.size)))
     diffs = np.empty(resamples)
-    for start in range(0, resamples, _CHUNK):
-        stop = min(start + _CHUNK, resamples)
-        diffs[start:stop] = (np.median(a[index_a[start:stop]], axis=1)
-                             - np.median(b[index_b[start:stop]], axis=1))
+    for start in range(0, resamples, block):
+        stop = min(start + block, resamples)
+        index_a = rng.integers(0, a.size, size=(stop - start, a.size))
+        index_b = rng.integers(0, b.size, size=(stop - start, b.size))
+        diffs[start:stop] = (np.median(a[index_a], axis=1) - np.median(b[index_b], axis=1))
     lower, upper = np.percentile(diffs, [2.5, 97.5])
-    return float(np.median(a) - np.median(b)), float(lower), float(upper)
+    return point, float(lower), float(upper)
 
 
 @dataclass(frozen=True)

@@ -111,3 +111,23 @@ def test_a_comparison_without_data_is_not_shown():
     empty = Comparison("conversion within 30 days", "rate", None, None, 0, 0, None, None, None)
     assert empty.shown is None
     assert empty.verdict == "conversion within 30 days: not shown yet (n = 0)"
+
+
+def test_a_side_above_the_cap_is_thinned_with_the_documented_draws():
+    from routing_health.metrics import shadow_compare
+
+    a = np.arange(30.0)  # median 14.5
+    b = np.arange(10.0) + 100  # median 104.5
+    original = shadow_compare.BOOTSTRAP_CAP
+    shadow_compare.BOOTSTRAP_CAP = 12
+    try:
+        got = bootstrap_median_difference(a, b, resamples=20, seed=3)
+    finally:
+        shadow_compare.BOOTSTRAP_CAP = original
+    rng = np.random.default_rng(3)
+    thin = rng.choice(a, size=12, replace=False)
+    ia = rng.integers(0, 12, size=(20, 12))
+    ib = rng.integers(0, 10, size=(20, 10))
+    diffs = np.median(thin[ia], axis=1) - np.median(b[ib], axis=1)
+    assert got[0] == -90.0  # the point estimate uses every value
+    assert (got[1], got[2]) == tuple(np.percentile(diffs, [2.5, 97.5]))
