@@ -50,13 +50,16 @@ NS_PER_DAY = 86_400 * 10**9
 def candidate_ids(values: pd.Series) -> pd.Series:
     """Stripped candidate values as object strings, ``None`` for blank; Salesforce Ids in their
     18-character form (anything else kept as text: it matches no owner)."""
-    text = pd.Series(values.to_numpy(dtype=object), dtype=object).str.strip()  # non-text: NaN
+    # Few distinct values (the reps): clean each once, then spread back by code.
+    codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object),
+                                  use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).str.strip()
     stripped = text.to_numpy(dtype=object)
     blank = pd.isna(stripped) | (stripped == "")
     filled = pd.Series(np.where(blank, "", stripped), dtype=object)
     ids = to_18_series(filled, errors="coerce").to_numpy(dtype=object)
-    out = np.where(pd.isna(ids), np.where(blank, None, stripped), ids)
-    return pd.Series(out, index=values.index, dtype=object)
+    cleaned = np.append(np.where(pd.isna(ids), np.where(blank, None, stripped), ids), None)
+    return pd.Series(cleaned[codes], index=values.index, dtype=object)  # code -1: the None
 
 
 def candidate_id(value: object) -> str | None:
@@ -93,12 +96,17 @@ def shadow_facts(
     compared = has & (routed != "")
     first_compared = has & (first != "")
     converted = np.asarray(pd.Series(is_converted).fillna(False).to_numpy(), dtype=bool)
-    conv = pd.to_datetime(pd.Series(converted_date).reset_index(drop=True), errors="coerce")
-    day = pd.to_datetime(facts["created_day"].astype(str).reset_index(drop=True))
-    if getattr(conv.dt, "tz", None) is not None:
-        conv = conv.dt.tz_localize(None)
-    days_after = (conv.dt.normalize() - day).dt.days.to_numpy(dtype=float)
-    within = converted & (np.nan_to_num(days_after, nan=np.inf) <= conversion_days)
+    within = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(converted)
+    if rows.size:  # only the converted leads' dates are read
+        conv = pd.to_datetime(
+            pd.Series(pd.Series(converted_date).to_numpy(dtype=object)[rows]), errors="coerce"
+        )
+        if getattr(conv.dt, "tz", None) is not None:
+            conv = conv.dt.tz_localize(None)
+        day = pd.to_datetime(pd.Series(facts["created_day"].astype(str).to_numpy()[rows]))
+        days_after = (conv.dt.normalize() - day).dt.days.to_numpy(dtype=float)
+        within[rows] = np.nan_to_num(days_after, nan=np.inf) <= conversion_days
     stamp = pd.Timestamp(as_of).tz_convert("UTC")
     created = pd.to_datetime(facts["created_at"], utc=True).reset_index(drop=True)
     age_ns = (stamp - created).to_numpy().astype("timedelta64[ns]").astype(np.int64)

@@ -34,7 +34,7 @@ SEED = 17
 MIN_SIDE = 10
 _CHUNK = 250  # resamples per block ...
 _CELLS = 4_000_000  # ... and at most this many drawn indices per side per block (memory)
-BOOTSTRAP_CAP = 20_000  # a larger side is thinned to a seeded sample of this many values
+BOOTSTRAP_CAP = 5_000  # a larger side is thinned to a seeded sample of this many values
 
 MSG_NOT_YET = "uplift not shown yet (n = {n})"
 

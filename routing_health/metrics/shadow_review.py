@@ -70,27 +70,41 @@ def compare_outcomes(facts: pd.DataFrame, conversion_days: int) -> Review:
 
 def bias_review(facts: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """One row per scope and rep (``BIAS_COLUMNS``), scopes in ``SCOPES`` order, then by scope
-    value, then the largest absolute shift first. Shares are of the scope's compared leads."""
+    value, then the largest absolute shift first. Shares are of the scope's compared leads.
+
+    Integer codes and ``bincount`` (no per-lead Python): reps are coded once over the
+    candidates and the routed owners together."""
     compared = facts[facts["shadow_compared"].to_numpy(dtype=bool)]
+    both = pd.concat([compared["shadow_candidate"].astype(object),
+                      compared["routed_owner"].astype(object)], ignore_index=True)
+    rep_codes, reps = pd.factorize(both)
+    m = len(compared)
+    candidate_code, actual_code = rep_codes[:m], rep_codes[m:]
+    n_reps = len(reps)
     parts = []
     for dimension, column in SCOPES:
+        if not m:
+            break
         if column is None:
-            scope = pd.Series(ALL_LEADS, index=compared.index, dtype=object)
+            scope_code, scopes = np.zeros(m, dtype=np.int64), np.array([ALL_LEADS], dtype=object)
         else:
             values = compared[column].astype(object)
-            scope = values.where(values.notna() & (values != ""), NO_VALUE)
-        if not len(scope):
-            continue
-        leads = scope.value_counts()
-        candidate = pd.DataFrame({"scope": scope.to_numpy(),
-                                  "rep": compared["shadow_candidate"].astype(object).to_numpy()}
-                                 ).value_counts()
-        actual = pd.DataFrame({"scope": scope.to_numpy(),
-                               "rep": compared["routed_owner"].astype(object).to_numpy()}
-                              ).value_counts()
-        table = pd.concat([candidate.rename("candidate_leads"), actual.rename("actual_leads")],
-                          axis=1).fillna(0).astype(np.int64).reset_index()
-        table["leads"] = table["scope"].map(leads).astype(np.int64)
+            values = values.where(values.notna() & (values != ""), NO_VALUE)
+            scope_code, scopes = pd.factorize(values)
+            scopes = np.asarray(scopes, dtype=object)
+        size = len(scopes) * n_reps
+        candidate = np.bincount(scope_code * n_reps + candidate_code, minlength=size)
+        actual = np.bincount(scope_code * n_reps + actual_code, minlength=size)
+        leads = np.bincount(scope_code, minlength=len(scopes))
+        cell = np.flatnonzero((candidate > 0) | (actual > 0))
+        scope_of, rep_of = cell // n_reps, cell % n_reps
+        table = pd.DataFrame({
+            "scope": scopes[scope_of],
+            "rep": np.asarray(reps, dtype=object)[rep_of],
+            "leads": leads[scope_of],
+            "candidate_leads": candidate[cell],
+            "actual_leads": actual[cell],
+        })
         table["candidate_share"] = table["candidate_leads"] / table["leads"]
         table["actual_share"] = table["actual_leads"] / table["leads"]
         table["shift"] = table["candidate_share"] - table["actual_share"]
