@@ -214,8 +214,9 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def run(leads: int, calendars: bool = False) -> dict[str, Any]:
-    """Build an org, then time ``lead_facts`` and the groupings; memory in MiB."""
+def run(leads: int, calendars: bool = False, shadow: bool = False) -> dict[str, Any]:
+    """Build an org, then time ``lead_facts`` and the groupings; memory in MiB. ``shadow``
+    also times the shadow comparison (issue 17) over the same facts (``shadow_seconds``)."""
     from routing_health.metrics import group_metrics, lead_facts_of, total_metrics
 
     started = time.perf_counter()
@@ -228,6 +229,7 @@ def run(leads: int, calendars: bool = False) -> dict[str, Any]:
     by_day = group_metrics(facts, ["day"], org.params)
     total_metrics(facts, org.params)
     grouped = time.perf_counter()
+    extra = _shadow_timing(facts, org) if shadow else {}
     return {
         "leads": leads,
         "calendars": calendars,
@@ -242,6 +244,48 @@ def run(leads: int, calendars: bool = False) -> dict[str, Any]:
         "rss_with_inputs_mib": round(rss_inputs),
         "peak_rss_mib": round(_peak_mb()),
         "facts_memory_mib": round(facts.memory_usage(deep=True).sum() / 2**20),
+        **extra,
+    }
+
+
+def _shadow_timing(facts: pd.DataFrame, org: SyntheticOrg) -> dict[str, Any]:
+    """A candidate per lead (90 % covered; the first rep 70 % of the time, else another
+    owner), then ``shadow_facts``, the shadow metrics by region x tier x week and in total,
+    the outcome review (Newcombe and the 2,000-resample bootstrap) and the bias review."""
+    from routing_health.metrics import group_metrics, total_metrics
+    from routing_health.metrics.shadow import shadow_facts
+    from routing_health.metrics.shadow_review import bias_review, compare_outcomes
+
+    rng = np.random.default_rng(17)
+    n = len(facts)
+    first = facts["first_rep"].astype(object).to_numpy()
+    owners = org.leads["owner_id"].astype(object).to_numpy()[rng.integers(0, len(org.leads), n)]
+    candidate = np.where(rng.random(n) < 0.7, first, owners)
+    candidate = np.where(rng.random(n) < 0.9, candidate, None)
+    leads = org.leads.set_index("id").reindex(facts["lead_id"].astype(object))
+    started = time.perf_counter()
+    with_shadow = shadow_facts(
+        facts, pd.Series(candidate, dtype=object), leads["is_converted"], leads["converted_date"],
+        conversion_days=30, as_of=org.as_of,
+    )
+    facts_done = time.perf_counter()
+    # The export's grouping with the shadow columns (every metric) against the plain one.
+    group_metrics(with_shadow, ["region", "tier", "week"], org.params)
+    total_metrics(with_shadow, org.params)
+    grouped = time.perf_counter()
+    group_metrics(facts, ["region", "tier", "week"], org.params)
+    total_metrics(facts, org.params)
+    plain = time.perf_counter()
+    compare_outcomes(with_shadow, 30)
+    compared = time.perf_counter()
+    bias_review(with_shadow, 0.10)
+    done = time.perf_counter()
+    return {
+        "shadow_facts_seconds": round(facts_done - started, 2),
+        "shadow_group_seconds": round(grouped - facts_done, 2),
+        "plain_group_seconds": round(plain - grouped, 2),
+        "shadow_compare_seconds": round(compared - plain, 2),
+        "shadow_bias_seconds": round(done - compared, 2),
     }
 
 
@@ -249,8 +293,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--calendars", action="store_true", help="business-hours calendars")
+    parser.add_argument("--shadow", action="store_true", help="time the shadow comparison too")
     args = parser.parse_args()
-    print(json.dumps(run(args.leads, args.calendars), indent=2))
+    print(json.dumps(run(args.leads, args.calendars, args.shadow), indent=2))
 
 
 if __name__ == "__main__":

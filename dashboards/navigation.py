@@ -70,6 +70,16 @@ PAGES: tuple[Page, ...] = (
         ),
     ),
     Page(
+        "shadow",
+        "Shadow",
+        "A candidate owner (AI or a new rule set) next to routing's: agreement and outcomes.",
+        (
+            "Coverage and agreement with the routed owner and the first rep",
+            "Outcomes of agreed vs disagreed leads with 95 % intervals and a verdict",
+            "The bias review: the candidate's share per region, segment and rep",
+        ),
+    ),
+    Page(
         "alerts",
         "Alerts",
         "Routing incidents: firing now, history and snoozes.",

@@ -342,7 +342,21 @@ def _demo_rows(
 ) -> SyncedRows:
     """Sync the demo org once per session inside a transaction that is rolled back, keeping
     the rows it wrote (rows present before the sync, e.g. from migrations, are left out)."""
-    org, synthetic = build_org(**DEMO_ORG)
+    return _synced_rows(DEMO_ORG, django_db_blocker, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def _shadow_rows(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> SyncedRows:
+    """``_demo_rows`` for the demo org with the shadow-routing story (issue 17)."""
+    return _synced_rows({**DEMO_ORG, "shadow": True}, django_db_blocker, tmp_path_factory)
+
+
+def _synced_rows(
+    org_kwargs: dict[str, Any], django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> SyncedRows:
+    org, synthetic = build_org(**org_kwargs)
     path = tmp_path_factory.mktemp("demo-org") / "routing_health.toml"
     path.write_text(synthetic.config_toml)
     with (
@@ -394,6 +408,17 @@ def synced_org(db: None, settings: Any, tmp_path: Path, _demo_rows: SyncedRows) 
 
     The sync runs once per session (``_demo_rows``); each test gets the rows bulk-loaded into
     its own transaction, so what a test writes is rolled back with it."""
+    return _load_rows(settings, tmp_path, _demo_rows)
+
+
+@pytest.fixture
+def synced_shadow_org(db: None, settings: Any, tmp_path: Path, _shadow_rows: SyncedRows) -> Any:
+    """``synced_org`` for the demo org with the shadow-routing story (a candidate-owner field
+    and ``[shadow]`` in its routing file)."""
+    return _load_rows(settings, tmp_path, _shadow_rows)
+
+
+def _load_rows(settings: Any, tmp_path: Path, _demo_rows: SyncedRows) -> Any:
     config_path = tmp_path / "routing_health.toml"
     config_path.write_text(_demo_rows.synthetic.config_toml)
     settings.ROUTING_HEALTH_CONFIG = str(config_path)

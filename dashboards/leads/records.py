@@ -13,6 +13,10 @@ these parameters, so the list shows exactly the leads counted:
   (a percentile tile's drill-down: the leads above its p95, listed worst first);
 - ``missed``: an SLA of ``MISSED`` (``assign_sla_met``, …), the leads it applies to that missed it.
 - ``rejection_reason``: rejected leads with this reason (``NO_REASON``: rejected without one).
+- ``shadow``: one of ``SHADOW`` (``candidate``, ``compared``, ``agreed``, ``disagreed``), the
+  Shadow page's counts (``[shadow]`` configured; the candidate is read from ``Lead.raw_fields``);
+- ``candidate``: compared leads whose candidate is this owner Id; ``routed_owner``: leads whose
+  routed owner is this Id (the Shadow page's bias review).
 
 They read ``LeadFact`` through ``lead_id IN (SELECT …)``, so the list stays the paginated,
 indexed query over ``Lead``. A bad value is dropped and explained, never a 500.
@@ -25,16 +29,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from routing_health.lib.format import format_minutes
 from routing_health.lib.sfid import InvalidSalesforceId, to_18
-from routing_health.models import LeadFact
+from routing_health.models import Lead, LeadFact
 
 RECORD_PARAMS = (
     "outcome", "failure_reason", "first_rep", "queue", "flag", "above", "missed",
-    "rejection_reason",
+    "rejection_reason", "shadow", "candidate", "routed_owner",
 )
+SHADOW = {
+    "candidate": "With a candidate owner",
+    "compared": "Candidate and routed owner both set",
+    "agreed": "Candidate agreed with routing",
+    "disagreed": "Candidate disagreed with routing",
+}
 NO_REASON = "(no reason given)"  # ``rejection_reason`` of a rejected lead with an empty reason
 OUTCOMES = {"succeeded": "Succeeded", "failed": "Failed", "pending": "Pending",
             "triaged": "Triaged (kill switch on)"}
@@ -89,6 +100,9 @@ class RecordFilters:
     above: str = ""
     missed: str = ""
     rejection_reason: str = ""
+    shadow: str = ""
+    candidate: str = ""
+    routed_owner: str = ""
     errors: tuple[str, ...] = field(default=())
 
     @property
@@ -108,9 +122,16 @@ class RecordFilters:
     def above_minutes(self) -> float | None:
         return float(self.above.partition(":")[2]) if self.above else None
 
-    def fact_q(self, *, as_of: datetime | None, limit_hours: float) -> Q:
-        """The filters as a ``Q`` over ``LeadFact``."""
+    def fact_q(
+        self, *, as_of: datetime | None, limit_hours: float, shadow_field: str | None = None
+    ) -> Q:
+        """The filters as a ``Q`` over ``LeadFact`` (``shadow_field``: the configured candidate
+        field; without it the shadow filters match nothing)."""
         q = Q()
+        if self.shadow or self.candidate:
+            q &= shadow_q(self.shadow or "compared", shadow_field, self.candidate)
+        if self.routed_owner:
+            q &= Q(routed_owner=self.routed_owner)
         if self.outcome:
             q &= Q(outcome=self.outcome)
         if self.failure_reason:
@@ -154,6 +175,14 @@ class RecordFilters:
             chips.append(
                 RecordChip(f"Rejected, reason: {self.rejection_reason}", "rejection_reason")
             )
+        if self.shadow:
+            chips.append(RecordChip(SHADOW[self.shadow], "shadow"))
+        if self.candidate:
+            who = names.get(self.candidate) or self.candidate
+            chips.append(RecordChip(f"Candidate: {who}", "candidate"))
+        if self.routed_owner:
+            who = names.get(self.routed_owner) or self.routed_owner
+            chips.append(RecordChip(f"Routed to: {who}", "routed_owner"))
         return chips
 
 
@@ -174,6 +203,35 @@ def flag_q(flag: str, *, as_of: datetime | None, limit_hours: float) -> Q:
     return Q(**{flag: True})  # bounced, accepted, rejected
 
 
+def shadow_q(kind: str, field_name: str | None, candidate: str = "") -> Q:
+    """``SHADOW`` ``kind`` (and, when given, the candidate Id) as a ``Q`` over ``LeadFact``:
+    the candidate is the stored value of ``field_name`` (18-character, set by the sync), the
+    same rule as ``metrics.shadow``."""
+    if not field_name:
+        return Q(pk__in=[])
+    # Key transforms built directly: a custom field's "__c" would split a "raw_fields__..."
+    # path. ``shadow_json`` compares JSON values (None = JSON null, a string = that string) the
+    # same way on SQLite and PostgreSQL; ``shadow_text`` is the text for comparing with a column.
+    # The sync stores a blank candidate as null (``sync.objects._candidate_id``).
+    leads = Lead.objects.alias(
+        shadow_json=KeyTransform(field_name, "raw_fields"),
+        shadow_text=KeyTextTransform(field_name, "raw_fields"),
+    ).filter(raw_fields__has_key=field_name).exclude(shadow_json=None)
+    if candidate:
+        leads = leads.filter(shadow_json=candidate)
+    with_candidate = Q(lead_id__in=leads.values("id"))
+    if kind == "candidate":
+        return with_candidate
+    compared = with_candidate & ~Q(routed_owner="")
+    if kind == "compared":
+        return compared
+    same = Exists(
+        LeadFact.objects.filter(lead_id=OuterRef("id"), routed_owner=OuterRef("shadow_text"))
+    )
+    agreed = Q(lead_id__in=leads.filter(same).values("id"))
+    return compared & (agreed if kind == "agreed" else ~agreed)
+
+
 def parse_record_filters(query: Mapping[str, str]) -> RecordFilters:
     """Validate the record parameters of ``query`` (e.g. ``request.GET``)."""
     values: dict[str, str] = {}
@@ -188,12 +246,14 @@ def parse_record_filters(query: Mapping[str, str]) -> RecordFilters:
             errors.append(MSG_BAD_CHOICE.format(name=name, value=raw, choices=", ".join(OUTCOMES)))
         elif name == "flag" and raw not in FLAGS:
             errors.append(MSG_BAD_CHOICE.format(name=name, value=raw, choices=", ".join(FLAGS)))
+        elif name == "shadow" and raw not in SHADOW:
+            errors.append(MSG_BAD_CHOICE.format(name=name, value=raw, choices=", ".join(SHADOW)))
         elif name == "missed" and raw not in MISSED:
             errors.append(MSG_BAD_CHOICE.format(name=name, value=raw, choices=", ".join(MISSED)))
         elif name == "above" and not _valid_above(raw):
             errors.append(MSG_BAD_ABOVE.format(name=name, value=raw,
                                                choices=", ".join(VALUE_COLUMNS)))
-        elif name in ("first_rep", "queue"):
+        elif name in ("first_rep", "queue", "candidate", "routed_owner"):
             try:
                 values[name] = to_18(raw)
             except InvalidSalesforceId:
@@ -218,9 +278,12 @@ def above(column: str, minutes: float) -> str:
 
 
 def matching_fact_ids(
-    record: RecordFilters, *, as_of: datetime | None, limit_hours: float
+    record: RecordFilters,
+    *,
+    as_of: datetime | None,
+    limit_hours: float,
+    shadow_field: str | None = None,
 ) -> QuerySet[LeadFact]:
     """``lead_id`` s of the facts matching ``record``: a sub-select for ``Lead.id__in``."""
-    return LeadFact.objects.filter(record.fact_q(as_of=as_of, limit_hours=limit_hours)).values(
-        "lead_id"
-    )
+    q = record.fact_q(as_of=as_of, limit_hours=limit_hours, shadow_field=shadow_field)
+    return LeadFact.objects.filter(q).values("lead_id")

@@ -6,7 +6,8 @@ narrow the list to the leads behind a number on another page.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -32,7 +33,9 @@ from dashboards.leads.timeline import lead_journey
 from dashboards.ops.queries import ops_settings
 from dashboards.pagination import page_context
 from dashboards.rendering import page_state, render_page
+from routing_health.config import RoutingConfig
 from routing_health.lib.sfid import is_sf_id, to_18
+from routing_health.metrics.shadow import candidate_id
 from routing_health.models import Lead
 
 CSV_COLUMNS = (
@@ -71,7 +74,11 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     if record.active:
         ops = ops_settings(state.report)
         as_of = ops.as_of
-        fact_ids = matching_fact_ids(record, as_of=as_of, limit_hours=ops.queue_limit_hours)
+        config = state.report.config
+        shadow_field = config.shadow.candidate_field if config and config.shadow else None
+        fact_ids = matching_fact_ids(
+            record, as_of=as_of, limit_hours=ops.queue_limit_hours, shadow_field=shadow_field
+        )
     # A list above a percentile is worst first by the metric's own column unless sorted otherwise.
     sort = parse_sort(request.GET.get("sort"), f"-{record.above_column}" if record.above else "")
     queryset = lead_queryset(state.filters, fact_ids, sort=sort)
@@ -152,6 +159,31 @@ def _csv_response(queryset: QuerySet[Lead], filters: Filters) -> StreamingHttpRe
     return csv_response(name, CSV_COLUMNS, _csv_rows(leads, filters))
 
 
+def _shadow_pick(
+    lead: Lead, config: RoutingConfig | None, facts: dict, name: Callable[[Any], Any]
+) -> dict[str, Any] | None:
+    """The shadow candidate of the lead (``[shadow]``): who, why ("recommended because …"),
+    priority, and whether it agrees with the routed owner; ``None`` without ``[shadow]``."""
+    if config is None or config.shadow is None:
+        return None
+    shadow = config.shadow
+    raw = lead.raw_fields or {}
+    candidate = candidate_id(raw.get(shadow.candidate_field))
+    routed = facts.get("routed_owner") or None
+
+    def text(field: str | None) -> str:
+        value = raw.get(field) if field else None
+        return value.strip() if isinstance(value, str) else ""
+
+    return {
+        "candidate": candidate,
+        "name": (name(candidate) or candidate) if candidate else "",
+        "reason": text(shadow.explanation_field),
+        "priority": text(shadow.priority_field),
+        "agrees": None if candidate is None or routed is None else candidate == routed,
+    }
+
+
 @require_GET
 def lead_timeline(request: HttpRequest, lead_id: str) -> HttpResponse:
     """One lead: why it went where it went (owner stints, SLA clocks, events)."""
@@ -180,6 +212,7 @@ def lead_timeline(request: HttpRequest, lead_id: str) -> HttpResponse:
         "failures_qs": state.filters.querystring(failure_reason=facts.get("failure_reason")),
         "flow_versions": active_versions(
             state.report.config, facts.get("routed_at") or lead.created_at),
+        "shadow": _shadow_pick(lead, state.report.config, facts, journey.name),
     }
     return render_page(
         request, "dashboards/lead_timeline.html", state, page="lead-timeline", context=context

@@ -205,6 +205,23 @@ class ChangeSafety:
 
 
 @dataclass(frozen=True)
+class Shadow:
+    """``[shadow]`` (issue 17): the Lead field holding a candidate owner (an AI recommendation
+    or a candidate rule set) compared with the owner routing chose (``metrics.shadow``)."""
+
+    candidate_field: str  # Lead API name; its value is a User Id (15 or 18 characters)
+    explanation_field: str | None = None  # "recommended because ..." on the lead timeline
+    priority_field: str | None = None  # pulled and shown next to the candidate
+    conversion_days: int = 30  # the "converted within N days" outcome
+    bias_threshold: float = 0.10  # a share that moves by more than this is flagged
+
+    def api_names(self) -> tuple[str, ...]:
+        """The Lead fields to pull, candidate first."""
+        named = (self.candidate_field, self.explanation_field, self.priority_field)
+        return tuple(name for name in named if name)
+
+
+@dataclass(frozen=True)
 class RuleConfig:
     """Settings for one alert rule; ``None`` means "the rule's built-in default"."""
 
@@ -313,6 +330,7 @@ class RoutingConfig:
     windows: Windows = field(default_factory=Windows)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     change_safety: ChangeSafety = field(default_factory=ChangeSafety)
+    shadow: Shadow | None = None  # no ``[shadow]`` table: no shadow comparison anywhere
     calendars: Mapping[str, Calendar] = field(default_factory=_frozen_map)
     source: str = "<string>"
     calendar_salesforce: Mapping[str, CalendarSalesforceRefs] = field(default_factory=_frozen_map)

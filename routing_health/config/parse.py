@@ -62,6 +62,7 @@ from routing_health.config.model import (
     RoutingConfig,
     RuleConfig,
     RuleOverride,
+    Shadow,
     Statuses,
     Tiers,
     TierSla,
@@ -69,6 +70,7 @@ from routing_health.config.model import (
     segment_key,
 )
 from routing_health.config.reader import Problems, SourceIndex, Table
+from routing_health.config.shadow import SHADOW_KEYS, parse_shadow
 from routing_health.lib.sfid import QUEUE_PREFIX, USER_PREFIX, id_problem, to_18
 
 __all__ = [
@@ -88,6 +90,7 @@ __all__ = [
     "RoutingConfig",
     "RuleConfig",
     "RuleOverride",
+    "Shadow",
     "Statuses",
     "TierSla",
     "Tiers",
@@ -107,6 +110,7 @@ TOP_KEYS = (
     "alerts",
     "calendars",
     "change_safety",
+    "shadow",
 )
 LEAD_FIELD_KEYS = ("region", "country", "tier", "failed_node", "rejection_reason", "extra")
 WINDOW_KEYS = ("routing_grace_minutes", "bounce_hours", "accept_hours", "queue_age_limit_hours")
@@ -179,6 +183,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
     alerts = parse_alerts(root.table("alerts", ALERTS_KEYS), tier_names, known_regions)
     change_safety = parse_change_safety(root.table("change_safety", CHANGE_SAFETY_KEYS),
                                         _owner_ids)
+    shadow = parse_shadow(root.table("shadow", SHADOW_KEYS), present=root.has("shadow"))
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
@@ -193,6 +198,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         windows=windows,
         alerts=alerts,
         change_safety=change_safety,
+        shadow=shadow,
         calendars=MappingProxyType(calendars),
         source=source,
         calendar_salesforce=MappingProxyType(calendar_refs),

@@ -17,14 +17,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from routing_health.metrics.catalog import exported_names
+from routing_health.metrics.catalog import exported_names, shadow_names
 from routing_health.metrics.columns import FACT_COLUMNS
 from routing_health.metrics.definitions import group_percentiles, group_values
 from routing_health.metrics.params import MetricParams
+from routing_health.metrics.shadow import has_shadow, shadow_group_values
 
 METRIC_NAMES: tuple[str, ...] = exported_names()
 """Every metric of spec section 5, then the business-hours variants of section 10, in JSON
 column order (declared once, in ``routing_health.metrics.catalog``)."""
+
+SHADOW_NAMES: tuple[str, ...] = shadow_names()
+"""The shadow-comparison metrics, after ``METRIC_NAMES`` when the facts carry the shadow
+columns (``metrics.shadow.shadow_facts``; the configuration has ``[shadow]``)."""
 
 GROUP_KEYS: Mapping[str, str] = MappingProxyType(
     {
@@ -65,9 +70,15 @@ def group_metrics(facts: pd.DataFrame, by: Sequence[str], params: MetricParams) 
     keys, group, sizes = _groups(facts, by)
     table = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in keys.items()})
     metrics = _metrics(facts, group, sizes, params)
-    for name in METRIC_NAMES:
+    for name in metric_names(facts):
         table[name] = metrics[name]
     return table
+
+
+def metric_names(facts: pd.DataFrame) -> tuple[str, ...]:
+    """The metrics computed over ``facts``: ``METRIC_NAMES``, then ``SHADOW_NAMES`` when the
+    facts carry the shadow columns."""
+    return (*METRIC_NAMES, *SHADOW_NAMES) if has_shadow(facts) else METRIC_NAMES
 
 
 def total_metrics(facts: pd.DataFrame, params: MetricParams) -> dict[str, Any]:
@@ -77,7 +88,7 @@ def total_metrics(facts: pd.DataFrame, params: MetricParams) -> dict[str, Any]:
     """
     group = np.zeros(len(facts), dtype=np.int64)
     metrics = _metrics(facts, group, 1, params)
-    return {name: _json_value(metrics[name][0]) for name in METRIC_NAMES}
+    return {name: _json_value(metrics[name][0]) for name in metric_names(facts)}
 
 
 def metrics_rows(
@@ -157,7 +168,10 @@ def _key_codes(column: pd.Series) -> tuple[np.ndarray, list[object]]:
 def _metrics(
     facts: pd.DataFrame, group: np.ndarray, size: int, params: MetricParams
 ) -> dict[str, np.ndarray]:
-    return group_values(facts, group, size, params.queue_age_limit_hours)
+    values = group_values(facts, group, size, params.queue_age_limit_hours)
+    if has_shadow(facts):
+        values.update(shadow_group_values(facts, group, size))
+    return values
 
 
 def _percentiles(

@@ -265,7 +265,85 @@ COMPONENTS: tuple[Component, ...] = (
 )
 """Counts that rates are made of but the export does not print (the rollups store them)."""
 
-_BY_NAME: Mapping[str, Metric] = MappingProxyType({m.name: m for m in METRICS})
+# Shadow comparison (issue 17): exported only when the configuration has a ``[shadow]`` table
+# (the facts then carry the ``metrics.shadow`` columns). "Agreed" leads are those whose candidate
+# owner is the owner routing chose; "disagreed" ones had a candidate and a different routed
+# owner. Their outcomes side by side are the raw material of the comparison
+# (``metrics.shadow_compare``: differences with 95 % intervals and a verdict).
+SHADOW_METRICS: tuple[Metric, ...] = (
+    _metric("shadow_candidates", "Leads with a candidate owner", "With candidate", "count",
+            "none", Count("shadow_candidates"),
+            "Leads whose candidate-owner field holds an owner."),
+    _metric("shadow_coverage_rate", "Candidate coverage", "Coverage", "rate", "higher",
+            Rate("shadow_candidates", ("leads",)),
+            "Leads with a candidate owner over all leads."),
+    _metric("shadow_compared", "Leads compared", "Compared", "count", "none",
+            Count("shadow_compared"),
+            "Leads with a candidate owner and a routed owner."),
+    _metric("shadow_agreed", "Candidate agreed with routing", "Agreed", "count", "none",
+            Count("shadow_agreed"),
+            "Compared leads whose candidate is the owner routing chose."),
+    _metric("shadow_disagreed", "Candidate disagreed with routing", "Disagreed", "count", "none",
+            Count("shadow_disagreed"),
+            "Compared leads whose candidate is another owner than the one routing chose."),
+    _metric("shadow_agreement_rate", "Agreement with routing", "Agreement", "rate", "none",
+            Rate("shadow_agreed", ("shadow_compared",)),
+            "Agreed leads over compared leads."),
+    _metric("shadow_first_rep_agreement_rate", "Agreement with the first rep",
+            "First-rep agreement", "rate", "none",
+            Rate("shadow_first_rep_agreed", ("shadow_first_rep_compared",)),
+            "Leads whose candidate is their first rep over leads with a candidate and a first "
+            "rep."),
+    _metric("shadow_agreed_acceptance_rate", "Acceptance when agreed", "Accept (agreed)", "rate",
+            "higher", Rate("shadow_agreed_accepted", ("shadow_agreed_acceptance_base",)),
+            "acceptance_rate over the agreed leads."),
+    _metric("shadow_disagreed_acceptance_rate", "Acceptance when disagreed",
+            "Accept (disagreed)", "rate", "higher",
+            Rate("shadow_disagreed_accepted", ("shadow_disagreed_acceptance_base",)),
+            "acceptance_rate over the disagreed leads."),
+    _metric("shadow_agreed_first_touch_p50_minutes", "First touch p50 when agreed",
+            "Touch p50 (agreed)", "minutes", "lower",
+            Percentile("first_touch_minutes", "shadow_agreed_touched", 0.5),
+            "first_touch_p50_minutes over the agreed leads."),
+    _metric("shadow_disagreed_first_touch_p50_minutes", "First touch p50 when disagreed",
+            "Touch p50 (disagreed)", "minutes", "lower",
+            Percentile("first_touch_minutes", "shadow_disagreed_touched", 0.5),
+            "first_touch_p50_minutes over the disagreed leads."),
+    _metric("shadow_agreed_touch_sla_met_rate", "First-touch SLA met when agreed",
+            "Touch SLA (agreed)", "rate", "higher",
+            Rate("shadow_agreed_touch_sla_met", ("shadow_agreed_touch_sla_applicable",)),
+            "touch_sla_met_rate over the agreed leads."),
+    _metric("shadow_disagreed_touch_sla_met_rate", "First-touch SLA met when disagreed",
+            "Touch SLA (disagreed)", "rate", "higher",
+            Rate("shadow_disagreed_touch_sla_met", ("shadow_disagreed_touch_sla_applicable",)),
+            "touch_sla_met_rate over the disagreed leads."),
+    _metric("shadow_agreed_conversion_rate", "Converted within N days when agreed",
+            "Converted (agreed)", "rate", "higher",
+            Rate("shadow_agreed_converted", ("shadow_agreed_conversion_base",)),
+            "Agreed leads converted within [shadow] conversion_days of creation over agreed "
+            "leads converted so or older than that."),
+    _metric("shadow_disagreed_conversion_rate", "Converted within N days when disagreed",
+            "Converted (disagreed)", "rate", "higher",
+            Rate("shadow_disagreed_converted", ("shadow_disagreed_conversion_base",)),
+            "shadow_agreed_conversion_rate over the disagreed leads."),
+)
+"""The shadow-comparison metrics, in export order after ``METRICS`` (only with ``[shadow]``)."""
+
+SHADOW_COMPONENTS: tuple[Component, ...] = (
+    Component("shadow_first_rep_compared", "Leads with a candidate owner and a first rep."),
+    Component("shadow_first_rep_agreed", "Of those, the candidate is the first rep."),
+    *(
+        Component(f"shadow_{side}_{part}", f"{part} among the {side} leads.")
+        for side in ("agreed", "disagreed")
+        for part in ("accepted", "acceptance_base", "touched", "touch_sla_met",
+                     "touch_sla_applicable", "converted", "conversion_base")
+    ),
+)
+"""Counts the shadow rates are made of that the export does not print."""
+
+_BY_NAME: Mapping[str, Metric] = MappingProxyType(
+    {m.name: m for m in (*METRICS, *SHADOW_METRICS)}
+)
 _TWIN_OF: Mapping[str, str] = MappingProxyType(
     {m.business_twin: m.name for m in METRICS if m.business_twin}
 )
@@ -283,6 +361,11 @@ def metric(name: str) -> Metric:
 def exported_names() -> tuple[str, ...]:
     """The names of every exported metric, in export order (the JSON keys, CSV columns)."""
     return tuple(m.name for m in METRICS)
+
+
+def shadow_names() -> tuple[str, ...]:
+    """The shadow-comparison metrics' names, in export order (after ``exported_names()``)."""
+    return tuple(m.name for m in SHADOW_METRICS)
 
 
 def count_names() -> tuple[str, ...]:

@@ -13,14 +13,14 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from routing_health.config import RoutingConfig
+from routing_health.config import RoutingConfig, Shadow
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import load_frames, local_days_utc
 from routing_health.metrics import (
@@ -32,6 +32,8 @@ from routing_health.metrics import (
     metrics_rows,
 )
 from routing_health.metrics import total_metrics as _total_metrics
+from routing_health.metrics.aggregate import SHADOW_NAMES
+from routing_health.metrics.shadow import shadow_facts
 
 BAD_DATE = "{name} must be a date YYYY-MM-DD, got {value!r}"
 BAD_INSTANT = "as_of must be an ISO 8601 instant such as 2026-11-20T12:00:00Z, got {value!r}"
@@ -115,7 +117,9 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
     """The export document of spec section 7 for ``request``."""
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
     extra = [key for key in request.by if key in config.lead_fields.extra]
-    members = cohort_facts(params, request.start, request.end, request.as_of, extra)
+    members = cohort_facts(
+        params, request.start, request.end, request.as_of, extra, shadow=config.shadow
+    )
     return {
         "as_of": request.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "start": request.start.isoformat(),
@@ -133,19 +137,49 @@ def cohort_facts(
     end: date,
     as_of: datetime,
     extra: Sequence[str] = (),
+    *,
+    shadow: Shadow | None = None,
 ) -> pd.DataFrame:
     """Facts, as of ``as_of`` (aware), of the leads created on the local days ``[start, end]``
-    of ``params.report_timezone``: the export's cohort, with the ``extra`` lead fields.
+    of ``params.report_timezone``: the export's cohort, with the ``extra`` lead fields, and
+    with ``shadow`` the shadow-comparison columns (``metrics.shadow.shadow_facts``).
 
     ``params`` is usually ``calendar_sources.resolved_params(config)``.
     """
     # The cohort's local days are the half-open UTC window [start's midnight, the midnight
     # after end); leads created after as_of are not loaded (the engine drops them anyway).
     created_from, created_to = local_days_utc(start, end, ZoneInfo(params.report_timezone))
+    if shadow is None:
+        frames = load_frames(
+            created_from=created_from, created_to=created_to, as_of=as_of, extra=extra
+        )
+        return cohort(lead_facts_of(frames, params, as_of), start, end)
+    # The candidate is loaded under a private column name, so a candidate field that is also
+    # an ``extra`` grouping field keeps its own column too.
+    loaded = [*extra, *([shadow.candidate_field] if shadow.candidate_field not in extra else [])]
     frames = load_frames(
-        created_from=created_from, created_to=created_to, as_of=as_of, extra=extra
+        created_from=created_from, created_to=created_to, as_of=as_of, extra=loaded
     )
-    return cohort(lead_facts_of(frames, params, as_of), start, end)
+    leads = frames.leads
+    dropped = [n for n in loaded if n not in extra]
+    candidate = leads[shadow.candidate_field].rename("_shadow_candidate")
+    lean = replace(frames, leads=leads.drop(columns=dropped))
+    facts = lead_facts_of(lean, params, as_of)
+    by_id = pd.DataFrame({
+        "candidate": candidate.to_numpy(dtype=object),
+        "is_converted": leads["is_converted"].to_numpy(),
+        "converted_date": leads["converted_date"].to_numpy(dtype=object),
+    }, index=pd.Index(leads["id"].astype(object)))
+    aligned = by_id.reindex(pd.Index(facts["lead_id"].astype(object)))
+    with_shadow = shadow_facts(
+        facts,
+        aligned["candidate"],
+        aligned["is_converted"],
+        aligned["converted_date"],
+        conversion_days=shadow.conversion_days,
+        as_of=as_of,
+    )
+    return cohort(with_shadow, start, end)
 
 
 def to_json(document: dict[str, Any]) -> str:
@@ -158,8 +192,10 @@ def to_csv(document: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     keys = list(document["by"])
-    writer.writerow([*keys, *METRIC_NAMES])
+    # The shadow metrics are columns when the document has them (``[shadow]`` configured).
+    names = [*METRIC_NAMES, *(n for n in SHADOW_NAMES if n in document["total"])]
+    writer.writerow([*keys, *names])
     rows = document["rows"] if keys else [document["total"]]
     for row in rows:
-        writer.writerow(["" if row.get(k) is None else row[k] for k in (*keys, *METRIC_NAMES)])
+        writer.writerow(["" if row.get(k) is None else row[k] for k in (*keys, *names)])
     return out.getvalue()

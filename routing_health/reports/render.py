@@ -94,6 +94,39 @@ class Cell:
     title: str = ""
 
 
+def _shadow(report: WeeklyReportData) -> dict[str, Any] | None:
+    """The shadow-comparison section (issue 17); ``None`` without ``[shadow]``."""
+    shadow = report.shadow
+    if shadow is None:
+        return None
+    totals = shadow.totals
+
+    def value(v: float | None, unit: str) -> str:
+        return format_rate(v) if unit == "rate" else format_minutes(v)
+
+    return {
+        "verdict": shadow.verdict,
+        "stats": [
+            (metric(name).label, format_metric(name, totals.get(name)))
+            for name in ("shadow_candidates", "shadow_coverage_rate", "shadow_agreement_rate",
+                         "shadow_first_rep_agreement_rate")
+        ],
+        "outcomes": [
+            {"outcome": o.outcome, "agreed": value(o.agreed, o.unit), "n_agreed": o.n_agreed,
+             "disagreed": value(o.disagreed, o.unit), "n_disagreed": o.n_disagreed,
+             "verdict": o.verdict}
+            for o in shadow.outcomes
+        ],
+        "flagged": [
+            {"scope": b.scope if b.dimension == "all" else f"{b.dimension} {b.scope}",
+             "rep": b.rep, "candidate": format_rate(b.candidate_share),
+             "actual": format_rate(b.actual_share), "shift": f"{b.shift * 100:+.1f} pts"}
+            for b in shadow.flagged
+        ],
+        "threshold": format_rate(shadow.bias_threshold),
+    }
+
+
 def render_weekly_html(report: WeeklyReportData) -> str:
     """The complete HTML document of the weekly review (str, UTF-8 text)."""
     return render_to_string(TEMPLATE, weekly_context(report))
@@ -141,6 +174,7 @@ def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
         ),
         "key_findings": _key_findings(report),
         "drivers": _drivers(report),
+        "shadow": _shadow(report),
         "tables": _tables(report),
         "charts": charts,
         "chart_daily": charts_by_id.get("chart-daily"),

@@ -30,6 +30,9 @@ from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import owner_names
 from routing_health.metrics import METRIC_NAMES, MetricParams, metrics_rows, total_metrics
+from routing_health.metrics.aggregate import SHADOW_NAMES
+from routing_health.metrics.shadow import has_shadow
+from routing_health.metrics.shadow_review import bias_review, compare_outcomes
 from routing_health.metrics.survival import Quantile
 from routing_health.reports.changes import Change, TargetCheck, changes, target_checks
 from routing_health.reports.compare import KM_ESTIMATES, Side, equal_age_as_of, side_of
@@ -67,6 +70,46 @@ class WaitRow:
     now_km: Quantile
     before_exact: float | None
     before_km: Quantile
+
+
+@dataclass(frozen=True)
+class ShadowOutcome:
+    """One outcome of agreed vs disagreed leads (``metrics.shadow_compare.Comparison``)."""
+
+    outcome: str
+    unit: str  # "rate" or "minutes"
+    agreed: float | None
+    disagreed: float | None
+    n_agreed: int
+    n_disagreed: int
+    difference: float | None
+    lower: float | None
+    upper: float | None
+    verdict: str
+
+
+@dataclass(frozen=True)
+class ShadowBias:
+    """A flagged row of the bias review (``metrics.shadow_review.bias_review``)."""
+
+    dimension: str
+    scope: str
+    rep: str  # the rep's name (its Id when unknown)
+    candidate_share: float
+    actual_share: float
+    shift: float
+
+
+@dataclass(frozen=True)
+class ShadowWeek:
+    """The week's shadow comparison: the export's shadow totals, the outcomes with their
+    intervals, the overall verdict and the flagged bias rows."""
+
+    totals: Mapping[str, Any]
+    outcomes: tuple[ShadowOutcome, ...]
+    verdict: str
+    flagged: tuple[ShadowBias, ...]
+    bias_threshold: float
 
 
 @dataclass(frozen=True)
@@ -133,6 +176,9 @@ class WeeklyReportData:
     waits: tuple[WaitRow, ...] = ()
     # What drove the change of each headline rate (``reports.drivers``); () in older reports.
     drivers: tuple[MetricDrivers, ...] = ()
+    # The shadow comparison of the week (issue 17); None without ``[shadow]`` (and in older
+    # reports).
+    shadow: ShadowWeek | None = None
 
     @property
     def week(self) -> str:
@@ -180,7 +226,7 @@ def build_weekly_report(
     # Equal age (spec section 8): last week as it stood when it was as old as this week is now.
     previous_as_of = equal_age_as_of(last_week.start, this_week.start, as_of, tz)
     params = resolved_params(config)
-    facts_now = cohort_facts(params, this_week.start, this_week.end, as_of)
+    facts_now = cohort_facts(params, this_week.start, this_week.end, as_of, shadow=config.shadow)
     facts_before = cohort_facts(params, last_week.start, last_week.end, previous_as_of)
     current = _week_exports(facts_now, params)
     previous = _week_exports(facts_before, params)
@@ -216,6 +262,33 @@ def build_weekly_report(
             facts_before, facts_now,
             queue_age_limit_hours=float(config.windows.queue_age_limit_hours), names=dict(names),
         ),
+        shadow=_shadow_week(config, facts_now, params, names),
+    )
+
+
+def _shadow_week(
+    config: RoutingConfig, facts: pd.DataFrame, params: MetricParams, names: Mapping[str, Any]
+) -> ShadowWeek | None:
+    if config.shadow is None or not has_shadow(facts):
+        return None
+    total = total_metrics(facts, params)
+    review = compare_outcomes(facts, config.shadow.conversion_days)
+    bias = bias_review(facts, config.shadow.bias_threshold)
+    flagged = bias[bias["flagged"].to_numpy(dtype=bool)]
+    return ShadowWeek(
+        totals={name: total[name] for name in SHADOW_NAMES},
+        outcomes=tuple(
+            ShadowOutcome(c.outcome, c.unit, c.agreed, c.disagreed, c.n_agreed, c.n_disagreed,
+                          c.difference, c.lower, c.upper, c.verdict)
+            for c in review.comparisons
+        ),
+        verdict=review.verdict,
+        flagged=tuple(
+            ShadowBias(r.dimension, str(r.scope), str(names.get(r.rep) or r.rep),
+                       float(r.candidate_share), float(r.actual_share), float(r.shift))
+            for r in flagged.itertuples()
+        ),
+        bias_threshold=config.shadow.bias_threshold,
     )
 
 

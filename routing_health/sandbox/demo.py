@@ -171,6 +171,7 @@ def run_demo(
                 str(info_file),
                 "--live-seconds",
                 str(live_seconds),
+                "--shadow",
             ],
             dict(os.environ),
         )

@@ -26,15 +26,18 @@ from routing_health.sandbox.synthetic import generate_org
 
 
 def build_org(*, leads: int, seed: int, now: datetime, scenario: str, days: int,
-              sandbox: bool = False, router_delay: float | None = None) -> tuple[Org, Any]:
+              sandbox: bool = False, router_delay: float | None = None,
+              shadow: bool = False) -> tuple[Org, Any]:
     """An emulator org loaded with a synthetic org; returns ``(org, synthetic)``.
 
     Besides the synthetic tables the org gets its flows' versions (FlowVersionView), the
     routing kill switch (``Routing_Switch__mdt.Lead_Routing``, off since the window's start),
     ``Organization.IsSandbox = sandbox``, the routing test pack's marker field
     ``Lead.Routing_Test_Run__c`` and, with ``router_delay`` (seconds), the demo router
-    for leads created through the API (routing_health/sandbox/router.py)."""
-    synthetic = generate_org(leads=leads, seed=seed, now=now, days=days, scenario=scenario)
+    for leads created through the API (routing_health/sandbox/router.py). ``shadow`` adds the
+    shadow-routing story (``synthetic_shadow``: the candidate-owner fields and ``[shadow]``)."""
+    synthetic = generate_org(leads=leads, seed=seed, now=now, days=days, scenario=scenario,
+                             shadow=shadow)
     org = Org(seed_defaults=False)
     org.load(
         {name: synthetic.records(name) for name in synthetic.tables},
@@ -81,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-router", action="store_true", help="leads created through the API stay unrouted"
     )
+    parser.add_argument(
+        "--shadow", action="store_true",
+        help="add the shadow-routing story (an AI candidate-owner field and [shadow])",
+    )
     args = parser.parse_args(argv)
 
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
@@ -94,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         days=args.days,
         sandbox=not args.production,
         router_delay=None if args.no_router else args.router_delay,
+        shadow=args.shadow,
     )
     workdir = Path(args.workdir) if args.workdir else None
     emulator = SalesforceEmulator(org, port=args.port, tls_dir=workdir)

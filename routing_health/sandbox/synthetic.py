@@ -56,6 +56,8 @@ from routing_health.sandbox.synthetic_clock import DAY, HOUR
 from routing_health.sandbox.synthetic_columns import datetime_column, id_list, to_seconds
 from routing_health.sandbox.synthetic_config import render_config
 from routing_health.sandbox.synthetic_frames import lead_frames
+from routing_health.sandbox.synthetic_shadow import CUSTOM_FIELDS as SHADOW_FIELDS
+from routing_health.sandbox.synthetic_shadow import shadow_columns, shadow_config
 from routing_health.sandbox.synthetic_timeline import (
     NEVER,
     P_INCIDENT,
@@ -118,7 +120,8 @@ def _python_values(column: pd.Series) -> list[Any]:
 
 
 def generate_org(
-    *, leads: int, seed: int = DEFAULT_SEED, now: datetime, days: int = 42, scenario: str = "demo"
+    *, leads: int, seed: int = DEFAULT_SEED, now: datetime, days: int = 42, scenario: str = "demo",
+    shadow: bool = False,
 ) -> SyntheticOrg:
     """Generate a synthetic org of ``leads`` leads created over the ``days`` days before ``now``.
 
@@ -127,6 +130,10 @@ def generate_org(
     leads) on a healthy baseline (``synthetic_behaviour.DEMO``); ``"plain"`` has none of these
     but keeps a real org's baseline noise (a few routing failures, bounces, late touches,
     weekend queue waits). Deterministic for equal arguments.
+
+    ``shadow=True`` adds the shadow-routing story (``synthetic_shadow``: a candidate-owner
+    field, its reason and priority, and the ``[shadow]`` table in the configuration); without
+    it the org is exactly what it was before that story existed.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(NOW_NOT_AWARE)
@@ -147,11 +154,21 @@ def generate_org(
     tables = _catalog_frames(cat, win, holiday_rows)
     tables.update(lead_frames(timeline, cat, win, frames_rng, ids_rng))
     tables = {name: tables[name] for name in SOBJECTS}
+    config_toml = render_config(cat, holiday_rows)
+    custom_fields = {k: list(v) for k, v in CUSTOM_FIELDS.items()}
+    shadow_truth = None
+    if shadow:
+        # Its own stream (a fifth child of the seed), so the four streams above are untouched.
+        shadow_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed).spawn(5)[4]))
+        columns, shadow_truth = shadow_columns(cat, timeline, shadow_rng)
+        tables["Lead"] = tables["Lead"].assign(**columns)
+        custom_fields["Lead"] = [*custom_fields["Lead"], *SHADOW_FIELDS]
+        config_toml += shadow_config()
+    facts = _facts(cat, win, timeline, tables, seed, scenario, days)
+    if shadow_truth is not None:
+        facts["shadow"] = shadow_truth
     return SyntheticOrg(
-        tables=tables,
-        config_toml=render_config(cat, holiday_rows),
-        custom_fields={k: list(v) for k, v in CUSTOM_FIELDS.items()},
-        facts=_facts(cat, win, timeline, tables, seed, scenario, days),
+        tables=tables, config_toml=config_toml, custom_fields=custom_fields, facts=facts
     )
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from routing_health.config import RoutingConfig
-from routing_health.lib.sfid import is_owner_id
+from routing_health.lib.sfid import is_owner_id, is_sf_id, to_18
 from routing_health.lib.upsert import upsert
 from routing_health.models import (
     Activity,
@@ -130,19 +130,38 @@ def _kill_switch_spec(config: RoutingConfig) -> ObjectSpec | None:
 
 # -- Lead ------------------------------------------------------------------------------------
 def lead_fields(config: RoutingConfig) -> list[str]:
-    extra = [name for name in config.lead_fields.api_names() if name not in LEAD_FIELDS]
+    shadow = config.shadow.api_names() if config.shadow else ()
+    extra: list[str] = []
+    for name in (*config.lead_fields.api_names(), *shadow):
+        if name not in LEAD_FIELDS and name.lower() not in {e.lower() for e in extra}:
+            extra.append(name)
     return [*LEAD_FIELDS, *extra]
+
+
+def _candidate_id(value: Any) -> Any:
+    """A shadow candidate kept in its 18-character form when it is a Salesforce Id (and blank
+    as none), so the lead list's drill-down compares it with the stored owners as text, as the
+    engine does (``metrics.shadow.candidate_ids``); anything else as is."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None  # blank: no candidate, as the engine reads it
+        return to_18(text) if is_sf_id(text) else value
+    return value
 
 
 def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
     lf = config.lead_fields
     configured = lead_fields(config)[len(LEAD_FIELDS) :]  # the extras follow the standard ones
+    candidate = config.shadow.candidate_field if config.shadow else None
     # Few distinct values per page: map each once.
     region_for = lru_cache(maxsize=4096)(config.region_for)
     tier_for = lru_cache(maxsize=4096)(config.tier_for)
 
     def build(r: dict[str, Any]) -> Lead:
         raw = {name: r.get(name) for name in configured}
+        if candidate in raw:
+            raw[candidate] = _candidate_id(raw[candidate])
         return Lead(
             id=parse_id(r.get("Id"), "Id"),
             name=text(r.get("Name")),

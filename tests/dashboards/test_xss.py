@@ -45,3 +45,17 @@ def test_no_template_marks_anything_safe():
         if "|safe" in path.read_text() or "autoescape off" in path.read_text()
     ]
     assert offenders == []
+
+
+def test_a_hostile_shadow_explanation_is_escaped_on_the_lead_timeline(
+    signed_in, make_lead, routing_config
+):
+    routing_config.write_text(
+        '[shadow]\ncandidate_field = "AI_Owner__c"\nexplanation_field = "AI_Reason__c"\n',
+        encoding="utf-8",
+    )
+    lead = make_lead(raw_fields={"AI_Owner__c": "005000000000001AAA",
+                                 "AI_Reason__c": "<script>alert(1)</script> & more"})
+    page = signed_in.get(f"/leads/{lead.id}").content.decode()
+    assert "Recommended because &lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert "<script>alert(1)" not in page

@@ -95,10 +95,13 @@ def _exports(database_url: str, base: dict[str, str]) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("shadow", [False, True], ids=["plain", "shadow"])
 def test_export_metrics_prints_the_same_bytes_on_sqlite_and_postgresql(
-    tmp_path, postgres_url, monkeypatch
+    tmp_path, postgres_url, monkeypatch, shadow
 ):
-    org, synthetic = build_org(leads=300, seed=11, now=NOW, scenario="demo", days=21)
+    # With the shadow story (issue 17) the candidate is read from the stored raw fields.
+    org, synthetic = build_org(leads=300, seed=11, now=NOW, scenario="demo", days=21,
+                               shadow=shadow)
     _midnight_leads(org, synthetic.config_toml)
     config_path = tmp_path / "routing_health.toml"
     config_path.write_text(synthetic.config_toml)
@@ -121,5 +124,6 @@ def test_export_metrics_prints_the_same_bytes_on_sqlite_and_postgresql(
         on_sqlite = _exports(f"sqlite:///{tmp_path / 'agree.sqlite3'}", base)
         on_postgres = _exports(postgres_url, base)
     assert '"leads": ' in on_sqlite[2]
+    assert ('"shadow_agreement_rate": ' in on_sqlite[2]) is shadow
     for by, sqlite_text, postgres_text in zip(EXPORTS, on_sqlite, on_postgres, strict=True):
         assert sqlite_text == postgres_text, by
