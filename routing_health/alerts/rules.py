@@ -28,6 +28,10 @@ leads created in the last ``max_age_days`` (7): older leftovers belong to the di
 pager. ``flow_regression`` (spec section 10, ``routing_health.alerts.flow_regression``) has
 its own settings in ``[change_safety]``; here only ``enabled`` and ``severity`` apply to it; its
 value is the assignment success since the activation and its threshold the baseline's.
+``distribution_imbalance`` (issue 17, ``routing_health.alerts.fairness``) is judged per pool
+(a region's reps unless ``[[fairness.pools]]`` names them) over the last ``window_hours`` (a
+week): its value is the pool's max/min share-per-weight ratio, its ``min_sample`` the pool leads
+it needs (20), its ``threshold`` the ratio (2.0, or ``[fairness] max_ratio``).
 """
 
 from __future__ import annotations
@@ -166,6 +170,12 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 "assignment success since the activation", "<", 0.0, None, 0, True, True,
                 _unit("assignment_success_rate"), "leads created since the activation",
                 "/trends", "critical", value_words="Assignment success since the activation",
+            ),
+            RuleSpec(
+                "distribution_imbalance", "Leads unevenly shared in a pool",
+                "max/min share-per-weight ratio of the pool", ">=", 2.0, 168.0, 20, True, True,
+                "count", "pool leads", "/fairness",
+                value_words="Share ratio (largest / smallest, per weight)",
             ),
             RuleSpec(
                 "sync_stale", "Salesforce data is stale",

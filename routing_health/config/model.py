@@ -26,6 +26,7 @@ ALERT_RULE_NAMES = (
     "volume_anomaly",
     "inactive_owner",
     "flow_regression",
+    "distribution_imbalance",
     "sync_stale",
 )
 SEVERITIES = ("critical", "warning", "info")
@@ -190,6 +191,33 @@ class ChangeSafety:
 
 
 @dataclass(frozen=True)
+class FairnessPool:
+    """``[[fairness.pools]]``: a named set of reps sharing leads (of ``region`` when given)."""
+
+    name: str
+    reps: tuple[str, ...]  # 18-character User Ids
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class FairnessConfig:
+    """``[fairness]`` (issue 17): who shares leads with whom, with what weight, and when a
+    distribution counts as imbalanced (``metrics.fairness``, rule ``distribution_imbalance``).
+    Without ``pools``, each region's reps form one pool."""
+
+    out_of_office_field: str | None = None  # a User checkbox API name; None: IsActive only
+    min_leads: int = 20  # pool leads a week needs before its index is judged
+    max_ratio: float = 2.0  # max/min share-per-weight ratio judged imbalanced (>=)
+    max_gini: float = 0.3  # Gini of weight-normalised counts judged imbalanced (>=)
+    weights: Mapping[str, float] = field(default_factory=_frozen_map)  # rep Id -> weight
+    pools: tuple[FairnessPool, ...] = ()
+
+    def weight(self, rep: str) -> float:
+        """The configured weight of ``rep``; 1 when not listed (equal weights)."""
+        return self.weights.get(rep, 1.0)
+
+
+@dataclass(frozen=True)
 class RuleConfig:
     """Settings for one alert rule; ``None`` means "the rule's built-in default"."""
 
@@ -298,6 +326,7 @@ class RoutingConfig:
     windows: Windows = field(default_factory=Windows)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     change_safety: ChangeSafety = field(default_factory=ChangeSafety)
+    fairness: FairnessConfig = field(default_factory=FairnessConfig)
     calendars: Mapping[str, Calendar] = field(default_factory=_frozen_map)
     source: str = "<string>"
     calendar_salesforce: Mapping[str, CalendarSalesforceRefs] = field(default_factory=_frozen_map)

@@ -45,6 +45,7 @@ from types import MappingProxyType
 from routing_health.config.alerts import ALERTS_KEYS, MSG_UNKNOWN_REGION, parse_alerts
 from routing_health.config.calendars import parse_calendars
 from routing_health.config.change_safety import CHANGE_SAFETY_KEYS, parse_change_safety
+from routing_health.config.fairness import FAIRNESS_KEYS, parse_fairness
 from routing_health.config.model import (
     ALERT_RULE_NAMES,
     DEFAULT_TIER_SLA,
@@ -54,6 +55,8 @@ from routing_health.config.model import (
     Clock,
     ConfigError,
     ConfigProblem,
+    FairnessConfig,
+    FairnessPool,
     LeadFields,
     Owners,
     Regions,
@@ -79,6 +82,8 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConfigProblem",
+    "FairnessConfig",
+    "FairnessPool",
     "LeadFields",
     "Owners",
     "Regions",
@@ -105,6 +110,7 @@ TOP_KEYS = (
     "alerts",
     "calendars",
     "change_safety",
+    "fairness",
 )
 LEAD_FIELD_KEYS = ("region", "country", "tier", "failed_node", "rejection_reason", "extra")
 WINDOW_KEYS = ("routing_grace_minutes", "bounce_hours", "accept_hours", "queue_age_limit_hours")
@@ -176,6 +182,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         known_regions = {regions.default, *regions.by_country.values()}
     alerts = parse_alerts(root.table("alerts", ALERTS_KEYS), tier_names, known_regions)
     change_safety = parse_change_safety(root.table("change_safety", CHANGE_SAFETY_KEYS))
+    fairness = parse_fairness(root.table("fairness", FAIRNESS_KEYS))
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
@@ -190,6 +197,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         windows=windows,
         alerts=alerts,
         change_safety=change_safety,
+        fairness=fairness,
         calendars=MappingProxyType(calendars),
         source=source,
         calendar_salesforce=MappingProxyType(calendar_refs),

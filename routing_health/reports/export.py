@@ -22,7 +22,8 @@ import pandas as pd
 
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.frames import load_frames, local_days_utc
+from routing_health.facts.frames import Frames, load_frames, local_days_utc
+from routing_health.facts.reps import load_rep_states
 from routing_health.metrics import (
     GROUP_KEYS,
     METRIC_NAMES,
@@ -32,6 +33,11 @@ from routing_health.metrics import (
     metrics_rows,
 )
 from routing_health.metrics import total_metrics as _total_metrics
+from routing_health.metrics.catalog import availability_names
+from routing_health.metrics.fairness import availability_members, availability_values
+
+EXPORT_NAMES = (*METRIC_NAMES, *availability_names())
+"""The export's metric columns: the catalog's ``METRICS``, then its fairness counts."""
 
 BAD_DATE = "{name} must be a date YYYY-MM-DD, got {value!r}"
 BAD_INSTANT = "as_of must be an ISO 8601 instant such as 2026-11-20T12:00:00Z, got {value!r}"
@@ -115,15 +121,25 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
     """The export document of spec section 7 for ``request``."""
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
     extra = [key for key in request.by if key in config.lead_fields.extra]
-    members = cohort_facts(params, request.start, request.end, request.as_of, extra)
+    frames = _cohort_frames(params, request.start, request.end, request.as_of, extra)
+    members = cohort(lead_facts_of(frames, params, request.as_of), request.start, request.end)
+    away = availability_members(members, frames.leads, load_rep_states(),
+                                params.closed_statuses)
+    rows = metrics_rows(members, list(request.by), params) if request.by else []
+    if request.by:
+        grouped = availability_values(members, away, request.by)
+        for row, counts in zip(rows, grouped, strict=True):
+            row.update(counts)
+    total = _total_metrics(members, params)
+    total.update(availability_values(members, away, ())[0])
     return {
         "as_of": request.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "start": request.start.isoformat(),
         "end": request.end.isoformat(),
         "timezone": config.report.timezone,
         "by": list(request.by),
-        "rows": metrics_rows(members, list(request.by), params) if request.by else [],
-        "total": _total_metrics(members, params),
+        "rows": rows,
+        "total": total,
     }
 
 
@@ -139,13 +155,17 @@ def cohort_facts(
 
     ``params`` is usually ``calendar_sources.resolved_params(config)``.
     """
+    frames = _cohort_frames(params, start, end, as_of, extra)
+    return cohort(lead_facts_of(frames, params, as_of), start, end)
+
+
+def _cohort_frames(
+    params: MetricParams, start: date, end: date, as_of: datetime, extra: Sequence[str]
+) -> Frames:
     # The cohort's local days are the half-open UTC window [start's midnight, the midnight
     # after end); leads created after as_of are not loaded (the engine drops them anyway).
     created_from, created_to = local_days_utc(start, end, ZoneInfo(params.report_timezone))
-    frames = load_frames(
-        created_from=created_from, created_to=created_to, as_of=as_of, extra=extra
-    )
-    return cohort(lead_facts_of(frames, params, as_of), start, end)
+    return load_frames(created_from=created_from, created_to=created_to, as_of=as_of, extra=extra)
 
 
 def to_json(document: dict[str, Any]) -> str:
@@ -158,8 +178,8 @@ def to_csv(document: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     keys = list(document["by"])
-    writer.writerow([*keys, *METRIC_NAMES])
+    writer.writerow([*keys, *EXPORT_NAMES])
     rows = document["rows"] if keys else [document["total"]]
     for row in rows:
-        writer.writerow(["" if row.get(k) is None else row[k] for k in (*keys, *METRIC_NAMES)])
+        writer.writerow(["" if row.get(k) is None else row[k] for k in (*keys, *EXPORT_NAMES)])
     return out.getvalue()

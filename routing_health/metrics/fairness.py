@@ -1,0 +1,245 @@
+"""Fairness and capacity (issue 17): who gets the leads of a pool, against their weight, and the
+leads sent to reps who cannot work them.
+
+Pure and vectorised: lead facts (``lead_facts``), the leads' current owner and status, and one
+row per user (``REP_STATE_COLUMNS``) in; arrays and frames out. No Django, no I/O.
+
+**Availability.** Salesforce keeps no history of ``User.IsActive`` (nor of an out-of-office
+checkbox), so a user who is inactive (or out of office) now is taken as such since their
+``SystemModstamp``: the flag was set at or before the user's last modification, so every lead
+that reached them after it certainly reached an unavailable rep (leads before it may have too;
+they are not counted: the count is a lower bound). Per lead:
+
+- ``to_inactive_rep``: the first rep is inactive now and ``rep_assigned_at`` ≥ their
+  ``modified_at``;
+- ``to_out_of_office_rep``: the first rep is active, out of office now, and ``rep_assigned_at``
+  ≥ their ``modified_at``;
+- ``open_with_inactive_owner``: the lead's current owner is an inactive user and the lead is
+  open now (not converted, its current status not in ``closed_statuses``).
+
+**Pools.** A pool is a set of reps that share leads: each ``[[fairness.pools]]`` (its listed
+reps; only the leads of its ``region`` when given), else one pool per region made of the
+reps who were first rep of at least one of the region's leads in the range analysed. Reps
+inactive or out of office now leave every pool (their leads are the counts above). A lead
+counts for the pool rep who was its first rep. Per pool and period (a week, a month...):
+
+- ``leads`` ``n_i`` of each member ``i`` (0 when none), its weight ``w_i`` (``[fairness.weights]``,
+  1 by default), its share ``n_i / N`` and weight share ``w_i / W`` (``N``, ``W``: the pool's
+  sums) and their ratio ``r_i = (n_i / N) / (w_i / W)`` (1 = exactly its due; null when N = 0);
+- ``max_min_ratio``: ``max r_i / min r_i`` = ``max x_i / min x_i`` with ``x_i = n_i / w_i``
+  (null when N = 0 or a member got none: ``reps_without_leads`` says so);
+- ``gini``: the Gini index of the ``x_i`` (each member once): ``Σ_i Σ_j |x_i − x_j| / (2 m²
+  mean(x))`` over the ``m`` members, 0 = perfectly proportional to weight, (m − 1) / m = one
+  rep got everything; null when N = 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from routing_health.metrics._arrays import utc_ns
+
+REP_STATE_COLUMNS = ("id", "name", "is_active", "out_of_office", "modified_at")
+"""One row per Salesforce user: Id, name, IsActive, the out-of-office checkbox (False when not
+configured), SystemModstamp (``datetime64[ns, UTC]``)."""
+AVAILABILITY_COUNTS = ("to_inactive_rep", "to_out_of_office_rep", "open_with_inactive_owner")
+NO_REGION = "(no region)"
+POOL_COLUMNS = ("pool", "period", "rep", "leads", "weight", "share", "weight_share", "ratio")
+INDEX_COLUMNS = ("pool", "period", "leads", "reps", "reps_without_leads", "max_min_ratio", "gini")
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A pool to measure: its reps (``None``: a region's reps, found in the leads) and the
+    region whose leads count (``None``: every region)."""
+
+    name: str
+    reps: tuple[str, ...] | None
+    region: str | None
+
+
+def _ns(series: pd.Series) -> np.ndarray:
+    return utc_ns(series)
+
+
+def unavailable_reps(reps: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+    """``(inactive, out_of_office)``: user Id -> ``modified_at`` (ns since the epoch) of the
+    users inactive now, and of the active users out of office now."""
+    if reps.empty:
+        return {}, {}
+    active = reps["is_active"].to_numpy(dtype=bool)
+    away = reps["out_of_office"].fillna(False).to_numpy(dtype=bool)
+    ids = reps["id"].astype(str).to_numpy()
+    since = _ns(reps["modified_at"])
+    inactive = dict(zip(ids[~active], since[~active].tolist(), strict=True))
+    ooo = dict(zip(ids[active & away], since[active & away].tolist(), strict=True))
+    return inactive, ooo
+
+
+def availability_members(
+    facts: pd.DataFrame,
+    leads: pd.DataFrame,
+    reps: pd.DataFrame,
+    closed_statuses: frozenset[str] | Sequence[str],
+) -> dict[str, np.ndarray]:
+    """For each of ``AVAILABILITY_COUNTS``: a boolean per row of ``facts`` (see the module doc).
+
+    ``leads`` is the engine's leads frame (``id``, ``owner_id``, ``status``, ``is_converted``);
+    ``reps`` has ``REP_STATE_COLUMNS``."""
+    inactive, ooo = unavailable_reps(reps)
+    first = facts["first_rep"].astype(object)
+    assigned = _ns(facts["rep_assigned_at"])
+    nat = np.iinfo(np.int64).min
+    members: dict[str, np.ndarray] = {}
+    for name, table in (("to_inactive_rep", inactive), ("to_out_of_office_rep", ooo)):
+        since = first.map(table).astype("float64").to_numpy()  # NaN: not such a rep
+        with np.errstate(invalid="ignore"):
+            members[name] = (assigned != nat) & ~np.isnan(since) & (assigned >= since)
+    current = leads.drop_duplicates("id", keep="last")
+    current.index = pd.Index(current["id"].astype(str))
+    lead_ids = facts["lead_id"].astype(str)
+    owner = lead_ids.map(current["owner_id"].astype(str))
+    status = lead_ids.map(current["status"].astype(object))
+    converted = lead_ids.map(current["is_converted"].astype(bool)).fillna(False)
+    is_open = ~converted.to_numpy(dtype=bool) & ~status.isin(list(closed_statuses)).to_numpy()
+    members["open_with_inactive_owner"] = owner.isin(list(inactive)).to_numpy() & is_open
+    return members
+
+
+def availability_values(
+    facts: pd.DataFrame, members: Mapping[str, np.ndarray], by: Sequence[str]
+) -> list[dict[str, int]]:
+    """Per group of ``group_metrics(facts, by)`` (same groups, same order; one group over all
+    of ``facts`` when ``by`` is empty, even when it is empty): each fairness count of the
+    catalog (``catalog.AVAILABILITY_METRICS``), by name."""
+    from routing_health.metrics.aggregate import group_numbers
+    from routing_health.metrics.catalog import AVAILABILITY_METRICS, Count
+
+    if by:
+        _keys, group, size = group_numbers(facts, by)
+    else:
+        group, size = np.zeros(len(facts), dtype=np.int64), 1
+    counts = {}
+    for row in AVAILABILITY_METRICS:
+        assert isinstance(row.formula, Count)
+        mask = members[row.formula.members]
+        counts[row.name] = np.bincount(group[mask], minlength=size).astype(np.int64)
+    return [{name: int(values[i]) for name, values in counts.items()} for i in range(size)]
+
+
+def pools_of(config_pools: Sequence[object]) -> list[Pool]:
+    """The pools to measure: the configured ``[[fairness.pools]]``, or ``[]`` (one per region)."""
+    return [Pool(p.name, tuple(p.reps), p.region) for p in config_pools]  # type: ignore[attr-defined]
+
+
+def pool_shares(
+    facts: pd.DataFrame,
+    reps: pd.DataFrame,
+    *,
+    pools: Sequence[Pool] = (),
+    weights: Mapping[str, float] | None = None,
+    period: str = "created_week",
+    split: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One row per pool × ``split`` values × period × member (``POOL_COLUMNS``, ``split`` after
+    ``pool``): see the module doc. ``period`` is a fact column (``created_week``, or a month
+    column the caller adds); ``split`` more fact columns (``tier``) that divide every pool.
+    Periods are those present in ``facts``; a member with no lead in one has ``leads`` 0."""
+    weights = weights or {}
+    inactive, ooo = unavailable_reps(reps)
+    away = set(inactive) | set(ooo)
+    first = facts["first_rep"].astype(object)
+    region = facts["region"].astype(object).where(facts["region"].notna(), None)
+    available = first.notna().to_numpy() & ~first.isin(list(away)).to_numpy()
+    keys = {column: _text(facts[column]) for column in (period, *split)}
+    periods = sorted(keys[period].unique().tolist())
+    parts = []
+    if pools:
+        for pool in pools:
+            mask = available & first.isin(list(pool.reps)).to_numpy()
+            if pool.region is not None:
+                mask &= (region == pool.region).to_numpy()
+            members = [rep for rep in pool.reps if rep not in away]
+            parts.append((pool.name, mask, members))
+    else:
+        names = region.fillna(NO_REGION).astype(str)
+        for name in sorted(names[available].unique().tolist()):
+            mask = available & (names == name).to_numpy()
+            parts.append((name, mask, sorted(first[mask].astype(str).unique().tolist())))
+    frames = []
+    for name, mask, members in parts:
+        if not members:
+            continue
+        counted = pd.DataFrame({column: values[mask].to_numpy() for column, values in keys.items()})
+        counted["rep"] = first[mask].astype(str).to_numpy()
+        counts = counted.groupby([*split, period, "rep"], sort=False).size()
+        splits = _split_values(keys, split, mask)
+        grid = pd.MultiIndex.from_product([*splits, periods, members],
+                                          names=[*split, period, "rep"])
+        table = counts.reindex(grid, fill_value=0).rename("leads").reset_index()
+        table.insert(0, "pool", name)
+        frames.append(table)
+    columns = ["pool", *split, "period", *POOL_COLUMNS[2:]]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    table = pd.concat(frames, ignore_index=True).rename(columns={period: "period"})
+    table["leads"] = table["leads"].astype(np.int64)
+    table["weight"] = table["rep"].map(lambda rep: float(weights.get(rep, 1.0)))
+    group = table.groupby(["pool", *split, "period"], sort=False)
+    total = group["leads"].transform("sum").to_numpy(dtype=float)
+    weight_total = group["weight"].transform("sum").to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["share"] = np.where(total > 0, table["leads"] / np.maximum(total, 1), np.nan)
+    table["weight_share"] = table["weight"] / weight_total
+    table["ratio"] = table["share"] / table["weight_share"]
+    return table[columns]
+
+
+def _text(column: pd.Series) -> pd.Series:
+    return column.astype(object).where(column.notna(), "").astype(str)
+
+
+def _split_values(keys: Mapping[str, pd.Series], split: Sequence[str], mask: np.ndarray
+                  ) -> list[list[str]]:
+    """Each ``split`` column's values among the pool's leads (the grid's other axes)."""
+    return [sorted(keys[column][mask].unique().tolist()) for column in split]
+
+
+def pool_indices(shares: pd.DataFrame, split: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per pool × ``split`` × period of ``pool_shares``: ``INDEX_COLUMNS`` (``split``
+    after ``pool``); see the module doc for the max/min ratio and the Gini index."""
+    keys = ["pool", *split, "period"]
+    columns = ["pool", *split, *INDEX_COLUMNS[1:]]
+    if shares.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    x = (shares["leads"] / shares["weight"]).to_numpy(dtype=float)
+    frame = shares[keys].copy()
+    frame["x"] = x
+    frame["leads"] = shares["leads"].to_numpy()
+    frame["none"] = (frame["leads"] == 0).astype(np.int64)
+    frame = frame.sort_values([*keys, "x"], kind="mergesort")
+    group = frame.groupby(keys, sort=False)
+    rank = group.cumcount().to_numpy() + 1
+    frame["ix"] = rank * frame["x"].to_numpy()
+    out = group.agg(leads=("leads", "sum"), reps=("x", "size"), x_sum=("x", "sum"),
+                    x_max=("x", "max"), x_min=("x", "min"), ix_sum=("ix", "sum"),
+                    reps_without_leads=("none", "sum"))
+    m = out["reps"].to_numpy(dtype=float)
+    total = out["x_sum"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Sorted ascending, Gini = 2 Σ i x_(i) / (m Σ x) − (m + 1) / m (i from 1).
+        gini = np.where(total > 0, 2 * out["ix_sum"] / (m * total) - (m + 1) / m, np.nan)
+        low = out["x_min"].to_numpy(dtype=float)
+        ratio = np.where((total > 0) & (low > 0), out["x_max"] / np.where(low > 0, low, 1),
+                         np.nan)
+    out["gini"] = np.clip(gini, 0.0, None)
+    out["max_min_ratio"] = ratio
+    out = out.reset_index()
+    out["leads"] = out["leads"].astype(np.int64)
+    out["reps"] = out["reps"].astype(np.int64)
+    out["reps_without_leads"] = out["reps_without_leads"].astype(np.int64)
+    return out[columns]
