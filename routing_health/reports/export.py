@@ -121,7 +121,7 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
     """The export document of spec section 7 for ``request``."""
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
     extra = [key for key in request.by if key in config.lead_fields.extra]
-    frames = _cohort_frames(params, request.start, request.end, request.as_of, extra)
+    frames = cohort_frames(params, request.start, request.end, request.as_of, extra)
     members = cohort(lead_facts_of(frames, params, request.as_of), request.start, request.end)
     away = availability_members(members, frames.leads, load_rep_states(),
                                 params.closed_statuses)
@@ -155,13 +155,15 @@ def cohort_facts(
 
     ``params`` is usually ``calendar_sources.resolved_params(config)``.
     """
-    frames = _cohort_frames(params, start, end, as_of, extra)
+    frames = cohort_frames(params, start, end, as_of, extra)
     return cohort(lead_facts_of(frames, params, as_of), start, end)
 
 
-def _cohort_frames(
+def cohort_frames(
     params: MetricParams, start: date, end: date, as_of: datetime, extra: Sequence[str]
 ) -> Frames:
+    """The engine's input frames of the export's cohort (``cohort_facts``), unfiltered by
+    ``as_of``'s cohort rule (apply ``cohort`` to their facts)."""
     # The cohort's local days are the half-open UTC window [start's midnight, the midnight
     # after end); leads created after as_of are not loaded (the engine drops them anyway).
     created_from, created_to = local_days_utc(start, end, ZoneInfo(params.report_timezone))

@@ -1,0 +1,82 @@
+"""The monthly fairness review and the export's fairness counts on the demo org (issue 17): the
+expected numbers are the synthetic generator's own ground truth, not the engine's."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+
+from django.core.management import call_command
+
+from routing_health.models import FairnessReview, SalesforceUser
+
+
+def _now(synthetic) -> datetime:
+    return datetime.fromisoformat(str(synthetic.facts["now"]).replace("Z", "+00:00"))
+
+
+def _export(synthetic, *args: str) -> dict:
+    now, start = _now(synthetic), str(synthetic.facts["start"])[:10]
+    out = io.StringIO()
+    call_command("export_metrics", "--start", start, "--end", now.date().isoformat(),
+                 "--as-of", now.strftime("%Y-%m-%dT%H:%M:%SZ"), *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_open_leads_owned_by_the_demo_inactive_rep_are_the_generators_count(synced_org):
+    inactive = synced_org.facts["inactive_rep"]
+    total = _export(synced_org)["total"]
+    assert total["open_with_inactive_owner"] == inactive["open_leads_owned"] > 0
+
+
+def test_first_assignments_to_the_demo_inactive_rep_are_at_most_all_its_assignments(synced_org):
+    inactive = synced_org.facts["inactive_rep"]
+    document = _export(synced_org, "--by", "first_rep")
+    rows = {row["first_rep"]: row for row in document["rows"]}
+    sent = rows[inactive["id"]]["leads_to_inactive_rep"]
+    # The generator counts every owner change to the rep after deactivation; the metric counts
+    # leads whose first rep it was, so it is between 1 and that.
+    assert 0 < sent <= inactive["assignments_after_deactivation"]
+    assert sum(row["leads_to_inactive_rep"] for row in document["rows"]) == sent
+    assert document["total"]["leads_to_out_of_office_rep"] == 0  # no out-of-office field
+
+
+def test_the_command_writes_and_stores_the_month(synced_org, tmp_path):
+    now = _now(synced_org)
+    month = now.strftime("%Y-%m")
+    out = io.StringIO()
+    path = tmp_path / "fairness.html"
+    call_command("fairness_review", "--month", month, "--as-of",
+                 now.strftime("%Y-%m-%dT%H:%M:%SZ"), "--output", str(path), stdout=out)
+    assert out.getvalue().splitlines()[0] == str(path)
+    stored = FairnessReview.objects.get(month=month)
+    assert stored.html == path.read_text()
+    assert not stored.complete  # as of a day inside the month
+    regions = {p["pool"] for p in stored.summary["pools"]}
+    assert regions <= {*synced_org.facts["regions"], "Unknown", "(no region)"}
+    assert "AMER" in regions
+    names = [u["rep_id"] for u in stored.summary["unavailable"]]
+    assert synced_org.facts["inactive_rep_id"] in names
+
+
+def test_rep_names_are_escaped_in_the_review(synced_org, tmp_path):
+    now = _now(synced_org)
+    SalesforceUser.objects.filter(id=synced_org.facts["inactive_rep_id"]).update(
+        name="<script>alert(1)</script>")
+    path = tmp_path / "fairness.html"
+    call_command("fairness_review", "--month", now.strftime("%Y-%m"), "--as-of",
+                 now.strftime("%Y-%m-%dT%H:%M:%SZ"), "--output", str(path), stdout=io.StringIO())
+    text = path.read_text()
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_a_future_month_is_refused(synced_org):
+    import pytest
+    from django.core.management.base import CommandError
+
+    now = _now(synced_org)
+    with pytest.raises(CommandError, match="has not started yet"):
+        call_command("fairness_review", "--month", f"{now.year + 1}-01", "--as-of",
+                     now.strftime("%Y-%m-%dT%H:%M:%SZ"), stdout=io.StringIO())
