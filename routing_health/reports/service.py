@@ -68,7 +68,7 @@ MSG_ALREADY_SENT = "the {what} was already posted to Slack (notification #{id}):
 MSG_FAILED = "posting the {what} to Slack failed: {error}"
 WAITING = "waiting behind earlier notifications"
 
-Kind = Literal["digest", "weekly"]
+Kind = Literal["digest", "weekly", "fairness"]
 Status = Literal["dry_run", "written", "not_configured", "sent", "queued", "failed"]
 _FROM_SETTINGS: Any = object()
 PENDING, SENT, FAILED, KEPT = (

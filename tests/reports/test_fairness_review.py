@@ -80,3 +80,21 @@ def test_a_future_month_is_refused(synced_org):
     with pytest.raises(CommandError, match="has not started yet"):
         call_command("fairness_review", "--month", f"{now.year + 1}-01", "--as-of",
                      now.strftime("%Y-%m-%dT%H:%M:%SZ"), stdout=io.StringIO())
+
+
+def test_the_weekly_schedule_writes_the_month_before_on_the_first_at_9_local(synced_org):
+    from datetime import UTC
+
+    from routing_health.jobs import tasks as jobs
+
+    first_nine = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # Tuesday 09:00 EST
+    before = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # 08:00: not due yet
+    assert jobs.run_weekly_report(now=before, timezone_name="America/New_York")[
+        "status"] == "skipped"
+    assert not FairnessReview.objects.exists()
+    result = jobs.run_weekly_report(now=first_nine, timezone_name="America/New_York")
+    assert result["status"] == "skipped"  # the weekly review waits for Monday
+    stored = FairnessReview.objects.get()
+    assert (stored.month, stored.complete) == ("2026-11", True)
+    jobs.run_weekly_report(now=first_nine.replace(hour=15), timezone_name="America/New_York")
+    assert FairnessReview.objects.get().generated_at == stored.generated_at  # once a month
