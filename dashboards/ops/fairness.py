@@ -51,12 +51,7 @@ def _number(value: object) -> float | None:
 
 
 def _flagged(row: dict[str, Any], config: RoutingConfig) -> bool:
-    settings = config.fairness
-    ratio, gini = _number(row["max_min_ratio"]), _number(row["gini"])
-    return int(row["leads"]) >= settings.min_leads and (
-        (ratio is not None and ratio >= settings.max_ratio)
-        or int(row["reps_without_leads"]) > 0
-        or (gini is not None and gini >= settings.max_gini))
+    return config.fairness.judge(row)
 
 
 def fairness_data(filters: Filters, config: RoutingConfig, as_of: datetime) -> dict[str, Any]:
@@ -97,6 +92,7 @@ def fairness_data(filters: Filters, config: RoutingConfig, as_of: datetime) -> d
             "reps_without_leads": int(row["reps_without_leads"]),
             "max_min_ratio": _number(row["max_min_ratio"]),
             "gini": _number(row["gini"]),
+            "p_value": _number(row["p_value"]),
             "flagged": _flagged(row, config),
             "records": _records(filters, region=region(pool) or filters.region or None),
             "members": [{
@@ -112,6 +108,7 @@ def fairness_data(filters: Filters, config: RoutingConfig, as_of: datetime) -> d
             "weeks": [{
                 "week": str(w["period"]), "leads": int(w["leads"]),
                 "max_min_ratio": _number(w["max_min_ratio"]), "gini": _number(w["gini"]),
+                "p_value": _number(w["p_value"]),
                 "flagged": _flagged(w, config),
             } for w in weeks[weeks["pool"] == pool].to_dict("records")],
         })

@@ -9,7 +9,11 @@ window_hours``, a week by default) and first assigned to an available pool membe
 - its max/min share-per-weight ratio is at or above the threshold (``[alerts.rules…]
   threshold``, else ``[fairness] max_ratio``: 2.0);
 - a member got none of its leads (the ratio is then undefined);
-- the Gini index of the weight-normalised counts is at or above ``[fairness] max_gini`` (0.3).
+- the Gini index of the weight-normalised counts is at or above ``[fairness] max_gini`` (0.3);
+
+and only when a split so uneven is less likely than ``[fairness] max_p_value`` (0.05) by chance
+(Pearson's chi-square against the weights, ``metrics.fairness``): random routing over a few
+dozen leads easily gives one rep twice another's count.
 
 Its value is the ratio (null when a member got none). One finding per pool (fingerprint: rule,
 the pool's region, no tier, the pool's name); the leads behind it are the most loaded rep's.
@@ -85,19 +89,10 @@ def imbalance_findings(
         gini = None if np.isnan(index["gini"]) else float(index["gini"])
         key = fingerprint(RULE, region, "", pool)
         values[key] = ratio
-        if int(index["leads"]) < min_sample:
+        if not config.fairness.judge(index, max_ratio=threshold, min_leads=min_sample):
             continue
         members = shares[shares["pool"] == pool].sort_values(["ratio", "rep"],
                                                              ascending=[False, True])
-        worse = []
-        if ratio is not None and ratio >= threshold:
-            worse.append("ratio")
-        if int(index["reps_without_leads"]) > 0:
-            worse.append("empty")
-        if gini is not None and gini >= config.fairness.max_gini:
-            worse.append("gini")
-        if not worse:
-            continue
         top = str(members.iloc[0]["rep"])
         top_rows = window["first_rep"].astype(object) == top
         if pools and region_of.get(pool):
@@ -116,14 +111,16 @@ def imbalance_findings(
             window=window_words(hours), sample=int(index["leads"]),
             lead_ids=tuple(ids), labels=tuple(shown.astype(str)), reasons=reasons,
             window_hours=hours, severity=rule.severity, for_minutes=rule.for_minutes,
-            summary=summary(pool, members, names, ratio, gini, int(index["leads"])),
+            summary=summary(pool, members, names, ratio, gini, int(index["leads"]),
+                            float(index["p_value"])),
         ))
     return findings, values
 
 
 def summary(pool: str, members: pd.DataFrame, names: Mapping[str, str], ratio: float | None,
-            gini: float | None, leads: int) -> str:
-    """"AMER: Ann got 60.0% of 10 leads (due 33.3%), Cat 10.0%; max/min 6.0, Gini 0.33"."""
+            gini: float | None, leads: int, p_value: float) -> str:
+    """"AMER: Ann got 60.0% of 20 leads (due 33.3%), Cat 20.0% (due 33.3%); max/min 3.0, Gini
+    0.27 (p = 0.041 by chance)"."""
     first, last = members.iloc[0], members.iloc[-1]
 
     def who(row: pd.Series) -> str:
@@ -134,4 +131,4 @@ def summary(pool: str, members: pd.DataFrame, names: Mapping[str, str], ratio: f
             f"{who(last)} {format_rate(last['share'])} (due {format_rate(last['weight_share'])})")
     ratio_text = f"{ratio:.1f}" if ratio is not None else "undefined (a rep got none)"
     gini_text = f"{gini:.2f}" if gini is not None else "no data"
-    return f"{text}; max/min {ratio_text}, Gini {gini_text}."
+    return f"{text}; max/min {ratio_text}, Gini {gini_text} (p = {p_value:.2g} by chance)."

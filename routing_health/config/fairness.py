@@ -7,6 +7,7 @@ out_of_office_field = "Out_of_Office__c"  # optional User checkbox; unset: IsAct
 min_leads = 20        # pool leads a week needs before an imbalance index is judged
 max_ratio = 2.0       # max/min share-per-weight ratio at or above this is imbalanced
 max_gini = 0.3        # Gini of the weight-normalised counts at or above this is imbalanced
+max_p_value = 0.05    # ... judged only when so uneven a split is less likely than this by chance
 
 [fairness.weights]    # rep User Id -> weight (capacity); every other rep weighs 1
 "005000000000001AAA" = 2.0
@@ -27,13 +28,15 @@ from routing_health.config.model import FairnessConfig, FairnessPool
 from routing_health.config.reader import Table, check_number
 from routing_health.lib.sfid import USER_PREFIX, id_problem, to_18
 
-FAIRNESS_KEYS = ("out_of_office_field", "min_leads", "max_ratio", "max_gini", "weights", "pools")
+FAIRNESS_KEYS = ("out_of_office_field", "min_leads", "max_ratio", "max_gini", "max_p_value",
+                 "weights", "pools")
 POOL_KEYS = ("name", "reps", "region")
 MSG_NOT_A_USER = "{value!r} is not a User Id (005...)"
 MSG_REPEATED_REP = "{value!r} is listed twice"
 MSG_REPEATED_POOL = "pool name {value!r} is used twice"
 MSG_NO_REPS = "a pool needs at least one rep"
 MSG_BAD_GINI = "a Gini index between 0 and 1 (exclusive), got {value:g}"
+MSG_BAD_P = "a probability above 0 and at most 1 (1 turns the test off), got {value:g}"
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 MSG_BAD_FIELD = "{value!r} is not a Salesforce field API name (e.g. 'Out_of_Office__c')"
 
@@ -62,6 +65,10 @@ def parse_fairness(table: Table) -> FairnessConfig:
     if max_gini is not None and max_gini >= 1:
         table.problems.add((*table.path, "max_gini"), MSG_BAD_GINI.format(value=max_gini))
         max_gini = defaults.max_gini
+    max_p = table.number("max_p_value", defaults.max_p_value, minimum=0, exclusive=True)
+    if max_p is not None and max_p > 1:
+        table.problems.add((*table.path, "max_p_value"), MSG_BAD_P.format(value=max_p))
+        max_p = defaults.max_p_value
     weights_table = table.table("weights")
     weights: dict[str, float] = {}
     for key, value in weights_table.items():
@@ -103,6 +110,7 @@ def parse_fairness(table: Table) -> FairnessConfig:
         min_leads=min_leads if min_leads is not None else defaults.min_leads,
         max_ratio=float(max_ratio if max_ratio is not None else defaults.max_ratio),
         max_gini=float(max_gini if max_gini is not None else defaults.max_gini),
+        max_p_value=float(max_p if max_p is not None else defaults.max_p_value),
         weights=MappingProxyType(weights),
         pools=tuple(pools),
     )

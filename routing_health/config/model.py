@@ -209,8 +209,20 @@ class FairnessConfig:
     min_leads: int = 20  # pool leads a week needs before its index is judged
     max_ratio: float = 2.0  # max/min share-per-weight ratio judged imbalanced (>=)
     max_gini: float = 0.3  # Gini of weight-normalised counts judged imbalanced (>=)
+    max_p_value: float = 0.05  # ... and only when a split so uneven is this unlikely by chance
     weights: Mapping[str, float] = field(default_factory=_frozen_map)  # rep Id -> weight
     pools: tuple[FairnessPool, ...] = ()
+
+    def judge(self, index: Mapping[str, object], *, max_ratio: float | None = None,
+              min_leads: int | None = None) -> bool:
+        """``metrics.fairness.imbalanced`` of a ``pool_indices`` row with these settings (the
+        rule passes its own ``max_ratio`` / ``min_leads`` when its table sets them)."""
+        from routing_health.metrics.fairness import imbalanced
+
+        return imbalanced(
+            index, min_leads=self.min_leads if min_leads is None else min_leads,
+            max_ratio=self.max_ratio if max_ratio is None else max_ratio,
+            max_gini=self.max_gini, max_p_value=self.max_p_value)
 
     def weight(self, rep: str) -> float:
         """The configured weight of ``rep``; 1 when not listed (equal weights)."""

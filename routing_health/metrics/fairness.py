@@ -30,11 +30,17 @@ counts for the pool rep who was its first rep. Per pool and period (a week, a mo
   (null when N = 0 or a member got none: ``reps_without_leads`` says so);
 - ``gini``: the Gini index of the ``x_i`` (each member once): ``Σ_i Σ_j |x_i − x_j| / (2 m²
   mean(x))`` over the ``m`` members, 0 = perfectly proportional to weight, (m − 1) / m = one
-  rep got everything; null when N = 0.
+  rep got everything; null when N = 0;
+- ``chi_square`` and ``p_value``: Pearson's goodness-of-fit of the counts to the weights,
+  ``Σ (n_i − E_i)² / E_i`` with ``E_i = N w_i / W``, and its p-value with ``m − 1`` degrees of
+  freedom: how likely so uneven a split is by chance alone when leads go out exactly by weight.
+  Null when N = 0 or m < 2. (A pool is judged imbalanced only when this is small: a few dozen
+  leads spread at random over eight reps easily give a max/min ratio of 2.)
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -49,7 +55,8 @@ configured), SystemModstamp (``datetime64[ns, UTC]``)."""
 AVAILABILITY_COUNTS = ("to_inactive_rep", "to_out_of_office_rep", "open_with_inactive_owner")
 NO_REGION = "(no region)"
 POOL_COLUMNS = ("pool", "period", "rep", "leads", "weight", "share", "weight_share", "ratio")
-INDEX_COLUMNS = ("pool", "period", "leads", "reps", "reps_without_leads", "max_min_ratio", "gini")
+INDEX_COLUMNS = ("pool", "period", "leads", "reps", "reps_without_leads", "max_min_ratio", "gini",
+                 "chi_square", "p_value")
 
 
 @dataclass(frozen=True)
@@ -238,8 +245,77 @@ def pool_indices(shares: pd.DataFrame, split: Sequence[str] = ()) -> pd.DataFram
                          np.nan)
     out["gini"] = np.clip(gini, 0.0, None)
     out["max_min_ratio"] = ratio
+    expected = frame["leads"].groupby([frame[k] for k in keys], sort=False).transform("sum")
+    share = (shares.loc[frame.index, "weight_share"]).to_numpy(dtype=float)
+    e = expected.to_numpy(dtype=float) * share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["chi"] = np.where(e > 0, (frame["leads"].to_numpy(dtype=float) - e) ** 2 / e, 0.0)
+    chi = frame.groupby(keys, sort=False)["chi"].sum().reindex(out.index).to_numpy(dtype=float)
+    valid = (total > 0) & (m >= 2)
+    out["chi_square"] = np.where(valid, chi, np.nan)
+    out["p_value"] = [chi_square_sf(c, int(k) - 1) if ok else np.nan
+                      for c, k, ok in zip(chi, m, valid, strict=True)]
     out = out.reset_index()
     out["leads"] = out["leads"].astype(np.int64)
     out["reps"] = out["reps"].astype(np.int64)
     out["reps_without_leads"] = out["reps_without_leads"].astype(np.int64)
     return out[columns]
+
+
+def imbalanced(
+    index: Mapping[str, object], *, min_leads: int, max_ratio: float, max_gini: float,
+    max_p_value: float,
+) -> bool:
+    """Whether a row of ``pool_indices`` is judged unevenly shared: at least ``min_leads`` leads,
+    a split this uneven less likely than ``max_p_value`` by chance (``p_value``), and its max/min
+    ratio at or above ``max_ratio``, or a member without leads, or its Gini at or above
+    ``max_gini``. (The rule ``distribution_imbalance``, the Fairness page and the monthly
+    review all judge with this.)"""
+
+    def number(name: str) -> float | None:
+        value = index[name]
+        return None if value is None or math.isnan(float(value)) else float(value)  # type: ignore[arg-type]
+
+    ratio, gini, p = number("max_min_ratio"), number("gini"), number("p_value")
+    if int(index["leads"]) < min_leads or p is None or p >= max_p_value:  # type: ignore[call-overload]
+        return False
+    return ((ratio is not None and ratio >= max_ratio)
+            or int(index["reps_without_leads"]) > 0  # type: ignore[call-overload]
+            or (gini is not None and gini >= max_gini))
+
+
+def chi_square_sf(x: float, dof: int) -> float:
+    """P(X ≥ x) for a chi-square variable with ``dof`` degrees of freedom: the regularised upper
+    incomplete gamma ``Q(dof / 2, x / 2)`` (series below ``a + 1``, Lentz's continued fraction
+    above; Numerical Recipes 6.2), to about 1e-12. One call per pool and period."""
+    a, y = dof / 2.0, x / 2.0
+    if y <= 0:
+        return 1.0
+    log_front = a * math.log(y) - y - math.lgamma(a)
+    if y < a + 1:
+        term = total = 1.0 / a
+        n = a
+        for _ in range(1000):
+            n += 1
+            term *= y / n
+            total += term
+            if abs(term) < abs(total) * 1e-15:
+                break
+        return max(0.0, 1.0 - total * math.exp(log_front))
+    tiny = 1e-300
+    b = y + 1 - a
+    c, d = 1 / tiny, 1 / b
+    h = d
+    for i in range(1, 1000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        step = d * c
+        h *= step
+        if abs(step - 1) < 1e-15:
+            break
+    return min(1.0, math.exp(log_front) * h)

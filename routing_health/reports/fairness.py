@@ -5,9 +5,8 @@ Reports page (``FairnessReview``), written as one self-contained HTML file.
 
 - **Pools** (``[[fairness.pools]]``, else each region's reps): the month's leads per member
   against its weight, the max/min share-per-weight ratio and the Gini index (``docs/metrics.md``,
-  "Fairness and capacity"); a pool is flagged when it has at least ``[fairness] min_leads``
-  leads and its ratio is at or above ``max_ratio``, a member got none, or its Gini is at or
-  above ``max_gini`` (the rule ``distribution_imbalance``'s test, over a month).
+  "Fairness and capacity"); a pool is flagged as ``metrics.fairness.imbalanced`` judges it with
+  ``[fairness]`` (the rule ``distribution_imbalance``'s test, over a month).
 - **By segment**: the same per pool × tier.
 - **Weeks**: the indices per pool × ISO week of the month's leads.
 - **Capacity**: per region, the leads sent to inactive and to out-of-office reps and the open
@@ -68,6 +67,7 @@ class PoolRow:
     reps_without_leads: int
     max_min_ratio: float | None
     gini: float | None
+    p_value: float | None  # Pearson's chi-square against the weights
     flagged: bool
 
 
@@ -158,17 +158,13 @@ def _number(value: object) -> float | None:
 
 
 def _pool_rows(indices: pd.DataFrame, config: RoutingConfig, tier: bool) -> tuple[PoolRow, ...]:
-    settings = config.fairness
     rows = []
     for r in indices.to_dict("records"):
-        ratio, gini = _number(r["max_min_ratio"]), _number(r["gini"])
-        flagged = int(r["leads"]) >= settings.min_leads and (
-            (ratio is not None and ratio >= settings.max_ratio)
-            or int(r["reps_without_leads"]) > 0
-            or (gini is not None and gini >= settings.max_gini))
         rows.append(PoolRow(str(r["pool"]), str(r["period"]), (str(r["tier"]) or None)
                             if tier else None, int(r["leads"]), int(r["reps"]),
-                            int(r["reps_without_leads"]), ratio, gini, flagged))
+                            int(r["reps_without_leads"]), _number(r["max_min_ratio"]),
+                            _number(r["gini"]), _number(r["p_value"]),
+                            config.fairness.judge(r)))
     return tuple(rows)
 
 
@@ -242,6 +238,10 @@ def _ratio(value: float | None) -> str:
     return "no data" if value is None else f"{value:.2f}"
 
 
+def _p(value: float | None) -> str:
+    return "no data" if value is None else f"{value:.3f}"
+
+
 def _leads_link(base_url: str, data: FairnessReviewData, **extra: str) -> str:
     query = {"start": data.start.isoformat(), "end": data.end.isoformat(), **extra}
     return f"{base_url.rstrip('/')}/leads?{urlencode(query)}"
@@ -261,14 +261,16 @@ def render_fairness_review(data: FairnessReviewData, *, base_url: str = "") -> s
 
     def pool_table(rows: tuple[PoolRow, ...], first: str, key: str) -> None:
         out.append(f"<table><tr><th>{_e(first)}</th><th>Leads</th><th>Reps</th>"
-                   "<th>Reps without leads</th><th>Max/min ratio</th><th>Gini</th></tr>")
+                   "<th>Reps without leads</th><th>Max/min ratio</th><th>Gini</th>"
+                   "<th>p (by chance)</th></tr>")
         for p in rows:
             label = p.pool + (f" · {p.tier}" if key == "tier" else "") + (
                 f" · {p.period}" if key == "week" else "")
             css = " class=flag" if p.flagged else ""
             out.append(f"<tr{css}><td>{_e(label)}</td><td>{format_count(p.leads)}</td>"
                        f"<td>{p.reps}</td><td>{p.reps_without_leads}</td>"
-                       f"<td>{_ratio(p.max_min_ratio)}</td><td>{_ratio(p.gini)}</td></tr>")
+                       f"<td>{_ratio(p.max_min_ratio)}</td><td>{_ratio(p.gini)}</td>"
+                       f"<td>{_p(p.p_value)}</td></tr>")
         out.append("</table>")
 
     out.append("<h2>Pools (by region)</h2>")

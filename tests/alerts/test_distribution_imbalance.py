@@ -41,7 +41,8 @@ def run(frame: pd.DataFrame, toml: str = ""):
 
 
 def test_a_twelve_four_four_split_fires_at_ratio_three():
-    # N = 20 (the default min_leads), x = (12, 4, 4): max/min 3.0 >= 2.0.
+    # N = 20 (the default min_leads), x = (12, 4, 4): max/min 3.0 >= 2.0; chi-square against
+    # 20/3 each: (28.44 + 7.11 + 7.11) / 6.67 = 6.4, 2 degrees of freedom: p = e^-3.2 = 0.041.
     findings, values = run(facts({A: 12, B: 4, C: 4}))
     (finding,) = findings
     assert finding.value == pytest.approx(3.0)
@@ -50,6 +51,7 @@ def test_a_twelve_four_four_split_fires_at_ratio_three():
     assert finding.reasons == (("Ann", 12), ("Bob", 4), ("Cat", 4))
     assert len(finding.lead_ids) == 12  # Ann's leads, the most loaded rep
     assert "Ann got 60.0% of 20 leads (due 33.3%)" in finding.summary
+    assert "(p = 0.041 by chance)" in finding.summary
     assert list(values.values()) == [pytest.approx(3.0)]
 
 
@@ -71,21 +73,32 @@ def test_leads_of_an_inactive_rep_do_not_count_for_the_pool():
     assert findings == []
 
 
-def test_the_threshold_and_sample_come_from_the_rule_table_when_set():
-    frame = facts({A: 6, B: 4, C: 4})  # 14 leads, ratio 1.5
+def test_a_ten_five_five_split_at_ratio_two_is_within_chance():
+    # Ratio 2.0 reaches the threshold, but chi-square = (11.11 + 2.78 + 2.78) / 6.67 = 2.5,
+    # p = e^-1.25 = 0.29: one rep getting twice another's 5 is what random routing does.
+    frame = facts({A: 10, B: 5, C: 5})
     assert run(frame)[0] == []
-    toml = "[alerts.rules.distribution_imbalance]\nthreshold = 1.5\nmin_sample = 10\n"
+    (finding,) = run(frame, "[fairness]\nmax_p_value = 0.3\n")[0]
+    assert finding.value == pytest.approx(2.0)
+
+
+def test_the_threshold_and_sample_come_from_the_rule_table_when_set():
+    frame = facts({A: 6, B: 4, C: 4})  # 14 leads, ratio 1.5; p = e^-0.286 = 0.75
+    assert run(frame)[0] == []
+    toml = ("[fairness]\nmax_p_value = 1\n"
+            "[alerts.rules.distribution_imbalance]\nthreshold = 1.5\nmin_sample = 10\n")
     (finding,) = run(frame, toml)[0]
     assert (finding.threshold, finding.value) == (1.5, pytest.approx(1.5))
 
 
 def test_fairness_max_ratio_and_min_leads_are_the_defaults():
     frame = facts({A: 6, B: 4, C: 4})
-    (finding,) = run(frame, "[fairness]\nmax_ratio = 1.4\nmin_leads = 14\n")[0]
+    (finding,) = run(frame, "[fairness]\nmax_ratio = 1.4\nmin_leads = 14\nmax_p_value = 1\n")[0]
     assert finding.threshold == 1.4
 
 
 def test_a_listed_rep_without_leads_fires_with_no_ratio():
+    # chi-square against 2.5 each: (6.25 + 6.25) / 2.5 = 5, 1 degree of freedom: p = 0.025.
     toml = (f'[fairness]\nmin_leads = 5\n[[fairness.pools]]\nname = "Inbound"\n'
             f'reps = ["{A}", "{B}"]\nregion = "AMER"\n')
     (finding,) = run(facts({A: 5}), toml)[0]
@@ -94,12 +107,12 @@ def test_a_listed_rep_without_leads_fires_with_no_ratio():
 
 
 def test_a_high_gini_fires_below_the_ratio_threshold():
-    # Three members: x = (10, 10, 5) sorted (5, 10, 10): Gini = 2·(5 + 20 + 30)/(3·25) − 4/3
-    # = 110/75 − 100/75 = 2/15 = 0.133; ratio 2.0 < 3.
-    frame = facts({A: 10, B: 10, C: 5})
-    findings, _ = run(frame, "[fairness]\nmax_ratio = 3\nmax_gini = 0.15\n")
+    # x = (20, 20, 8) sorted (8, 20, 20): Gini = 2·(8 + 40 + 60)/(3·48) − 4/3 = 1.5 − 1.333
+    # = 1/6; ratio 2.5 < 3; chi-square against 16 each: (16 + 16 + 64) / 16 = 6, p = e^-3 = 0.0498.
+    frame = facts({A: 20, B: 20, C: 8})
+    findings, _ = run(frame, "[fairness]\nmax_ratio = 3\nmax_gini = 0.2\n")
     assert findings == []
-    findings, _ = run(frame, "[fairness]\nmax_ratio = 3\nmax_gini = 0.13\n")
+    findings, _ = run(frame, "[fairness]\nmax_ratio = 3\nmax_gini = 0.16\n")
     assert [f.failure_reason for f in findings] == ["AMER"]
 
 

@@ -15,7 +15,8 @@ def test_without_the_table_each_region_is_a_pool_of_equal_weights():
     assert settings == FairnessConfig()
     # docs/configuration.md: 20 leads, max/min 2.0, Gini 0.3, no out-of-office field.
     assert (settings.pools, settings.out_of_office_field, settings.min_leads,
-            settings.max_ratio, settings.max_gini) == ((), None, 20, 2.0, 0.3)
+            settings.max_ratio, settings.max_gini, settings.max_p_value) == (
+        (), None, 20, 2.0, 0.3, 0.05)
     assert settings.weight(REP_1) == 1.0
 
 
@@ -44,6 +45,7 @@ def test_a_15_character_rep_id_is_read_as_its_18_character_form():
     ("min_leads = 0", "fairness.min_leads"),
     ("max_ratio = 1", "fairness.max_ratio"),
     ("max_gini = 1.5", "a Gini index between 0 and 1"),
+    ("max_p_value = 2", "fairness.max_p_value: a probability above 0 and at most 1"),
     ("fair = 1", "fairness.fair"),
     (f'weights = {{ "{REP_1}" = 0 }}', "greater than 0"),
     ('weights = { "00G000000000001" = 2 }', "is not a User Id"),

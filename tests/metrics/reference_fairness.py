@@ -64,6 +64,14 @@ def reference_pool_weeks(
                 mean = sum(x) / m
                 gini = sum(abs(a - b) for a in x for b in x) / (2 * m * m * mean)
                 ratio = max(x) / min(x) if min(x) > 0 else None
+            chi = None
+            if total and m >= 2:
+                weight_total = sum(weights.get(rep, 1.0) for rep in members)
+                chi = 0.0
+                for rep in members:
+                    expected = total * weights.get(rep, 1.0) / weight_total
+                    chi += (n[rep] - expected) ** 2 / expected
             result[(pool, week)] = {"leads": total, "reps": m, "gini": gini, "ratio": ratio,
-                                    "without": sum(1 for v in n.values() if v == 0)}
+                                    "without": sum(1 for v in n.values() if v == 0),
+                                    "chi": chi}
     return result

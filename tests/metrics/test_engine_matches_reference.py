@@ -339,7 +339,8 @@ def test_fairness_engine_agrees_with_the_reference(org: dict[str, Any], data: An
         row = got[key]
         assert (row["leads"], row["reps"], row["reps_without_leads"]) == (
             ref["leads"], ref["reps"], ref["without"]), key
-        for ours, theirs in ((row["gini"], ref["gini"]), (row["max_min_ratio"], ref["ratio"])):
+        for ours, theirs in ((row["gini"], ref["gini"]), (row["max_min_ratio"], ref["ratio"]),
+                             (row["chi_square"], ref["chi"])):
             if theirs is None:
                 assert math.isnan(ours), key
             else:

@@ -13,6 +13,7 @@ from routing_health.metrics.fairness import (
     Pool,
     availability_members,
     availability_values,
+    chi_square_sf,
     pool_indices,
     pool_shares,
 )
@@ -65,6 +66,18 @@ def test_a_region_pool_shares_six_three_one_with_max_min_six_and_gini_one_third(
     assert index["max_min_ratio"] == pytest.approx(6.0)
     assert index["gini"] == pytest.approx(1 / 3)
     assert index["reps_without_leads"] == 0
+    # Chi-square against 10/3 each: (7.11 + 0.11 + 5.44) / 3.33 = 3.8; p = e^-1.9 with 2 dof.
+    assert index["chi_square"] == pytest.approx(3.8)
+    assert index["p_value"] == pytest.approx(math.exp(-1.9))
+
+
+@pytest.mark.parametrize(("x", "dof", "p"), [
+    # Printed chi-square tables (the 0.05 and 0.01 critical values) and e^(-x/2) for 2 dof.
+    (3.841, 1, 0.05), (6.635, 1, 0.01), (11.070, 5, 0.05), (12.592, 6, 0.05), (23.209, 10, 0.01),
+    (6.0, 2, math.exp(-3.0)), (0.0, 3, 1.0),
+])
+def test_chi_square_tail_probabilities_match_the_tables(x: float, dof: int, p: float):
+    assert chi_square_sf(x, dof) == pytest.approx(p, abs=5e-5)
 
 
 def test_weights_make_a_two_to_one_split_perfectly_fair():
@@ -77,6 +90,7 @@ def test_weights_make_a_two_to_one_split_perfectly_fair():
     (index,) = pool_indices(shares).to_dict("records")
     assert index["max_min_ratio"] == pytest.approx(1.0)
     assert index["gini"] == pytest.approx(0.0)
+    assert index["chi_square"] == pytest.approx(0.0) and index["p_value"] == 1.0
 
 
 def test_a_listed_rep_with_no_lead_leaves_the_ratio_null_and_the_gini_at_its_maximum():
