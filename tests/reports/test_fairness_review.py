@@ -98,3 +98,31 @@ def test_the_weekly_schedule_writes_the_month_before_on_the_first_at_9_local(syn
     assert (stored.month, stored.complete) == ("2026-11", True)
     jobs.run_weekly_report(now=first_nine.replace(hour=15), timezone_name="America/New_York")
     assert FairnessReview.objects.get().generated_at == stored.generated_at  # once a month
+
+
+def test_the_demo_rep_taking_the_inactive_reps_leads_overloads_amer_in_that_week(synced_org):
+    # The generator sends the AMER leads its inactive rep no longer takes (from its
+    # deactivation on Tue 10 Nov, ISO week 46) to the first AMER rep
+    # (synthetic_timeline._still_active) and spreads every other lead uniformly over the pool:
+    # the one week judged uneven is AMER's week 46, its most loaded rep that first rep.
+    from routing_health.reports.fairness import build_fairness_review
+    from routing_health.salesforce import runtime
+
+    review = build_fairness_review(runtime.routing_config(), "2026-11", _now(synced_org))
+    assert {(p.pool, p.period) for p in review.weeks if p.flagged} == {("AMER", "2026-W46")}
+    amer = [r for r in review.reps if r.pool == "AMER"]
+    assert max(amer, key=lambda r: r.leads).rep_id == synced_org.facts["owners"]["reps"]["AMER"][0]
+
+
+def test_the_rule_fires_on_the_demos_amer_pool_at_the_end_of_week_46(synced_org):
+    from routing_health.alerts.service import run_evaluation
+    from routing_health.salesforce import runtime
+
+    end_of_w46 = datetime.fromisoformat("2026-11-16T05:00:00+00:00")  # Monday 00:00 EST
+    report = run_evaluation(config=runtime.routing_config(), as_of=end_of_w46,
+                            transport=None, dry_run=True)
+    found = [f for f in report.findings if f.rule == "distribution_imbalance"]
+    assert [f.failure_reason for f in found] == ["AMER"]
+    top_name = found[0].reasons[0][0]
+    first_rep = synced_org.facts["owners"]["reps"]["AMER"][0]
+    assert SalesforceUser.objects.get(id=first_rep).name == top_name
