@@ -98,22 +98,28 @@ def availability_members(
     ``leads`` is the engine's leads frame (``id``, ``owner_id``, ``status``, ``is_converted``);
     ``reps`` has ``REP_STATE_COLUMNS``."""
     inactive, ooo = unavailable_reps(reps)
-    first = facts["first_rep"].astype(object)
+    # Look-ups by code: each distinct Id is mapped once, never each lead (1M leads, few reps).
+    rep_codes, rep_ids = pd.factorize(facts["first_rep"], use_na_sentinel=True)
+    rep_ids = pd.Index(rep_ids).astype(str)
     assigned = _ns(facts["rep_assigned_at"])
     nat = np.iinfo(np.int64).min
     members: dict[str, np.ndarray] = {}
     for name, table in (("to_inactive_rep", inactive), ("to_out_of_office_rep", ooo)):
-        since = first.map(table).astype("float64").to_numpy()  # NaN: not such a rep
+        per_rep = rep_ids.map(lambda rep, t=table: t.get(rep, np.nan)).to_numpy(dtype="float64")
+        since = np.where(rep_codes >= 0, np.append(per_rep, np.nan)[rep_codes], np.nan)
         with np.errstate(invalid="ignore"):
             members[name] = (assigned != nat) & ~np.isnan(since) & (assigned >= since)
     current = leads.drop_duplicates("id", keep="last")
-    current.index = pd.Index(current["id"].astype(str))
-    lead_ids = facts["lead_id"].astype(str)
-    owner = lead_ids.map(current["owner_id"].astype(str))
-    status = lead_ids.map(current["status"].astype(object))
-    converted = lead_ids.map(current["is_converted"].astype(bool)).fillna(False)
-    is_open = ~converted.to_numpy(dtype=bool) & ~status.isin(list(closed_statuses)).to_numpy()
-    members["open_with_inactive_owner"] = owner.isin(list(inactive)).to_numpy() & is_open
+    position = pd.Index(current["id"].astype(str)).get_indexer(facts["lead_id"].astype(str))
+    found = position >= 0
+    where = np.maximum(position, 0)
+    owner_codes, owners = pd.factorize(current["owner_id"], use_na_sentinel=True)
+    owner_inactive = np.append(pd.Index(owners).astype(str).isin(list(inactive)), False)
+    status_codes, statuses = pd.factorize(current["status"], use_na_sentinel=True)
+    status_closed = np.append(pd.Index(statuses).astype(str).isin(list(closed_statuses)), False)
+    converted = current["is_converted"].fillna(False).to_numpy(dtype=bool)
+    is_open = found & ~converted[where] & ~status_closed[status_codes[where]]
+    members["open_with_inactive_owner"] = found & owner_inactive[owner_codes[where]] & is_open
     return members
 
 
