@@ -165,43 +165,65 @@ def pool_shares(
     weights = weights or {}
     inactive, ooo = unavailable_reps(reps)
     away = set(inactive) | set(ooo)
-    first = facts["first_rep"].astype(object)
-    region = facts["region"].astype(object).where(facts["region"].notna(), None)
-    available = first.notna().to_numpy() & ~first.isin(list(away)).to_numpy()
-    keys = {column: _text(facts[column]) for column in (period, *split)}
-    periods = sorted(keys[period].unique().tolist())
-    parts = []
+    # Integer codes throughout: each distinct rep, region, period and split value is turned into
+    # text once; counting is one bincount per pool (no string work per lead).
+    rep_codes, rep_uniques = pd.factorize(facts["first_rep"], use_na_sentinel=True)
+    rep_names = [str(r) for r in rep_uniques]
+    position = {rep: i for i, rep in enumerate(rep_names)}
+    rep_away = np.array([rep in away for rep in rep_names] + [True], dtype=bool)
+    available = (rep_codes >= 0) & ~rep_away[rep_codes]
+    region_codes, region_labels = _sorted_codes(facts["region"], missing=NO_REGION)
+    period_codes, periods = _sorted_codes(facts[period], missing="")
+    split_codes = [_sorted_codes(facts[column], missing="") for column in split]
+    parts: list[tuple[str, np.ndarray, list[str]]] = []
     if pools:
         for pool in pools:
-            mask = available & first.isin(list(pool.reps)).to_numpy()
+            listed = np.zeros(len(rep_names) + 1, dtype=bool)
+            listed[[position[r] for r in pool.reps if r in position]] = True
+            mask = available & listed[rep_codes]
             if pool.region is not None:
-                mask &= (region == pool.region).to_numpy()
-            members = [rep for rep in pool.reps if rep not in away]
-            parts.append((pool.name, mask, members))
+                wanted = [i for i, label in enumerate(region_labels) if label == pool.region]
+                mask &= np.isin(region_codes, wanted) & ~_missing(facts["region"])
+            parts.append((pool.name, mask, [rep for rep in pool.reps if rep not in away]))
     else:
-        names = region.fillna(NO_REGION).astype(str)
-        for name in sorted(names[available].unique().tolist()):
-            mask = available & (names == name).to_numpy()
-            parts.append((name, mask, sorted(first[mask].astype(str).unique().tolist())))
+        for code in np.unique(region_codes[available]).tolist():
+            mask = available & (region_codes == code)
+            members = sorted(rep_names[c] for c in np.unique(rep_codes[mask]).tolist())
+            parts.append((region_labels[code], mask, members))
     frames = []
     for name, mask, members in parts:
         if not members:
             continue
-        counted = pd.DataFrame({column: values[mask].to_numpy() for column, values in keys.items()})
-        counted["rep"] = first[mask].astype(str).to_numpy()
-        counts = counted.groupby([*split, period, "rep"], sort=False).size()
-        splits = _split_values(keys, split, mask)
-        grid = pd.MultiIndex.from_product([*splits, periods, members],
-                                          names=[*split, period, "rep"])
-        table = counts.reindex(grid, fill_value=0).rename("leads").reset_index()
-        table.insert(0, "pool", name)
+        member_of = np.full(len(rep_names) + 1, -1, dtype=np.int64)
+        for j, rep in enumerate(members):
+            if rep in position:
+                member_of[position[rep]] = j
+        axes: list[list[str]] = []
+        key = np.zeros(len(facts), dtype=np.int64)
+        for codes, labels in split_codes:
+            present = np.unique(codes[mask])
+            local = np.full(len(labels), -1, dtype=np.int64)
+            local[present] = np.arange(len(present))
+            axes.append([labels[c] for c in present.tolist()])
+            key = key * len(present) + local[codes]
+        key = (key * len(periods) + period_codes) * len(members) + member_of[rep_codes]
+        shape = (*(len(a) for a in axes), len(periods), len(members))
+        size = int(np.prod(shape))
+        counts = np.bincount(key[mask], minlength=size) if size else np.zeros(0, np.int64)
+        cells = np.unravel_index(np.arange(size), shape)
+        table = pd.DataFrame({"pool": pd.Series([name] * size, dtype=object)})
+        for column, labels, cell in zip(split, axes, cells, strict=False):
+            table[column] = np.asarray(labels, dtype=object)[cell]
+        table["period"] = np.asarray(periods, dtype=object)[cells[-2]]
+        table["rep"] = np.asarray(members, dtype=object)[cells[-1]]
+        table["leads"] = counts[:size]
         frames.append(table)
     columns = ["pool", *split, "period", *POOL_COLUMNS[2:]]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    table = pd.concat(frames, ignore_index=True).rename(columns={period: "period"})
+    table = pd.concat(frames, ignore_index=True)
     table["leads"] = table["leads"].astype(np.int64)
-    table["weight"] = table["rep"].map(lambda rep: float(weights.get(rep, 1.0)))
+    table["weight"] = [float(weights.get(rep, 1.0)) for rep in table["rep"]]
     group = table.groupby(["pool", *split, "period"], sort=False)
     total = group["leads"].transform("sum").to_numpy(dtype=float)
     weight_total = group["weight"].transform("sum").to_numpy(dtype=float)
@@ -212,14 +234,20 @@ def pool_shares(
     return table[columns]
 
 
-def _text(column: pd.Series) -> pd.Series:
-    return column.astype(object).where(column.notna(), "").astype(str)
+def _missing(column: pd.Series) -> np.ndarray:
+    return column.isna().to_numpy(dtype=bool)
 
 
-def _split_values(keys: Mapping[str, pd.Series], split: Sequence[str], mask: np.ndarray
-                  ) -> list[list[str]]:
-    """Each ``split`` column's values among the pool's leads (the grid's other axes)."""
-    return [sorted(keys[column][mask].unique().tolist()) for column in split]
+def _sorted_codes(column: pd.Series, *, missing: str) -> tuple[np.ndarray, list[str]]:
+    """Each value's code in the sorted list of the column's distinct texts (a missing value is
+    the text ``missing``); the distinct values are turned into text once."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = [missing if pd.isna(u) else str(u) for u in uniques]
+    labels = sorted(set(texts) | ({missing} if (codes < 0).any() else set()))
+    where = {label: i for i, label in enumerate(labels)}
+    # The last entry is the code of a missing value (factorize's -1).
+    remap = np.array([where[t] for t in texts] + [where.get(missing, 0)], dtype=np.int64)
+    return remap[codes], labels
 
 
 def pool_indices(shares: pd.DataFrame, split: Sequence[str] = ()) -> pd.DataFrame:
