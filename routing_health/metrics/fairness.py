@@ -110,16 +110,16 @@ def availability_members(
         with np.errstate(invalid="ignore"):
             members[name] = (assigned != nat) & ~np.isnan(since) & (assigned >= since)
     current = leads.drop_duplicates("id", keep="last")
-    position = pd.Index(current["id"].astype(str)).get_indexer(facts["lead_id"].astype(str))
-    found = position >= 0
-    where = np.maximum(position, 0)
     owner_codes, owners = pd.factorize(current["owner_id"], use_na_sentinel=True)
     owner_inactive = np.append(pd.Index(owners).astype(str).isin(list(inactive)), False)
     status_codes, statuses = pd.factorize(current["status"], use_na_sentinel=True)
     status_closed = np.append(pd.Index(statuses).astype(str).isin(list(closed_statuses)), False)
     converted = current["is_converted"].fillna(False).to_numpy(dtype=bool)
-    is_open = found & ~converted[where] & ~status_closed[status_codes[where]]
-    members["open_with_inactive_owner"] = found & owner_inactive[owner_codes[where]] & is_open
+    wanted = owner_inactive[owner_codes] & ~converted & ~status_closed[status_codes]
+    # Only the few leads owned by an inactive user are looked up among the facts' Ids.
+    ids = current["id"][wanted].astype(str).unique()
+    members["open_with_inactive_owner"] = facts["lead_id"].astype(str).isin(ids).to_numpy(
+        dtype=bool)
     return members
 
 
