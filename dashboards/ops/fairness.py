@@ -140,9 +140,9 @@ def fairness(request: HttpRequest) -> HttpResponse:
     Gini index, week by week; the leads sent to inactive or out-of-office reps."""
     state = page_state(request)
     settings = ops_settings(state.report)
+    config = state.report.config  # None: the routing file is invalid (the banner says why)
     context: dict[str, Any] = {"has_data": has_leads(), "settings": settings,
-                               "metrics_ready": settings.as_of is not None}
-    config = state.report.config
+                               "metrics_ready": settings.as_of is not None and config is not None}
     if settings.as_of is None or not context["has_data"] or config is None:
         return render_page(request, "dashboards/fairness.html", state, page="fairness",
                            context=context)
