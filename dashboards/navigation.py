@@ -80,6 +80,15 @@ PAGES: tuple[Page, ...] = (
         ),
     ),
     Page(
+        "fairness",
+        "Fairness",
+        "Who gets the leads of each pool, against their weight.",
+        (
+            "Each rep's share of the pool against their weight; max/min ratio and Gini",
+            "Leads sent to inactive or out-of-office reps",
+        ),
+    ),
+    Page(
         "alerts",
         "Alerts",
         "Routing incidents: firing now, history and snoozes.",

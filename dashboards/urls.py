@@ -6,6 +6,7 @@ from dashboards.leads import views as lead_views
 from dashboards.metrics import segments, trends
 from dashboards.metrics import views as metric_views
 from dashboards.ops import alert_views, report_views, routing_tests, slack_interactions
+from dashboards.ops import fairness as fairness_views
 from dashboards.ops import health as views
 from dashboards.ops import shadow as shadow_views
 from dashboards.ops import views as ops_views
@@ -20,6 +21,7 @@ urlpatterns = [
     path("failures", ops_views.failures, name="failures"),
     path("reps", ops_views.reps, name="reps"),
     path("shadow", shadow_views.shadow, name="shadow"),
+    path("fairness", fairness_views.fairness, name="fairness"),
     path("leads", lead_views.lead_list, name="leads"),
     path("leads/<str:lead_id>", lead_views.lead_timeline, name="lead-timeline"),
     path("alerts", alert_views.alerts, name="alerts"),
@@ -35,6 +37,7 @@ urlpatterns = [
         name="slack-interactions",
     ),
     path("reports", report_views.reports, name="reports"),
+    path("reports/fairness/<str:month>", report_views.fairness_report, name="fairness-report"),
     path("reports/<str:week>", report_views.report, name="report"),
     path("reports/<str:week>/download", report_views.report_download, name="report-download"),
     path("routing-tests", routing_tests.routing_tests, name="routing-tests"),

@@ -17,7 +17,7 @@ from dashboards.ops.alerts import (
 )
 from dashboards.ops.views import _INLINE_SCRIPT, _wants_csv
 from dashboards.rendering import page_state, render_page
-from routing_health.models import WeeklyReport
+from routing_health.models import FairnessReview, WeeklyReport
 
 
 def report_csp(html: str) -> str:
@@ -63,11 +63,41 @@ def reports(request: HttpRequest) -> HttpResponse:
     context = {
         "has_data": has_leads(),
         "rows": rows,
-        "stored": sum(1 for r in rows if r.report),
+        "stored": sum(1 for r in rows if r.report) + FairnessReview.objects.count(),
         "csv_qs": "?format=csv",
+        "fairness_reviews": _fairness_reviews(),
     }
     return render_page(request, "dashboards/reports.html", state, page="reports",
                        context=context)
+
+
+def _fairness_reviews() -> list[dict[str, object]]:
+    """The stored monthly fairness reviews, newest first, with their headline counts."""
+    reviews = []
+    for review in FairnessReview.objects.defer("html_gzip"):
+        summary = review.summary or {}
+        pools = summary.get("pools", [])
+        reviews.append({
+            "month": review.month, "start": review.start, "end": review.end,
+            "generated_at": review.generated_at, "complete": review.complete,
+            "pools": len(pools), "flagged": sum(1 for p in pools if p.get("flagged")),
+            "unavailable": sum(c.get("leads_to_inactive_rep", 0)
+                               + c.get("leads_to_out_of_office_rep", 0)
+                               for c in summary.get("capacity", [])),
+        })
+    return reviews
+
+
+@require_GET
+def fairness_report(request: HttpRequest, month: str) -> HttpResponse:
+    """One stored fairness review, as the self-contained HTML file it is."""
+    review = FairnessReview.objects.filter(month=month).first()
+    if review is None:
+        raise Http404("no fairness review stored for this month")
+    html = review.html
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = report_csp(html)
+    return response
 
 
 def _stored_report(week: str) -> WeeklyReport:

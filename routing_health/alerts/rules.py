@@ -31,6 +31,10 @@ value is the assignment success since the activation and its threshold the basel
 ``kill_switch`` (spec section 10, ``routing_health.alerts.kill_switch``) fires while the routing
 kill switch has been ON longer than ``[change_safety.kill_switch] limit_hours`` (its threshold;
 here only ``enabled`` and ``severity`` apply); it is not per segment.
+``distribution_imbalance`` (issue 17, ``routing_health.alerts.fairness``) is judged per pool
+(a region's reps unless ``[[fairness.pools]]`` names them) over the last ``window_hours`` (a
+week): its value is the pool's max/min share-per-weight ratio, its ``min_sample`` the pool leads
+it needs (20), its ``threshold`` the ratio (2.0, or ``[fairness] max_ratio``).
 """
 
 from __future__ import annotations
@@ -175,6 +179,12 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 "hours the kill switch has been on", ">", 2.0, None, 0, False, True, "hours",
                 "kill switch changes", "/", "warning",
                 value_words="Kill switch on for",
+            ),
+            RuleSpec(
+                "distribution_imbalance", "Leads unevenly shared in a pool",
+                "max/min share-per-weight ratio of the pool", ">=", 2.0, 168.0, 20, True, True,
+                "count", "pool leads", "/fairness",
+                value_words="Share ratio (largest / smallest, per weight)",
             ),
             RuleSpec(
                 "sync_stale", "Salesforce data is stale",

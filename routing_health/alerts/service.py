@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from routing_health.alerts.delivery import DeliverySummary, deliver_pending
 from routing_health.alerts.evaluate import Finding, evaluate_facts, evaluate_sync
+from routing_health.alerts.fairness import RULE as DISTRIBUTION_IMBALANCE
+from routing_health.alerts.fairness import imbalance_findings
 from routing_health.alerts.flow_loading import check_flows
 from routing_health.alerts.flow_regression import RULE as FLOW_REGRESSION
 from routing_health.alerts.flow_regression import flow_findings
@@ -29,6 +31,7 @@ from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
 from routing_health.alerts.slack_blocks import value_text
 from routing_health.config import RoutingConfig
 from routing_health.facts.kill_switch import switch_state
+from routing_health.facts.reps import load_rep_states
 from routing_health.models import AlertIncident
 from routing_health.rollups.freshness import sync_status
 from routing_health.slack.transport import SlackTransport
@@ -171,8 +174,11 @@ def run_evaluation(
     )
     switch_found, switch_values = kill_switch_findings(
         switch_state(config, as_of), config, as_of)
-    findings = [*flow_found, *switch_found, *evaluation.findings]
-    evaluated = {*evaluation.rules, FLOW_REGRESSION, KILL_SWITCH}
+    imbalance_found, imbalance_values = imbalance_findings(
+        data.facts, load_rep_states(), config, as_of, labels=data.labels,
+    )
+    findings = [*flow_found, *switch_found, *evaluation.findings, *imbalance_found]
+    evaluated = {*evaluation.rules, FLOW_REGRESSION, KILL_SWITCH, DISTRIBUTION_IMBALANCE}
     held: frozenset[str] = frozenset()
     if not explicit:
         evaluated.add("sync_stale")
@@ -187,7 +193,7 @@ def run_evaluation(
         incidents=incidents,
         evaluated=frozenset(evaluated - held),
         held=held,
-        values={**evaluation.values, **flow_values, **switch_values},
+        values={**evaluation.values, **flow_values, **switch_values, **imbalance_values},
         as_of=as_of,
         reminder=timedelta(hours=config.alerts.repeat_interval_hours),
         resolve_after=timedelta(minutes=config.alerts.resolve_minutes),

@@ -27,6 +27,7 @@ ALERT_RULE_NAMES = (
     "inactive_owner",
     "flow_regression",
     "kill_switch",
+    "distribution_imbalance",
     "sync_stale",
 )
 SEVERITIES = ("critical", "warning", "info")
@@ -222,6 +223,45 @@ class Shadow:
 
 
 @dataclass(frozen=True)
+class FairnessPool:
+    """``[[fairness.pools]]``: a named set of reps sharing leads (of ``region`` when given)."""
+
+    name: str
+    reps: tuple[str, ...]  # 18-character User Ids
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class FairnessConfig:
+    """``[fairness]`` (issue 17): who shares leads with whom, with what weight, and when a
+    distribution counts as imbalanced (``metrics.fairness``, rule ``distribution_imbalance``).
+    Without ``pools``, each region's reps form one pool."""
+
+    out_of_office_field: str | None = None  # a User checkbox API name; None: IsActive only
+    min_leads: int = 20  # pool leads a week needs before its index is judged
+    max_ratio: float = 2.0  # max/min share-per-weight ratio judged imbalanced (>=)
+    max_gini: float = 0.3  # Gini of weight-normalised counts judged imbalanced (>=)
+    max_p_value: float = 0.05  # ... and only when a split so uneven is this unlikely by chance
+    weights: Mapping[str, float] = field(default_factory=_frozen_map)  # rep Id -> weight
+    pools: tuple[FairnessPool, ...] = ()
+
+    def judge(self, index: Mapping[str, object], *, max_ratio: float | None = None,
+              min_leads: int | None = None) -> bool:
+        """``metrics.fairness.imbalanced`` of a ``pool_indices`` row with these settings (the
+        rule passes its own ``max_ratio`` / ``min_leads`` when its table sets them)."""
+        from routing_health.metrics.fairness import imbalanced
+
+        return imbalanced(
+            index, min_leads=self.min_leads if min_leads is None else min_leads,
+            max_ratio=self.max_ratio if max_ratio is None else max_ratio,
+            max_gini=self.max_gini, max_p_value=self.max_p_value)
+
+    def weight(self, rep: str) -> float:
+        """The configured weight of ``rep``; 1 when not listed (equal weights)."""
+        return self.weights.get(rep, 1.0)
+
+
+@dataclass(frozen=True)
 class RuleConfig:
     """Settings for one alert rule; ``None`` means "the rule's built-in default"."""
 
@@ -331,6 +371,7 @@ class RoutingConfig:
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     change_safety: ChangeSafety = field(default_factory=ChangeSafety)
     shadow: Shadow | None = None  # no ``[shadow]`` table: no shadow comparison anywhere
+    fairness: FairnessConfig = field(default_factory=FairnessConfig)
     calendars: Mapping[str, Calendar] = field(default_factory=_frozen_map)
     source: str = "<string>"
     calendar_salesforce: Mapping[str, CalendarSalesforceRefs] = field(default_factory=_frozen_map)

@@ -45,6 +45,7 @@ from types import MappingProxyType
 from routing_health.config.alerts import ALERTS_KEYS, MSG_UNKNOWN_REGION, parse_alerts
 from routing_health.config.calendars import parse_calendars
 from routing_health.config.change_safety import CHANGE_SAFETY_KEYS, parse_change_safety
+from routing_health.config.fairness import FAIRNESS_KEYS, parse_fairness
 from routing_health.config.model import (
     ALERT_RULE_NAMES,
     DEFAULT_TIER_SLA,
@@ -54,6 +55,8 @@ from routing_health.config.model import (
     Clock,
     ConfigError,
     ConfigProblem,
+    FairnessConfig,
+    FairnessPool,
     KillSwitch,
     LeadFields,
     Owners,
@@ -82,6 +85,8 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConfigProblem",
+    "FairnessConfig",
+    "FairnessPool",
     "KillSwitch",
     "LeadFields",
     "Owners",
@@ -111,6 +116,7 @@ TOP_KEYS = (
     "calendars",
     "change_safety",
     "shadow",
+    "fairness",
 )
 LEAD_FIELD_KEYS = ("region", "country", "tier", "failed_node", "rejection_reason", "extra")
 WINDOW_KEYS = ("routing_grace_minutes", "bounce_hours", "accept_hours", "queue_age_limit_hours")
@@ -184,6 +190,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
     change_safety = parse_change_safety(root.table("change_safety", CHANGE_SAFETY_KEYS),
                                         _owner_ids)
     shadow = parse_shadow(root.table("shadow", SHADOW_KEYS), present=root.has("shadow"))
+    fairness = parse_fairness(root.table("fairness", FAIRNESS_KEYS))
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
@@ -199,6 +206,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         alerts=alerts,
         change_safety=change_safety,
         shadow=shadow,
+        fairness=fairness,
         calendars=MappingProxyType(calendars),
         source=source,
         calendar_salesforce=MappingProxyType(calendar_refs),

@@ -79,7 +79,13 @@ from routing_health.jobs.locks import (
     NamedLock,
     purge_expired_locks,
 )
-from routing_health.reports.service import ReportResult, send_daily_digest, send_weekly_review
+from routing_health.reports.fairness import last_complete_month
+from routing_health.reports.service import (
+    ReportResult,
+    send_daily_digest,
+    send_fairness_review,
+    send_weekly_review,
+)
 from routing_health.reports.weeks import week_of
 from routing_health.rollups.service import ComputeOutcome, compute_metrics
 from routing_health.salesforce import runtime
@@ -168,6 +174,12 @@ def perform_daily_digest(*, day: date) -> ReportResult:
 def perform_weekly_report(*, week: str) -> ReportResult:
     """Write and store the review of ISO ``week`` and post its summary through the outbox."""
     return send_weekly_review(week=week, post_to_slack=True)
+
+
+def perform_fairness_review(*, month: str) -> ReportResult:
+    """Write and store the fairness review of ``month`` (issue 17); it is not posted."""
+    lines = send_fairness_review(month=month)
+    return ReportResult("fairness", month, "written", lines)
 
 
 # --- task functions (referenced by dotted path from schedules and chains) -----------------------
@@ -312,6 +324,7 @@ class LocalSlot:
 _WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 DAILY_DIGEST_AT = LocalSlot(time(8, 0))
 WEEKLY_REVIEW_AT = LocalSlot(time(9, 0), weekday=0)
+FAIRNESS_REVIEW_AT = LocalSlot(time(9, 0))  # on the 1st of the month (run_weekly_report)
 
 
 def report_timezone() -> str:
@@ -360,12 +373,27 @@ def run_daily_digest(*, now: datetime | None = None, timezone_name: str | None =
 def run_weekly_report(
     *, now: datetime | None = None, timezone_name: str | None = None
 ) -> JobResult:
-    """Post the weekly review of the ISO week that just ended, Mondays from 09:00 local."""
+    """Post the weekly review of the ISO week that just ended, Mondays from 09:00 local; on the
+    1st of a month from 09:00 local, first write the month before's fairness review
+    (``run_fairness_review``: the same schedule, its own claim; its failure is logged and does
+    not stop the weekly review)."""
     local_now = _local_now(now, timezone_name)
+    if FAIRNESS_REVIEW_AT.due(local_now) and local_now.day == 1:
+        try:
+            log.info("fairness_review: %s", run_fairness_review(local_now=local_now))
+        except Exception:  # the weekly review must not depend on the monthly one
+            log.exception("fairness_review failed")
     if not WEEKLY_REVIEW_AT.due(local_now):
         return _result("weekly_report", SKIPPED, _not_due(WEEKLY_REVIEW_AT, local_now))
     iso_week = week_of(local_now.date()).previous().label
     return _once_per_period("weekly_report", iso_week, lambda: perform_weekly_report(week=iso_week))
+
+
+def run_fairness_review(*, local_now: datetime) -> JobResult:
+    """Write the fairness review of the month before ``local_now``'s, once per month."""
+    month = last_complete_month(local_now, str(local_now.tzinfo))
+    return _once_per_period("fairness_review", month,
+                            lambda: perform_fairness_review(month=month))
 
 
 def _not_due(slot: LocalSlot, local_now: datetime) -> str:

@@ -104,6 +104,15 @@ def metrics_rows(
     ]
 
 
+def group_numbers(
+    facts: pd.DataFrame, by: Sequence[str]
+) -> tuple[dict[str, list[object]], np.ndarray, int]:
+    """The groups of ``group_metrics``: key values per group (in its row order), each lead's
+    group number and the number of groups; for counts computed outside the catalog's
+    ``METRICS`` (``metrics.fairness``) to line up with its rows."""
+    return _groups(facts, list(by))
+
+
 def _json_value(value: object) -> object:
     if value is None or value is pd.NA or value is pd.NaT:
         return None

@@ -341,8 +341,26 @@ SHADOW_COMPONENTS: tuple[Component, ...] = (
 )
 """Counts the shadow rates are made of that the export does not print."""
 
+AVAILABILITY_METRICS: tuple[Metric, ...] = (
+    _metric("leads_to_inactive_rep", "Leads sent to an inactive rep", "To inactive", "count",
+            "lower", Count("to_inactive_rep"),
+            "Leads whose first rep is inactive now and was assigned them after the rep's last "
+            "modification (routing_health.metrics.fairness).", target=0.0),
+    _metric("leads_to_out_of_office_rep", "Leads sent to an out-of-office rep", "To OOO",
+            "count", "lower", Count("to_out_of_office_rep"),
+            "Leads whose first rep is active but out of office now (the configured User "
+            "checkbox) and was assigned them after the rep's last modification.", target=0.0),
+    _metric("open_with_inactive_owner", "Open leads owned by an inactive user",
+            "Open, owner inactive", "count", "lower", Count("open_with_inactive_owner"),
+            "Leads not converted and not in a closed status whose current owner is an "
+            "inactive user.", target=0.0),
+)
+"""The fairness counts of issue 17, exported after ``METRICS`` (``export_metrics``, the API):
+computed from the lead facts with the users' state (``routing_health.metrics.fairness``), not
+from the daily rollups, so pages that merge rollups do not show them."""
+
 _BY_NAME: Mapping[str, Metric] = MappingProxyType(
-    {m.name: m for m in (*METRICS, *SHADOW_METRICS)}
+    {m.name: m for m in (*METRICS, *AVAILABILITY_METRICS, *SHADOW_METRICS)}
 )
 _TWIN_OF: Mapping[str, str] = MappingProxyType(
     {m.business_twin: m.name for m in METRICS if m.business_twin}
@@ -366,6 +384,11 @@ def exported_names() -> tuple[str, ...]:
 def shadow_names() -> tuple[str, ...]:
     """The shadow-comparison metrics' names, in export order (after ``exported_names()``)."""
     return tuple(m.name for m in SHADOW_METRICS)
+
+
+def availability_names() -> tuple[str, ...]:
+    """The names of the fairness counts the export prints after ``exported_names()``."""
+    return tuple(m.name for m in AVAILABILITY_METRICS)
 
 
 def count_names() -> tuple[str, ...]:

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from routing_health.models.access import ApiToken, WeeklyReport
+from routing_health.models.access import ApiToken, FairnessReview, WeeklyReport
 from routing_health.models.alerts import (
     AlertGroup,
     AlertIncident,
@@ -48,6 +48,7 @@ __all__ = [
     "BusinessHoursRecord",
     "DailyRollup",
     "FailureRollup",
+    "FairnessReview",
     "FlowDefinition",
     "FlowVersionChange",
     "HolidayRecord",

@@ -54,3 +54,32 @@ class WeeklyReport(models.Model):
         import gzip
 
         return gzip.decompress(bytes(self.html_gzip)).decode("utf-8")
+
+
+class FairnessReview(models.Model):
+    """A generated monthly fairness review (``manage.py fairness_review``; issue 17), for the
+    Reports page. One row per month; generating a month again replaces its row. ``html_gzip``
+    is the self-contained HTML file, gzip-compressed; ``summary`` its data as JSON
+    (``FairnessReviewData.to_dict()``)."""
+
+    month = models.CharField(max_length=7, unique=True)  # "2026-11"
+    start = models.DateField()  # the 1st, report time zone
+    end = models.DateField()  # the last day of the month
+    as_of = models.DateTimeField()
+    complete = models.BooleanField(default=True)
+    generated_at = models.DateTimeField()
+    html_gzip = models.BinaryField()
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-start"]
+
+    def __str__(self) -> str:
+        return f"Fairness review {self.month}"
+
+    @property
+    def html(self) -> str:
+        """The HTML document."""
+        import gzip
+
+        return gzip.decompress(bytes(self.html_gzip)).decode("utf-8")

@@ -121,6 +121,8 @@ class SalesforceUser(models.Model):
     time_zone_sid_key = models.CharField(max_length=64, blank=True, default="")
     user_role_id = models.CharField(max_length=SF_ID, blank=True, default="")
     system_modstamp = models.DateTimeField()
+    # [fairness] out_of_office_field, when configured (issue 17); False otherwise.
+    out_of_office = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name or self.id

@@ -22,7 +22,8 @@ import pandas as pd
 
 from routing_health.config import RoutingConfig, Shadow
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.frames import load_frames, local_days_utc
+from routing_health.facts.frames import Frames, load_frames, local_days_utc
+from routing_health.facts.reps import load_rep_states
 from routing_health.metrics import (
     GROUP_KEYS,
     METRIC_NAMES,
@@ -33,7 +34,12 @@ from routing_health.metrics import (
 )
 from routing_health.metrics import total_metrics as _total_metrics
 from routing_health.metrics.aggregate import SHADOW_NAMES
+from routing_health.metrics.catalog import availability_names
+from routing_health.metrics.fairness import availability_members, availability_values
 from routing_health.metrics.shadow import shadow_facts
+
+EXPORT_NAMES = (*METRIC_NAMES, *availability_names())
+"""The export's metric columns: the catalog's ``METRICS``, then its fairness counts."""
 
 BAD_DATE = "{name} must be a date YYYY-MM-DD, got {value!r}"
 BAD_INSTANT = "as_of must be an ISO 8601 instant such as 2026-11-20T12:00:00Z, got {value!r}"
@@ -117,17 +123,32 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
     """The export document of spec section 7 for ``request``."""
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
     extra = [key for key in request.by if key in config.lead_fields.extra]
-    members = cohort_facts(
-        params, request.start, request.end, request.as_of, extra, shadow=config.shadow
-    )
+    frames = cohort_frames(params, request.start, request.end, request.as_of, extra,
+                           shadow=config.shadow)
+    members = facts_of_frames(frames, params, request.start, request.end, request.as_of, extra,
+                              shadow=config.shadow)
+    away = availability_members(members, frames.leads, load_rep_states(),
+                                params.closed_statuses)
+    rows = metrics_rows(members, list(request.by), params) if request.by else []
+    if request.by:
+        grouped = availability_values(members, away, request.by)
+        for row, counts in zip(rows, grouped, strict=True):
+            row.update(counts)
+    total = _total_metrics(members, params)
+    total.update(availability_values(members, away, ())[0])
+    # Column order: the catalog's metrics, the fairness counts, then (with [shadow]) the shadow
+    # metrics — the same in the JSON and the CSV.
+    names = [*EXPORT_NAMES, *(n for n in SHADOW_NAMES if n in total)]
+    rows = [_ordered(row, request.by, names) for row in rows]
+    total = _ordered(total, (), names)
     return {
         "as_of": request.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "start": request.start.isoformat(),
         "end": request.end.isoformat(),
         "timezone": config.report.timezone,
         "by": list(request.by),
-        "rows": metrics_rows(members, list(request.by), params) if request.by else [],
-        "total": _total_metrics(members, params),
+        "rows": rows,
+        "total": total,
     }
 
 
@@ -146,22 +167,38 @@ def cohort_facts(
 
     ``params`` is usually ``calendar_sources.resolved_params(config)``.
     """
+    frames = cohort_frames(params, start, end, as_of, extra, shadow=shadow)
+    return facts_of_frames(frames, params, start, end, as_of, extra, shadow=shadow)
+
+
+def cohort_frames(
+    params: MetricParams, start: date, end: date, as_of: datetime, extra: Sequence[str],
+    *, shadow: Shadow | None = None,
+) -> Frames:
+    """The engine's input frames of the export's cohort (``cohort_facts``), unfiltered by
+    ``as_of``'s cohort rule (apply ``cohort`` to their facts); with ``shadow`` the leads also
+    carry the candidate field."""
     # The cohort's local days are the half-open UTC window [start's midnight, the midnight
     # after end); leads created after as_of are not loaded (the engine drops them anyway).
     created_from, created_to = local_days_utc(start, end, ZoneInfo(params.report_timezone))
+    loaded = list(extra)
+    if shadow is not None and shadow.candidate_field not in extra:
+        loaded.append(shadow.candidate_field)
+    return load_frames(created_from=created_from, created_to=created_to, as_of=as_of,
+                       extra=loaded)
+
+
+def facts_of_frames(
+    frames: Frames, params: MetricParams, start: date, end: date, as_of: datetime,
+    extra: Sequence[str], *, shadow: Shadow | None = None,
+) -> pd.DataFrame:
+    """The cohort's facts from ``cohort_frames``' frames (with the shadow columns)."""
     if shadow is None:
-        frames = load_frames(
-            created_from=created_from, created_to=created_to, as_of=as_of, extra=extra
-        )
         return cohort(lead_facts_of(frames, params, as_of), start, end)
     # The candidate is loaded under a private column name, so a candidate field that is also
     # an ``extra`` grouping field keeps its own column too.
-    loaded = [*extra, *([shadow.candidate_field] if shadow.candidate_field not in extra else [])]
-    frames = load_frames(
-        created_from=created_from, created_to=created_to, as_of=as_of, extra=loaded
-    )
     leads = frames.leads
-    dropped = [n for n in loaded if n not in extra]
+    dropped = [n for n in (shadow.candidate_field,) if n not in extra]
     candidate = leads[shadow.candidate_field].rename("_shadow_candidate")
     lean = replace(frames, leads=leads.drop(columns=dropped))
     facts = lead_facts_of(lean, params, as_of)
@@ -182,6 +219,13 @@ def cohort_facts(
     return cohort(with_shadow, start, end)
 
 
+def _ordered(row: dict[str, Any], keys: Sequence[str], names: Sequence[str]) -> dict[str, Any]:
+    """``row`` with its group keys first, then ``names`` in that order (then anything else)."""
+    first = [*keys, *names]
+    return {**{k: row[k] for k in first if k in row},
+            **{k: v for k, v in row.items() if k not in first}}
+
+
 def to_json(document: dict[str, Any]) -> str:
     """The one serialisation shared by the command and the API (byte-identical output)."""
     return json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n"
@@ -192,8 +236,7 @@ def to_csv(document: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     keys = list(document["by"])
-    # The shadow metrics are columns when the document has them (``[shadow]`` configured).
-    names = [*METRIC_NAMES, *(n for n in SHADOW_NAMES if n in document["total"])]
+    names = [*EXPORT_NAMES, *(n for n in SHADOW_NAMES if n in document["total"])]
     writer.writerow([*keys, *names])
     rows = document["rows"] if keys else [document["total"]]
     for row in rows:

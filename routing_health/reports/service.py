@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,6 +35,12 @@ from routing_health.config import RoutingConfig
 from routing_health.models import Notification
 from routing_health.reports.digest import build_daily_digest, digest_payload
 from routing_health.reports.email_review import email_weekly_review
+from routing_health.reports.fairness import (
+    build_fairness_review,
+    last_complete_month,
+    render_fairness_review,
+    save_fairness_review,
+)
 from routing_health.reports.render import render_weekly_html
 from routing_health.reports.slack_summary import summary_line, weekly_slack_payload
 from routing_health.reports.store import (
@@ -61,7 +68,7 @@ MSG_ALREADY_SENT = "the {what} was already posted to Slack (notification #{id}):
 MSG_FAILED = "posting the {what} to Slack failed: {error}"
 WAITING = "waiting behind earlier notifications"
 
-Kind = Literal["digest", "weekly"]
+Kind = Literal["digest", "weekly", "fairness"]
 Status = Literal["dry_run", "written", "not_configured", "sent", "queued", "failed"]
 _FROM_SETTINGS: Any = object()
 PENDING, SENT, FAILED, KEPT = (
@@ -257,3 +264,35 @@ def send_weekly_review(
     if mailed is not None and mailed.errors:  # the e-mail failed, whatever Slack did
         status, error = "failed", "\n".join(filter(None, (error, *mailed.errors)))
     return ReportResult("weekly", report.week, status, lines, error, note.pk, payload, path)
+
+
+def send_fairness_review(
+    *,
+    month: str | None = None,
+    as_of: datetime | None = None,
+    output: Path | None = None,
+    config: RoutingConfig | None = None,
+    now: datetime | None = None,
+) -> tuple[str, ...]:
+    """Build the monthly fairness review of ``month`` (default: the last complete month in the
+    report time zone) as of ``as_of`` (default: now), write its HTML file (``output``, default
+    ``<data dir>/reports/fairness-<month>.html``) and store it for the Reports page. Returns
+    the lines to print. Raises ``MonthError`` for a bad or future month, ``ReportError`` when
+    the file cannot be written."""
+    now = now or timezone.now()
+    config = config or runtime.routing_config()
+    as_of = as_of or now
+    month = month or last_complete_month(as_of, config.report.timezone)
+    data = build_fairness_review(config, month, as_of, now=now)
+    base = (getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
+    html = render_fairness_review(data, base_url=base)
+    path = output or Path(settings.DATA_DIR) / "reports" / f"fairness-{month}.html"
+    try:
+        write_report_file(html, path)
+    except OSError as exc:
+        raise ReportError(f"cannot write {path}: {exc}") from None
+    save_fairness_review(data, html)
+    flagged = sum(p.flagged for p in data.pools)
+    sent = sum(c.leads_to_inactive_rep + c.leads_to_out_of_office_rep for c in data.capacity)
+    return (str(path), f"fairness review {month}: {flagged} of {len(data.pools)} pools flagged, "
+                       f"{sent} leads sent to inactive or out-of-office reps")

@@ -189,4 +189,25 @@ def render_config(cat: Catalog, holiday_rows: list[tuple[date, str, tuple[str, .
             *[f"    {_q(d.isoformat())}," for d in days],
             "]",
         ]
+    lines += [
+        "",
+        "# Who shares leads, with what weight, and when a split is uneven (issue 17;",
+        "# docs/configuration.md#fairness). Every key is optional: without the table each",
+        "# region's reps form a pool of equal weights and only User.IsActive says who cannot",
+        "# take leads. These are the defaults.",
+        "[fairness]",
+        '# out_of_office_field = "Out_of_Office__c"  # a User checkbox, synced when set',
+        "min_leads = 20        # pool leads a period needs before it can be flagged",
+        "max_ratio = 2.0       # max/min share-per-weight ratio judged uneven ...",
+        "max_gini = 0.3        # ... or the Gini index of the weight-normalised counts ...",
+        "max_p_value = 0.05    # ... and only when so uneven a split is this unlikely by chance",
+        "",
+        "# [fairness.weights]",
+        f'# "{ids[cat.pools[0, 0]]}" = 2.0   # a rep who should get twice the leads of others',
+        "",
+        "# [[fairness.pools]]",
+        '# name = "AMER enterprise"',
+        f'# reps = ["{ids[cat.pools[0, 0]]}", "{ids[cat.pools[0, 1]]}"]',
+        '# region = "AMER"',
+    ]
     return "\n".join(lines) + "\n"

@@ -277,7 +277,9 @@ OBJECTS: dict[str, ObjectSpec] = {
         ObjectSpec(
             "User",
             "User",
-            lambda c: ["Id", "Name", "IsActive", "TimeZoneSidKey", "UserRoleId", "SystemModstamp"],
+            lambda c: ["Id", "Name", "IsActive", "TimeZoneSidKey", "UserRoleId", "SystemModstamp",
+                       *([c.fairness.out_of_office_field] if c.fairness.out_of_office_field
+                         else [])],
             write_users,
         ),
         ObjectSpec(

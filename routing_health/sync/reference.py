@@ -30,6 +30,8 @@ from routing_health.sync.records import (
 
 
 def write_users(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    away_field = config.fairness.out_of_office_field  # [fairness]: optional User checkbox
+
     def build(r: dict[str, Any]) -> SalesforceUser:
         return SalesforceUser(
             id=parse_id(r.get("Id"), "Id"),
@@ -38,6 +40,7 @@ def write_users(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
             time_zone_sid_key=text(r.get("TimeZoneSidKey"), 64),
             user_role_id=parse_id(r.get("UserRoleId"), "UserRoleId", required=False),
             system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+            out_of_office=parse_bool(r.get(away_field)) if away_field else False,
         )
 
     rows, skipped = parse_all("User", records, build)

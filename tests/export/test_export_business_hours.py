@@ -8,7 +8,7 @@ import io
 import pytest
 
 from routing_health.metrics import METRIC_NAMES
-from routing_health.reports.export import compute_export, parse_request, to_csv
+from routing_health.reports.export import EXPORT_NAMES, compute_export, parse_request, to_csv
 from routing_health.salesforce import runtime
 from tests.conftest import NOW
 from tests.export.business import salesforce_calendars, without_calendars
@@ -26,7 +26,9 @@ def exported(config, by: str = "region") -> dict:
     return compute_export(config, request)
 
 
-def test_the_six_business_metrics_close_every_row_and_the_total(synced_org):
+def test_the_six_business_metrics_close_the_catalog_metrics_of_every_row_and_the_total(
+    synced_org,
+):
     document = exported(runtime.routing_config())
     assert BUSINESS_METRICS == (
         "tta_p50_business_minutes",
@@ -83,7 +85,7 @@ def test_calendars_from_salesforce_business_hours_give_the_same_export_as_the_fi
 def test_the_csv_carries_the_business_metrics_after_the_spec_ones(synced_org):
     document = exported(runtime.routing_config(), "region")
     header, first, *_ = list(csv.reader(io.StringIO(to_csv(document))))
-    assert header == ["region", *METRIC_NAMES]
+    assert header == ["region", *EXPORT_NAMES]
     column = header.index("tta_p50_business_minutes")
     assert column == 1 + _AFTER
     assert float(first[column]) == document["rows"][0]["tta_p50_business_minutes"]

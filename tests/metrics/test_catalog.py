@@ -15,11 +15,13 @@ from routing_health.metrics.catalog import (
     Maximum,
     Percentile,
     Rate,
+    availability_names,
     count_names,
     exported_names,
     metric,
 )
 from routing_health.metrics.definitions import count_members
+from routing_health.metrics.fairness import AVAILABILITY_COUNTS, availability_values
 from routing_health.reports.export import to_csv, to_json
 from tests.metrics.frames import at, sfid
 from tests.metrics.helpers import HOLDING_QUEUE, PARAMS, REP_A, TRIAGE, facts, owner_change
@@ -43,9 +45,19 @@ def _printed_document() -> dict[str, object]:
     return {
         "as_of": "2026-01-07T12:00:00Z", "start": "2026-01-05", "end": "2026-01-06",
         "timezone": "UTC", "by": ["region"],
-        "rows": metrics_rows(lead_facts, ["region"], PARAMS),
-        "total": total_metrics(lead_facts, PARAMS),
+        "rows": [{**row, **counts} for row, counts in zip(
+            metrics_rows(lead_facts, ["region"], PARAMS),
+            availability_values(lead_facts, _nobody_away(lead_facts), ["region"]), strict=True)],
+        "total": {**total_metrics(lead_facts, PARAMS),
+                  **availability_values(lead_facts, _nobody_away(lead_facts), [])[0]},
     }
+
+
+def _nobody_away(lead_facts) -> dict[str, object]:
+    """The fairness counts' members when no user is inactive or out of office."""
+    import numpy as np
+
+    return {name: np.zeros(len(lead_facts), dtype=bool) for name in AVAILABILITY_COUNTS}
 
 
 def test_every_metric_the_export_prints_has_a_catalog_entry_in_the_printed_order() -> None:
@@ -57,7 +69,7 @@ def test_every_metric_the_export_prints_has_a_catalog_entry_in_the_printed_order
     assert json_names == list(printed_json["total"]) == csv_names
     for name in json_names:
         assert metric(name).name == name
-    assert tuple(json_names) == exported_names()
+    assert tuple(json_names) == (*exported_names(), *availability_names())
 
 
 def test_the_export_prints_whole_numbers_for_counts_and_fractions_or_null_otherwise() -> None:

@@ -299,3 +299,60 @@ def test_engine_agrees_with_the_reference_on_every_fact_and_metric(org: dict[str
         metrics_rows(cohort(facts, start, end), ["region", "day"], params),
         reference_groups(reference_cohort(expected, start, end), ["region", "day"], params),
     )
+
+
+@st.composite
+def users_and_weights(draw: st.DrawFn, moments: list[Any]) -> tuple[list[dict[str, Any]],
+                                                                   dict[str, float]]:
+    users = [{"id": rep, "name": rep, "is_active": draw(st.booleans()) or draw(st.booleans()),
+              "out_of_office": draw(st.integers(0, 3)) == 0,
+              "modified_at": pd.Timestamp(draw(st.sampled_from(moments)))} for rep in REPS]
+    weights = {rep: draw(st.sampled_from((0.5, 1.0, 2.0, 3.0))) for rep in REPS
+               if draw(st.booleans())}
+    return users, weights
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(orgs(), st.data())
+def test_fairness_engine_agrees_with_the_reference(org: dict[str, Any], data: Any) -> None:
+    import math
+
+    from routing_health.metrics.fairness import (
+        availability_members,
+        availability_values,
+        pool_indices,
+        pool_shares,
+    )
+    from tests.metrics.reference_fairness import reference_availability, reference_pool_weeks
+
+    params, as_of = org["params"], org["as_of"]
+    inputs = (org["leads"], org["owner_changes"], org["status_changes"], org["activities"])
+    facts = lead_facts(*inputs, OWNER_NAMES, params, as_of)
+    expected = reference_lead_facts(*inputs, OWNER_NAMES, params, as_of)
+    moments = [f["created_at"] for f in expected] or [as_of]
+    users, weights = data.draw(users_and_weights(moments))
+    reps = pd.DataFrame(users)
+    reps["modified_at"] = pd.to_datetime(reps["modified_at"], utc=True)
+
+    members = availability_members(facts, org["leads"], reps, params.closed_statuses)
+    literal = reference_availability(expected, org["leads"], users, params.closed_statuses)
+    for name, flags in literal.items():
+        assert members[name].tolist() == flags, name
+    (total,) = availability_values(facts, members, [])
+    assert total["leads_to_inactive_rep"] == sum(literal["to_inactive_rep"])
+    assert total["open_with_inactive_owner"] == sum(literal["open_with_inactive_owner"])
+
+    indices = pool_indices(pool_shares(facts, reps, weights=weights))
+    got = {(r["pool"], r["period"]): r for r in indices.to_dict("records")}
+    want = reference_pool_weeks(expected, users, weights)
+    assert set(got) == set(want)
+    for key, ref in want.items():
+        row = got[key]
+        assert (row["leads"], row["reps"], row["reps_without_leads"]) == (
+            ref["leads"], ref["reps"], ref["without"]), key
+        for ours, theirs in ((row["gini"], ref["gini"]), (row["max_min_ratio"], ref["ratio"]),
+                             (row["chi_square"], ref["chi"])):
+            if theirs is None:
+                assert math.isnan(ours), key
+            else:
+                assert math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=1e-12), key

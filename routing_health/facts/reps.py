@@ -1,0 +1,20 @@
+"""Loader: the synced users' state as the fairness engine reads it (``REP_STATE_COLUMNS``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from routing_health.metrics.fairness import REP_STATE_COLUMNS
+from routing_health.models import SalesforceUser
+
+
+def load_rep_states() -> pd.DataFrame:
+    """One row per synced user: Id, name, IsActive, the out-of-office checkbox (False unless
+    ``[fairness] out_of_office_field`` is synced), SystemModstamp (UTC)."""
+    rows = list(SalesforceUser.objects.order_by("id").values_list(
+        "id", "name", "is_active", "out_of_office", "system_modstamp"))
+    frame = pd.DataFrame(rows, columns=list(REP_STATE_COLUMNS))
+    frame["is_active"] = frame["is_active"].astype(bool)
+    frame["out_of_office"] = frame["out_of_office"].astype(bool)
+    frame["modified_at"] = pd.to_datetime(frame["modified_at"], utc=True)
+    return frame
