@@ -45,6 +45,7 @@ from types import MappingProxyType
 from routing_health.config.alerts import ALERTS_KEYS, MSG_UNKNOWN_REGION, parse_alerts
 from routing_health.config.calendars import parse_calendars
 from routing_health.config.change_safety import CHANGE_SAFETY_KEYS, parse_change_safety
+from routing_health.config.data_quality import DATA_QUALITY_KEYS, parse_data_quality
 from routing_health.config.model import (
     ALERT_RULE_NAMES,
     DEFAULT_TIER_SLA,
@@ -105,6 +106,7 @@ TOP_KEYS = (
     "alerts",
     "calendars",
     "change_safety",
+    "data_quality",
 )
 LEAD_FIELD_KEYS = ("region", "country", "tier", "failed_node", "rejection_reason", "extra")
 WINDOW_KEYS = ("routing_grace_minutes", "bounce_hours", "accept_hours", "queue_age_limit_hours")
@@ -176,6 +178,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         known_regions = {regions.default, *regions.by_country.values()}
     alerts = parse_alerts(root.table("alerts", ALERTS_KEYS), tier_names, known_regions)
     change_safety = parse_change_safety(root.table("change_safety", CHANGE_SAFETY_KEYS))
+    data_quality = parse_data_quality(root.table("data_quality", DATA_QUALITY_KEYS))
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
@@ -190,6 +193,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         windows=windows,
         alerts=alerts,
         change_safety=change_safety,
+        data_quality=data_quality,
         calendars=MappingProxyType(calendars),
         source=source,
         calendar_salesforce=MappingProxyType(calendar_refs),

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from routing_health.config import RoutingConfig
+from routing_health.config.model import DataQuality
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import load_frames, local_days_utc
 from routing_health.metrics import (
@@ -32,6 +33,7 @@ from routing_health.metrics import (
     metrics_rows,
 )
 from routing_health.metrics import total_metrics as _total_metrics
+from routing_health.metrics.inputs import INPUT_COLUMNS
 
 BAD_DATE = "{name} must be a date YYYY-MM-DD, got {value!r}"
 BAD_INSTANT = "as_of must be an ISO 8601 instant such as 2026-11-20T12:00:00Z, got {value!r}"
@@ -53,8 +55,10 @@ class ExportRequest:
 
 
 def group_keys(config: RoutingConfig) -> tuple[str, ...]:
-    """Every grouping the export accepts: the spec's keys and the configured extra fields."""
-    return (*GROUP_KEYS, *config.lead_fields.extra)
+    """Every grouping the export accepts: the spec's keys, the configured extra fields, and
+    with ``[data_quality]`` fields ``lead_source`` and ``input_missing_fields``."""
+    inputs = INPUT_COLUMNS if config.data_quality.enabled else ()
+    return (*GROUP_KEYS, *config.lead_fields.extra, *inputs)
 
 
 def parse_request(
@@ -115,7 +119,8 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
     """The export document of spec section 7 for ``request``."""
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
     extra = [key for key in request.by if key in config.lead_fields.extra]
-    members = cohort_facts(params, request.start, request.end, request.as_of, extra)
+    members = cohort_facts(params, request.start, request.end, request.as_of, extra,
+                           data_quality=config.data_quality)
     return {
         "as_of": request.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "start": request.start.isoformat(),
@@ -133,9 +138,12 @@ def cohort_facts(
     end: date,
     as_of: datetime,
     extra: Sequence[str] = (),
+    *,
+    data_quality: DataQuality | None = None,
 ) -> pd.DataFrame:
     """Facts, as of ``as_of`` (aware), of the leads created on the local days ``[start, end]``
-    of ``params.report_timezone``: the export's cohort, with the ``extra`` lead fields.
+    of ``params.report_timezone``: the export's cohort, with the ``extra`` lead fields and,
+    with ``data_quality`` fields, the input-quality columns (``metrics.inputs.INPUT_COLUMNS``).
 
     ``params`` is usually ``calendar_sources.resolved_params(config)``.
     """
@@ -143,7 +151,8 @@ def cohort_facts(
     # after end); leads created after as_of are not loaded (the engine drops them anyway).
     created_from, created_to = local_days_utc(start, end, ZoneInfo(params.report_timezone))
     frames = load_frames(
-        created_from=created_from, created_to=created_to, as_of=as_of, extra=extra
+        created_from=created_from, created_to=created_to, as_of=as_of, extra=extra,
+        data_quality=data_quality,
     )
     return cohort(lead_facts_of(frames, params, as_of), start, end)
 
