@@ -145,7 +145,8 @@ def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-@settings(max_examples=int(os.environ.get('INPUT_EXAMPLES', '150')), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("INPUT_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(orgs_with_inputs())
 def test_input_quality_agrees_with_the_reference(org: dict[str, Any]) -> None:
     params, as_of = org["params"], org["as_of"]
