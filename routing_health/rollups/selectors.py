@@ -110,6 +110,13 @@ def merge_rollups(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, 
     return {name: metrics[name] for name in METRIC_NAMES}
 
 
+def in_rollups(name: str) -> bool:
+    """Whether the daily rollups hold what metric ``name`` is made of (the input-quality
+    metrics are not stored per day × region × tier × source: ``merge_rollups`` gives None)."""
+    formula = catalog.metric(name).formula
+    return not isinstance(formula, catalog.Count | catalog.Rate) or _in_rollups(formula)
+
+
 def _in_rollups(formula: catalog.Count | catalog.Rate) -> bool:
     if isinstance(formula, catalog.Count):
         return formula.members in COUNT_FIELDS
