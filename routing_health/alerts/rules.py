@@ -28,6 +28,9 @@ leads created in the last ``max_age_days`` (7): older leftovers belong to the di
 pager. ``flow_regression`` (spec section 10, ``routing_health.alerts.flow_regression``) has
 its own settings in ``[change_safety]``; here only ``enabled`` and ``severity`` apply to it; its
 value is the assignment success since the activation and its threshold the baseline's.
+``input_missing`` (issue 17, ``routing_health.alerts.input_quality``) likewise takes its settings
+from ``[data_quality]``; its value is a source's share of new leads missing a field and its
+threshold that share in the baseline.
 """
 
 from __future__ import annotations
@@ -166,6 +169,12 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 "assignment success since the activation", "<", 0.0, None, 0, True, True,
                 _unit("assignment_success_rate"), "leads created since the activation",
                 "/trends", "critical", value_words="Assignment success since the activation",
+            ),
+            RuleSpec(
+                "input_missing", "A lead source stopped sending a routing input",
+                "share of the source's new leads missing the field", ">", 0.0, 24.0, 10, False,
+                True, "rate", "new leads of the source", "/data-quality",
+                value_words="Share of the source's new leads missing the field",
             ),
             RuleSpec(
                 "sync_stale", "Salesforce data is stale",

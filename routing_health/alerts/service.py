@@ -21,6 +21,8 @@ from routing_health.alerts.flow_regression import RULE as FLOW_REGRESSION
 from routing_health.alerts.flow_regression import flow_findings
 from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
 from routing_health.alerts.inhibit import causes, with_causes
+from routing_health.alerts.input_quality import RULE as INPUT_MISSING
+from routing_health.alerts.input_quality import input_findings_as_of
 from routing_health.alerts.loading import load_alert_data
 from routing_health.alerts.notices import incident_title, salesforce_instance_url
 from routing_health.alerts.rules import DATA_DERIVED_RULES, RULES
@@ -166,8 +168,9 @@ def run_evaluation(
         check_flows(config, as_of), config, timezone=config.report.timezone,
         instance_url=salesforce_instance_url(), labels=data.labels,
     )
-    findings = [*flow_found, *evaluation.findings]
-    evaluated = {*evaluation.rules, FLOW_REGRESSION}
+    input_found, input_values = input_findings_as_of(config, as_of, labels=data.labels)
+    findings = [*flow_found, *evaluation.findings, *input_found]
+    evaluated = {*evaluation.rules, FLOW_REGRESSION, INPUT_MISSING}
     held: frozenset[str] = frozenset()
     if not explicit:
         evaluated.add("sync_stale")
@@ -182,7 +185,7 @@ def run_evaluation(
         incidents=incidents,
         evaluated=frozenset(evaluated - held),
         held=held,
-        values={**evaluation.values, **flow_values},
+        values={**evaluation.values, **flow_values, **input_values},
         as_of=as_of,
         reminder=timedelta(hours=config.alerts.repeat_interval_hours),
         resolve_after=timedelta(minutes=config.alerts.resolve_minutes),

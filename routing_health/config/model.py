@@ -26,6 +26,7 @@ ALERT_RULE_NAMES = (
     "volume_anomaly",
     "inactive_owner",
     "flow_regression",
+    "input_missing",
     "sync_stale",
 )
 SEVERITIES = ("critical", "warning", "info")
