@@ -56,10 +56,12 @@ from routing_health.sandbox.synthetic_clock import DAY, HOUR
 from routing_health.sandbox.synthetic_columns import datetime_column, id_list, to_seconds
 from routing_health.sandbox.synthetic_config import render_config
 from routing_health.sandbox.synthetic_frames import lead_frames
+from routing_health.sandbox.synthetic_inputs import apply_input_gap, data_quality_toml
 from routing_health.sandbox.synthetic_timeline import (
     NEVER,
     P_INCIDENT,
     Window,
+    country_codes,
     generate_timeline,
 )
 
@@ -118,7 +120,8 @@ def _python_values(column: pd.Series) -> list[Any]:
 
 
 def generate_org(
-    *, leads: int, seed: int = DEFAULT_SEED, now: datetime, days: int = 42, scenario: str = "demo"
+    *, leads: int, seed: int = DEFAULT_SEED, now: datetime, days: int = 42, scenario: str = "demo",
+    input_gap: bool = False,
 ) -> SyntheticOrg:
     """Generate a synthetic org of ``leads`` leads created over the ``days`` days before ``now``.
 
@@ -126,7 +129,9 @@ def generate_org(
     region's Hot leads to the fallback queue, a queue backlog, an inactive rep still receiving
     leads) on a healthy baseline (``synthetic_behaviour.DEMO``); ``"plain"`` has none of these
     but keeps a real org's baseline noise (a few routing failures, bounces, late touches,
-    weekend queue waits). Deterministic for equal arguments.
+    weekend queue waits). ``input_gap=True`` adds the routing-input story
+    (``synthetic_inputs``: the web form stops sending Country on the day before ``now``) and
+    its ``[data_quality]`` configuration. Deterministic for equal arguments.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(NOW_NOT_AWARE)
@@ -147,11 +152,19 @@ def generate_org(
     tables = _catalog_frames(cat, win, holiday_rows)
     tables.update(lead_frames(timeline, cat, win, frames_rng, ids_rng))
     tables = {name: tables[name] for name in SOBJECTS}
+    config_toml = render_config(cat, holiday_rows)
+    gap: dict[str, Any] | None = None
+    if input_gap:
+        gap = apply_input_gap(tables, now.astimezone(UTC))
+        countries = sorted({name for _, name, _ in country_codes()})
+        config_toml += data_quality_toml(countries)
+    facts = _facts(cat, win, timeline, tables, seed, scenario, days)
+    facts["input_gap"] = gap
     return SyntheticOrg(
         tables=tables,
-        config_toml=render_config(cat, holiday_rows),
+        config_toml=config_toml,
         custom_fields={k: list(v) for k, v in CUSTOM_FIELDS.items()},
-        facts=_facts(cat, win, timeline, tables, seed, scenario, days),
+        facts=facts,
     )
 
 

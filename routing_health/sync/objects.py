@@ -233,7 +233,8 @@ def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageR
 
 
 def _history_value(value: Any) -> str | None:
-    return None if value is None else str(value)
+    # Bulk API CSV sends a null OldValue as an empty string: both mean "no value".
+    return None if value is None or value == "" else str(value)
 
 
 def history_where(config: RoutingConfig) -> tuple[str, ...]:
