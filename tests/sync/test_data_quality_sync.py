@@ -72,7 +72,7 @@ def test_the_export_counts_every_web_lead_of_the_gap_as_missing_country(story, s
 
 
 def test_the_input_missing_rule_names_the_web_source_and_country(story):
-    findings, values = input_findings_as_of(runtime.routing_config(), NOW)
+    findings, _values = input_findings_as_of(runtime.routing_config(), NOW)
     reasons = {f.failure_reason: f for f in findings}
     assert "Country from Web" in reasons
     country = reasons["Country from Web"]
