@@ -123,7 +123,9 @@ def data_quality(request: HttpRequest) -> HttpResponse:
                  "missing_rate", "missing_failure_rate", "complete_failure_rate",
                  "failure_rate_difference", "failure_rate_ratio"))]
             for r in by_day.to_dict("records")))
-    days = [r for r in by_day.to_dict("records") if r["missing"] > 0]
+    # Newest day first: a source whose share jumped shows at the top.
+    days = sorted((r for r in by_day.to_dict("records") if r["missing"] > 0),
+                  key=lambda r: r["created_day"], reverse=True)
     day_rows = [{
         "source": r["lead_source"], "day": r["created_day"], "field": r["input_field"],
         "leads": format_count(int(r["leads"])), "missing": format_count(int(r["missing"])),
@@ -143,9 +145,9 @@ def _drill_down(request: HttpRequest, state: Any, facts: pd.DataFrame, field: st
                 source: str, day: str, context: dict[str, Any]) -> HttpResponse:
     lead_source = facts["lead_source"].astype("string").fillna(NO_SOURCE).astype(str)
     mask = missing_field_flags(facts["input_missing_fields"], [field])[field]
-    mask &= (lead_source == source).to_numpy()
+    mask = mask & (lead_source == source).to_numpy(dtype=bool)
     if day:
-        mask &= (facts["created_day"].astype(str) == day).to_numpy()
+        mask = mask & (facts["created_day"].astype(str) == day).to_numpy(dtype=bool)
     chosen = facts[mask].sort_values("created_at", ascending=False)
     ids = chosen["lead_id"].astype(str).tolist()
     names = dict(Lead.objects.filter(id__in=ids[:LEADS_SHOWN]).values_list("id", "name"))
