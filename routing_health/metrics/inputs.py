@@ -55,38 +55,58 @@ def values_at_creation(
     ``changes``: ``FIELD_CHANGE_COLUMNS`` (LeadHistory rows of those fields; ``field`` the API
     name, compared ignoring case). Returns ``current``'s ``id`` and field columns, in its order.
     """
-    out = current[["id", *fields]].copy()
+    out = current[["id", *fields]]
     if changes.empty:
         return out
-    ordered = changes.sort_values(["created_at", "id"], kind="stable")
+    created = pd.to_datetime(changes["created_at"], utc=True).dt.tz_localize(None)
+    # (time, history Id) order; Ids compare as ASCII ("Z" before "a"), as spec section 4 says.
+    order = np.lexsort((changes["id"].to_numpy(dtype=str), created.to_numpy(dtype="int64")))
+    ordered = changes.iloc[order]
     ordered = ordered.assign(field_key=ordered["field"].astype(str).str.lower())
     first = ordered.drop_duplicates(["lead_id", "field_key"], keep="first")
+    out = out.copy()
+    lead_index = pd.Index(out["id"].astype(str))
     for name in fields:
-        rows = first[first["field_key"] == name.lower()]
+        rows = first[(first["field_key"] == name.lower()).to_numpy()]
         if rows.empty:
             continue
-        earliest = pd.Series(rows["old_value"].to_numpy(dtype=object),
-                             index=rows["lead_id"].to_numpy(dtype=object))
-        has = out["id"].isin(earliest.index).to_numpy()
+        position = lead_index.get_indexer(rows["lead_id"].astype(str))
+        known = position >= 0  # history of a lead not loaded is ignored
         values = out[name].to_numpy(dtype=object).copy()
-        values[has] = earliest.reindex(out["id"][has]).to_numpy(dtype=object)
-        out[name] = values
+        values[position[known]] = rows["old_value"].to_numpy(dtype=object)[known]
+        out[name] = pd.Series(values, index=out.index, dtype=object)
     return out
 
 
 def field_missing(values: pd.Series, rule: FieldRule) -> np.ndarray:
-    """Per value: missing (null or blank) or invalid under ``rule`` (bool array)."""
-    text = values.astype("string").str.strip()
-    missing = (text.isna() | (text == "")).to_numpy(dtype=bool)
-    present = text.fillna("")
-    invalid = np.zeros(len(values), dtype=bool)
-    if rule.allowed is not None:
-        invalid |= ~present.isin(sorted(rule.allowed)).to_numpy(dtype=bool)
-    if rule.pattern is not None:
-        compiled = re.compile(rule.pattern)
-        matched = present.map(lambda v: compiled.fullmatch(v) is not None)
-        invalid |= ~matched.to_numpy(dtype=bool)
-    return missing | invalid
+    """Per value: missing (null or blank) or invalid under ``rule`` (bool array).
+
+    The rule is evaluated once per distinct value (a routing field has few), then spread."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    compiled = re.compile(rule.pattern) if rule.pattern is not None else None
+    verdicts = np.empty(len(uniques) + 1, dtype=bool)
+    for index, value in enumerate(uniques):
+        verdicts[index] = _missing_value(value, rule, compiled)
+    verdicts[-1] = True  # null
+    return verdicts[codes]
+
+
+def _text(value: object) -> str | None:
+    """The stripped text of a value; ``None`` when null or blank."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return str(value).strip() or None
+
+
+def _missing_value(value: object, rule: FieldRule, compiled: re.Pattern[str] | None) -> bool:
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    text = str(value).strip()
+    if not text:
+        return True
+    if rule.allowed is not None and text not in rule.allowed:
+        return True
+    return compiled is not None and compiled.fullmatch(text) is None
 
 
 def input_columns(
@@ -94,14 +114,20 @@ def input_columns(
 ) -> pd.DataFrame:
     """``INPUT_COLUMNS`` for each lead of ``at_creation`` (``values_at_creation`` with the
     fields of ``rules`` and ``source_field``), indexed like it."""
-    joined = np.full(len(at_creation), "", dtype=object)
-    for rule in rules:
-        missing = field_missing(at_creation[rule.name], rule)
-        sep = np.where(joined == "", "", MISSING_SEPARATOR)
-        joined = np.where(missing, joined + sep + rule.name, joined)
-    stripped = at_creation[source_field].astype("string").str.strip()
-    blank = (stripped.isna() | (stripped == "")).to_numpy(dtype=bool)
-    source = np.where(blank, None, stripped.fillna("").to_numpy(dtype=object))
+    # One bit per field, then each distinct combination spelled once.
+    bits = np.zeros(len(at_creation), dtype=np.int64)
+    for position, rule in enumerate(rules):
+        bits |= field_missing(at_creation[rule.name], rule).astype(np.int64) << position
+    combos, inverse = np.unique(bits, return_inverse=True)
+    spelled = np.array([
+        MISSING_SEPARATOR.join(r.name for p, r in enumerate(rules) if combo >> p & 1)
+        for combo in combos.tolist()
+    ], dtype=object)
+    joined = spelled[inverse.reshape(-1)] if len(combos) else np.array([], dtype=object)
+    codes, uniques = pd.factorize(pd.Series(at_creation[source_field], dtype=object),
+                                  use_na_sentinel=True)
+    texts = [_text(v) for v in uniques] + [None]
+    source = np.array(texts, dtype=object)[codes]
     return pd.DataFrame(
         {
             "lead_source": pd.Series(source, index=at_creation.index, dtype=object),
@@ -112,11 +138,14 @@ def input_columns(
 
 
 def missing_field_flags(missing_fields: pd.Series, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Per field name: whether each lead's ``input_missing_fields`` includes it (bool array)."""
-    padded = (MISSING_SEPARATOR + missing_fields.fillna("").astype(str) + MISSING_SEPARATOR)
+    """Per field name: whether each lead's ``input_missing_fields`` includes it (bool array).
+
+    Evaluated once per distinct value (few: combinations of the configured fields)."""
+    codes, uniques = pd.factorize(pd.Series(missing_fields, dtype=object), use_na_sentinel=True)
+    parts = [set(str(v).split(MISSING_SEPARATOR)) if isinstance(v, str) else set()
+             for v in uniques] + [set()]  # the last entry: null
     return {
-        name: padded.str.contains(f"{MISSING_SEPARATOR}{name}{MISSING_SEPARATOR}",
-                                  regex=False).to_numpy(dtype=bool)
+        name: np.array([name in p for p in parts], dtype=bool)[codes]
         for name in names
     }
 
@@ -138,34 +167,49 @@ def field_quality(
     columns = [*by, "input_field", *FIELD_ROW_COLUMNS]
     if facts.empty or not names:
         return pd.DataFrame(columns=columns)
-    keys = pd.DataFrame({k: _keyed(facts[k]) for k in by}, index=facts.index)
+    # Group numbers: each key factorised, combined, then the present groups in key order.
+    combined = np.zeros(len(facts), dtype=np.int64)
+    tables: list[list[str]] = []
+    for key in by:
+        codes, uniques = pd.factorize(pd.Series(_keyed(facts[key]), dtype=object))
+        order = sorted(range(len(uniques)), key=lambda i: (uniques[i] == "", uniques[i]))
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[order] = np.arange(len(uniques))
+        combined = combined * max(len(uniques), 1) + rank[codes]
+        tables.append([uniques[i] for i in order])
+    groups, group = np.unique(combined, return_inverse=True)
+    group = group.reshape(-1)
+    size = len(groups)
+    keys: dict[str, list[object]] = {}
+    remaining = groups
+    for key, table in reversed(list(zip(by, tables, strict=True))):
+        keys[key] = [None if table[i] == "" else table[i] for i in remaining % len(table)]
+        remaining = remaining // len(table)
     outcome = facts["outcome"].astype(str).to_numpy()
     failed = outcome == "failed"
     decided = failed | (outcome == "succeeded")
     flags = missing_field_flags(facts["input_missing_fields"], names)
+    leads = np.bincount(group, minlength=size)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(group[mask], minlength=size)
+
     parts = []
-    for order, name in enumerate(names):
+    for name in names:
         miss = flags[name]
-        frame = keys.assign(
-            _order=order, input_field=name, leads=1, missing=miss,
-            missing_failed=miss & failed, missing_decided=miss & decided,
-            complete_failed=~miss & failed, complete_decided=~miss & decided,
-        )
-        parts.append(frame)
-    data = pd.concat(parts, ignore_index=True)
-    sums = data.groupby([*by, "_order", "input_field"], dropna=False, sort=False).sum()
-    sums = sums.reset_index()
-    sort_keys = [_sort_column(sums[k]) for k in by]
-    order = np.lexsort((sums["_order"].to_numpy(), *reversed([s for pair in sort_keys
-                                                               for s in pair])))
-    sums = sums.iloc[order].reset_index(drop=True)
+        part: dict[str, object] = {k: pd.Series(keys[k], dtype=object) for k in by}
+        part["input_field"] = pd.Series([name] * size, dtype=object)
+        part["leads"] = leads
+        part["missing"] = count(miss)
+        part["missing_failed"] = count(miss & failed)
+        part["missing_decided"] = count(miss & decided)
+        part["complete_failed"] = count(~miss & failed)
+        part["complete_decided"] = count(~miss & decided)
+        part["_group"] = np.arange(size)
+        parts.append(pd.DataFrame(part))
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values("_group", kind="stable").reset_index(drop=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = pd.DataFrame({k: pd.Series([None if v == "" else v for v in sums[k]],
-                                         dtype=object) for k in by})
-        out["input_field"] = pd.Series(sums["input_field"].to_numpy(dtype=object), dtype=object)
-        for name in ("leads", "missing", "missing_failed", "missing_decided", "complete_failed",
-                     "complete_decided"):
-            out[name] = sums[name].to_numpy(dtype=np.int64)
         out["missing_rate"] = _rate(out["missing"], out["leads"])
         out["missing_failure_rate"] = _rate(out["missing_failed"], out["missing_decided"])
         out["complete_failure_rate"] = _rate(out["complete_failed"], out["complete_decided"])
@@ -178,13 +222,6 @@ def field_quality(
 def _keyed(column: pd.Series) -> np.ndarray:
     """Key values as text, empty ("" or null) as ""."""
     return column.astype("string").fillna("").astype(str).to_numpy(dtype=object)
-
-
-def _sort_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Two lexsort keys of a key column: empty last, then the text order."""
-    text = values.astype(str).to_numpy()
-    codes = np.unique(text, return_inverse=True)[1]
-    return (text == ""), codes
 
 
 def _rate(numerator: pd.Series, denominator: pd.Series) -> np.ndarray:

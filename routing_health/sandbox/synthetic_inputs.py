@@ -5,8 +5,9 @@ From local midnight (report timezone) of the day before ``now``, every ``Web`` l
 without ``Country`` and ``CountryCode``. Every other one of them (in Id order) is fixed by hand
 two hours later: its current values are the real ones and a LeadHistory row (Field ``Country``,
 OldValue null) records the change, so only the field history tells that it arrived without
-one. The leads left without a country fail at the region decision
-(``Routing_Failed_Node__c = "Decision: Region Router"``). The configuration gets a
+one. Their routing outcomes are the generated ones (the demo router reads Region__c first):
+the story must not add routing failures that would outrank the demo's incident on the
+Overview. The configuration gets a
 ``[data_quality]`` table listing Country (with its allowed values) and CountryCode.
 
 Without the option the org is byte-identical to before (hash tests).
@@ -21,13 +22,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from routing_health.sandbox.synthetic_catalog import BASELINE_FAILED_NODES
 from routing_health.sandbox.synthetic_config import REPORT_TIMEZONE
 
 GAP_SOURCE = "Web"
 GAP_FIELD = "Country"
 FIX_DELAY = timedelta(hours=2)
-REGION_NODE = BASELINE_FAILED_NODES[0]  # "Decision: Region Router"
 
 
 def gap_start(now: datetime) -> datetime:
@@ -53,9 +52,6 @@ def apply_input_gap(tables: dict[str, pd.DataFrame], now: datetime) -> dict[str,
         values = lead[column].to_numpy(dtype=object).copy()
         values[blank] = None
         lead[column] = pd.Series(values, dtype=object)
-    failed = lead["Routing_Failed_Node__c"].to_numpy(dtype=object).copy()
-    failed[blank] = REGION_NODE
-    lead["Routing_Failed_Node__c"] = pd.Series(failed, dtype=object)
     history = tables["LeadHistory"]
     fixes = pd.DataFrame({
         "Id": [f"017GAP{i:09d}AAA"[:18] for i in range(len(fixed))],
