@@ -2,7 +2,8 @@
 the web form stops sending Country on one day.
 
 From local midnight (report timezone) of the day before ``now``, every ``Web`` lead arrives
-without ``Country`` and ``CountryCode``. Every other one of them (in Id order) is fixed by hand
+without ``Country`` (``CountryCode``, which maps the region, still arrives: the story moves no
+lead to another region). Every other one of them (in Id order) is fixed by hand
 two hours later: its current values are the real ones and a LeadHistory row (Field ``Country``,
 OldValue null) records the change, so only the field history tells that it arrived without
 one. Their routing outcomes are the generated ones (the demo router reads Region__c first):
@@ -48,10 +49,9 @@ def apply_input_gap(tables: dict[str, pd.DataFrame], now: datetime) -> dict[str,
     fixed = fixed[(created.iloc[fixed] + FIX_DELAY <= now).to_numpy(dtype=bool)]
     blank = np.setdiff1d(rows, fixed)
     original = lead["Country"].to_numpy(dtype=object)[fixed]
-    for column in ("Country", "CountryCode"):
-        values = lead[column].to_numpy(dtype=object).copy()
-        values[blank] = None
-        lead[column] = pd.Series(values, dtype=object)
+    values = lead["Country"].to_numpy(dtype=object).copy()
+    values[blank] = None
+    lead["Country"] = pd.Series(values, dtype=object)
     history = tables["LeadHistory"]
     fixes = pd.DataFrame({
         "Id": [f"017GAP{i:09d}AAA"[:18] for i in range(len(fixed))],
