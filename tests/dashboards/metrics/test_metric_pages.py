@@ -18,7 +18,7 @@ from routing_health.lib.format import format_value
 from routing_health.models import AlertIncident, DailyRollup, MetricsState
 from routing_health.reports.export import ExportRequest, compute_export
 from routing_health.rollups import selectors as rollup_read
-from routing_health.rollups.selectors import Segment, rollup_metrics
+from routing_health.rollups.selectors import Segment, in_rollups, rollup_metrics
 from routing_health.rollups.service import compute_metrics
 from routing_health.salesforce import runtime
 from tests.conftest import NOW
@@ -364,7 +364,11 @@ def test_trends_compare_metrics_before_and_after_a_flow_change(computed, signed_
     shift = timedelta(days=8)  # Nov 5 -> Nov 13 local midnights, both EST
     before = compute_export(config, ExportRequest(*before_days, (), NOW - shift))["total"]
     after = compute_export(config, ExportRequest(*after_days, (), NOW))["total"]
-    assert after == rollup_metrics(Segment(*after_days))[0]
+    from_rollups = rollup_metrics(Segment(*after_days))[0]
+    # The rollups hold every metric but the input-quality ones (issue 17), which they give null.
+    assert {k: v for k, v in after.items() if in_rollups(k)} == {
+        k: v for k, v in from_rollups.items() if in_rollups(k)}
+    assert all(from_rollups[k] is None for k in after if not in_rollups(k))
     assert comparison.before_as_of == NOW - shift
     success = comparison.rows[0]
     assert success[1] == format_value(before["assignment_success_rate"], "rate")
