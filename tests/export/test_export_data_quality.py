@@ -118,3 +118,12 @@ def test_lead_source_is_no_grouping_without_data_quality_fields(synced_org):
     assert total["input_missing_rate"] is None  # nothing was checked: null, not 0
     assert total["input_missing_failure_rate"] is None
     assert total["input_complete_failure_rate"] is None
+
+
+def test_by_region_and_week_the_row_carries_the_input_metrics(org):
+    (row,) = exported(org, "region,week")["rows"]
+    assert (row["region"], row["week"], row["leads"]) == ("AMER", "2026-W46", 5)
+    # Missing: leads 1 (routed), 2 (failed), 4 (routed); complete: 3 (failed), 5 (routed).
+    assert (row["input_missing"], row["input_missing_rate"]) == (3, 3 / 5)
+    assert row["input_missing_failure_rate"] == pytest.approx(1 / 3)
+    assert row["input_complete_failure_rate"] == 0.5
