@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHES = ("sync", "metrics", "business_hours", "pages", "volumes", "fairness")
+BENCHES = ("sync", "metrics", "business_hours", "pages", "volumes", "fairness", "inputs")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,6 +89,15 @@ PAGES: tuple[Page, ...] = (
         ),
     ),
     Page(
+        "data-quality",
+        "Data quality",
+        "Which lead sources send leads without the fields routing needs?",
+        (
+            "Share of new leads missing each routing-critical field, per lead source and day",
+            "How much more often those leads fail routing", "The leads missing a field",
+        ),
+    ),
+    Page(
         "alerts",
         "Alerts",
         "Routing incidents: firing now, history and snoozes.",

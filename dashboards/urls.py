@@ -5,7 +5,13 @@ from django.urls import include, path
 from dashboards.leads import views as lead_views
 from dashboards.metrics import segments, trends
 from dashboards.metrics import views as metric_views
-from dashboards.ops import alert_views, report_views, routing_tests, slack_interactions
+from dashboards.ops import (
+    alert_views,
+    data_quality,
+    report_views,
+    routing_tests,
+    slack_interactions,
+)
 from dashboards.ops import fairness as fairness_views
 from dashboards.ops import health as views
 from dashboards.ops import shadow as shadow_views
@@ -22,6 +28,7 @@ urlpatterns = [
     path("reps", ops_views.reps, name="reps"),
     path("shadow", shadow_views.shadow, name="shadow"),
     path("fairness", fairness_views.fairness, name="fairness"),
+    path("data-quality", data_quality.data_quality, name="data-quality"),
     path("leads", lead_views.lead_list, name="leads"),
     path("leads/<str:lead_id>", lead_views.lead_timeline, name="lead-timeline"),
     path("alerts", alert_views.alerts, name="alerts"),

@@ -35,6 +35,9 @@ here only ``enabled`` and ``severity`` apply); it is not per segment.
 (a region's reps unless ``[[fairness.pools]]`` names them) over the last ``window_hours`` (a
 week): its value is the pool's max/min share-per-weight ratio, its ``min_sample`` the pool leads
 it needs (20), its ``threshold`` the ratio (2.0, or ``[fairness] max_ratio``).
+``input_missing`` (issue 17, ``routing_health.alerts.input_quality``) likewise takes its settings
+from ``[data_quality]``; its value is a source's share of new leads missing a field and its
+threshold that share in the baseline.
 """
 
 from __future__ import annotations
@@ -185,6 +188,12 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 "max/min share-per-weight ratio of the pool", ">=", 2.0, 168.0, 20, True, True,
                 "count", "pool leads", "/fairness",
                 value_words="Share ratio (largest / smallest, per weight)",
+            ),
+            RuleSpec(
+                "input_missing", "A lead source stopped sending a routing input",
+                "share of the source's new leads missing the field", ">", 0.0, 24.0, 10, False,
+                True, "rate", "new leads of the source", "/data-quality",
+                value_words="Share of the source's new leads missing the field",
             ),
             RuleSpec(
                 "sync_stale", "Salesforce data is stale",

@@ -23,6 +23,8 @@ from routing_health.alerts.flow_regression import RULE as FLOW_REGRESSION
 from routing_health.alerts.flow_regression import flow_findings
 from routing_health.alerts.incidents import Plan, Transition, apply_transitions, plan_transitions
 from routing_health.alerts.inhibit import causes, with_causes
+from routing_health.alerts.input_quality import RULE as INPUT_MISSING
+from routing_health.alerts.input_quality import input_findings_as_of
 from routing_health.alerts.kill_switch import RULE as KILL_SWITCH
 from routing_health.alerts.kill_switch import kill_switch_findings
 from routing_health.alerts.loading import load_alert_data
@@ -177,8 +179,11 @@ def run_evaluation(
     imbalance_found, imbalance_values = imbalance_findings(
         data.facts, load_rep_states(), config, as_of, labels=data.labels,
     )
-    findings = [*flow_found, *switch_found, *evaluation.findings, *imbalance_found]
-    evaluated = {*evaluation.rules, FLOW_REGRESSION, KILL_SWITCH, DISTRIBUTION_IMBALANCE}
+    input_found, input_values = input_findings_as_of(config, as_of, labels=data.labels)
+    findings = [*flow_found, *switch_found, *evaluation.findings, *imbalance_found,
+                *input_found]
+    evaluated = {*evaluation.rules, FLOW_REGRESSION, KILL_SWITCH, DISTRIBUTION_IMBALANCE,
+                 INPUT_MISSING}
     held: frozenset[str] = frozenset()
     if not explicit:
         evaluated.add("sync_stale")
@@ -193,7 +198,8 @@ def run_evaluation(
         incidents=incidents,
         evaluated=frozenset(evaluated - held),
         held=held,
-        values={**evaluation.values, **flow_values, **switch_values, **imbalance_values},
+        values={**evaluation.values, **flow_values, **switch_values, **imbalance_values,
+                **input_values},
         as_of=as_of,
         reminder=timedelta(hours=config.alerts.repeat_interval_hours),
         resolve_after=timedelta(minutes=config.alerts.resolve_minutes),

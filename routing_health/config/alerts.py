@@ -45,6 +45,8 @@ MSG_OVERRIDE_DUPLICATE = "repeats alerts.overrides[{other}] (same rule, region a
 MSG_OVERRIDE_UNSEGMENTED = "sync_stale is not per segment; set it in [alerts.rules.sync_stale]"
 MSG_FLOW_REGRESSION = ("flow_regression takes enabled and severity here; its other settings "
                        "are in [change_safety]")
+MSG_INPUT_MISSING = ("input_missing takes enabled and severity here; its other settings are "
+                     "in [data_quality]")
 MSG_UNKNOWN_REGION = (
     "region {value!r} never occurs: without lead_fields.region the regions are "
     "regions.default and the values of regions.by_country"
@@ -67,6 +69,10 @@ def _rule_settings(table: Table, rule: str | None) -> dict[str, Any]:
         for key in ("threshold", "min_sample", "window_hours", "for_minutes"):
             if table.has(key):
                 table.problems.add((*table.path, key), MSG_FLOW_REGRESSION)
+    if rule == "input_missing":
+        for key in ("threshold", "min_sample", "window_hours", "for_minutes"):
+            if table.has(key):
+                table.problems.add((*table.path, key), MSG_INPUT_MISSING)
     return {
         "enabled": table.boolean("enabled"),
         "threshold": threshold,

@@ -28,6 +28,7 @@ ALERT_RULE_NAMES = (
     "flow_regression",
     "kill_switch",
     "distribution_imbalance",
+    "input_missing",
     "sync_stale",
 )
 SEVERITIES = ("critical", "warning", "info")
@@ -262,6 +263,44 @@ class FairnessConfig:
 
 
 @dataclass(frozen=True)
+class FieldRule:
+    """One routing-critical Lead field of ``[data_quality]``: a value is *missing* when null
+    or blank, *invalid* when ``allowed`` is set and does not hold it (exact, after stripping)
+    or ``pattern`` is set and does not match all of it (``re.fullmatch``)."""
+
+    name: str  # Lead API name
+    allowed: frozenset[str] | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """``[data_quality]`` (issue 17, item 4): the routing-critical Lead fields, the lead-source
+    field that groups them, and when the ``input_missing`` rule fires (``alerts.input_quality``)."""
+
+    fields: tuple[FieldRule, ...] = ()
+    source_field: str = "LeadSource"
+    window_hours: float = 24.0  # the share now: leads created in the last 24 h
+    baseline_days: int = 14  # against the share over the 14 days before that window
+    min_leads: int = 10  # leads of the source needed in the window
+    min_increase: float = 0.3  # share up by at least 30 points over the baseline ...
+    min_ratio: float = 3.0  # ... and at least 3 x the baseline share
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.fields)
+
+    def api_names(self) -> tuple[str, ...]:
+        """The Lead fields the sync pulls for it: the listed fields, then the source field."""
+        if not self.fields:
+            return ()
+        names = [f.name for f in self.fields]
+        if self.source_field.lower() not in {n.lower() for n in names}:
+            names.append(self.source_field)
+        return tuple(names)
+
+
+@dataclass(frozen=True)
 class RuleConfig:
     """Settings for one alert rule; ``None`` means "the rule's built-in default"."""
 
@@ -372,6 +411,7 @@ class RoutingConfig:
     change_safety: ChangeSafety = field(default_factory=ChangeSafety)
     shadow: Shadow | None = None  # no ``[shadow]`` table: no shadow comparison anywhere
     fairness: FairnessConfig = field(default_factory=FairnessConfig)
+    data_quality: DataQuality = field(default_factory=DataQuality)
     calendars: Mapping[str, Calendar] = field(default_factory=_frozen_map)
     source: str = "<string>"
     calendar_salesforce: Mapping[str, CalendarSalesforceRefs] = field(default_factory=_frozen_map)

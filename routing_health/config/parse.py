@@ -45,6 +45,7 @@ from types import MappingProxyType
 from routing_health.config.alerts import ALERTS_KEYS, MSG_UNKNOWN_REGION, parse_alerts
 from routing_health.config.calendars import parse_calendars
 from routing_health.config.change_safety import CHANGE_SAFETY_KEYS, parse_change_safety
+from routing_health.config.data_quality import DATA_QUALITY_KEYS, parse_data_quality
 from routing_health.config.fairness import FAIRNESS_KEYS, parse_fairness
 from routing_health.config.model import (
     ALERT_RULE_NAMES,
@@ -117,6 +118,7 @@ TOP_KEYS = (
     "change_safety",
     "shadow",
     "fairness",
+    "data_quality",
 )
 LEAD_FIELD_KEYS = ("region", "country", "tier", "failed_node", "rejection_reason", "extra")
 WINDOW_KEYS = ("routing_grace_minutes", "bounce_hours", "accept_hours", "queue_age_limit_hours")
@@ -191,6 +193,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
                                         _owner_ids)
     shadow = parse_shadow(root.table("shadow", SHADOW_KEYS), present=root.has("shadow"))
     fairness = parse_fairness(root.table("fairness", FAIRNESS_KEYS))
+    data_quality = parse_data_quality(root.table("data_quality", DATA_QUALITY_KEYS))
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
@@ -207,6 +210,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         change_safety=change_safety,
         shadow=shadow,
         fairness=fairness,
+        data_quality=data_quality,
         calendars=MappingProxyType(calendars),
         source=source,
         calendar_salesforce=MappingProxyType(calendar_refs),

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from django.db import connection
 
+from routing_health.config.model import DataQuality
 from routing_health.lib.sql import sql_datetime
 from routing_health.metrics.columns import (
     ACTIVITY_COLUMNS,
@@ -24,8 +25,14 @@ from routing_health.metrics.columns import (
     OWNER_CHANGE_COLUMNS,
     STATUS_CHANGE_COLUMNS,
 )
+from routing_health.metrics.inputs import (
+    FIELD_CHANGE_COLUMNS,
+    input_columns,
+    values_at_creation,
+)
 from routing_health.models import (
     Activity,
+    FieldChange,
     Lead,
     OwnerChange,
     Queue,
@@ -67,6 +74,7 @@ def load_frames(
     as_of: datetime | None = None,
     lead_ids: Sequence[str] | None = None,
     extra: Sequence[str] = (),
+    data_quality: DataQuality | None = None,
 ) -> Frames:
     """Load leads created in the half-open window ``[created_from, created_to)`` (aware
     instants; either side may be open), at or before ``as_of`` when given, or with the given
@@ -75,6 +83,8 @@ def load_frames(
     ``extra`` names configured extra Lead fields (API names) to add as columns for grouping;
     ``Company`` comes from its own column, others from the raw configured fields. Any number of
     ``lead_ids`` may be given: they are read ``ID_CHUNK`` at a time, owner names once.
+    With ``data_quality`` listing fields, the leads also get ``metrics.inputs.INPUT_COLUMNS``
+    (the source and the missing or invalid fields at creation, from the stored field history).
     """
     if lead_ids is None or len(lead_ids) <= ID_CHUNK:
         chunks: list[Sequence[str] | None] = [lead_ids]
@@ -82,7 +92,8 @@ def load_frames(
         ids = list(dict.fromkeys(lead_ids))  # a repeated Id must not load its lead twice
         chunks = [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
     window = _Window(created_from, created_to, as_of)
-    parts = [_load_part(window, chunk, extra) for chunk in chunks]
+    quality = data_quality if data_quality is not None and data_quality.enabled else None
+    parts = [_load_part(window, chunk, extra, quality) for chunk in chunks]
     return Frames(
         leads=_concat([p[0] for p in parts]),
         owner_changes=_concat([p[1] for p in parts]),
@@ -126,11 +137,12 @@ def _load_part(
     window: _Window,
     lead_ids: Sequence[str] | None,
     extra: Sequence[str],
+    quality: DataQuality | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     where, params = _lead_filter(window, lead_ids)
     lead_table = Lead._meta.db_table
     lead_cols = [c for c in LEAD_COLUMNS if c != "converted_date"] + ["converted_date"]
-    needs_raw = [name for name in extra if name != "Company"]
+    needs_raw = [name for name in extra if name != "Company"] or (quality is not None)
     select_cols = lead_cols + (["raw_fields"] if needs_raw else [])
     leads = _read(f"SELECT {', '.join(select_cols)} FROM {lead_table}{where}", params, select_cols)
     leads["converted_date"] = pd.to_datetime(leads["converted_date"]).dt.date
@@ -140,8 +152,6 @@ def _load_part(
             leads[name] = leads["company"]
         else:
             leads[name] = _raw_field(raw, name)
-    if needs_raw:
-        leads = leads.drop(columns=["raw_fields"])
 
     sub = f"lead_id IN (SELECT id FROM {lead_table}{where})" if where else ""
 
@@ -149,6 +159,19 @@ def _load_part(
         cond = f" WHERE {sub}" if sub else ""
         sql = f"SELECT {', '.join(columns)} FROM {model._meta.db_table}{cond}"
         return _read(sql, params, list(columns))
+
+    if quality is not None:
+        names = list(quality.api_names())
+        current = pd.DataFrame({"id": leads["id"]})
+        for name in names:
+            current[name] = _raw_field(raw, name) if len(leads) else pd.Series(dtype=object)
+        changes = related(FieldChange, FIELD_CHANGE_COLUMNS)
+        at_creation = values_at_creation(current, changes, names)
+        inputs = input_columns(at_creation, quality.fields, quality.source_field)
+        leads["lead_source"] = inputs["lead_source"].to_numpy(dtype=object)
+        leads["input_missing_fields"] = inputs["input_missing_fields"].to_numpy(dtype=object)
+    if needs_raw:
+        leads = leads.drop(columns=["raw_fields"])
 
     return (
         leads,

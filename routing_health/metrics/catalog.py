@@ -247,6 +247,23 @@ METRICS: tuple[Metric, ...] = (
     _metric("triaged", "Triaged (kill switch on)", "Triaged", "count", "none", Count("triaged"),
             "Leads sent to the triage queue while the routing kill switch was on: routing was "
             "switched off on purpose, so they are neither routed nor failed."),
+    # Routing-input data quality (issue 17, item 4; routing_health.metrics.inputs): "missing"
+    # means missing or invalid at creation on at least one [data_quality] field. Null rates
+    # when [data_quality] lists no field (nothing was checked).
+    _metric("input_missing", "Leads missing routing inputs", "Inputs missing", "count",
+            "lower", Count("input_missing"),
+            "Leads missing, or invalid on, at least one [data_quality] field at creation."),
+    _metric("input_missing_rate", "Share missing routing inputs", "Inputs missing %", "rate",
+            "lower", Rate("input_missing", ("input_checked",)),
+            "Leads missing routing inputs over the leads checked."),
+    _metric("input_missing_failure_rate", "Failure rate, inputs missing", "Fail % (missing)",
+            "rate", "lower",
+            Rate("input_missing_failed", ("input_missing_failed", "input_missing_succeeded")),
+            "Failed over failed and routed leads among those missing routing inputs."),
+    _metric("input_complete_failure_rate", "Failure rate, inputs complete",
+            "Fail % (complete)", "rate", "lower",
+            Rate("input_complete_failed", ("input_complete_failed", "input_complete_succeeded")),
+            "Failed over failed and routed leads among those with every routing input."),
 )
 """Every exported metric, in the order ``export_metrics`` prints them."""
 
@@ -262,6 +279,12 @@ COMPONENTS: tuple[Component, ...] = (
     Component("assign_sla_met_business", "assign_sla_met on the business clock."),
     Component("touch_sla_applicable_business", "touch_sla_applicable on the business clock."),
     Component("touch_sla_met_business", "touch_sla_met on the business clock."),
+    Component("input_checked", "Leads whose [data_quality] fields were checked (all leads "
+              "when fields are listed, none otherwise)."),
+    Component("input_missing_failed", "Leads missing routing inputs whose routing failed."),
+    Component("input_missing_succeeded", "Leads missing routing inputs that were routed."),
+    Component("input_complete_failed", "Checked leads with every input whose routing failed."),
+    Component("input_complete_succeeded", "Checked leads with every input that were routed."),
 )
 """Counts that rates are made of but the export does not print (the rollups store them)."""
 

@@ -162,6 +162,18 @@ def count_members(facts: pd.DataFrame, queue_age_limit_hours: float) -> dict[str
             applicable = flag(f"{kind}_sla_applicable{suffix}")
             members[f"{kind}_sla_applicable{suffix}"] = applicable
             members[f"{kind}_sla_met{suffix}"] = applicable & flag(f"{kind}_sla_met{suffix}")
+    # Routing-input data quality: the column is there only when [data_quality] lists fields.
+    if "input_missing_fields" in facts.columns:
+        checked = np.ones(len(facts), dtype=bool)
+        missing_fields = facts["input_missing_fields"].astype("string").fillna("")
+        missing = (missing_fields != "").to_numpy(dtype=bool)
+    else:
+        checked = missing = np.zeros(len(facts), dtype=bool)
+    members["input_checked"] = checked
+    members["input_missing"] = missing
+    for side, mask in (("missing", missing), ("complete", checked & ~missing)):
+        members[f"input_{side}_failed"] = mask & (outcome == "failed")
+        members[f"input_{side}_succeeded"] = mask & (outcome == "succeeded")
     return members
 
 

@@ -64,6 +64,26 @@ class OwnerChange(models.Model):
         ]
 
 
+class FieldChange(models.Model):
+    """A LeadHistory row of a ``[data_quality]`` field: the value at creation is the OldValue
+    of a lead's earliest change of the field (``routing_health.metrics.inputs``)."""
+
+    id = models.CharField(primary_key=True, max_length=SF_ID)  # LeadHistory Id
+    lead_id = models.CharField(max_length=SF_ID)
+    field = models.CharField(max_length=255)  # LeadHistory.Field: the field's API name
+    created_at = models.DateTimeField()
+    old_value = models.TextField(null=True, blank=True)  # noqa: DJ001 - null: no value
+    new_value = models.TextField(null=True, blank=True)  # noqa: DJ001
+    synced_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["lead_id", "field", "created_at", "id"], name="field_chg_lead_idx"
+            ),
+        ]
+
+
 class StatusChange(models.Model):
     id = models.CharField(primary_key=True, max_length=SF_ID)  # LeadHistory Id
     lead_id = models.CharField(max_length=SF_ID)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from routing_health.config import RoutingConfig, Shadow
+from routing_health.config.model import DataQuality
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import Frames, load_frames, local_days_utc
 from routing_health.facts.reps import load_rep_states
@@ -36,6 +37,7 @@ from routing_health.metrics import total_metrics as _total_metrics
 from routing_health.metrics.aggregate import SHADOW_NAMES
 from routing_health.metrics.catalog import availability_names
 from routing_health.metrics.fairness import availability_members, availability_values
+from routing_health.metrics.inputs import INPUT_COLUMNS
 from routing_health.metrics.shadow import shadow_facts
 
 EXPORT_NAMES = (*METRIC_NAMES, *availability_names())
@@ -61,8 +63,10 @@ class ExportRequest:
 
 
 def group_keys(config: RoutingConfig) -> tuple[str, ...]:
-    """Every grouping the export accepts: the spec's keys and the configured extra fields."""
-    return (*GROUP_KEYS, *config.lead_fields.extra)
+    """Every grouping the export accepts: the spec's keys, the configured extra fields, and
+    with ``[data_quality]`` fields ``lead_source`` and ``input_missing_fields``."""
+    inputs = INPUT_COLUMNS if config.data_quality.enabled else ()
+    return (*GROUP_KEYS, *config.lead_fields.extra, *inputs)
 
 
 def parse_request(
@@ -124,7 +128,7 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
     extra = [key for key in request.by if key in config.lead_fields.extra]
     frames = cohort_frames(params, request.start, request.end, request.as_of, extra,
-                           shadow=config.shadow)
+                           shadow=config.shadow, data_quality=config.data_quality)
     members = facts_of_frames(frames, params, request.start, request.end, request.as_of, extra,
                               shadow=config.shadow)
     away = availability_members(members, frames.leads, load_rep_states(),
@@ -160,20 +164,23 @@ def cohort_facts(
     extra: Sequence[str] = (),
     *,
     shadow: Shadow | None = None,
+    data_quality: DataQuality | None = None,
 ) -> pd.DataFrame:
     """Facts, as of ``as_of`` (aware), of the leads created on the local days ``[start, end]``
     of ``params.report_timezone``: the export's cohort, with the ``extra`` lead fields, and
-    with ``shadow`` the shadow-comparison columns (``metrics.shadow.shadow_facts``).
+    with ``shadow`` the shadow-comparison columns (``metrics.shadow.shadow_facts``), with
+    ``data_quality`` fields the input-quality columns (``metrics.inputs.INPUT_COLUMNS``).
 
     ``params`` is usually ``calendar_sources.resolved_params(config)``.
     """
-    frames = cohort_frames(params, start, end, as_of, extra, shadow=shadow)
+    frames = cohort_frames(params, start, end, as_of, extra, shadow=shadow,
+                           data_quality=data_quality)
     return facts_of_frames(frames, params, start, end, as_of, extra, shadow=shadow)
 
 
 def cohort_frames(
     params: MetricParams, start: date, end: date, as_of: datetime, extra: Sequence[str],
-    *, shadow: Shadow | None = None,
+    *, shadow: Shadow | None = None, data_quality: DataQuality | None = None,
 ) -> Frames:
     """The engine's input frames of the export's cohort (``cohort_facts``), unfiltered by
     ``as_of``'s cohort rule (apply ``cohort`` to their facts); with ``shadow`` the leads also
@@ -185,7 +192,7 @@ def cohort_frames(
     if shadow is not None and shadow.candidate_field not in extra:
         loaded.append(shadow.candidate_field)
     return load_frames(created_from=created_from, created_to=created_to, as_of=as_of,
-                       extra=loaded)
+                       extra=loaded, data_quality=data_quality)
 
 
 def facts_of_frames(

@@ -182,6 +182,16 @@ def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
         "chart_failures": charts_by_id.get("chart-failures"),
         "failure_rows": _reason_rows(report.failure_reasons, total, "failed"),
         "rejection_rows": _reason_rows(report.rejection_reasons, total, "rejected"),
+        "input_rows": [
+            {
+                "source": row.source, "field": row.field, "leads": format_count(row.leads),
+                "missing": format_count(row.missing), "share": format_rate(row.share),
+                "previous": format_rate(row.previous_share),
+                "missing_failure": format_rate(row.missing_failure_rate),
+                "complete_failure": format_rate(row.complete_failure_rate),
+            }
+            for row in report.input_quality
+        ],
         "worst_leads": [
             {**lead.__dict__, "created_text": format_time(lead.created_at, tz)}
             for lead in report.worst_leads

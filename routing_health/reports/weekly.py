@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,6 +31,7 @@ from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import owner_names
 from routing_health.metrics import METRIC_NAMES, MetricParams, metrics_rows, total_metrics
 from routing_health.metrics.aggregate import SHADOW_NAMES
+from routing_health.metrics.inputs import field_quality
 from routing_health.metrics.shadow import has_shadow
 from routing_health.metrics.shadow_review import bias_review, compare_outcomes
 from routing_health.metrics.survival import Quantile
@@ -113,6 +114,22 @@ class ShadowWeek:
 
 
 @dataclass(frozen=True)
+class InputQualityRow:
+    """Routing-input data quality of one lead source and ``[data_quality]`` field: the share of
+    the week's new leads missing (or invalid on) it at creation, the week before's, and the
+    failure rates of this week's leads missing it and having it (``None``: nothing to rate)."""
+
+    source: str | None
+    field: str
+    leads: int
+    missing: int
+    share: float | None
+    previous_share: float | None
+    missing_failure_rate: float | None
+    complete_failure_rate: float | None
+
+
+@dataclass(frozen=True)
 class Period:
     """A reported week and the time its data is judged at."""
 
@@ -179,6 +196,9 @@ class WeeklyReportData:
     # The shadow comparison of the week (issue 17); None without ``[shadow]`` (and in older
     # reports).
     shadow: ShadowWeek | None = None
+    # Routing-input data quality per lead source and field (issue 17); () without
+    # [data_quality] fields and in older reports.
+    input_quality: tuple[InputQualityRow, ...] = ()
 
     @property
     def week(self) -> str:
@@ -226,8 +246,11 @@ def build_weekly_report(
     # Equal age (spec section 8): last week as it stood when it was as old as this week is now.
     previous_as_of = equal_age_as_of(last_week.start, this_week.start, as_of, tz)
     params = resolved_params(config)
-    facts_now = cohort_facts(params, this_week.start, this_week.end, as_of, shadow=config.shadow)
-    facts_before = cohort_facts(params, last_week.start, last_week.end, previous_as_of)
+    quality = config.data_quality
+    facts_now = cohort_facts(params, this_week.start, this_week.end, as_of, shadow=config.shadow,
+                             data_quality=quality)
+    facts_before = cohort_facts(params, last_week.start, last_week.end, previous_as_of,
+                                data_quality=quality)
     current = _week_exports(facts_now, params)
     previous = _week_exports(facts_before, params)
     window = (this_week.starts_at(tz), this_week.ends_at(tz))
@@ -263,6 +286,8 @@ def build_weekly_report(
             queue_age_limit_hours=float(config.windows.queue_age_limit_hours), names=dict(names),
         ),
         shadow=_shadow_week(config, facts_now, params, names),
+        input_quality=input_quality_rows(
+            facts_now, facts_before, [f.name for f in quality.fields]),
     )
 
 
@@ -290,6 +315,37 @@ def _shadow_week(
         ),
         bias_threshold=config.shadow.bias_threshold,
     )
+
+
+def input_quality_rows(
+    facts_now: pd.DataFrame, facts_before: pd.DataFrame, fields: Sequence[str]
+) -> tuple[InputQualityRow, ...]:
+    """Each lead source × field with a lead missing it this week or last, the largest share
+    this week first (``metrics.inputs.field_quality`` over each week's cohort)."""
+    if not fields or "input_missing_fields" not in facts_now.columns:
+        return ()
+    now = field_quality(facts_now, fields, by=("lead_source",))
+    before = field_quality(facts_before, fields, by=("lead_source",))
+    previous = {(r["lead_source"], r["input_field"]): r for r in before.to_dict("records")}
+
+    def value(v: Any) -> float | None:
+        return None if v is None or pd.isna(v) else float(v)
+
+    rows = []
+    for r in now.to_dict("records"):
+        key = (r["lead_source"], r["input_field"])
+        last = previous.get(key)
+        if not r["missing"] and not (last and last["missing"]):
+            continue
+        rows.append(InputQualityRow(
+            source=r["lead_source"], field=r["input_field"], leads=int(r["leads"]),
+            missing=int(r["missing"]), share=value(r["missing_rate"]),
+            previous_share=value(last["missing_rate"]) if last else None,
+            missing_failure_rate=value(r["missing_failure_rate"]),
+            complete_failure_rate=value(r["complete_failure_rate"]),
+        ))
+    rows.sort(key=lambda row: (-(row.share or 0.0), row.source or "\uffff", row.field))
+    return tuple(rows)
 
 
 def _waits(now: Side, before: Side) -> tuple[WaitRow, ...]:

@@ -92,7 +92,11 @@ def merge_rollups(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, 
     metrics: dict[str, Any] = {}
     for row in catalog.METRICS:
         formula = row.formula
-        if isinstance(formula, catalog.Count):
+        if isinstance(formula, catalog.Count | catalog.Rate) and not _in_rollups(formula):
+            # Not stored per day × region × tier × source (the input-quality metrics): the
+            # export and the Data quality page compute them from the stored leads.
+            metrics[row.name] = None
+        elif isinstance(formula, catalog.Count):
             metrics[row.name] = counts[formula.members]
         elif isinstance(formula, catalog.Rate):
             metrics[row.name] = definitions.rate_of(row.name, counts)
@@ -104,6 +108,19 @@ def merge_rollups(rows: list[DailyRollup], as_of: datetime | None) -> dict[str, 
         elif isinstance(formula, catalog.Maximum):
             metrics[row.name] = _oldest_queue_age_hours(rows, as_of)
     return {name: metrics[name] for name in METRIC_NAMES}
+
+
+def in_rollups(name: str) -> bool:
+    """Whether the daily rollups hold what metric ``name`` is made of (the input-quality
+    metrics are not stored per day × region × tier × source: ``merge_rollups`` gives None)."""
+    formula = catalog.metric(name).formula
+    return not isinstance(formula, catalog.Count | catalog.Rate) or _in_rollups(formula)
+
+
+def _in_rollups(formula: catalog.Count | catalog.Rate) -> bool:
+    if isinstance(formula, catalog.Count):
+        return formula.members in COUNT_FIELDS
+    return all(part in COUNT_FIELDS for part in (formula.numerator, *formula.denominator))
 
 
 def _oldest_queue_age_hours(rows: list[DailyRollup], as_of: datetime | None) -> float | None:

@@ -165,6 +165,7 @@ def run_demo(
                 str(leads),
                 "--scenario",
                 "demo",
+                "--input-gap",
                 "--workdir",
                 str(workdir),
                 "--info-file",

@@ -27,7 +27,7 @@ from routing_health.sandbox.synthetic import generate_org
 
 def build_org(*, leads: int, seed: int, now: datetime, scenario: str, days: int,
               sandbox: bool = False, router_delay: float | None = None,
-              shadow: bool = False) -> tuple[Org, Any]:
+              shadow: bool = False, input_gap: bool = False) -> tuple[Org, Any]:
     """An emulator org loaded with a synthetic org; returns ``(org, synthetic)``.
 
     Besides the synthetic tables the org gets its flows' versions (FlowVersionView), the
@@ -35,9 +35,10 @@ def build_org(*, leads: int, seed: int, now: datetime, scenario: str, days: int,
     ``Organization.IsSandbox = sandbox``, the routing test pack's marker field
     ``Lead.Routing_Test_Run__c`` and, with ``router_delay`` (seconds), the demo router
     for leads created through the API (routing_health/sandbox/router.py). ``shadow`` adds the
-    shadow-routing story (``synthetic_shadow``: the candidate-owner fields and ``[shadow]``)."""
+    shadow-routing story (``synthetic_shadow``: the candidate-owner fields and ``[shadow]``);
+    ``input_gap`` the routing-input story (``synthetic_inputs``)."""
     synthetic = generate_org(leads=leads, seed=seed, now=now, days=days, scenario=scenario,
-                             shadow=shadow)
+                             shadow=shadow, input_gap=input_gap)
     org = Org(seed_defaults=False)
     org.load(
         {name: synthetic.records(name) for name in synthetic.tables},
@@ -62,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default="demo", choices=("demo", "plain"))
     parser.add_argument(
         "--now", default=None, help="ISO instant of 'now' in the org (default: now)"
+    )
+    parser.add_argument(
+        "--input-gap", action="store_true",
+        help="the web form stops sending Country the day before now (the Data quality story)",
     )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--workdir", default=None, help="where to write the config, CA and facts")
@@ -102,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         sandbox=not args.production,
         router_delay=None if args.no_router else args.router_delay,
         shadow=args.shadow,
+        input_gap=args.input_gap,
     )
     workdir = Path(args.workdir) if args.workdir else None
     emulator = SalesforceEmulator(org, port=args.port, tls_dir=workdir)

@@ -56,12 +56,14 @@ from routing_health.sandbox.synthetic_clock import DAY, HOUR
 from routing_health.sandbox.synthetic_columns import datetime_column, id_list, to_seconds
 from routing_health.sandbox.synthetic_config import render_config
 from routing_health.sandbox.synthetic_frames import lead_frames
+from routing_health.sandbox.synthetic_inputs import apply_input_gap, data_quality_toml
 from routing_health.sandbox.synthetic_shadow import CUSTOM_FIELDS as SHADOW_FIELDS
 from routing_health.sandbox.synthetic_shadow import shadow_columns, shadow_config
 from routing_health.sandbox.synthetic_timeline import (
     NEVER,
     P_INCIDENT,
     Window,
+    country_codes,
     generate_timeline,
 )
 
@@ -122,6 +124,7 @@ def _python_values(column: pd.Series) -> list[Any]:
 def generate_org(
     *, leads: int, seed: int = DEFAULT_SEED, now: datetime, days: int = 42, scenario: str = "demo",
     shadow: bool = False,
+    input_gap: bool = False,
 ) -> SyntheticOrg:
     """Generate a synthetic org of ``leads`` leads created over the ``days`` days before ``now``.
 
@@ -134,6 +137,10 @@ def generate_org(
     ``shadow=True`` adds the shadow-routing story (``synthetic_shadow``: a candidate-owner
     field, its reason and priority, and the ``[shadow]`` table in the configuration); without
     it the org is exactly what it was before that story existed.
+
+    ``input_gap=True`` adds the routing-input story
+    (``synthetic_inputs``: the web form stops sending Country on the day before ``now``) and
+    its ``[data_quality]`` configuration.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(NOW_NOT_AWARE)
@@ -164,11 +171,17 @@ def generate_org(
         tables["Lead"] = tables["Lead"].assign(**columns)
         custom_fields["Lead"] = [*custom_fields["Lead"], *SHADOW_FIELDS]
         config_toml += shadow_config()
+    gap: dict[str, Any] | None = None
+    if input_gap:
+        gap = apply_input_gap(tables, now.astimezone(UTC))
+        countries = sorted({name for _, name, _ in country_codes()})
+        config_toml += data_quality_toml(countries)
     facts = _facts(cat, win, timeline, tables, seed, scenario, days)
     if shadow_truth is not None:
         facts["shadow"] = shadow_truth
+    facts["input_gap"] = gap
     return SyntheticOrg(
-        tables=tables, config_toml=config_toml, custom_fields=custom_fields, facts=facts
+        tables=tables, config_toml=config_toml, custom_fields=custom_fields, facts=facts,
     )
 
 

@@ -21,6 +21,7 @@ from routing_health.lib.upsert import upsert
 from routing_health.models import (
     Activity,
     BusinessHoursRecord,
+    FieldChange,
     HolidayRecord,
     Lead,
     OwnerChange,
@@ -103,6 +104,8 @@ class ObjectSpec:
     watermark_field: str | None = "SystemModstamp"
     include_deleted: bool = False
     where: tuple[str, ...] = field(default_factory=tuple)
+    # The where clause when it depends on the configuration (LeadHistory's tracked fields).
+    where_for: Callable[[RoutingConfig], tuple[str, ...]] | None = None
     prune: Callable[[datetime], int] | None = None
     # Annotations and calendars: a failure here must not keep leads from syncing, and an org
     # where the object is not visible to the integration user simply goes without it.
@@ -132,8 +135,12 @@ def _kill_switch_spec(config: RoutingConfig) -> ObjectSpec | None:
 def lead_fields(config: RoutingConfig) -> list[str]:
     shadow = config.shadow.api_names() if config.shadow else ()
     extra: list[str] = []
-    for name in (*config.lead_fields.api_names(), *shadow):
-        if name not in LEAD_FIELDS and name.lower() not in {e.lower() for e in extra}:
+    seen = {name.lower() for name in LEAD_FIELDS}
+    # The [shadow] and [data_quality] fields (and the source field) land in raw_fields like
+    # the extras.
+    for name in (*config.lead_fields.api_names(), *shadow, *config.data_quality.api_names()):
+        if name.lower() not in seen:
+            seen.add(name.lower())
             extra.append(name)
     return [*LEAD_FIELDS, *extra]
 
@@ -204,6 +211,8 @@ def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageR
     """
     owners: list[OwnerChange] = []
     statuses: list[StatusChange] = []
+    tracked = {name.lower(): name for name in config.data_quality.api_names()}
+    fields: list[FieldChange] = []
     skipped = 0
     newest: datetime | None = None
     for r in records:
@@ -241,11 +250,35 @@ def write_history(records: list[dict[str, Any]], config: RoutingConfig) -> PageR
                         new_status=text(r.get("NewValue")),
                     )
                 )
+            elif isinstance(kind, str) and kind.lower() in tracked:
+                fields.append(
+                    FieldChange(
+                        id=parse_id(r.get("Id"), "Id"),
+                        lead_id=parse_id(r.get("LeadId"), "LeadId"),
+                        field=tracked[kind.lower()],
+                        created_at=created,
+                        old_value=_history_value(r.get("OldValue")),
+                        new_value=_history_value(r.get("NewValue")),
+                    )
+                )
         except MalformedRecord as exc:
             skipped += 1
             log.warning("sync object=LeadHistory record=%s skipped: %s", r.get("Id") or "?", exc)
     upserted = upsert(OwnerChange, owners) + upsert(StatusChange, statuses)
+    upserted += upsert(FieldChange, fields) if fields else 0
     return PageResult(upserted, skipped, newest)
+
+
+def _history_value(value: Any) -> str | None:
+    # Bulk API CSV sends a null OldValue as an empty string: both mean "no value".
+    return None if value is None or value == "" else str(value)
+
+
+def history_where(config: RoutingConfig) -> tuple[str, ...]:
+    """Owner and Status changes, and the changes of the [data_quality] fields."""
+    names = ["Owner", "Status", *config.data_quality.api_names()]
+    quoted = ", ".join(f"'{name}'" for name in dict.fromkeys(names))
+    return (f"Field IN ({quoted})",)
 
 
 # -- Task / Event ----------------------------------------------------------------------------
@@ -353,6 +386,7 @@ OBJECTS: dict[str, ObjectSpec] = {
             write_history,
             watermark_field="CreatedDate",
             where=("Field IN ('Owner', 'Status')",),
+            where_for=history_where,
         ),
         ObjectSpec(
             "Task",

@@ -69,7 +69,8 @@ def _check_lead_fields(client: SalesforceClient, config: RoutingConfig) -> list[
     compound = [
         Finding(
             False,
-            f"lead_fields.{key} = {name!r}",
+            f"{'data_quality.fields' if key == 'data_quality' else 'lead_fields.' + key}"
+            f" = {name!r}",
             f"is a compound {COMPOUND_FIELD_TYPES[types[name]]} field, which Bulk API 2.0 "
             "cannot read (FUNCTIONALITY_NOT_ENABLED); configure one of its component fields "
             "instead (Street, City, State, PostalCode, Country...)",
@@ -90,6 +91,8 @@ def _configured_lead_fields(config: RoutingConfig) -> list[tuple[str, str]]:
         ("failed_node", lf.failed_node),
         ("rejection_reason", lf.rejection_reason),
         *(("extra", name) for name in lf.extra),
+        # [data_quality] fields and source field are pulled too: a missing one breaks the query.
+        *(("data_quality", name) for name in config.data_quality.api_names()),
     ]
     return [(key, name) for key, name in named if name]
 

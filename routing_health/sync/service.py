@@ -228,12 +228,13 @@ def _plan(
     spec: ObjectSpec, client: SalesforceClient, config: RoutingConfig, since: datetime | None
 ) -> _Plan:
     select = f"SELECT {', '.join(spec.fields(config))} FROM {spec.sobject}"
+    spec_where = spec.where_for(config) if spec.where_for else spec.where
     key = spec.watermark_field
     since = since if key else None
     if key is None:
         client.ensure_budget(3, what=f"{spec.name} sync")
-        return _Plan(select, list(spec.where), "full", None, None)
-    count = _Plan(f"SELECT COUNT() FROM {spec.sobject}", list(spec.where), "count", key, since)
+        return _Plan(select, list(spec_where), "full", None, None)
+    count = _Plan(f"SELECT COUNT() FROM {spec.sobject}", list(spec_where), "count", key, since)
     try:
         estimate: int | None = client.count(
             count.soql(since, None), include_deleted=spec.include_deleted
@@ -246,9 +247,9 @@ def _plan(
     if since is None or estimate is None or estimate > BULK_THRESHOLD:
         pages = (estimate or 0) // BULK_PAGE
         client.ensure_budget(5 + pages, what=f"{spec.name} {'sync' if since else 'backfill'}")
-        return _Plan(select, list(spec.where), "bulk", key, since)
+        return _Plan(select, list(spec_where), "bulk", key, since)
     client.ensure_budget(2 + estimate // REST_BATCH, what=f"{spec.name} sync")
-    return _Plan(select, list(spec.where), "rest", key, since)
+    return _Plan(select, list(spec_where), "rest", key, since)
 
 
 def _windowed_pages(

@@ -117,7 +117,7 @@ def test_every_rule_of_the_spec_is_registered_with_its_defaults() -> None:
     assert list(RULES) == ["assignment_success", "routing_failures", "tta_p95", "touch_p95",
                            "queue_aging", "rejection_rate", "volume_anomaly", "inactive_owner",
                            "flow_regression", "kill_switch", "distribution_imbalance",
-                           "sync_stale"]
+                           "input_missing", "sync_stale"]
     assert (RULES["assignment_success"].default_threshold, RULES["assignment_success"].window_hours
             ) == (0.995, 24.0)
     assert (RULES["rejection_rate"].min_sample, RULES["rejection_rate"].window_hours) == (20, 168)

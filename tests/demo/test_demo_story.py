@@ -100,8 +100,8 @@ def test_the_demo_shows_its_three_problems_on_a_healthy_baseline(demo: dict[str,
             # Overview: one line per problem at the top of "What's broken now"; the critical
             # one first (spec section 6 ranks a group's incidents by severity).
             items = page.locator(".broken__item")
-            top = [items.nth(i).inner_text() for i in range(3)]
-            print("What's broken now, top three:", *(" ".join(t.split()) for t in top),
+            top = [items.nth(i).inner_text() for i in range(4)]
+            print("What's broken now, top four:", *(" ".join(t.split()) for t in top),
                   sep="\n  ")
             # The EMEA problem is the flow version that caused it (issue 16): the
             # flow_regression incident, naming the flow, both versions and the failed node,
@@ -109,11 +109,17 @@ def test_the_demo_shows_its_three_problems_on_a_healthy_baseline(demo: dict[str,
             assert "Routing worse since a flow activation" in top[0] and "EMEA" in top[0]
             assert "Lead_Router v8 activated" in top[0] and "Previous version: v7" in top[0]
             assert incident["failed_node"] in top[0]
-            rest = sorted(top[1:])
-            assert "Leads assigned to an inactive user" in rest[0] and "AMER" in rest[0]
-            assert facts["inactive_rep"]["name"] in rest[0]
-            assert "Leads waiting in a queue past the limit" in rest[1]
-            assert backlog["region"] in rest[1]
+            # Then, in any order, the inactive rep, the queue backlog and (issue 17) the web
+            # form that stopped sending Country.
+            rest = {next(title for title in (
+                "Leads assigned to an inactive user", "Leads waiting in a queue past the limit",
+                "A lead source stopped sending a routing input") if title in item): item
+                for item in top[1:]}
+            inactive = rest["Leads assigned to an inactive user"]
+            assert "AMER" in inactive and facts["inactive_rep"]["name"] in inactive
+            assert backlog["region"] in rest["Leads waiting in a queue past the limit"]
+            assert "Web leads stopped sending Country" in rest[
+                "A lead source stopped sending a routing input"]
             page.screenshot(path=str(SHOTS / "demo-overview.png"), full_page=True)
 
             # Segments, default 7-day view: the page's own statuses.
@@ -140,10 +146,12 @@ def test_the_demo_shows_its_three_problems_on_a_healthy_baseline(demo: dict[str,
             browser.close()
     assert problems == []
 
-    # Slack: the three problems are the only pages, one top-level message each.
+    # Slack: the three problems are the only pages, one top-level message each, and (issue 17)
+    # one for the lead source that stopped sending Country (no region: the group "(none)").
     posted = (demo["workdir"] / "slack-emulator.log").read_text().splitlines()
     top_level = [line for line in posted if line.startswith("[") and "(thread " not in line]
-    print(f"Top-level Slack messages: {len(top_level)}")
-    assert len(top_level) == 3, top_level
+    print(f"Top-level Slack messages: {len(top_level)}", *top_level, sep="\n  ")
+    assert len(top_level) == 4, top_level
+    assert sum("Web leads stopped sending Country" in line for line in top_level) == 1, top_level
     for region in ("AMER", "APAC", "EMEA"):  # a group's message names its worst incident's
         assert sum(f"region {region}," in line for line in top_level) == 1, (region, top_level)

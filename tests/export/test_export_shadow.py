@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from routing_health.metrics import METRIC_NAMES
 from routing_health.metrics.aggregate import SHADOW_NAMES
 from routing_health.models import Lead
 from routing_health.models.tokens import create_token
+from routing_health.reports.export import EXPORT_NAMES
 from tests.conftest import NOW
 from tests.export.test_export import command_args, export
 
@@ -30,8 +30,8 @@ def token(db) -> str:
 
 def test_with_shadow_configured_the_export_adds_the_shadow_columns(synced_shadow_org):
     document = json.loads(export(*command_args(PARAMS)))
-    assert list(document["rows"][0]) == ["region", "tier", "week", *METRIC_NAMES, *SHADOW_NAMES]
-    assert list(document["total"]) == [*METRIC_NAMES, *SHADOW_NAMES]
+    assert list(document["rows"][0]) == ["region", "tier", "week", *EXPORT_NAMES, *SHADOW_NAMES]
+    assert list(document["total"]) == [*EXPORT_NAMES, *SHADOW_NAMES]
     total = document["total"]
     assert total["shadow_candidates"] <= total["leads"]
     assert total["shadow_agreed"] + total["shadow_disagreed"] == total["shadow_compared"]
@@ -78,5 +78,5 @@ def test_an_empty_denominator_is_null_not_zero(synced_shadow_org):
 
 def test_without_shadow_configured_nothing_changes(synced_org):
     document = json.loads(export(*command_args(PARAMS)))
-    assert list(document["total"]) == list(METRIC_NAMES)
+    assert list(document["total"]) == list(EXPORT_NAMES)
     assert not any(name.startswith("shadow_") for name in document["rows"][0])

@@ -325,6 +325,16 @@ def reference_metrics(facts: list[dict[str, Any]], params: MetricParams) -> dict
     rejected = sum(f["rejected"] for f in facts)
     business_assign_base = [f for f in facts if f["assign_sla_applicable_business"]]
     business_touch_base = [f for f in facts if f["touch_sla_applicable_business"]]
+    # Routing inputs: checked only when the facts carry the column ([data_quality] fields).
+    checked = [f for f in facts if f.get("input_missing_fields") is not None]
+    missing = [f for f in checked if f["input_missing_fields"] != ""]
+    complete = [f for f in checked if f["input_missing_fields"] == ""]
+
+    def failure_rate(leads: list[dict[str, Any]]) -> float | None:
+        failed_here = sum(f["outcome"] == "failed" for f in leads)
+        routed_here = sum(f["outcome"] == "succeeded" for f in leads)
+        return _share(failed_here, failed_here + routed_here)
+
     return {
         "leads": len(facts),
         "succeeded": succeeded,
@@ -373,6 +383,10 @@ def reference_metrics(facts: list[dict[str, Any]], params: MetricParams) -> dict
             len(business_touch_base),
         ),
         "triaged": sum(f["outcome"] == "triaged" for f in facts),
+        "input_missing": len(missing),
+        "input_missing_rate": _share(len(missing), len(checked)),
+        "input_missing_failure_rate": failure_rate(missing),
+        "input_complete_failure_rate": failure_rate(complete),
     }
 
 

@@ -97,3 +97,20 @@ def test_without_view_setup_it_still_connects_and_reads_usage_from_the_header(
     call_command("check_config")
     out = capsys.readouterr().out
     assert "API usage 1001/10000 (API usage read from the Sforce-Limit-Info header" in out
+
+
+def test_it_checks_the_data_quality_fields_naming_their_setting(configured, capsys):
+    configured.write_text(configured.read_text()
+                          + '\n[data_quality]\nfields = ["Address", "No_Such_Field__c"]\n')
+    with pytest.raises(CommandError):
+        call_command("check_config")
+    out = capsys.readouterr().out
+    assert "[FAIL] Lead field No_Such_Field__c: does not exist" in out
+
+
+def test_a_compound_data_quality_field_is_named_by_its_setting(configured, capsys):
+    configured.write_text(configured.read_text() + '\n[data_quality]\nfields = ["Address"]\n')
+    with pytest.raises(CommandError):
+        call_command("check_config")
+    out = capsys.readouterr().out
+    assert "[FAIL] data_quality.fields = 'Address': is a compound Address field" in out
