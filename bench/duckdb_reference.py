@@ -599,6 +599,14 @@ def group_facts(
         raise ValueError("the DuckDB reference does not model the kill switch (triaged)")
     frame["triaged"] = np.zeros(len(frame), dtype=np.int64)
     names.append("triaged")
+    # Issue 17's routing-input metrics need [data_quality] fields, which the benchmark frames
+    # do not carry: no lead is checked, so the count is 0 and the rates null.
+    frame["input_missing"] = np.zeros(len(frame), dtype=np.int64)
+    for name in ("input_missing_rate", "input_missing_failure_rate",
+                 "input_complete_failure_rate"):
+        frame[name] = np.full(len(frame), np.nan)
+    names += ["input_missing", "input_missing_rate", "input_missing_failure_rate",
+              "input_complete_failure_rate"]
     return frame[[*by, *names]].reset_index(drop=True)
 
 

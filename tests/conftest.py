@@ -35,6 +35,7 @@ from django.utils import timezone
 from simple_salesforce import Salesforce
 
 from routing_health.config import RoutingConfig, parse_config
+from routing_health.facts.kill_switch import forget_changes
 from routing_health.salesforce import ConnectionSettings, SalesforceClient
 from routing_health.sandbox.org import Org
 from routing_health.sandbox.serve import build_org
@@ -69,6 +70,16 @@ def salesforce_client(emulator: SalesforceEmulator, **options: Any) -> Salesforc
         instance_url=emulator.url, access_token=emulator.access_token, bulk_poll_seconds=0.01
     )
     return SalesforceClient(settings, **options)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_kill_switch_memo() -> Iterator[None]:
+    """Each test reads the kill switch's changes from its own database: the per-process memo
+    of ``routing_health.facts.kill_switch`` (60 s) must not carry one test's rows into the
+    next (rows bulk-loaded by fixtures send no signal)."""
+    forget_changes()
+    yield
+    forget_changes()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from tests.conftest import NOW
 RUN_TIMES = {
     "SyncRun": {"started_at", "finished_at"},
     "SyncState": {"last_success_at"},
+    "KillSwitchChange": {"observed_at"},  # when the sync read the switch (issue 16)
 }
 
 

@@ -41,7 +41,7 @@ def on_intervals(changes: list[tuple[datetime, bool]]) -> tuple[Interval, ...]:
 # the app is ready); another process
 # sees a change at most MEMO_SECONDS late, and the next compute (whose parameter fingerprint then
 # differs) recomputes every lead with it.
-MEMO_SECONDS = 5.0
+MEMO_SECONDS = 60.0
 _memo: dict[str, tuple[float, list[tuple[datetime, bool]]]] = {}
 
 

@@ -472,7 +472,7 @@ def test_each_metric_page_needs_only_a_handful_of_queries(computed, signed_in, p
     compares = path.startswith("/?") or path == "/" or path.startswith("/trends")
     limit = MAX_QUERIES + (EQUAL_AGE_QUERIES if compares else 0)
     # The demo's configuration reads a kill switch (issue 16): the engine's ON intervals (at
-    # most one read per few seconds), the Overview's state (its latest change and last read),
+    # most one read a minute per process), the Overview's state (its latest change and last read),
     # Trends' switch markers; and Trends checks the watched Lead_Router activation: both sides'
     # raw rows (after it, and the same hours weeks earlier) and the activation itself.
     if compares:
