@@ -45,6 +45,7 @@ from types import MappingProxyType
 from routing_health.config.alerts import ALERTS_KEYS, MSG_UNKNOWN_REGION, parse_alerts
 from routing_health.config.calendars import parse_calendars
 from routing_health.config.change_safety import CHANGE_SAFETY_KEYS, parse_change_safety
+from routing_health.config.duplicates import DUPLICATES_KEYS, parse_duplicates
 from routing_health.config.model import (
     ALERT_RULE_NAMES,
     DEFAULT_TIER_SLA,
@@ -54,6 +55,7 @@ from routing_health.config.model import (
     Clock,
     ConfigError,
     ConfigProblem,
+    DuplicatesConfig,
     LeadFields,
     Owners,
     Regions,
@@ -79,6 +81,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConfigProblem",
+    "DuplicatesConfig",
     "LeadFields",
     "Owners",
     "Regions",
@@ -105,6 +108,7 @@ TOP_KEYS = (
     "alerts",
     "calendars",
     "change_safety",
+    "duplicates",
 )
 LEAD_FIELD_KEYS = ("region", "country", "tier", "failed_node", "rejection_reason", "extra")
 WINDOW_KEYS = ("routing_grace_minutes", "bounce_hours", "accept_hours", "queue_age_limit_hours")
@@ -176,6 +180,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         known_regions = {regions.default, *regions.by_country.values()}
     alerts = parse_alerts(root.table("alerts", ALERTS_KEYS), tier_names, known_regions)
     change_safety = parse_change_safety(root.table("change_safety", CHANGE_SAFETY_KEYS))
+    duplicates = parse_duplicates(root.table("duplicates", DUPLICATES_KEYS))
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
@@ -190,6 +195,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         windows=windows,
         alerts=alerts,
         change_safety=change_safety,
+        duplicates=duplicates,
         calendars=MappingProxyType(calendars),
         source=source,
         calendar_salesforce=MappingProxyType(calendar_refs),

@@ -17,14 +17,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from routing_health.metrics.catalog import exported_names
+from routing_health.metrics.catalog import duplicate_names, exported_names
 from routing_health.metrics.columns import FACT_COLUMNS
-from routing_health.metrics.definitions import group_percentiles, group_values
+from routing_health.metrics.definitions import (
+    duplicate_group_values,
+    group_percentiles,
+    group_values,
+    has_duplicate_facts,
+)
 from routing_health.metrics.params import MetricParams
 
 METRIC_NAMES: tuple[str, ...] = exported_names()
 """Every metric of spec section 5, then the business-hours variants of section 10, in JSON
 column order (declared once, in ``routing_health.metrics.catalog``)."""
+
+DUPLICATE_NAMES: tuple[str, ...] = duplicate_names()
+"""The duplicates family (``catalog.DUPLICATE_METRICS``), after ``METRIC_NAMES`` when present."""
 
 GROUP_KEYS: Mapping[str, str] = MappingProxyType(
     {
@@ -65,7 +73,7 @@ def group_metrics(facts: pd.DataFrame, by: Sequence[str], params: MetricParams) 
     keys, group, sizes = _groups(facts, by)
     table = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in keys.items()})
     metrics = _metrics(facts, group, sizes, params)
-    for name in METRIC_NAMES:
+    for name in metrics:
         table[name] = metrics[name]
     return table
 
@@ -73,11 +81,13 @@ def group_metrics(facts: pd.DataFrame, by: Sequence[str], params: MetricParams) 
 def total_metrics(facts: pd.DataFrame, params: MetricParams) -> dict[str, Any]:
     """The metrics over all of ``facts`` as a JSON-ready dict in ``METRIC_NAMES`` order.
 
-    An empty frame gives zero counts and ``None`` rates.
+    An empty frame gives zero counts and ``None`` rates. Facts carrying the duplicates columns
+    (``metrics.duplicates.attach``) add ``DUPLICATE_NAMES`` after them, here and in
+    ``group_metrics``.
     """
     group = np.zeros(len(facts), dtype=np.int64)
     metrics = _metrics(facts, group, 1, params)
-    return {name: _json_value(metrics[name][0]) for name in METRIC_NAMES}
+    return {name: _json_value(values[0]) for name, values in metrics.items()}
 
 
 def metrics_rows(
@@ -157,7 +167,11 @@ def _key_codes(column: pd.Series) -> tuple[np.ndarray, list[object]]:
 def _metrics(
     facts: pd.DataFrame, group: np.ndarray, size: int, params: MetricParams
 ) -> dict[str, np.ndarray]:
-    return group_values(facts, group, size, params.queue_age_limit_hours)
+    values = group_values(facts, group, size, params.queue_age_limit_hours)
+    out = {name: values[name] for name in METRIC_NAMES}
+    if has_duplicate_facts(facts):
+        out.update(duplicate_group_values(facts, group, size))
+    return out
 
 
 def _percentiles(

@@ -22,8 +22,10 @@ import pandas as pd
 
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
+from routing_health.facts.duplicates import duplicate_cohort_facts
 from routing_health.facts.frames import load_frames, local_days_utc
 from routing_health.metrics import (
+    DUPLICATE_NAMES,
     GROUP_KEYS,
     METRIC_NAMES,
     MetricParams,
@@ -32,6 +34,9 @@ from routing_health.metrics import (
     metrics_rows,
 )
 from routing_health.metrics import total_metrics as _total_metrics
+
+EXPORT_NAMES: tuple[str, ...] = (*METRIC_NAMES, *DUPLICATE_NAMES)
+"""Every metric the export prints: the routing metrics, then the duplicates family."""
 
 BAD_DATE = "{name} must be a date YYYY-MM-DD, got {value!r}"
 BAD_INSTANT = "as_of must be an ISO 8601 instant such as 2026-11-20T12:00:00Z, got {value!r}"
@@ -115,7 +120,9 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
     """The export document of spec section 7 for ``request``."""
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
     extra = [key for key in request.by if key in config.lead_fields.extra]
-    members = cohort_facts(params, request.start, request.end, request.as_of, extra)
+    members = duplicate_cohort_facts(
+        config, params, request.start, request.end, request.as_of, extra
+    )
     return {
         "as_of": request.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "start": request.start.isoformat(),
@@ -154,12 +161,14 @@ def to_json(document: dict[str, Any]) -> str:
 
 
 def to_csv(document: dict[str, Any]) -> str:
-    """Group keys then every metric; one line per row, or the total when ungrouped."""
+    """Group keys then every metric of the document (in the total's order); one line per row,
+    or the total when ungrouped."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     keys = list(document["by"])
-    writer.writerow([*keys, *METRIC_NAMES])
+    names = list(document["total"])  # EXPORT_NAMES for compute_export's documents
+    writer.writerow([*keys, *names])
     rows = document["rows"] if keys else [document["total"]]
     for row in rows:
-        writer.writerow(["" if row.get(k) is None else row[k] for k in (*keys, *METRIC_NAMES)])
+        writer.writerow(["" if row.get(k) is None else row[k] for k in (*keys, *names)])
     return out.getvalue()

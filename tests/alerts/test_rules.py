@@ -116,7 +116,7 @@ class Org:
 def test_every_rule_of_the_spec_is_registered_with_its_defaults() -> None:
     assert list(RULES) == ["assignment_success", "routing_failures", "tta_p95", "touch_p95",
                            "queue_aging", "rejection_rate", "volume_anomaly", "inactive_owner",
-                           "flow_regression", "sync_stale"]
+                           "flow_regression", "duplicate_outreach", "sync_stale"]
     assert (RULES["assignment_success"].default_threshold, RULES["assignment_success"].window_hours
             ) == (0.995, 24.0)
     assert (RULES["rejection_rate"].min_sample, RULES["rejection_rate"].window_hours) == (20, 168)
@@ -135,6 +135,7 @@ SPEC_SEVERITY_AND_FOR = {
     "inactive_owner": ("warning", "warning", 0),
     "volume_anomaly": ("warning", "warning", 0),
     "flow_regression": ("critical", "critical", 0),
+    "duplicate_outreach": ("warning", "warning", 0),  # issue 17: not in spec section 6's table
 }
 
 

@@ -718,6 +718,7 @@ def test_the_vectorised_segment_helpers_accept_string_dtypes(example):
 
 
 def test_every_alert_rule_of_the_spec_is_known():
-    # flow_regression joined with the change-safety checks (issue 16).
-    assert len(ALERT_RULE_NAMES) == 10
-    assert {"sync_stale", "inactive_owner"} <= set(ALERT_RULE_NAMES)
+    # flow_regression joined with the change-safety checks (issue 16), duplicate_outreach with
+    # the duplicates (issue 17).
+    assert len(ALERT_RULE_NAMES) == 11
+    assert {"sync_stale", "inactive_owner", "duplicate_outreach"} <= set(ALERT_RULE_NAMES)
