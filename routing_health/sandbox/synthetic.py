@@ -55,6 +55,7 @@ from routing_health.sandbox.synthetic_catalog import (
 from routing_health.sandbox.synthetic_clock import DAY, HOUR
 from routing_health.sandbox.synthetic_columns import datetime_column, id_list, to_seconds
 from routing_health.sandbox.synthetic_config import render_config
+from routing_health.sandbox.synthetic_duplicates import apply_duplicate_story
 from routing_health.sandbox.synthetic_frames import lead_frames
 from routing_health.sandbox.synthetic_timeline import (
     NEVER,
@@ -147,11 +148,18 @@ def generate_org(
     tables = _catalog_frames(cat, win, holiday_rows)
     tables.update(lead_frames(timeline, cat, win, frames_rng, ids_rng))
     tables = {name: tables[name] for name in SOBJECTS}
+    duplicates = None
+    if win.demo:  # issue 17: unique companies, Accounts and one company across reps
+        story_rng = np.random.Generator(np.random.PCG64([seed, 17]))
+        tables["Lead"], tables["Account"], duplicates = apply_duplicate_story(
+            tables["Lead"], timeline, cat, win, story_rng)
+    facts = _facts(cat, win, timeline, tables, seed, scenario, days)
+    facts["duplicates"] = duplicates
     return SyntheticOrg(
         tables=tables,
         config_toml=render_config(cat, holiday_rows),
         custom_fields={k: list(v) for k, v in CUSTOM_FIELDS.items()},
-        facts=_facts(cat, win, timeline, tables, seed, scenario, days),
+        facts=facts,
     )
 
 
