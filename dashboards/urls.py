@@ -5,7 +5,13 @@ from django.urls import include, path
 from dashboards.leads import views as lead_views
 from dashboards.metrics import segments, trends
 from dashboards.metrics import views as metric_views
-from dashboards.ops import alert_views, report_views, routing_tests, slack_interactions
+from dashboards.ops import (
+    alert_views,
+    duplicates,
+    report_views,
+    routing_tests,
+    slack_interactions,
+)
 from dashboards.ops import health as views
 from dashboards.ops import views as ops_views
 
@@ -18,6 +24,7 @@ urlpatterns = [
     path("queues", ops_views.queues, name="queues"),
     path("failures", ops_views.failures, name="failures"),
     path("reps", ops_views.reps, name="reps"),
+    path("duplicates", duplicates.duplicates, name="duplicates"),
     path("leads", lead_views.lead_list, name="leads"),
     path("leads/<str:lead_id>", lead_views.lead_timeline, name="lead-timeline"),
     path("alerts", alert_views.alerts, name="alerts"),

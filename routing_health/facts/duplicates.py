@@ -48,6 +48,24 @@ def load_contacts(created_from: datetime | None, as_of: datetime) -> pd.DataFram
     )
 
 
+def matched_facts(
+    config: RoutingConfig,
+    params: MetricParams,
+    start: date,
+    end: date,
+    as_of: datetime,
+    extra: tuple[str, ...] | list[str] = (),
+) -> pd.DataFrame:
+    """The engine's facts, with the duplicates columns, of every lead created from
+    ``window_days`` before the local day ``start`` up to ``as_of`` (the cohort of
+    ``[start, end]`` and every lead it may be matched with)."""
+    created_from, _ = local_days_utc(start, end, ZoneInfo(params.report_timezone))
+    since = created_from - timedelta(days=config.duplicates.window_days)
+    frames = load_frames(created_from=since, as_of=as_of, extra=extra)
+    facts = lead_facts_of(frames, params, as_of)
+    return attach(facts, load_contacts(since, as_of), load_accounts(), config.duplicates, as_of)
+
+
 def duplicate_cohort_facts(
     config: RoutingConfig,
     params: MetricParams,
@@ -59,9 +77,4 @@ def duplicate_cohort_facts(
     """``reports.export.cohort_facts`` with the duplicates columns: the leads created from
     ``window_days`` before the cohort's first local midnight up to ``as_of`` are matched, so a
     cohort lead's partner may lie just outside the cohort on either side."""
-    created_from, _ = local_days_utc(start, end, ZoneInfo(params.report_timezone))
-    since = created_from - timedelta(days=config.duplicates.window_days)
-    frames = load_frames(created_from=since, as_of=as_of, extra=extra)
-    facts = lead_facts_of(frames, params, as_of)
-    facts = attach(facts, load_contacts(since, as_of), load_accounts(), config.duplicates, as_of)
-    return cohort(facts, start, end)
+    return cohort(matched_facts(config, params, start, end, as_of, extra), start, end)
