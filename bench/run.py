@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHES = ("sync", "metrics", "business_hours", "pages", "volumes")
+BENCHES = ("sync", "metrics", "business_hours", "pages", "volumes", "duplicates")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,8 +10,8 @@ from typing import Any
 
 SUFFIXES = {
     "ab", "ag", "as", "bv", "co", "company", "corp", "corporation", "gmbh", "inc",
-    "incorporated", "kg", "kgaa", "limited", "llc", "llp", "lp", "ltd", "nv", "oy", "plc", "pty",
-    "sa", "sarl", "sas", "se", "spa", "srl",
+    "incorporated", "kg", "kgaa", "kk", "limited", "llc", "llp", "lp", "ltd", "nv", "oy", "plc",
+    "pte", "pty", "sa", "sarl", "sas", "se", "spa", "srl",
 }
 HOST_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -56,7 +56,7 @@ def website_domain(value: Any, public: Collection[str]) -> str | None:
     value = value.rsplit("@", 1)[-1]
     if ":" in value:
         head, _, port = value.rpartition(":")
-        if port == "" or port.isdigit():
+        if port == "" or (port.isascii() and port.isdigit()):
             value = head
     return host(value, public)
 
@@ -64,7 +64,7 @@ def website_domain(value: Any, public: Collection[str]) -> str | None:
 def company_key(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
-    text = value.casefold().replace("&", " and ")
+    text = value.lower().replace("&", " and ")
     tokens = "".join(c if c.isalnum() else " " for c in text).split()
     while len(tokens) > 1:
         if len(tokens) > 2 and tokens[-2:] == ["and", "co"]:

@@ -50,6 +50,7 @@ def test_an_email_reads_as_its_domain_unless_public(value, expected):
     ("Acme Holdings GmbH & Co. KG", "acme holdings"),
     ("Smith & Sons Ltd", "smith and sons"),
     ("Müller AG", "müller"),
+    ("Yamada Robotics Pte. Ltd.", "yamada robotics"),
     ("Inc", "inc"),  # the only word stays
     ("  ", None),
     (None, None),
