@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from bench.bench_pages import _config_toml
 from routing_health.lib.sfid import to_18
+from routing_health.metrics import METRIC_NAMES
 from routing_health.models import DailyRollup, Lead, LeadFact, MetricsState
 from routing_health.reports.export import compute_export, parse_request
 from routing_health.rollups.selectors import Segment, rollup_metrics
@@ -31,7 +32,9 @@ def exported(by: str, start: str, end: str) -> dict:
 
 
 def assert_same(rollup: dict, export: dict) -> None:
-    for name, value in export.items():
+    # The routing metrics: the duplicates family (issue 17) is not in the rollups.
+    for name in METRIC_NAMES:
+        value = export[name]
         if isinstance(value, float):
             assert rollup[name] == pytest.approx(value, rel=1e-12, abs=1e-9), name
         else:
