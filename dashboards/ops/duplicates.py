@@ -3,7 +3,8 @@ worked by several reps within ``[duplicates] window_days``; a group drills down 
 
 Computed from the stored Salesforce data as the export computes it
 (``routing_health.facts.duplicates.matched_facts``, as of the last ``compute_metrics``), so its
-numbers are ``export_metrics``'s for the same range and segment. A company group is its e-mail
+numbers are ``export_metrics``'s for the same range and segment; cached per view until the next
+``compute_metrics`` (``dashboards.rollup_cache``). A company group is its e-mail
 or website domain, else its normalised name; its leads include partners created up to
 ``window_days`` before the range.
 """
@@ -17,13 +18,13 @@ from typing import Any
 import pandas as pd
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboards.csv_export import csv_response
 from dashboards.ops.queries import ops_settings
 from dashboards.ops.views import _base_context, _wants_csv
 from dashboards.rendering import page_state, render_page
+from dashboards.rollup_cache import cached
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.duplicates import matched_facts
 from routing_health.facts.frames import owner_names
@@ -97,6 +98,53 @@ def _lines(rows: pd.DataFrame, in_range: set[str], reps: pd.Series) -> list[Lead
     return lines
 
 
+SLIM = ("lead_id", "created_at", "first_rep", "group", "lead_domain", "company_key",
+        "account_id", "account_owner", "account_conflict", "duplicate_outreach")
+
+
+def _slim(facts: pd.DataFrame) -> pd.DataFrame:
+    out = facts[list(SLIM)].copy()
+    out["first_rep"] = out["first_rep"].astype(object)
+    return out.reset_index(drop=True)
+
+
+def view_data(config: Any, filters: Any, as_of: datetime) -> dict[str, Any]:
+    """What the page shows for ``filters`` as of ``as_of``: the family's totals, the companies
+    with duplicate outreach in the range, the leads routed against the account owner, the
+    candidates related to a flagged company (for the drill-down) and the Ids in the range."""
+    params = resolved_params(config)
+    extra = [SOURCE_FIELD] if filters.source and SOURCE_FIELD in config.lead_fields.extra else []
+    universe = matched_facts(config, params, filters.start, filters.end, as_of, extra)
+    universe = universe.assign(group=_group_key(universe).to_numpy())
+    members = _narrowed(cohort(universe, filters.start, filters.end), filters)
+    flagged = members[members["duplicate_outreach"].to_numpy(dtype=bool)]
+    summary = (
+        flagged.groupby("group", sort=False)
+        .agg(leads=("lead_id", "size"), reps=("first_rep", "nunique"),
+             first=("created_at", "min"), last=("created_at", "max"))
+        .sort_values(["leads", "last"], ascending=[False, False])
+    )
+    everywhere = universe[universe["duplicate_outreach"].to_numpy(dtype=bool)]
+    domain = universe["lead_domain"].astype(object)
+    name = universe["company_key"].astype(object)
+    related = universe["duplicate_candidate"].to_numpy(dtype=bool) & (
+        domain.isin(set(everywhere["lead_domain"].dropna())).to_numpy()
+        | name.isin(set(everywhere["company_key"].dropna())).to_numpy())
+    conflicts = members[members["account_conflict"].to_numpy(dtype=bool)].sort_values(
+        ["created_at", "lead_id"], ascending=False)
+    return {
+        "totals": total_metrics(members, params),
+        "groups": [
+            {"key": key, "leads": int(r.leads), "reps": int(r.reps),
+             "first": r.first.to_pydatetime(), "last": r.last.to_pydatetime()}
+            for key, r in summary.iterrows()
+        ],
+        "conflicts": _slim(conflicts),
+        "related": _slim(universe[related]),
+        "in_range": set(members["lead_id"].astype(str)),
+    }
+
+
 @require_GET
 def duplicates(request: HttpRequest) -> HttpResponse:
     """The page; ``?group=<domain or "name: …">`` lists one company's leads."""
@@ -110,56 +158,42 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         return render_page(request, "dashboards/duplicates.html", state, page=PAGE,
                            context=context)
     as_of = settings.as_of
-    params = resolved_params(config)
-    extra = [SOURCE_FIELD] if filters.source and SOURCE_FIELD in config.lead_fields.extra else []
-    universe = matched_facts(config, params, filters.start, filters.end, as_of, extra)
-    universe = universe.assign(group=_group_key(universe).to_numpy())
-    members = _narrowed(cohort(universe, filters.start, filters.end), filters)
-    in_range = set(members["lead_id"].astype(str))
-    reps = owner_names()
+    rules = config.duplicates
+    part = ("duplicates", rules.window_days, rules.account_domain_field,
+            tuple(sorted(rules.public_domains)))
+    data = cached(settings.metrics, filters, part, lambda: view_data(config, filters, as_of))
+    in_range, reps = data["in_range"], owner_names()
     group = str(request.GET.get("group") or "").strip()[:300]
     if group:
         # The group's leads and, one step further, those sharing their domain or their name
         # (a lead writing from a public domain joins its company by name).
+        universe = data["related"]
         seed = (universe["group"] == group).to_numpy()
         domain = universe["lead_domain"].astype(object)
         name = universe["company_key"].astype(object)
         linked = seed | domain.isin(set(domain[seed].dropna())).to_numpy() | name.isin(
             set(name[seed].dropna())).to_numpy()
-        rows = universe[linked & universe["duplicate_candidate"].to_numpy(dtype=bool)]
-        rows = rows.sort_values(["created_at", "lead_id"])
+        rows = universe[linked].sort_values(["created_at", "lead_id"])
         lines = _lines(rows, in_range, reps)
         if _wants_csv(request):
             return _csv(f"duplicates_{len(lines)}_leads.csv", lines)
         context.update(group=group, group_lines=lines, back=reverse(PAGE) + filters.querystring())
         return render_page(request, "dashboards/duplicates.html", state, page=PAGE,
                            context=context)
-    totals = total_metrics(members, params)
-    cards = [(m, totals.get(m.name)) for m in DUPLICATE_METRICS]
-    flagged = members[members["duplicate_outreach"].to_numpy(dtype=bool)]
-    summary = (
-        flagged.groupby("group", sort=False)
-        .agg(leads=("lead_id", "size"), reps=("first_rep", "nunique"),
-             first=("created_at", "min"), last=("created_at", "max"))
-        .sort_values(["leads", "last"], ascending=[False, False])
-    )
-    groups = [
-        {"key": key, "label": key.removeprefix("name: "), "by_name": key.startswith("name: "),
-         "leads": int(r.leads), "reps": int(r.reps), "first": r.first.to_pydatetime(),
-         "last": r.last.to_pydatetime(),
-         "url": reverse(PAGE) + filters.querystring(group=key)}
-        for key, r in summary.head(GROUPS_SHOWN).iterrows()
-    ]
-    conflicts = members[members["account_conflict"].to_numpy(dtype=bool)].sort_values(
-        ["created_at", "lead_id"], ascending=False)
-    conflict_lines = _lines(conflicts.head(CONFLICTS_SHOWN), in_range, reps)
+    conflicts = data["conflicts"]
     if _wants_csv(request):
         return _csv("account_conflicts.csv", _lines(conflicts, in_range, reps))
+    groups = [
+        {**g, "label": g["key"].removeprefix("name: "), "by_name": g["key"].startswith("name: "),
+         "url": reverse(PAGE) + filters.querystring(group=g["key"])}
+        for g in data["groups"][:GROUPS_SHOWN]
+    ]
     context.update(
-        cards=cards, groups=groups, group_count=len(summary), conflict_lines=conflict_lines,
-        conflict_count=len(conflicts), window_days=config.duplicates.window_days,
-        csv_qs=filters.querystring(format="csv"), groups_shown=GROUPS_SHOWN,
-        now=timezone.now(),
+        cards=[(m, data["totals"].get(m.name)) for m in DUPLICATE_METRICS], groups=groups,
+        group_count=len(data["groups"]), conflict_count=len(conflicts),
+        conflict_lines=_lines(conflicts.head(CONFLICTS_SHOWN), in_range, reps),
+        window_days=rules.window_days, csv_qs=filters.querystring(format="csv"),
+        groups_shown=GROUPS_SHOWN,
     )
     return render_page(request, "dashboards/duplicates.html", state, page=PAGE, context=context)
 

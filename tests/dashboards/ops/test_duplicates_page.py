@@ -68,3 +68,27 @@ def test_the_conflicts_download_as_csv(computed, signed_in):
     assert header.startswith("lead_id,name,company,email,website,rep,created_at,account")
     page = signed_in.get("/duplicates", RANGE)
     assert len(rows) == page.context["conflict_count"]
+
+
+def test_company_names_and_keys_are_escaped(synced_org, signed_in):
+    from datetime import UTC, datetime
+
+    from routing_health.models import Lead
+
+    reps = sorted(set(synced_org.facts["duplicates"]["reps"]))[:2]
+    for number, rep in enumerate(reps):
+        at = datetime(2026, 11, 12, 15, number, tzinfo=UTC)
+        Lead.objects.create(
+            id=f"00Q8d0000XSS00{number}AAA", name=f"<img src=x onerror=alert({number})>",
+            company="<script>alert(1)</script> & Co", email=f"x{number}@evil<b>.example",
+            created_at=at, system_modstamp=at, owner_id=rep, region="AMER", tier="hot",
+        )
+    compute_metrics(config=runtime.routing_config(), as_of=NOW)
+    page = signed_in.get("/duplicates", RANGE)
+    body = page.content.decode()
+    key = "name: script alert 1 script"
+    assert key in {g["key"] for g in page.context["groups"]}
+    detail = signed_in.get("/duplicates", {**RANGE, "group": key}).content.decode()
+    for html in (body, detail):
+        assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in detail
