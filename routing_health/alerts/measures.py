@@ -294,7 +294,7 @@ def _duplicate_outreach(seg: Segment, rule: EffectiveRule) -> list[Measure]:
     sample = int(leads.duplicate_candidate[rows].sum())
     flagged = _oldest_first(leads, rows[leads.duplicate_outreach[rows]])
     count = len(flagged)
-    breaching = count >= rule.threshold and sample >= rule.min_sample
+    breaching = count > rule.threshold and sample >= rule.min_sample
     reasons = _counts(leads.company[flagged], "(no company)")
     return [Measure(float(count), rule.threshold, sample, breaching, flagged, reasons)]
 

@@ -29,8 +29,8 @@ pager. ``flow_regression`` (spec section 10, ``routing_health.alerts.flow_regres
 its own settings in ``[change_safety]``; here only ``enabled`` and ``severity`` apply to it; its
 value is the assignment success since the activation and its threshold the baseline's.
 ``duplicate_outreach`` (issue 17) counts the leads of the window flagged as duplicate outreach
-(``metrics.duplicates``; partners may be up to ``[duplicates] window_days`` older) and fires at
-``threshold`` (2: one pair) such leads.
+(``metrics.duplicates``; partners may be up to ``[duplicates] window_days`` older) and fires
+when there are more than ``threshold`` (the catalog target, 0) such leads.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ FAST_TIER_ASSIGN_MINUTES = 60.0  # queue_aging's default scope: tiers this fast 
 HOT_TIER_ASSIGN_MINUTES = 15.0  # critical assignment success; any routing failure fires
 ROUTING_FAILURES_MIN_COUNT = 3
 QUEUE_AGING_MAX_AGE_DAYS = 7.0
-DUPLICATE_OUTREACH_MIN_LEADS = 2.0  # one pair: two leads of one company, two reps
 
 MSG_UNKNOWN_RULE = "unknown alert rule {rule!r}; rules: {known}"
 
@@ -174,7 +173,7 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
             # Issue 17 item 3: leads of one company routed to different reps.
             RuleSpec(
                 "duplicate_outreach", "One company worked by several reps",
-                "duplicate_outreach", ">=", DUPLICATE_OUTREACH_MIN_LEADS, 168.0, 1, True, True,
+                "duplicate_outreach", ">", _target("duplicate_outreach"), 168.0, 1, True, True,
                 _unit("duplicate_outreach"), "leads routed to a rep with a domain or company name",
                 "/duplicates",
             ),

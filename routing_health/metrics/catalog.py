@@ -260,7 +260,7 @@ DUPLICATE_METRICS: tuple[Metric, ...] = (
     _metric("duplicate_outreach", "Duplicate outreach", "Dup. outreach", "count", "lower",
             Count("duplicate_outreach"),
             "Leads of a company (domain or name) that another rep also got within the "
-            "duplicates window."),
+            "duplicates window.", target=0.0),
     _metric("duplicate_outreach_rate", "Duplicate outreach rate", "Dup. outreach rate", "rate",
             "lower", Rate("duplicate_outreach", ("duplicate_candidate",)),
             "Duplicate-outreach leads over leads routed to a rep with a domain or company name."),
