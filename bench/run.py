@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHES = ("sync", "metrics", "business_hours", "pages", "volumes", "fairness", "inputs")
+BENCHES = ("sync", "metrics", "business_hours", "pages", "volumes", "fairness", "inputs",
+           "duplicates")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,6 +98,15 @@ PAGES: tuple[Page, ...] = (
         ),
     ),
     Page(
+        "duplicates",
+        "Duplicates",
+        "Is one company worked by several reps, or routed past its account owner?",
+        (
+            "Leads matching an Account owned by another rep",
+            "Companies whose leads went to different reps within the window, with their leads",
+        ),
+    ),
+    Page(
         "alerts",
         "Alerts",
         "Routing incidents: firing now, history and snoozes.",

@@ -8,6 +8,7 @@ from dashboards.metrics import views as metric_views
 from dashboards.ops import (
     alert_views,
     data_quality,
+    duplicates,
     report_views,
     routing_tests,
     slack_interactions,
@@ -29,6 +30,7 @@ urlpatterns = [
     path("shadow", shadow_views.shadow, name="shadow"),
     path("fairness", fairness_views.fairness, name="fairness"),
     path("data-quality", data_quality.data_quality, name="data-quality"),
+    path("duplicates", duplicates.duplicates, name="duplicates"),
     path("leads", lead_views.lead_list, name="leads"),
     path("leads/<str:lead_id>", lead_views.lead_timeline, name="lead-timeline"),
     path("alerts", alert_views.alerts, name="alerts"),

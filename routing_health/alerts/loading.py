@@ -22,8 +22,10 @@ from routing_health.alerts.measures import OWNER_INACTIVE, OWNER_NAME, OWNER_SIN
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
+from routing_health.facts.duplicates import load_accounts, load_contacts
 from routing_health.facts.frames import Frames, concat_frames, load_frames
 from routing_health.metrics import lead_facts_of
+from routing_health.metrics.duplicates import DUPLICATE_COLUMNS, attach
 from routing_health.models import Lead, OwnerChange, SalesforceUser
 
 QUEUE_PREFIX = "00G"
@@ -87,6 +89,30 @@ def _with_owner_state(facts: pd.DataFrame, frames: Frames) -> pd.DataFrame:
     })
 
 
+def _watches_duplicates(config: RoutingConfig) -> bool:
+    base = config.alerts.rules.get("duplicate_outreach")
+    return (base is None or base.enabled is not False) or any(
+        o.rule == "duplicate_outreach" and o.enabled for o in config.alerts.overrides
+    )
+
+
+def _with_duplicates(
+    facts: pd.DataFrame, config: RoutingConfig, as_of: datetime, main_from: datetime
+) -> pd.DataFrame:
+    """``facts`` plus the duplicates columns, matched over the leads created from
+    ``[duplicates] window_days`` before the widest rule window (a partner may be that old)."""
+    since = main_from - timedelta(days=config.duplicates.window_days)
+    wide = lead_facts_of(load_frames(created_from=since, as_of=as_of), resolved_params(config),
+                         as_of)
+    matched = attach(wide, load_contacts(since, as_of), load_accounts(), config.duplicates,
+                     as_of).set_index("lead_id")
+    ids = facts["lead_id"].astype(str).to_numpy()
+    return facts.assign(**{
+        column: matched[column].reindex(ids).to_numpy(dtype=object)
+        for column in DUPLICATE_COLUMNS
+    })
+
+
 def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     """Everything ``evaluate_facts`` needs for ``as_of`` (aware), from the database."""
     main_from = as_of - timedelta(hours=largest_window_hours(config))
@@ -97,6 +123,8 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     facts = lead_facts_of(frames, resolved_params(config), as_of)
     leads = frames.leads
     facts = _with_owner_state(facts, frames)
+    if _watches_duplicates(config):
+        facts = _with_duplicates(facts, config, as_of, main_from)
     name = leads["name"].astype(str).str.strip()
     company = leads["company"].astype(str).str.strip()
     label = name.where(name != "", company).where(lambda s: s != "", leads["id"].astype(str))

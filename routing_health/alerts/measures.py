@@ -29,6 +29,10 @@ UNKNOWN_REASON = "(no reason recorded)"
 OWNER_INACTIVE = "owner_inactive"  # optional fact columns for inactive_owner (alerts.loading)
 OWNER_NAME = "owner_name"
 OWNER_SINCE = "owner_since"  # when the lead reached its (inactive) current owner
+DUPLICATE_OUTREACH = "duplicate_outreach"  # optional fact columns (metrics.duplicates.attach)
+DUPLICATE_CANDIDATE = "duplicate_candidate"
+COMPANY_KEY = "company_key"
+LEAD_DOMAIN = "lead_domain"
 
 
 def _quantile(rule: str) -> float:
@@ -70,6 +74,9 @@ class Leads:
     owner_inactive: np.ndarray  # the current owner is a deactivated user
     owner_name: np.ndarray
     owner_since: np.ndarray  # ns; when the lead reached that owner (NAT_NS: unknown)
+    duplicate_outreach: np.ndarray  # bool; all False without the duplicates columns
+    duplicate_candidate: np.ndarray
+    company: np.ndarray  # the lead's domain, else its company key (None: neither)
 
 
 def _column(facts: pd.DataFrame, name: str, fallback: str) -> np.ndarray:
@@ -122,7 +129,23 @@ def read_leads(facts: pd.DataFrame, labels: Mapping[str, str] | pd.Series | None
             _ns(facts[OWNER_SINCE]) if OWNER_SINCE in facts.columns
             else np.full(len(facts), NAT_NS, dtype=np.int64)
         ),
+        duplicate_outreach=_flags(facts, DUPLICATE_OUTREACH),
+        duplicate_candidate=_flags(facts, DUPLICATE_CANDIDATE),
+        company=_company(facts),
     )
+
+
+def _flags(facts: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in facts.columns:
+        return np.zeros(len(facts), dtype=bool)
+    return facts[name].fillna(False).to_numpy(dtype=bool)
+
+
+def _company(facts: pd.DataFrame) -> np.ndarray:
+    if LEAD_DOMAIN not in facts.columns:
+        return np.full(len(facts), None, dtype=object)
+    domain = facts[LEAD_DOMAIN].astype(object)
+    return _texts(domain.where(domain.notna(), facts[COMPANY_KEY].astype(object)))
 
 
 @dataclass(frozen=True)
@@ -263,6 +286,19 @@ def _inactive_owner(seg: Segment, rule: EffectiveRule) -> list[Measure]:
     return measures
 
 
+def _duplicate_outreach(seg: Segment, rule: EffectiveRule) -> list[Measure]:
+    """Leads of the window flagged as duplicate outreach; the reasons are their companies
+    (domain, else normalised name), most leads first."""
+    leads = seg.leads
+    rows = seg.window(rule.window_hours)
+    sample = int(leads.duplicate_candidate[rows].sum())
+    flagged = _oldest_first(leads, rows[leads.duplicate_outreach[rows]])
+    count = len(flagged)
+    breaching = count > rule.threshold and sample >= rule.min_sample
+    reasons = _counts(leads.company[flagged], "(no company)")
+    return [Measure(float(count), rule.threshold, sample, breaching, flagged, reasons)]
+
+
 def _bad_rows(seg: Segment, end_ns: int, hours: float) -> np.ndarray:
     """Leads created in ``(end - hours, end]`` that are failed or not routed at ``end``."""
     leads = seg.leads
@@ -303,5 +339,6 @@ MEASURES: Mapping[str, Callable[[Segment, EffectiveRule], list[Measure]]] = Mapp
         "rejection_rate": _rejection_rate,
         "volume_anomaly": _volume_anomaly,
         "inactive_owner": _inactive_owner,
+        "duplicate_outreach": _duplicate_outreach,
     }
 )

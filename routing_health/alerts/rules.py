@@ -38,6 +38,9 @@ it needs (20), its ``threshold`` the ratio (2.0, or ``[fairness] max_ratio``).
 ``input_missing`` (issue 17, ``routing_health.alerts.input_quality``) likewise takes its settings
 from ``[data_quality]``; its value is a source's share of new leads missing a field and its
 threshold that share in the baseline.
+``duplicate_outreach`` (issue 17) counts the leads of the window flagged as duplicate outreach
+(``metrics.duplicates``; partners may be up to ``[duplicates] window_days`` older) and fires
+when there are more than ``threshold`` (the catalog target, 0) such leads.
 """
 
 from __future__ import annotations
@@ -177,6 +180,7 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 _unit("assignment_success_rate"), "leads created since the activation",
                 "/trends", "critical", value_words="Assignment success since the activation",
             ),
+            # Issue 17 item 3: leads of one company routed to different reps.
             RuleSpec(
                 "kill_switch", "Routing kill switch left on",
                 "hours the kill switch has been on", ">", 2.0, None, 0, False, True, "hours",
@@ -188,6 +192,12 @@ RULES: Mapping[str, RuleSpec] = MappingProxyType(
                 "max/min share-per-weight ratio of the pool", ">=", 2.0, 168.0, 20, True, True,
                 "count", "pool leads", "/fairness",
                 value_words="Share ratio (largest / smallest, per weight)",
+            ),
+            RuleSpec(
+                "duplicate_outreach", "One company worked by several reps",
+                "duplicate_outreach", ">", _target("duplicate_outreach"), 168.0, 1, True, True,
+                _unit("duplicate_outreach"), "leads routed to a rep with a domain or company name",
+                "/duplicates",
             ),
             RuleSpec(
                 "input_missing", "A lead source stopped sending a routing input",

@@ -28,6 +28,7 @@ ALERT_RULE_NAMES = (
     "flow_regression",
     "kill_switch",
     "distribution_imbalance",
+    "duplicate_outreach",
     "input_missing",
     "sync_stale",
 )
@@ -300,6 +301,28 @@ class DataQuality:
         return tuple(names)
 
 
+DEFAULT_PUBLIC_DOMAINS: frozenset[str] = frozenset({
+    "aol.com", "gmail.com", "gmx.de", "gmx.net", "googlemail.com", "hotmail.com",
+    "hotmail.co.uk", "icloud.com", "live.com", "mail.com", "me.com", "msn.com", "outlook.com",
+    "proton.me", "protonmail.com", "qq.com", "web.de", "yahoo.co.uk", "yahoo.com", "yahoo.fr",
+    "yandex.ru", "zoho.com",
+})
+"""Public mail domains never matched to a company (``[duplicates] public_domains``)."""
+
+
+@dataclass(frozen=True)
+class DuplicatesConfig:
+    """``[duplicates]`` (issue 17 item 3): how leads are matched to Accounts and to each other.
+
+    ``window_days``: two leads of one company count as duplicate outreach when created at most
+    this many days apart; ``account_domain_field``: an Account field holding a domain, read
+    besides Website; ``public_domains``: e-mail/website domains never used for matching."""
+
+    window_days: float = 30.0
+    account_domain_field: str | None = None
+    public_domains: frozenset[str] = DEFAULT_PUBLIC_DOMAINS
+
+
 @dataclass(frozen=True)
 class RuleConfig:
     """Settings for one alert rule; ``None`` means "the rule's built-in default"."""
@@ -412,6 +435,7 @@ class RoutingConfig:
     shadow: Shadow | None = None  # no ``[shadow]`` table: no shadow comparison anywhere
     fairness: FairnessConfig = field(default_factory=FairnessConfig)
     data_quality: DataQuality = field(default_factory=DataQuality)
+    duplicates: DuplicatesConfig = field(default_factory=DuplicatesConfig)
     calendars: Mapping[str, Calendar] = field(default_factory=_frozen_map)
     source: str = "<string>"
     calendar_salesforce: Mapping[str, CalendarSalesforceRefs] = field(default_factory=_frozen_map)

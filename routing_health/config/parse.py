@@ -46,6 +46,7 @@ from routing_health.config.alerts import ALERTS_KEYS, MSG_UNKNOWN_REGION, parse_
 from routing_health.config.calendars import parse_calendars
 from routing_health.config.change_safety import CHANGE_SAFETY_KEYS, parse_change_safety
 from routing_health.config.data_quality import DATA_QUALITY_KEYS, parse_data_quality
+from routing_health.config.duplicates import DUPLICATES_KEYS, parse_duplicates
 from routing_health.config.fairness import FAIRNESS_KEYS, parse_fairness
 from routing_health.config.model import (
     ALERT_RULE_NAMES,
@@ -56,6 +57,7 @@ from routing_health.config.model import (
     Clock,
     ConfigError,
     ConfigProblem,
+    DuplicatesConfig,
     FairnessConfig,
     FairnessPool,
     KillSwitch,
@@ -86,6 +88,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConfigProblem",
+    "DuplicatesConfig",
     "FairnessConfig",
     "FairnessPool",
     "KillSwitch",
@@ -119,6 +122,7 @@ TOP_KEYS = (
     "shadow",
     "fairness",
     "data_quality",
+    "duplicates",
 )
 LEAD_FIELD_KEYS = ("region", "country", "tier", "failed_node", "rejection_reason", "extra")
 WINDOW_KEYS = ("routing_grace_minutes", "bounce_hours", "accept_hours", "queue_age_limit_hours")
@@ -194,6 +198,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
     shadow = parse_shadow(root.table("shadow", SHADOW_KEYS), present=root.has("shadow"))
     fairness = parse_fairness(root.table("fairness", FAIRNESS_KEYS))
     data_quality = parse_data_quality(root.table("data_quality", DATA_QUALITY_KEYS))
+    duplicates = parse_duplicates(root.table("duplicates", DUPLICATES_KEYS))
     root.finish()
     if problems.items:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
@@ -211,6 +216,7 @@ def parse_config(text: str, *, source: str = "<string>") -> RoutingConfig:
         shadow=shadow,
         fairness=fairness,
         data_quality=data_quality,
+        duplicates=duplicates,
         calendars=MappingProxyType(calendars),
         source=source,
         calendar_salesforce=MappingProxyType(calendar_refs),

@@ -9,6 +9,7 @@ section 5. Input and output columns are declared in ``routing_health.metrics.col
 from __future__ import annotations
 
 from routing_health.metrics.aggregate import (
+    DUPLICATE_NAMES,
     GROUP_KEYS,
     METRIC_NAMES,
     cohort,
@@ -28,6 +29,7 @@ from routing_health.metrics.params import MetricParams
 
 __all__ = [
     "ACTIVITY_COLUMNS",
+    "DUPLICATE_NAMES",
     "FACT_COLUMNS",
     "GROUP_KEYS",
     "LEAD_COLUMNS",

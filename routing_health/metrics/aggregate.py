@@ -17,9 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from routing_health.metrics.catalog import exported_names, shadow_names
+from routing_health.metrics.catalog import duplicate_names, exported_names, shadow_names
 from routing_health.metrics.columns import FACT_COLUMNS
-from routing_health.metrics.definitions import group_percentiles, group_values
+from routing_health.metrics.definitions import (
+    duplicate_group_values,
+    group_percentiles,
+    group_values,
+    has_duplicate_facts,
+)
 from routing_health.metrics.params import MetricParams
 from routing_health.metrics.shadow import has_shadow, shadow_group_values
 
@@ -30,6 +35,8 @@ column order (declared once, in ``routing_health.metrics.catalog``)."""
 SHADOW_NAMES: tuple[str, ...] = shadow_names()
 """The shadow-comparison metrics, after ``METRIC_NAMES`` when the facts carry the shadow
 columns (``metrics.shadow.shadow_facts``; the configuration has ``[shadow]``)."""
+DUPLICATE_NAMES: tuple[str, ...] = duplicate_names()
+"""The duplicates family (``catalog.DUPLICATE_METRICS``), after ``METRIC_NAMES`` when present."""
 
 GROUP_KEYS: Mapping[str, str] = MappingProxyType(
     {
@@ -76,15 +83,23 @@ def group_metrics(facts: pd.DataFrame, by: Sequence[str], params: MetricParams) 
 
 
 def metric_names(facts: pd.DataFrame) -> tuple[str, ...]:
-    """The metrics computed over ``facts``: ``METRIC_NAMES``, then ``SHADOW_NAMES`` when the
-    facts carry the shadow columns."""
-    return (*METRIC_NAMES, *SHADOW_NAMES) if has_shadow(facts) else METRIC_NAMES
+    """The metrics computed over ``facts``: ``METRIC_NAMES``, then ``DUPLICATE_NAMES`` when the
+    facts carry the duplicates columns (``metrics.duplicates.attach``), then ``SHADOW_NAMES``
+    when they carry the shadow columns."""
+    names = METRIC_NAMES
+    if has_duplicate_facts(facts):
+        names = (*names, *DUPLICATE_NAMES)
+    if has_shadow(facts):
+        names = (*names, *SHADOW_NAMES)
+    return names
 
 
 def total_metrics(facts: pd.DataFrame, params: MetricParams) -> dict[str, Any]:
     """The metrics over all of ``facts`` as a JSON-ready dict in ``METRIC_NAMES`` order.
 
-    An empty frame gives zero counts and ``None`` rates.
+    An empty frame gives zero counts and ``None`` rates. Facts carrying the duplicates columns
+    (``metrics.duplicates.attach``) add ``DUPLICATE_NAMES`` after them, here and in
+    ``group_metrics``.
     """
     group = np.zeros(len(facts), dtype=np.int64)
     metrics = _metrics(facts, group, 1, params)
@@ -178,6 +193,8 @@ def _metrics(
     facts: pd.DataFrame, group: np.ndarray, size: int, params: MetricParams
 ) -> dict[str, np.ndarray]:
     values = group_values(facts, group, size, params.queue_age_limit_hours)
+    if has_duplicate_facts(facts):
+        values.update(duplicate_group_values(facts, group, size))
     if has_shadow(facts):
         values.update(shadow_group_values(facts, group, size))
     return values

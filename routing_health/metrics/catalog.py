@@ -267,6 +267,33 @@ METRICS: tuple[Metric, ...] = (
 )
 """Every exported metric, in the order ``export_metrics`` prints them."""
 
+DUPLICATE_METRICS: tuple[Metric, ...] = (
+    _metric("account_matched", "Leads matching an Account", "Account match", "count", "none",
+            Count("account_matched"),
+            "Leads routed to a rep whose e-mail/website domain or company name matches an "
+            "existing Account."),
+    _metric("account_conflicts", "Routed against the account owner", "Account misrouted",
+            "count", "lower", Count("account_conflict"),
+            "Matched leads routed to a rep who owns none of the matching Accounts."),
+    _metric("account_conflict_rate", "Account-owner conflict rate", "Account conflict",
+            "rate", "lower", Rate("account_conflict", ("account_matched",)),
+            "Leads routed against the account owner over leads matching an Account."),
+    _metric("duplicate_outreach", "Duplicate outreach", "Dup. outreach", "count", "lower",
+            Count("duplicate_outreach"),
+            "Leads of a company (domain or name) that another rep also got within the "
+            "duplicates window.", target=0.0),
+    _metric("duplicate_outreach_rate", "Duplicate outreach rate", "Dup. outreach rate", "rate",
+            "lower", Rate("duplicate_outreach", ("duplicate_candidate",)),
+            "Duplicate-outreach leads over leads routed to a rep with a domain or company name."),
+)
+"""The duplicates family (issue 17 item 3): computed from leads and Accounts by
+``routing_health.metrics.duplicates``, exported after ``METRICS`` by ``export_metrics`` and the
+API; not in the daily rollups (a lead's duplicate status changes when another lead arrives)."""
+
+DUPLICATE_COMPONENTS: tuple[Component, ...] = (
+    Component("duplicate_candidate", "Leads routed to a rep with a domain or company key."),
+)
+
 COMPONENTS: tuple[Component, ...] = (
     Component("assign_sla_applicable", "Leads in the assignment-SLA denominator: assigned, or "
               "unassigned and older than the tier's assign_minutes."),
@@ -383,7 +410,7 @@ computed from the lead facts with the users' state (``routing_health.metrics.fai
 from the daily rollups, so pages that merge rollups do not show them."""
 
 _BY_NAME: Mapping[str, Metric] = MappingProxyType(
-    {m.name: m for m in (*METRICS, *AVAILABILITY_METRICS, *SHADOW_METRICS)}
+    {m.name: m for m in (*METRICS, *AVAILABILITY_METRICS, *DUPLICATE_METRICS, *SHADOW_METRICS)}
 )
 _TWIN_OF: Mapping[str, str] = MappingProxyType(
     {m.business_twin: m.name for m in METRICS if m.business_twin}
@@ -412,6 +439,11 @@ def shadow_names() -> tuple[str, ...]:
 def availability_names() -> tuple[str, ...]:
     """The names of the fairness counts the export prints after ``exported_names()``."""
     return tuple(m.name for m in AVAILABILITY_METRICS)
+
+
+def duplicate_names() -> tuple[str, ...]:
+    """The duplicates family's metric names, in export order (after ``exported_names()``)."""
+    return tuple(m.name for m in DUPLICATE_METRICS)
 
 
 def count_names() -> tuple[str, ...]:

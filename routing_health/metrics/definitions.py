@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from routing_health.metrics.catalog import (
+    DUPLICATE_METRICS,
     METRICS,
     Count,
     Maximum,
@@ -201,6 +202,37 @@ def group_values(
         elif isinstance(formula, Maximum):
             values = facts[formula.source].to_numpy(dtype=float)
             out[row.name] = group_maximum(group, values, members[formula.over], size)
+    return out
+
+
+DUPLICATE_FLAGS = ("account_matched", "account_conflict", "duplicate_candidate",
+                   "duplicate_outreach")
+"""The per-lead columns (``metrics.duplicates``) the duplicates family counts."""
+
+
+def has_duplicate_facts(facts: pd.DataFrame) -> bool:
+    """Whether ``facts`` carries the duplicates columns (``metrics.duplicates.attach``)."""
+    return all(column in facts.columns for column in DUPLICATE_FLAGS)
+
+
+def duplicate_group_values(
+    facts: pd.DataFrame, group: np.ndarray, size: int
+) -> dict[str, np.ndarray]:
+    """Every metric of ``catalog.DUPLICATE_METRICS`` per group number (counts int64, rates
+    float64 with NaN for an empty denominator)."""
+    counts = {
+        name: np.bincount(group[facts[name].to_numpy(dtype=bool)], minlength=size).astype(
+            np.int64)
+        for name in DUPLICATE_FLAGS
+    }
+    out: dict[str, np.ndarray] = {}
+    for row in DUPLICATE_METRICS:
+        formula = row.formula
+        if isinstance(formula, Count):
+            out[row.name] = counts[formula.members]
+        elif isinstance(formula, Rate):
+            denominator = sum(counts[part] for part in formula.denominator)
+            out[row.name] = rates(counts[formula.numerator], denominator)
     return out
 
 

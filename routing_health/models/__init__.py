@@ -25,6 +25,7 @@ from routing_health.models.routing_tests import (
 from routing_health.models.runs import JobLock, MetricsState, SyncRun, SyncState
 from routing_health.models.salesforce import (
     SF_ID,
+    Account,
     Activity,
     BusinessHoursRecord,
     FieldChange,
@@ -42,6 +43,7 @@ from routing_health.models.salesforce import (
 
 __all__ = [
     "SF_ID",
+    "Account",
     "Activity",
     "AlertGroup",
     "AlertIncident",

@@ -17,6 +17,9 @@ class Lead(models.Model):
     id = models.CharField(primary_key=True, max_length=SF_ID)
     name = models.CharField(max_length=255, blank=True, default="")
     company = models.CharField(max_length=255, blank=True, default="")
+    # Lead-to-account matching and duplicate outreach (routing_health.metrics.duplicates).
+    email = models.CharField(max_length=255, blank=True, default="")
+    website = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField()
     system_modstamp = models.DateTimeField()
     owner_id = models.CharField(max_length=SF_ID)
@@ -44,6 +47,26 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.company or self.id}"
+
+
+class Account(models.Model):
+    """An Account, for lead-to-account matching (``routing_health.metrics.duplicates``).
+
+    ``domain`` is the value of the configured ``[duplicates] account_domain_field`` (empty when
+    none is configured); ``website`` the standard Website field.
+    """
+
+    id = models.CharField(primary_key=True, max_length=SF_ID)
+    name = models.CharField(max_length=255, blank=True, default="")
+    website = models.CharField(max_length=255, blank=True, default="")
+    domain = models.CharField(max_length=255, blank=True, default="")
+    owner_id = models.CharField(max_length=SF_ID, blank=True, default="")
+    is_deleted = models.BooleanField(default=False)
+    system_modstamp = models.DateTimeField()
+    synced_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name or self.id
 
 
 class OwnerChange(models.Model):

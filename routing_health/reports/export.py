@@ -23,9 +23,11 @@ import pandas as pd
 from routing_health.config import RoutingConfig, Shadow
 from routing_health.config.model import DataQuality
 from routing_health.facts.calendars import resolved_params
+from routing_health.facts.duplicates import duplicate_cohort_facts
 from routing_health.facts.frames import Frames, load_frames, local_days_utc
 from routing_health.facts.reps import load_rep_states
 from routing_health.metrics import (
+    DUPLICATE_NAMES,
     GROUP_KEYS,
     METRIC_NAMES,
     MetricParams,
@@ -36,12 +38,14 @@ from routing_health.metrics import (
 from routing_health.metrics import total_metrics as _total_metrics
 from routing_health.metrics.aggregate import SHADOW_NAMES
 from routing_health.metrics.catalog import availability_names
+from routing_health.metrics.duplicates import DUPLICATE_COLUMNS
 from routing_health.metrics.fairness import availability_members, availability_values
 from routing_health.metrics.inputs import INPUT_COLUMNS
 from routing_health.metrics.shadow import shadow_facts
 
-EXPORT_NAMES = (*METRIC_NAMES, *availability_names())
-"""The export's metric columns: the catalog's ``METRICS``, then its fairness counts."""
+EXPORT_NAMES = (*METRIC_NAMES, *availability_names(), *DUPLICATE_NAMES)
+"""The export's metric columns: the catalog's ``METRICS``, its fairness counts, then the
+duplicates family (then, with ``[shadow]``, the shadow metrics)."""
 
 BAD_DATE = "{name} must be a date YYYY-MM-DD, got {value!r}"
 BAD_INSTANT = "as_of must be an ISO 8601 instant such as 2026-11-20T12:00:00Z, got {value!r}"
@@ -131,6 +135,8 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
                            shadow=config.shadow, data_quality=config.data_quality)
     members = facts_of_frames(frames, params, request.start, request.end, request.as_of, extra,
                               shadow=config.shadow)
+    members = with_duplicates(members, duplicate_cohort_facts(
+        config, params, request.start, request.end, request.as_of, extra))
     away = availability_members(members, frames.leads, load_rep_states(),
                                 params.closed_statuses)
     rows = metrics_rows(members, list(request.by), params) if request.by else []
@@ -140,8 +146,8 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
             row.update(counts)
     total = _total_metrics(members, params)
     total.update(availability_values(members, away, ())[0])
-    # Column order: the catalog's metrics, the fairness counts, then (with [shadow]) the shadow
-    # metrics — the same in the JSON and the CSV.
+    # Column order: the catalog's metrics, the fairness counts, the duplicates family, then
+    # (with [shadow]) the shadow metrics — the same in the JSON and the CSV.
     names = [*EXPORT_NAMES, *(n for n in SHADOW_NAMES if n in total)]
     rows = [_ordered(row, request.by, names) for row in rows]
     total = _ordered(total, (), names)
@@ -226,6 +232,15 @@ def facts_of_frames(
     return cohort(with_shadow, start, end)
 
 
+def with_duplicates(members: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
+    """The cohort's facts with the duplicates columns of ``matched`` (the same cohort, matched
+    against the leads of the window before it: ``facts.duplicates.duplicate_cohort_facts``)."""
+    columns = [c for c in DUPLICATE_COLUMNS if c in matched.columns and c not in members.columns]
+    found = matched.set_index(matched["lead_id"].astype(object))[columns]
+    aligned = found.reindex(pd.Index(members["lead_id"].astype(object)))
+    return members.assign(**{c: aligned[c].to_numpy() for c in columns})
+
+
 def _ordered(row: dict[str, Any], keys: Sequence[str], names: Sequence[str]) -> dict[str, Any]:
     """``row`` with its group keys first, then ``names`` in that order (then anything else)."""
     first = [*keys, *names]
@@ -239,7 +254,8 @@ def to_json(document: dict[str, Any]) -> str:
 
 
 def to_csv(document: dict[str, Any]) -> str:
-    """Group keys then every metric; one line per row, or the total when ungrouped."""
+    """Group keys then every metric of the document (in the total's order); one line per row,
+    or the total when ungrouped."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     keys = list(document["by"])

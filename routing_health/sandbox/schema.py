@@ -188,7 +188,8 @@ def standard_objects() -> dict[str, SObjectSpec]:
     objects = [
         _obj("Lead", "00Q", [
             _f("Name", "string"), _f("FirstName", "string"), _f("LastName", "string"),
-            _f("Company", "string"), _f("Email", "email"), _f("Country", "string"),
+            _f("Company", "string"), _f("Email", "email"), _f("Website", "string"),
+            _f("Country", "string"),
             _f("CountryCode", "picklist"), _f("State", "string"), _f("Street", "textarea"),
             _f("City", "string"), _f("PostalCode", "string"),
             _f("Address", "address", filterable=False, sortable=False),
@@ -259,6 +260,10 @@ def standard_objects() -> dict[str, SObjectSpec]:
             _f("NamespacePrefix", "string"), _f("TimeZoneSidKey", "picklist"),
             *_audit(deleted=False),
         ], bulk_supported=False),
+        _obj("Account", "001", [
+            _f("Name", "string"), _f("Website", "string"), _f("Industry", "picklist"),
+            _ref("OwnerId", ("User",), "Owner"), *_audit(),
+        ]),
         _obj("Contact", "003", [
             _f("Name", "string"), _f("FirstName", "string"), _f("LastName", "string"),
             _f("AccountId", "reference"), _f("Email", "email"), _f("LeadSource", "picklist"),

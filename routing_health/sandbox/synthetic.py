@@ -55,6 +55,7 @@ from routing_health.sandbox.synthetic_catalog import (
 from routing_health.sandbox.synthetic_clock import DAY, HOUR
 from routing_health.sandbox.synthetic_columns import datetime_column, id_list, to_seconds
 from routing_health.sandbox.synthetic_config import render_config
+from routing_health.sandbox.synthetic_duplicates import apply_duplicate_story
 from routing_health.sandbox.synthetic_frames import lead_frames
 from routing_health.sandbox.synthetic_inputs import apply_input_gap, data_quality_toml
 from routing_health.sandbox.synthetic_shadow import CUSTOM_FIELDS as SHADOW_FIELDS
@@ -176,7 +177,13 @@ def generate_org(
         gap = apply_input_gap(tables, now.astimezone(UTC))
         countries = sorted({name for _, name, _ in country_codes()})
         config_toml += data_quality_toml(countries)
+    duplicates = None
+    if win.demo:  # issue 17: unique companies, Accounts and one company across reps
+        story_rng = np.random.Generator(np.random.PCG64([seed, 17]))
+        tables["Lead"], tables["Account"], duplicates = apply_duplicate_story(
+            tables["Lead"], timeline, cat, win, story_rng)
     facts = _facts(cat, win, timeline, tables, seed, scenario, days)
+    facts["duplicates"] = duplicates
     if shadow_truth is not None:
         facts["shadow"] = shadow_truth
     facts["input_gap"] = gap

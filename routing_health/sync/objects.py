@@ -19,6 +19,7 @@ from routing_health.config import RoutingConfig
 from routing_health.lib.sfid import is_owner_id, is_sf_id, to_18
 from routing_health.lib.upsert import upsert
 from routing_health.models import (
+    Account,
     Activity,
     BusinessHoursRecord,
     FieldChange,
@@ -62,6 +63,8 @@ LEAD_FIELDS = (
     "Id",
     "Name",
     "Company",
+    "Email",
+    "Website",
     "CreatedDate",
     "SystemModstamp",
     "OwnerId",
@@ -173,6 +176,8 @@ def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
             id=parse_id(r.get("Id"), "Id"),
             name=text(r.get("Name")),
             company=text(r.get("Company")),
+            email=text(r.get("Email")),
+            website=text(r.get("Website")),
             created_at=parse_datetime(r.get("CreatedDate"), "CreatedDate"),
             system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
             owner_id=parse_id(r.get("OwnerId"), "OwnerId"),
@@ -198,6 +203,34 @@ def write_leads(records: list[dict[str, Any]], config: RoutingConfig) -> PageRes
     # converted into the same Contact (sync_activities).
     relink_contact_activities(r.converted_contact_id for r in rows)
     return PageResult(upserted, skipped, newest_of(r.system_modstamp for r in rows))
+
+
+# -- Account (lead-to-account matching, routing_health.metrics.duplicates) --------------------
+ACCOUNT_FIELDS = ("Id", "Name", "Website", "OwnerId", "SystemModstamp", "IsDeleted")
+
+
+def account_fields(config: RoutingConfig) -> list[str]:
+    domain = config.duplicates.account_domain_field
+    extra = [domain] if domain and domain not in ACCOUNT_FIELDS else []
+    return [*ACCOUNT_FIELDS, *extra]
+
+
+def write_accounts(records: list[dict[str, Any]], config: RoutingConfig) -> PageResult:
+    domain = config.duplicates.account_domain_field
+
+    def build(r: dict[str, Any]) -> Account:
+        return Account(
+            id=parse_id(r.get("Id"), "Id"),
+            name=text(r.get("Name")),
+            website=text(r.get("Website")),
+            domain=text(r.get(domain)) if domain else "",
+            owner_id=parse_id(r.get("OwnerId"), "OwnerId", required=False),
+            is_deleted=parse_bool(r.get("IsDeleted")),
+            system_modstamp=parse_datetime(r.get("SystemModstamp"), "SystemModstamp"),
+        )
+
+    rows, skipped = parse_all("Account", records, build)
+    return PageResult(upsert(Account, rows), skipped, newest_of(r.system_modstamp for r in rows))
 
 
 # -- LeadHistory -----------------------------------------------------------------------------
@@ -377,6 +410,12 @@ OBJECTS: dict[str, ObjectSpec] = {
         ObjectSpec(
             KILL_SWITCH, "", kill_switch_fields, write_kill_switch, watermark_field=None,
             optional=True, configure=_kill_switch_spec, finish=check_found,
+        ),
+        # Incremental like the leads; optional: an org hiding Account from the integration
+        # user syncs without lead-to-account matching.
+        ObjectSpec(
+            "Account", "Account", account_fields, write_accounts, include_deleted=True,
+            optional=True,
         ),
         ObjectSpec("Lead", "Lead", lead_fields, write_leads, include_deleted=True),
         ObjectSpec(

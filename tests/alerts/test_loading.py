@@ -46,3 +46,21 @@ def test_inactive_owner_counts_leads_that_reached_a_deactivated_user_in_the_last
                               rules=["inactive_owner"]).findings
     assert [(f.failure_reason, f.value, set(f.lead_ids)) for f in findings] == [
         ("Henry Gone", 2.0, {moved, born})]
+
+
+def test_duplicate_outreach_finds_partners_older_than_the_rule_window(db_org: DbOrg):
+    from routing_health.alerts.evaluate import evaluate_facts
+    from routing_health.lib.sfid import to_18
+
+    other_rep = to_18("005000000000077")
+    # Another rep got Northwind 20 days ago (outside the 7-day window, inside the 30-day
+    # duplicates window); our rep got it twice in the last hours: those two are duplicate
+    # outreach because of the old lead, which the evaluation must load to see.
+    db_org.lead(created_at=T0 - timedelta(days=20), owner=other_rep, company="Northwind Inc.")
+    first = db_org.lead(created_at=T0 - timedelta(hours=2), company="Northwind")
+    second = db_org.lead(created_at=T0 - timedelta(hours=1), company="NORTHWIND LLC")
+    data = load_alert_data(db_org.config, T0)
+    [finding] = evaluate_facts(data.facts, db_org.config, T0, labels=data.labels,
+                               rules=["duplicate_outreach"]).findings
+    assert (finding.value, finding.lead_ids, finding.reasons) == (
+        2.0, (first, second), (("northwind", 2),))

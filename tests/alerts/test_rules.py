@@ -117,7 +117,7 @@ def test_every_rule_of_the_spec_is_registered_with_its_defaults() -> None:
     assert list(RULES) == ["assignment_success", "routing_failures", "tta_p95", "touch_p95",
                            "queue_aging", "rejection_rate", "volume_anomaly", "inactive_owner",
                            "flow_regression", "kill_switch", "distribution_imbalance",
-                           "input_missing", "sync_stale"]
+                           "duplicate_outreach", "input_missing", "sync_stale"]
     assert (RULES["assignment_success"].default_threshold, RULES["assignment_success"].window_hours
             ) == (0.995, 24.0)
     assert (RULES["rejection_rate"].min_sample, RULES["rejection_rate"].window_hours) == (20, 168)
@@ -136,6 +136,7 @@ SPEC_SEVERITY_AND_FOR = {
     "inactive_owner": ("warning", "warning", 0),
     "volume_anomaly": ("warning", "warning", 0),
     "flow_regression": ("critical", "critical", 0),
+    "duplicate_outreach": ("warning", "warning", 0),  # issue 17: not in spec section 6's table
 }
 
 
@@ -462,3 +463,51 @@ EMEA = "office"
     assert wall.value == pytest.approx(16 * 60 + 10 + 3.8)
     lenient = '[[alerts.overrides]]\nrule = "tta_p95"\ntier = "hot"\nthreshold = 60.0\n'
     assert org.evaluate(parse_config(business_toml + calendar + lenient), rules=["tta_p95"]) == []
+
+
+def _with_duplicates(facts: pd.DataFrame, contacts: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """The facts with the duplicates columns of ``metrics.duplicates.attach``; ``contacts``: lead
+    Id -> (e-mail, company). No Accounts."""
+    from routing_health.metrics.duplicates import Settings, attach
+
+    frame = pd.DataFrame([{"lead_id": k, "email": e, "website": None, "company": c}
+                          for k, (e, c) in contacts.items()])
+    accounts = pd.DataFrame(columns=["account_id", "owner_id", "name", "website", "domain"])
+    return attach(facts, frame, accounts, Settings(window_days=30.0), pd.Timestamp(AS_OF))
+
+
+def test_duplicate_outreach_fires_on_two_leads_of_one_company_routed_to_two_reps() -> None:
+    other_rep = sfid("005", 2)
+    org = Org()
+    a = org.lead(age=60)  # REP, acme.com
+    b = org.lead(age=24 * 60, owner=other_rep)  # the other rep, acme.com, a day earlier
+    c = org.lead(age=30)  # REP, initech.io: one rep only
+    old = org.lead(age=8 * 24 * 60, owner=other_rep)  # hooli.com, 8 days ago: out of the 7-d window
+    d = org.lead(age=10)  # REP, hooli.com: flagged (the partner is 8 days old, within 30 days)
+    cfg = config()
+    facts = _with_duplicates(org.facts(cfg), {
+        a: ("ann@acme.com", "Acme"), b: ("bo@acme.com", "Acme Inc"),
+        c: ("c@initech.io", "Initech"), old: ("h@hooli.com", "Hooli"),
+        d: ("i@hooli.com", "Hooli"),
+    })
+    [finding] = evaluate_facts(facts, cfg, AS_OF, rules=["duplicate_outreach"]).findings
+    # a, b and d are flagged and created in the last 7 days; old is flagged but older. The sample
+    # is the 4 candidates of the window (a, b, c, d); oldest first.
+    assert (finding.value, finding.threshold, finding.sample) == (3.0, 0.0, 4)
+    assert finding.lead_ids == (b, a, d)
+    assert finding.reasons == (("acme.com", 2), ("hooli.com", 1))
+    assert finding.fingerprint == fingerprint("duplicate_outreach", "EMEA", "hot")
+
+
+def test_duplicate_outreach_stays_quiet_below_its_threshold_and_without_the_columns() -> None:
+    other_rep = sfid("005", 2)
+    org = Org()
+    a = org.lead(age=60)
+    b = org.lead(age=24 * 60, owner=other_rep)
+    cfg = config("[alerts.rules.duplicate_outreach]\nthreshold = 2\n")  # more than 2
+    facts = org.facts(cfg)
+    assert evaluate_facts(facts, cfg, AS_OF, rules=["duplicate_outreach"]).findings == ()
+    flagged = _with_duplicates(facts, {a: ("a@acme.com", ""), b: ("b@acme.com", "")})
+    assert evaluate_facts(flagged, cfg, AS_OF, rules=["duplicate_outreach"]).findings == ()
+    [finding] = evaluate_facts(flagged, config(), AS_OF, rules=["duplicate_outreach"]).findings
+    assert finding.value == 2.0

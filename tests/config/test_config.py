@@ -723,5 +723,6 @@ def test_every_alert_rule_of_the_spec_is_known():
                   "queue_aging", "rejection_rate", "inactive_owner", "volume_anomaly",
                   "flow_regression", "sync_stale"}
     assert spec_table <= set(ALERT_RULE_NAMES)
-    assert {"kill_switch", "distribution_imbalance", "input_missing"} <= set(ALERT_RULE_NAMES)
+    assert {"kill_switch", "distribution_imbalance", "input_missing",
+            "duplicate_outreach"} <= set(ALERT_RULE_NAMES)
     assert len(set(ALERT_RULE_NAMES)) == len(ALERT_RULE_NAMES)

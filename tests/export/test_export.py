@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from routing_health.models import ApiToken
 from routing_health.models.tokens import create_token, hash_token
-from routing_health.reports.export import EXPORT_NAMES
+from routing_health.reports.export import EXPORT_NAMES  # METRIC_NAMES, fairness, duplicates
 
 PARAMS = {
     "start": "2026-11-10",

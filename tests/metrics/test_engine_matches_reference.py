@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from routing_health.metrics import (
     total_metrics,
 )
 from routing_health.metrics.columns import FACT_COLUMNS
+from routing_health.metrics.duplicates import Settings, attach, duplicate_facts
 from tests.metrics.frames import (
     activities_frame,
     at,
@@ -34,6 +36,7 @@ from tests.metrics.reference import (
     reference_lead_facts,
     reference_metrics,
 )
+from tests.metrics.reference_duplicates import reference_duplicates
 
 HOLDING_USER = sfid("005", "HOLDUSER")
 HOLDING_QUEUE = sfid("00G", "HOLDQ")
@@ -356,3 +359,141 @@ def test_fairness_engine_agrees_with_the_reference(org: dict[str, Any], data: An
                 assert math.isnan(ours), key
             else:
                 assert math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=1e-12), key
+
+
+# -- Duplicates (issue 17 item 3): matching against tests.metrics.reference_duplicates ---------
+
+DUP_PUBLIC = frozenset({"gmail.com", "mail.example"})
+DUP_REPS = (None, REPS[0], REPS[1], REPS[2])
+DOMAIN_TEXT = st.sampled_from((
+    "acme.com", "ACME.com", "www.acme.com", "acme.com.", "beta.io", "gmail.com", "mail.example",
+    "sub.acme.com", "localhost", "", "a..b", "x-y.org",
+))
+WEBSITES = st.one_of(
+    st.none(),
+    st.builds(lambda scheme, host, port, path: f"{scheme}{host}{port}{path}",
+              st.sampled_from(("", "http://", "HTTPS://", "ftp://", "1x://")), DOMAIN_TEXT,
+              st.sampled_from(("", ":443", ":", ":x")),
+              st.sampled_from(("", "/", "/about?x=1", "#top", "?q"))),
+)
+EMAILS = st.one_of(
+    st.none(),
+    st.builds(lambda user, host: f"{user}@{host}", st.sampled_from(("ann", "b.o", "", "c@d")),
+              DOMAIN_TEXT),
+    st.sampled_from(("no-at.com", " Ann@Acme.COM ")),
+)
+COMPANIES = st.one_of(
+    st.none(),
+    st.builds(lambda head, tail: head + tail,
+              st.sampled_from(("Acme", "ACME", "acme-", "Beta ", "Müller", "", "Inc", "and")),
+              st.sampled_from(("", " Inc.", ", Ltd", " GmbH & Co. KG", " & co", " corp inc",
+                               " Holdings", "!!", " and co"))),
+)
+
+
+@st.composite
+def duplicate_orgs(draw: st.DrawFn) -> dict[str, Any]:
+    base = at("2026-03-01 00:00:00")
+    window_days = draw(st.sampled_from((1.0, 2.0, 0.5)))
+    edge = round(window_days * 86_400)
+    offsets = st.one_of(st.sampled_from((0, edge, edge + 1, 2 * edge, 3600)),
+                        st.integers(0, 4 * edge))
+    leads = [
+        {
+            "lead_id": sfid("00Q", number),
+            "created_at": base + timedelta(seconds=draw(offsets)),
+            "rep": draw(st.sampled_from(DUP_REPS)),
+            "email": draw(EMAILS),
+            "website": draw(WEBSITES),
+            "company": draw(COMPANIES),
+        }
+        for number in range(draw(st.integers(1, 8)))
+    ]
+    accounts = [
+        {
+            "account_id": sfid("001", draw(st.integers(1, 9))),
+            "owner_id": draw(st.sampled_from(DUP_REPS[1:])),
+            "name": draw(COMPANIES),
+            "website": draw(WEBSITES),
+            "domain": draw(st.one_of(st.none(), DOMAIN_TEXT)),
+        }
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    unique = list({a["account_id"]: a for a in accounts}.values())
+    as_of = base + timedelta(seconds=draw(offsets))
+    return {"leads": leads, "accounts": unique, "window_days": window_days, "as_of": as_of}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(duplicate_orgs())
+def test_duplicate_matching_agrees_with_the_reference(org: dict[str, Any]) -> None:
+    leads = pd.DataFrame(org["leads"])
+    leads["created_at"] = pd.to_datetime(leads["created_at"], utc=True)
+    accounts = pd.DataFrame(org["accounts"],
+                            columns=["account_id", "owner_id", "name", "website", "domain"])
+    settings_ = Settings(window_days=org["window_days"], public_domains=DUP_PUBLIC)
+    found = duplicate_facts(leads, accounts, settings_, pd.Timestamp(org["as_of"]))
+    expected = reference_duplicates(org["leads"], org["accounts"], org["window_days"],
+                                    DUP_PUBLIC, org["as_of"])
+    assert found["lead_id"].tolist() == [lead["lead_id"] for lead in org["leads"]]
+    for row in found.to_dict("records"):
+        want = expected[row["lead_id"]]
+        got = {k: (None if v is None or (isinstance(v, float) and v != v) else
+                   (bool(v) if isinstance(v, bool | np.bool_) else v))
+               for k, v in row.items() if k != "lead_id"}
+        assert got == want, row["lead_id"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(duplicate_orgs(), st.sampled_from((["region"], ["week"], ["region", "day"], [])))
+def test_duplicate_metrics_agree_with_counts_over_the_reference(
+    org: dict[str, Any], by: list[str]
+) -> None:
+    # Every lead starts with its rep (assigned at creation) or in the holding queue (never
+    # assigned), so the engine's first_rep is the drawn rep.
+    regions = ("AMER", "EMEA")
+    rows = [
+        {"id": lead["lead_id"], "created_at": lead["created_at"],
+         "owner_id": lead["rep"] or HOLDING_QUEUE, "company": lead["company"] or "",
+         "region": regions[number % 2], "tier": "hot"}
+        for number, lead in enumerate(org["leads"])
+    ]
+    params = MetricParams(**PARAMS_TEMPLATE, report_timezone="UTC")
+    as_of = pd.Timestamp(org["as_of"])
+    engine = lead_facts(leads_frame(rows), owner_changes_frame([]), status_changes_frame([]),
+                        activities_frame([]), OWNER_NAMES, params, as_of)
+    contacts = pd.DataFrame(org["leads"])[["lead_id", "email", "website", "company"]]
+    accounts = pd.DataFrame(org["accounts"],
+                            columns=["account_id", "owner_id", "name", "website", "domain"])
+    settings_ = Settings(window_days=org["window_days"], public_domains=DUP_PUBLIC)
+    with_dups = attach(engine, contacts, accounts, settings_, as_of)
+    expected = reference_duplicates(org["leads"], org["accounts"], org["window_days"],
+                                    DUP_PUBLIC, org["as_of"])
+    groups: dict[tuple, dict[str, int]] = {}
+    for lead, row in zip(org["leads"], rows, strict=True):
+        if lead["created_at"] > org["as_of"]:
+            continue
+        day = lead["created_at"].date()
+        keys = {"region": row["region"], "day": day.isoformat(),
+                "week": f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}"}
+        counts = groups.setdefault(tuple(keys[k] for k in by), dict.fromkeys(
+            ("account_matched", "account_conflict", "duplicate_candidate",
+             "duplicate_outreach"), 0))
+        for name in counts:
+            counts[name] += int(expected[lead["lead_id"]][name])
+    got = metrics_rows(with_dups, by, params) if by else (
+        [total_metrics(with_dups, params)] if len(with_dups) else [])
+    assert len(got) == len(groups)
+    for row, key in zip(got, sorted(groups), strict=True):
+        counts = groups[key]
+        assert tuple(row[k] for k in by) == key
+        assert row["account_matched"] == counts["account_matched"]
+        assert row["account_conflicts"] == counts["account_conflict"]
+        assert row["duplicate_outreach"] == counts["duplicate_outreach"]
+        conflict = counts["account_matched"] and counts["account_conflict"] / counts[
+            "account_matched"]
+        outreach = counts["duplicate_candidate"] and counts["duplicate_outreach"] / counts[
+            "duplicate_candidate"]
+        assert row["account_conflict_rate"] == (conflict if counts["account_matched"] else None)
+        assert row["duplicate_outreach_rate"] == (
+            outreach if counts["duplicate_candidate"] else None)

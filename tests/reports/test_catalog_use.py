@@ -31,7 +31,7 @@ def test_every_metric_a_report_shows_is_in_the_catalog(names: tuple[str, ...]) -
 def test_an_alert_rule_about_an_exported_metric_uses_its_catalog_unit_label_and_target() -> None:
     about_metrics = {name: spec for name, spec in RULES.items() if spec.catalog_metric}
     assert set(about_metrics) == {"assignment_success", "tta_p95", "touch_p95", "queue_aging",
-                                  "rejection_rate"}
+                                  "rejection_rate", "duplicate_outreach"}
     for spec in about_metrics.values():
         row = metric(spec.metric)
         assert spec.value_format == row.unit and spec.value_label == row.label

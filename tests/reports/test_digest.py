@@ -57,7 +57,8 @@ def test_the_digest_numbers_equal_the_export_of_that_day(config):
     request = parse_request(config, start="2026-11-19", end="2026-11-19", by="region",
                             as_of=AS_OF)
     document = compute_export(config, request)
-    # The digest carries the catalog's METRICS; the export adds the fairness counts after them.
+    # The digest carries the catalog's METRICS; the export adds the fairness counts and the
+    # duplicates family after them.
     assert dict(digest.total.metrics) == {k: document["total"][k] for k in METRIC_NAMES}
     assert {line.region.region: dict(line.region.metrics) for line in digest.regions} == {
         row["region"]: {k: row[k] for k in METRIC_NAMES} for row in document["rows"]

@@ -41,7 +41,7 @@ def test_a_user_without_view_setup_syncs_with_usage_from_the_header(sf_client, c
     assert outcome.ok, outcome.summary()
     assert Lead.objects.count() == 12
     runs = list(SyncRun.objects.all())
-    assert len(runs) == 11  # one row per object, no run-level failure row
+    assert len(runs) == 12  # one row per object (Account since issue 17), no run-level failure
     assert {run.warning for run in runs} == {HEADER_WARNING}
     assert all(run.api_usage_max == 10_000 for run in runs)
 

@@ -89,7 +89,7 @@ def test_equal_age_sees_the_day_before_as_it_stood_48_hours_earlier(identical_da
     assert equal_age_as_of(nov18[0], nov20[0], T, ZoneInfo("UTC")) == T - timedelta(hours=48)
     compared = compare_at_equal_age(resolved_params(config), nov18, nov20, T)
     hand = compute_export(config, ExportRequest(*nov18, (), T - timedelta(hours=48)))["total"]
-    # The catalog's METRICS (the export adds the fairness counts after them).
+    # The catalog's METRICS (the export adds the fairness counts and the duplicates family).
     assert dict(compared.earlier.metrics) == {name: hand[name] for name in METRIC_NAMES}
     # Identical behaviour, equal age: every metric equal (13 leads created 00:00..12:00 each day).
     assert compared.earlier.metrics == compared.later.metrics

@@ -1,0 +1,80 @@
+"""Loads for duplicate matching (issue 17 item 3): the leads' contact fields, the Accounts,
+and the export's cohort facts with the duplicates columns (``metrics.duplicates``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from django.db import connection
+
+from routing_health.config import RoutingConfig
+from routing_health.facts.frames import load_frames, local_days_utc
+from routing_health.lib.sql import sql_datetime
+from routing_health.metrics import MetricParams, cohort, lead_facts_of
+from routing_health.metrics.duplicates import ACCOUNT_INPUT, attach
+from routing_health.models import Account, Lead
+
+
+def _read(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def load_accounts() -> pd.DataFrame:
+    """Every non-deleted Account: ``ACCOUNT_INPUT`` columns."""
+    table = Account._meta.db_table
+    frame = _read(
+        f"SELECT id, owner_id, name, website, domain FROM {table} WHERE is_deleted = %s",
+        [False], list(ACCOUNT_INPUT),
+    )
+    return frame.astype(object)
+
+
+def load_contacts(created_from: datetime | None, as_of: datetime) -> pd.DataFrame:
+    """``lead_id``, ``email``, ``website``, ``company`` of the leads created in
+    ``[created_from, as_of]``."""
+    table = Lead._meta.db_table
+    where, params = ["created_at <= %s"], [sql_datetime(as_of, name="as_of")]
+    if created_from is not None:
+        where.append("created_at >= %s")
+        params.append(sql_datetime(created_from, name="created_from"))
+    return _read(
+        f"SELECT id, email, website, company FROM {table} WHERE {' AND '.join(where)}",
+        params, ["lead_id", "email", "website", "company"],
+    )
+
+
+def matched_facts(
+    config: RoutingConfig,
+    params: MetricParams,
+    start: date,
+    end: date,
+    as_of: datetime,
+    extra: tuple[str, ...] | list[str] = (),
+) -> pd.DataFrame:
+    """The engine's facts, with the duplicates columns, of every lead created from
+    ``window_days`` before the local day ``start`` up to ``as_of`` (the cohort of
+    ``[start, end]`` and every lead it may be matched with)."""
+    created_from, _ = local_days_utc(start, end, ZoneInfo(params.report_timezone))
+    since = created_from - timedelta(days=config.duplicates.window_days)
+    frames = load_frames(created_from=since, as_of=as_of, extra=extra)
+    facts = lead_facts_of(frames, params, as_of)
+    return attach(facts, load_contacts(since, as_of), load_accounts(), config.duplicates, as_of)
+
+
+def duplicate_cohort_facts(
+    config: RoutingConfig,
+    params: MetricParams,
+    start: date,
+    end: date,
+    as_of: datetime,
+    extra: tuple[str, ...] | list[str] = (),
+) -> pd.DataFrame:
+    """``reports.export.cohort_facts`` with the duplicates columns: the leads created from
+    ``window_days`` before the cohort's first local midnight up to ``as_of`` are matched, so a
+    cohort lead's partner may lie just outside the cohort on either side."""
+    return cohort(matched_facts(config, params, start, end, as_of, extra), start, end)
