@@ -127,6 +127,49 @@ def _shadow(report: WeeklyReportData) -> dict[str, Any] | None:
     }
 
 
+def _fairness(report: WeeklyReportData, base: str) -> dict[str, Any] | None:
+    """The fairness section (issue 17); ``None`` in older reports."""
+    fairness = report.fairness
+    if fairness is None:
+        return None
+    week = urlencode({"start": report.period.start.isoformat(),
+                      "end": report.period.end.isoformat()})
+    return {
+        "url": f"{base}/fairness?{week}",
+        "min_leads": format_count(fairness.min_leads),
+        "pools": [
+            {"pool": p.pool, "leads": format_count(p.leads), "reps": format_count(p.reps),
+             "ratio": "no data" if p.max_min_ratio is None else f"{p.max_min_ratio:.2f}",
+             "gini": "no data" if p.gini is None else f"{p.gini:.2f}",
+             "p_value": "no data" if p.p_value is None else f"{p.p_value:.3f}",
+             "flagged": p.flagged}
+            for p in fairness.pools
+        ],
+        "totals": [(metric(name).label, format_metric(name, value))
+                   for name, value in fairness.totals.items()],
+    }
+
+
+def _duplicates(report: WeeklyReportData, base: str) -> dict[str, Any] | None:
+    """The duplicates section (issue 17); ``None`` in older reports."""
+    duplicates = report.duplicates
+    if duplicates is None:
+        return None
+    week = urlencode({"start": report.period.start.isoformat(),
+                      "end": report.period.end.isoformat()})
+    return {
+        "url": f"{base}/duplicates?{week}",
+        "totals": [(metric(name).label, format_metric(name, value))
+                   for name, value in duplicates.totals.items()],
+        "companies": [
+            {"company": c.company, "by_name": c.by_name, "leads": format_count(c.leads),
+             "reps": format_count(c.reps)}
+            for c in duplicates.companies
+        ],
+        "company_count": duplicates.company_count,
+    }
+
+
 def render_weekly_html(report: WeeklyReportData) -> str:
     """The complete HTML document of the weekly review (str, UTF-8 text)."""
     return render_to_string(TEMPLATE, weekly_context(report))
@@ -175,6 +218,9 @@ def weekly_context(report: WeeklyReportData) -> dict[str, Any]:
         "key_findings": _key_findings(report),
         "drivers": _drivers(report),
         "shadow": _shadow(report),
+        "fairness": _fairness(report, (getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")),
+        "duplicates": _duplicates(report,
+                                  (getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")),
         "tables": _tables(report),
         "charts": charts,
         "chart_daily": charts_by_id.get("chart-daily"),

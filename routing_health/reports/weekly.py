@@ -28,9 +28,24 @@ import pandas as pd
 
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
+from routing_health.facts.duplicates import duplicate_cohort_facts
 from routing_health.facts.frames import owner_names
-from routing_health.metrics import METRIC_NAMES, MetricParams, metrics_rows, total_metrics
+from routing_health.facts.reps import load_rep_states
+from routing_health.metrics import (
+    DUPLICATE_NAMES,
+    METRIC_NAMES,
+    MetricParams,
+    metrics_rows,
+    total_metrics,
+)
 from routing_health.metrics.aggregate import SHADOW_NAMES
+from routing_health.metrics.fairness import (
+    availability_members,
+    availability_values,
+    pool_indices,
+    pool_shares,
+    pools_of,
+)
 from routing_health.metrics.inputs import field_quality
 from routing_health.metrics.shadow import has_shadow
 from routing_health.metrics.shadow_review import bias_review, compare_outcomes
@@ -39,7 +54,12 @@ from routing_health.reports.changes import Change, TargetCheck, changes, target_
 from routing_health.reports.compare import KM_ESTIMATES, Side, equal_age_as_of, side_of
 from routing_health.reports.drivers import MetricDrivers, change_drivers
 from routing_health.reports.events import Anomaly, FlowChange, anomalies, flow_changes
-from routing_health.reports.export import cohort_facts
+from routing_health.reports.export import (
+    cohort_facts,
+    cohort_frames,
+    facts_of_frames,
+    with_duplicates,
+)
 from routing_health.reports.leads import (
     ReasonCount,
     WorstLead,
@@ -130,6 +150,55 @@ class InputQualityRow:
 
 
 @dataclass(frozen=True)
+class FairnessPoolRow:
+    """One pool's week (``metrics.fairness.pool_indices`` of the week's leads), judged like the
+    ``distribution_imbalance`` rule and the Fairness page (``[fairness]``, ``judge``)."""
+
+    pool: str
+    leads: int
+    reps: int
+    reps_without_leads: int
+    max_min_ratio: float | None
+    gini: float | None
+    p_value: float | None
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class FairnessWeek:
+    """The week's fairness: the pools with at least ``min_leads`` leads and the export's
+    availability counts (``leads_to_inactive_rep`` ...) of the week's cohort."""
+
+    pools: tuple[FairnessPoolRow, ...]
+    totals: Mapping[str, int]
+    min_leads: int
+
+
+@dataclass(frozen=True)
+class DuplicateCompany:
+    """A company worked by several reps in the week (as on the Duplicates page): its e-mail or
+    website domain, else its normalised name (``by_name``), its flagged leads and their reps."""
+
+    company: str
+    by_name: bool
+    leads: int
+    reps: int
+
+
+@dataclass(frozen=True)
+class DuplicatesWeek:
+    """The export's duplicates totals of the week and its top companies (at most
+    ``DUPLICATE_COMPANIES_SHOWN``, most leads first)."""
+
+    totals: Mapping[str, Any]
+    companies: tuple[DuplicateCompany, ...]
+    company_count: int
+
+
+DUPLICATE_COMPANIES_SHOWN = 5
+
+
+@dataclass(frozen=True)
 class Period:
     """A reported week and the time its data is judged at."""
 
@@ -199,6 +268,9 @@ class WeeklyReportData:
     # Routing-input data quality per lead source and field (issue 17); () without
     # [data_quality] fields and in older reports.
     input_quality: tuple[InputQualityRow, ...] = ()
+    # Fairness and duplicates of the week (issue 17); None in older reports.
+    fairness: FairnessWeek | None = None
+    duplicates: DuplicatesWeek | None = None
 
     @property
     def week(self) -> str:
@@ -247,8 +319,10 @@ def build_weekly_report(
     previous_as_of = equal_age_as_of(last_week.start, this_week.start, as_of, tz)
     params = resolved_params(config)
     quality = config.data_quality
-    facts_now = cohort_facts(params, this_week.start, this_week.end, as_of, shadow=config.shadow,
-                             data_quality=quality)
+    frames_now = cohort_frames(params, this_week.start, this_week.end, as_of, (),
+                               shadow=config.shadow, data_quality=quality)
+    facts_now = facts_of_frames(frames_now, params, this_week.start, this_week.end, as_of, (),
+                                shadow=config.shadow)
     facts_before = cohort_facts(params, last_week.start, last_week.end, previous_as_of,
                                 data_quality=quality)
     current = _week_exports(facts_now, params)
@@ -288,7 +362,67 @@ def build_weekly_report(
         shadow=_shadow_week(config, facts_now, params, names),
         input_quality=input_quality_rows(
             facts_now, facts_before, [f.name for f in quality.fields]),
+        fairness=fairness_week(config, facts_now, frames_now.leads, params),
+        duplicates=duplicates_week(
+            facts_now, duplicate_cohort_facts(config, params, this_week.start, this_week.end,
+                                              as_of), params),
     )
+
+
+def fairness_week(
+    config: RoutingConfig, facts: pd.DataFrame, leads: pd.DataFrame, params: MetricParams
+) -> FairnessWeek:
+    """The week's pools (as the Fairness page forms them, one period: the week) with at least
+    ``[fairness] min_leads`` leads, and the export's availability totals."""
+    reps = load_rep_states()
+    pools = pools_of(config.fairness.pools)
+    week = facts.assign(_week="week")
+    shares = pool_shares(week, reps, pools=pools, weights=config.fairness.weights,
+                         period="_week")
+    rows = []
+    for r in pool_indices(shares).to_dict("records"):
+        if int(r["leads"]) < config.fairness.min_leads:
+            continue
+        rows.append(FairnessPoolRow(
+            str(r["pool"]), int(r["leads"]), int(r["reps"]), int(r["reps_without_leads"]),
+            _number(r["max_min_ratio"]), _number(r["gini"]), _number(r["p_value"]),
+            bool(config.fairness.judge(r))))
+    rows.sort(key=lambda p: (not p.flagged, -p.leads, p.pool))
+    members = availability_members(facts, leads, reps, params.closed_statuses)
+    (totals,) = availability_values(facts, members, ())
+    return FairnessWeek(tuple(rows), dict(totals), int(config.fairness.min_leads))
+
+
+def duplicates_week(
+    facts: pd.DataFrame, matched: pd.DataFrame, params: MetricParams
+) -> DuplicatesWeek:
+    """The export's duplicates totals of the week's cohort (``with_duplicates``) and the
+    companies with duplicate outreach, grouped as the Duplicates page groups them."""
+    members = with_duplicates(facts, matched)
+    total = total_metrics(members, params)
+    flagged = matched[matched["duplicate_outreach"].to_numpy(dtype=bool)]
+    domain = flagged["lead_domain"].astype(object)
+    name = flagged["company_key"].astype(object)
+    group = domain.where(domain.notna(), "name: " + name.where(name.notna(), ""))
+    summary = (
+        flagged.assign(group=group.to_numpy())
+        .groupby("group", sort=False)
+        .agg(leads=("lead_id", "size"), reps=("first_rep", "nunique"),
+             last=("created_at", "max"))
+        .sort_values(["leads", "last"], ascending=[False, False])
+    )
+    companies = tuple(
+        DuplicateCompany(str(key).removeprefix("name: "), str(key).startswith("name: "),
+                         int(r.leads), int(r.reps))
+        for key, r in summary.head(DUPLICATE_COMPANIES_SHOWN).iterrows()
+    )
+    return DuplicatesWeek({n: total[n] for n in DUPLICATE_NAMES}, companies, len(summary))
+
+
+def _number(value: object) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)  # type: ignore[arg-type]
 
 
 def _shadow_week(
