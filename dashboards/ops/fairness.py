@@ -24,7 +24,7 @@ from dashboards.ops.queries import ops_settings
 from dashboards.rendering import page_state, render_page
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.reps import load_rep_states
+from routing_health.facts.reps import load_rep_states, skips_of
 from routing_health.metrics import cohort, lead_facts_of
 from routing_health.metrics.catalog import AVAILABILITY_METRICS
 from routing_health.metrics.fairness import (
@@ -67,7 +67,8 @@ def fairness_data(filters: Filters, config: RoutingConfig, as_of: datetime) -> d
     reps = load_rep_states()
     names = dict(zip(reps["id"].astype(str), reps["name"].astype(str), strict=True))
     pools = pools_of(config.fairness.pools)
-    kwargs: dict[str, Any] = {"pools": pools, "weights": config.fairness.weights}
+    kwargs: dict[str, Any] = {"pools": pools, "weights": config.fairness.weights,
+                              "skip_regions": skips_of(config)}
     shares = pool_shares(facts, reps, period=RANGE, **kwargs)
     indices = pool_indices(shares)
     weeks = pool_indices(pool_shares(facts, reps, period="created_week", **kwargs))

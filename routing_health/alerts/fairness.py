@@ -33,6 +33,7 @@ import pandas as pd
 from routing_health.alerts.evaluate import Finding, fingerprint
 from routing_health.alerts.rules import effective_rule, window_words
 from routing_health.config import RoutingConfig
+from routing_health.facts.reps import skips_of
 from routing_health.lib.format import format_count, format_rate
 from routing_health.metrics.fairness import NO_REGION, pool_indices, pool_shares, pools_of
 
@@ -70,7 +71,7 @@ def imbalance_findings(
     window = window.assign(**{WINDOW: "last"})
     pools = pools_of(config.fairness.pools)
     shares = pool_shares(window, reps, pools=pools, weights=config.fairness.weights,
-                         period=WINDOW)
+                         period=WINDOW, skip_regions=skips_of(config))
     indices = pool_indices(shares)
     region_of = {p.name: p.region or "" for p in pools}
     names = dict(zip(reps["id"].astype(str), reps["name"].astype(str), strict=True)) if len(

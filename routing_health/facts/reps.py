@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from routing_health.metrics.fairness import REP_STATE_COLUMNS
+from routing_health.config import RoutingConfig
+from routing_health.metrics.fairness import REP_STATE_COLUMNS, default_pool_skips
 from routing_health.models import SalesforceUser
 
 
@@ -18,3 +19,9 @@ def load_rep_states() -> pd.DataFrame:
     frame["out_of_office"] = frame["out_of_office"].astype(bool)
     frame["modified_at"] = pd.to_datetime(frame["modified_at"], utc=True)
     return frame
+
+
+def skips_of(config: RoutingConfig) -> tuple[str, ...]:
+    """The regions that form no default fairness pool (``metrics.fairness.default_pool_skips``):
+    the configured default region, unless a country maps to it."""
+    return default_pool_skips(config.regions.default, tuple(config.regions.by_country.values()))

@@ -149,6 +149,13 @@ def pools_of(config_pools: Sequence[object]) -> list[Pool]:
     return [Pool(p.name, tuple(p.reps), p.region) for p in config_pools]  # type: ignore[attr-defined]
 
 
+def default_pool_skips(default_region: str, mapped_regions: Sequence[str]) -> tuple[str, ...]:
+    """The regions that form no default pool: the configured default region (leads whose
+    country or region field maps to nothing, e.g. "Unknown") unless a country maps to it too —
+    routing sends those leads wherever it can, so their reps are no distribution pool."""
+    return () if default_region in set(mapped_regions) else (default_region,)
+
+
 def pool_shares(
     facts: pd.DataFrame,
     reps: pd.DataFrame,
@@ -157,11 +164,13 @@ def pool_shares(
     weights: Mapping[str, float] | None = None,
     period: str = "created_week",
     split: Sequence[str] = (),
+    skip_regions: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One row per pool × ``split`` values × period × member (``POOL_COLUMNS``, ``split`` after
     ``pool``): see the module doc. ``period`` is a fact column (``created_week``, or a month
     column the caller adds); ``split`` more fact columns (``tier``) that divide every pool.
-    Periods are those present in ``facts``; a member with no lead in one has ``leads`` 0."""
+    Periods are those present in ``facts``; a member with no lead in one has ``leads`` 0.
+    ``skip_regions`` are left out of the default per-region pools (``default_pool_skips``)."""
     weights = weights or {}
     inactive, ooo = unavailable_reps(reps)
     away = set(inactive) | set(ooo)
@@ -187,6 +196,8 @@ def pool_shares(
             parts.append((pool.name, mask, [rep for rep in pool.reps if rep not in away]))
     else:
         for code in np.unique(region_codes[available]).tolist():
+            if region_labels[code] in skip_regions:
+                continue
             mask = available & (region_codes == code)
             members = sorted(rep_names[c] for c in np.unique(rep_codes[mask]).tolist())
             parts.append((region_labels[code], mask, members))

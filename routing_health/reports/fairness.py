@@ -31,7 +31,7 @@ import pandas as pd
 
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.reps import load_rep_states
+from routing_health.facts.reps import load_rep_states, skips_of
 from routing_health.lib.format import format_count, format_rate, format_time
 from routing_health.metrics import cohort, lead_facts_of
 from routing_health.metrics.aggregate import group_numbers
@@ -183,7 +183,8 @@ def build_fairness_review(
     reps = load_rep_states()
     names = dict(zip(reps["id"].astype(str), reps["name"].astype(str), strict=True))
     pools = pools_of(config.fairness.pools)
-    kwargs: dict[str, Any] = {"pools": pools, "weights": config.fairness.weights}
+    kwargs: dict[str, Any] = {"pools": pools, "weights": config.fairness.weights,
+                              "skip_regions": skips_of(config)}
     month_shares = pool_shares(facts, reps, period=MONTH, **kwargs)
     tier_shares = pool_shares(facts, reps, period=MONTH, split=("tier",), **kwargs)
     week_shares = pool_shares(facts, reps, period="created_week", **kwargs)

@@ -30,7 +30,7 @@ from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.duplicates import duplicate_cohort_facts
 from routing_health.facts.frames import owner_names
-from routing_health.facts.reps import load_rep_states
+from routing_health.facts.reps import load_rep_states, skips_of
 from routing_health.metrics import (
     DUPLICATE_NAMES,
     METRIC_NAMES,
@@ -378,7 +378,7 @@ def fairness_week(
     pools = pools_of(config.fairness.pools)
     week = facts.assign(_week="week")
     shares = pool_shares(week, reps, pools=pools, weights=config.fairness.weights,
-                         period="_week")
+                         period="_week", skip_regions=skips_of(config))
     rows = []
     for r in pool_indices(shares).to_dict("records"):
         if int(r["leads"]) < config.fairness.min_leads:

@@ -14,6 +14,7 @@ from routing_health.metrics.fairness import (
     availability_members,
     availability_values,
     chi_square_sf,
+    default_pool_skips,
     pool_indices,
     pool_shares,
 )
@@ -162,3 +163,17 @@ def test_fairness_counts_line_up_with_the_groups_of_the_export():
     rows = availability_values(facts, members, ["region"])
     # Groups sorted by key, the empty region last: AMER, EMEA, None.
     assert [r["leads_to_inactive_rep"] for r in rows] == [0, 1, 1]
+
+
+def test_the_default_region_forms_no_default_pool_unless_a_country_maps_to_it():
+    # AMER: A 2, B 2; "Unknown" (unmapped leads, sent wherever routing can): A 5, C 1.
+    facts = facts_of(amer_week({A: 2, B: 2}) + [
+        (rep, "Unknown", "2026-W02", "2026-01-05 09:00") for rep in [A] * 5 + [C]])
+    skips = default_pool_skips("Unknown", ["AMER", "EMEA"])
+    assert skips == ("Unknown",)
+    shares = pool_shares(facts, reps_frame(), skip_regions=skips)
+    assert sorted(set(shares["pool"])) == ["AMER"]
+    assert shares.set_index("rep")["leads"].to_dict() == {A: 2, B: 2}
+    # A default region that countries also map to is a real region: it stays a pool.
+    assert default_pool_skips("AMER", ["AMER", "EMEA"]) == ()
+    assert sorted(set(pool_shares(facts, reps_frame())["pool"])) == ["AMER", "Unknown"]
