@@ -184,13 +184,23 @@ def group_values(
     """Every metric of ``catalog.METRICS`` per group number: counts as int64, the rest float64
     with NaN where the spec says null. ``group`` gives each lead's group (``0..size-1``)."""
     members = count_members(facts, queue_age_limit_hours)
+    return formula_values(METRICS, facts, group, size, members)
+
+
+def formula_values(
+    rows: Sequence[Metric], facts: pd.DataFrame, group: np.ndarray, size: int,
+    members: Mapping[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """The catalog ``rows`` per group number, each by its formula: ``members`` gives, per count
+    name, the leads it counts (a boolean per lead of ``facts``). The one evaluator of the
+    catalog's formulas (the routing metrics, the duplicates family, the shadow metrics)."""
     counts = {
         name: np.bincount(group[mask], minlength=size).astype(np.int64)
         for name, mask in members.items()
     }
     out: dict[str, np.ndarray] = {}
-    quantiles = _quantiles_by_source(facts, group, size, members)
-    for row in METRICS:
+    quantiles = _quantiles_by_source(rows, facts, group, size, members)
+    for row in rows:
         formula = row.formula
         if isinstance(formula, Count):
             out[row.name] = counts[formula.members]
@@ -220,28 +230,17 @@ def duplicate_group_values(
 ) -> dict[str, np.ndarray]:
     """Every metric of ``catalog.DUPLICATE_METRICS`` per group number (counts int64, rates
     float64 with NaN for an empty denominator)."""
-    counts = {
-        name: np.bincount(group[facts[name].to_numpy(dtype=bool)], minlength=size).astype(
-            np.int64)
-        for name in DUPLICATE_FLAGS
-    }
-    out: dict[str, np.ndarray] = {}
-    for row in DUPLICATE_METRICS:
-        formula = row.formula
-        if isinstance(formula, Count):
-            out[row.name] = counts[formula.members]
-        elif isinstance(formula, Rate):
-            denominator = sum(counts[part] for part in formula.denominator)
-            out[row.name] = rates(counts[formula.numerator], denominator)
-    return out
+    members = {name: facts[name].to_numpy(dtype=bool) for name in DUPLICATE_FLAGS}
+    return formula_values(DUPLICATE_METRICS, facts, group, size, members)
 
 
 def _quantiles_by_source(
-    facts: pd.DataFrame, group: np.ndarray, size: int, members: Mapping[str, np.ndarray]
+    rows: Sequence[Metric], facts: pd.DataFrame, group: np.ndarray, size: int,
+    members: Mapping[str, np.ndarray],
 ) -> dict[tuple[str, str, float], np.ndarray]:
-    """Every percentile of the catalog, one sort per (source, over) pair."""
+    """Every percentile of ``rows``, one sort per (source, over) pair."""
     wanted: dict[tuple[str, str], list[float]] = {}
-    for row in METRICS:
+    for row in rows:
         if isinstance(row.formula, Percentile):
             f = row.formula
             wanted.setdefault((f.source, f.over), []).append(f.q)

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from routing_health.lib.sfid import is_sf_id, to_18, to_18_series
-from routing_health.metrics.catalog import SHADOW_METRICS, Count, Percentile, Rate
-from routing_health.metrics.definitions import group_percentiles, rates
+from routing_health.metrics.catalog import SHADOW_METRICS
+from routing_health.metrics.definitions import formula_values
 
 SHADOW_FACT_COLUMNS = (
     "shadow_candidate",
@@ -165,26 +165,8 @@ def shadow_group_values(
     facts: pd.DataFrame, group: np.ndarray, size: int
 ) -> dict[str, np.ndarray]:
     """Every ``SHADOW_METRICS`` metric per group number (counts int64, the rest float64 with
-    NaN for an empty denominator)."""
-    members = shadow_members(facts)
-    counts = {
-        name: np.bincount(group[mask], minlength=size).astype(np.int64)
-        for name, mask in members.items()
-    }
-    out: dict[str, np.ndarray] = {}
-    for row in SHADOW_METRICS:
-        formula = row.formula
-        if isinstance(formula, Count):
-            out[row.name] = counts[formula.members]
-        elif isinstance(formula, Rate):
-            denominator = sum(counts[part] for part in formula.denominator)
-            out[row.name] = rates(counts[formula.numerator], denominator)
-        elif isinstance(formula, Percentile):
-            values = facts[formula.source].to_numpy(dtype=float)
-            (out[row.name],) = group_percentiles(
-                group, values, members[formula.over], size, (formula.q,)
-            )
-    return out
+    NaN for an empty denominator; ``definitions.formula_values``)."""
+    return formula_values(SHADOW_METRICS, facts, group, size, shadow_members(facts))
 
 
 def side_masks(facts: pd.DataFrame) -> Mapping[str, np.ndarray]:

@@ -17,12 +17,13 @@ from routing_health.metrics.catalog import (
     Rate,
     availability_names,
     count_names,
+    duplicate_names,
     exported_names,
     metric,
 )
-from routing_health.metrics.definitions import count_members
+from routing_health.metrics.definitions import DUPLICATE_FLAGS, count_members
 from routing_health.metrics.fairness import AVAILABILITY_COUNTS, availability_values
-from routing_health.reports.export import to_csv, to_json
+from routing_health.reports.export import EXPORT_NAMES, to_csv, to_json
 from tests.metrics.frames import at, sfid
 from tests.metrics.helpers import HOLDING_QUEUE, PARAMS, REP_A, TRIAGE, facts, owner_change
 
@@ -42,14 +43,19 @@ def _printed_document() -> dict[str, object]:
             owner_change("2026-01-05 10:04:00", HOLDING_QUEUE, REP_A, 1, sfid("00Q", 1)),
         ],
     )
+    # No e-mail, website or Account here: every duplicates flag is false (issue 17).
+    lead_facts = lead_facts.assign(**dict.fromkeys(DUPLICATE_FLAGS, False))
+    rows = [{**row, **counts} for row, counts in zip(
+        metrics_rows(lead_facts, ["region"], PARAMS),
+        availability_values(lead_facts, _nobody_away(lead_facts), ["region"]), strict=True)]
+    total = {**total_metrics(lead_facts, PARAMS),
+             **availability_values(lead_facts, _nobody_away(lead_facts), [])[0]}
     return {
         "as_of": "2026-01-07T12:00:00Z", "start": "2026-01-05", "end": "2026-01-06",
         "timezone": "UTC", "by": ["region"],
-        "rows": [{**row, **counts} for row, counts in zip(
-            metrics_rows(lead_facts, ["region"], PARAMS),
-            availability_values(lead_facts, _nobody_away(lead_facts), ["region"]), strict=True)],
-        "total": {**total_metrics(lead_facts, PARAMS),
-                  **availability_values(lead_facts, _nobody_away(lead_facts), [])[0]},
+        # The export's column order (reports.export.compute_export).
+        "rows": [{"region": row["region"], **{n: row[n] for n in EXPORT_NAMES}} for row in rows],
+        "total": {n: total[n] for n in EXPORT_NAMES},
     }
 
 
@@ -69,7 +75,8 @@ def test_every_metric_the_export_prints_has_a_catalog_entry_in_the_printed_order
     assert json_names == list(printed_json["total"]) == csv_names
     for name in json_names:
         assert metric(name).name == name
-    assert tuple(json_names) == (*exported_names(), *availability_names())
+    assert tuple(json_names) == (*exported_names(), *availability_names(), *duplicate_names())
+    assert tuple(json_names) == EXPORT_NAMES
 
 
 def test_the_export_prints_whole_numbers_for_counts_and_fractions_or_null_otherwise() -> None:
