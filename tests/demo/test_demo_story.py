@@ -109,14 +109,20 @@ def test_the_demo_shows_its_three_problems_on_a_healthy_baseline(demo: dict[str,
             assert "Routing worse since a flow activation" in top[0] and "EMEA" in top[0]
             assert "Lead_Router v8 activated" in top[0] and "Previous version: v7" in top[0]
             assert incident["failed_node"] in top[0]
-            # Then, in any order, the inactive rep, the queue backlog and (issue 17) the web
-            # form that stopped sending Country.
+            # Then, in any order, the AMER group, the queue backlog and (issue 17) the web
+            # form that stopped sending Country. The AMER group's first line is the inactive rep
+            # or the imbalance it causes (the first AMER rep takes the inactive rep's share,
+            # issue 17): both warnings, ranked by leads affected.
+            amer = ("Leads assigned to an inactive user", "Leads unevenly shared in a pool")
             rest = {next(title for title in (
-                "Leads assigned to an inactive user", "Leads waiting in a queue past the limit",
+                *amer, "Leads waiting in a queue past the limit",
                 "A lead source stopped sending a routing input") if title in item): item
                 for item in top[1:]}
-            inactive = rest["Leads assigned to an inactive user"]
-            assert "AMER" in inactive and facts["inactive_rep"]["name"] in inactive
+            [amer_line] = [rest[t] for t in amer if t in rest]
+            assert "AMER" in amer_line
+            broken = page.inner_text(".broken__list")
+            assert "Leads assigned to an inactive user AMER" in " ".join(broken.split())
+            assert facts["inactive_rep"]["name"] in broken
             assert backlog["region"] in rest["Leads waiting in a queue past the limit"]
             assert "Web leads stopped sending Country" in rest[
                 "A lead source stopped sending a routing input"]
