@@ -163,6 +163,12 @@ def generate_org(
     tables.update(lead_frames(timeline, cat, win, frames_rng, ids_rng))
     tables = {name: tables[name] for name in SOBJECTS}
     config_toml = render_config(cat, holiday_rows)
+    # The stories each add their own columns, in this order: duplicates, shadow, input gap.
+    duplicates = None
+    if win.demo:  # issue 17: unique companies, Accounts and one company across reps
+        story_rng = np.random.Generator(np.random.PCG64([seed, 17]))
+        tables["Lead"], tables["Account"], duplicates = apply_duplicate_story(
+            tables["Lead"], timeline, cat, win, story_rng)
     custom_fields = {k: list(v) for k, v in CUSTOM_FIELDS.items()}
     shadow_truth = None
     if shadow:
@@ -177,11 +183,6 @@ def generate_org(
         gap = apply_input_gap(tables, now.astimezone(UTC))
         countries = sorted({name for _, name, _ in country_codes()})
         config_toml += data_quality_toml(countries)
-    duplicates = None
-    if win.demo:  # issue 17: unique companies, Accounts and one company across reps
-        story_rng = np.random.Generator(np.random.PCG64([seed, 17]))
-        tables["Lead"], tables["Account"], duplicates = apply_duplicate_story(
-            tables["Lead"], timeline, cat, win, story_rng)
     facts = _facts(cat, win, timeline, tables, seed, scenario, days)
     facts["duplicates"] = duplicates
     if shadow_truth is not None:
