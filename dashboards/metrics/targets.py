@@ -29,6 +29,7 @@ from dashboards.metrics.specs import (
 )
 from routing_health.alerts.grouping import key_of, labels_of
 from routing_health.alerts.rules import RULES, effective_rule, tier_sla
+from routing_health.alerts.slack_blocks import value_text as alert_value_text
 from routing_health.config import RoutingConfig
 from routing_health.config.model import SEVERITIES
 from routing_health.lib.format import NO_DATA, format_count, format_hours, format_value
@@ -326,8 +327,9 @@ def incident_lines(
                 region=incident.region,
                 tier=incident.tier,
                 failure_reason=reason,
-                value_text=format_value(incident.current_value, unit),
-                threshold_text=format_value(incident.threshold, unit),
+                # As the alert's message and the Alerts page show them (one formatter).
+                value_text=alert_value_text(incident.current_value, unit),
+                threshold_text=alert_value_text(incident.threshold, unit),
                 comparison=COMPARISON_SIGNS.get(incident.comparison, incident.comparison),
                 since=incident.first_seen,
                 snoozed=bool(incident.snoozed_until and incident.snoozed_until > now),

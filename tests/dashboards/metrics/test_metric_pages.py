@@ -529,3 +529,15 @@ def test_before_the_first_compute_a_page_says_what_it_will_show(signed_in, make_
     make_lead()
     body = signed_in.get(path).content.decode()
     assert "This page will show" in body and "compute_metrics" in body
+
+
+def test_whats_broken_now_shows_a_ratio_value_as_the_alert_message_does(db):
+    # distribution_imbalance's value is a max/min ratio in the rule's count unit: 2.1 must not
+    # read "2 ≥ 2" on the Overview while Slack and the Alerts page say "2.1 ≥ 2" (issue 17).
+    from dashboards.filters import Filters
+    from dashboards.metrics.targets import incident_lines
+
+    incident = firing(rule="distribution_imbalance", region="AMER", tier="", failure_reason="",
+                      current_value=2.1, threshold=2.0)
+    [line] = incident_lines([incident], Filters(start=NOW.date(), end=NOW.date()), now=NOW)
+    assert (line.value_text, line.threshold_text) == ("2.1", "2")
