@@ -9,7 +9,6 @@ narrow the leads before the pools are formed.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from dashboards.rendering import page_state, render_page
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.reps import load_rep_states, skips_of
+from routing_health.lib.format import float_or_none
 from routing_health.metrics import cohort, lead_facts_of
 from routing_health.metrics.catalog import AVAILABILITY_METRICS
 from routing_health.metrics.fairness import (
@@ -43,15 +43,6 @@ RANGE = "range"
 
 def _records(filters: Filters, **extra: object) -> str:
     return reverse("leads") + filters.querystring(**extra)
-
-
-def _number(value: object) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(
-        value)  # type: ignore[arg-type]
-
-
-def _flagged(row: dict[str, Any], config: RoutingConfig) -> bool:
-    return config.fairness.judge(row)
 
 
 def fairness_data(filters: Filters, config: RoutingConfig, as_of: datetime) -> dict[str, Any]:
@@ -91,26 +82,27 @@ def fairness_data(filters: Filters, config: RoutingConfig, as_of: datetime) -> d
             "leads": int(row["leads"]),
             "reps": int(row["reps"]),
             "reps_without_leads": int(row["reps_without_leads"]),
-            "max_min_ratio": _number(row["max_min_ratio"]),
-            "gini": _number(row["gini"]),
-            "p_value": _number(row["p_value"]),
-            "flagged": _flagged(row, config),
+            "max_min_ratio": float_or_none(row["max_min_ratio"]),
+            "gini": float_or_none(row["gini"]),
+            "p_value": float_or_none(row["p_value"]),
+            "flagged": config.fairness.judge(row),
             "records": _records(filters, region=region(pool) or filters.region or None),
             "members": [{
                 "rep_id": str(m["rep"]), "name": names.get(str(m["rep"]), str(m["rep"])),
                 "leads": int(m["leads"]), "weight": float(m["weight"]),
-                "share": _number(m["share"]), "weight_share": float(m["weight_share"]),
-                "ratio": _number(m["ratio"]),
-                "bar": round(min((_number(m["share"]) or 0.0) / top, 1.0) * 100, 2),
+                "share": float_or_none(m["share"]), "weight_share": float(m["weight_share"]),
+                "ratio": float_or_none(m["ratio"]),
+                "bar": round(min((float_or_none(m["share"]) or 0.0) / top, 1.0) * 100, 2),
                 "due_bar": round(min(float(m["weight_share"]) / top, 1.0) * 100, 2),
                 "records": _records(filters, region=region(pool) or filters.region or None,
                                     first_rep=str(m["rep"])),
             } for m in members.to_dict("records")],
             "weeks": [{
                 "week": str(w["period"]), "leads": int(w["leads"]),
-                "max_min_ratio": _number(w["max_min_ratio"]), "gini": _number(w["gini"]),
-                "p_value": _number(w["p_value"]),
-                "flagged": _flagged(w, config),
+                "max_min_ratio": float_or_none(w["max_min_ratio"]),
+                "gini": float_or_none(w["gini"]),
+                "p_value": float_or_none(w["p_value"]),
+                "flagged": config.fairness.judge(w),
             } for w in weeks[weeks["pool"] == pool].to_dict("records")],
         })
     members_away = availability_members(facts, frames.leads, reps, params.closed_statuses)

@@ -45,6 +45,14 @@ HOURS_BELOW_DAYS = 48.0  # hours under two days
 _MISSING_TYPES = frozenset({"NAType", "NaTType"})  # pandas.NA, pandas.NaT
 
 
+def float_or_none(value: object) -> float | None:
+    """A number as a float, ``None`` for ``None`` or NaN (what a pandas row gives for "no
+    value"); for the rows pages and reports keep before formatting."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
 def is_no_data(value: object) -> bool:
     """``None``, NaN, an infinity or a pandas missing value: shown as ``NO_DATA``."""
     if value is None or type(value).__name__ in _MISSING_TYPES:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import calendar
 import gzip
 import html
-import math
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -32,7 +31,7 @@ import pandas as pd
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.reps import load_rep_states, skips_of
-from routing_health.lib.format import format_count, format_rate, format_time
+from routing_health.lib.format import float_or_none, format_count, format_rate, format_time
 from routing_health.metrics import cohort, lead_facts_of
 from routing_health.metrics.aggregate import group_numbers
 from routing_health.metrics.catalog import AVAILABILITY_METRICS
@@ -152,18 +151,13 @@ def last_complete_month(as_of: datetime, timezone: str) -> str:
     return (first - timedelta(days=1)).strftime("%Y-%m")
 
 
-def _number(value: object) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(
-        value)  # type: ignore[arg-type]
-
-
 def _pool_rows(indices: pd.DataFrame, config: RoutingConfig, tier: bool) -> tuple[PoolRow, ...]:
     rows = []
     for r in indices.to_dict("records"):
         rows.append(PoolRow(str(r["pool"]), str(r["period"]), (str(r["tier"]) or None)
                             if tier else None, int(r["leads"]), int(r["reps"]),
-                            int(r["reps_without_leads"]), _number(r["max_min_ratio"]),
-                            _number(r["gini"]), _number(r["p_value"]),
+                            int(r["reps_without_leads"]), float_or_none(r["max_min_ratio"]),
+                            float_or_none(r["gini"]), float_or_none(r["p_value"]),
                             config.fairness.judge(r)))
     return tuple(rows)
 
@@ -215,8 +209,8 @@ def build_fairness_review(
         segments=_pool_rows(pool_indices(tier_shares, split=("tier",)), config, True),
         weeks=_pool_rows(pool_indices(week_shares), config, False),
         reps=tuple(RepShare(str(r["pool"]), str(r["rep"]), names.get(str(r["rep"]), str(r["rep"])),
-                            int(r["leads"]), float(r["weight"]), _number(r["share"]),
-                            float(r["weight_share"]), _number(r["ratio"]))
+                            int(r["leads"]), float(r["weight"]), float_or_none(r["share"]),
+                            float(r["weight_share"]), float_or_none(r["ratio"]))
                    for r in month_shares.to_dict("records")),
         capacity=tuple(capacity),
         unavailable=tuple(unavailable),

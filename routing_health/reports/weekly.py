@@ -31,6 +31,7 @@ from routing_health.facts.calendars import resolved_params
 from routing_health.facts.duplicates import duplicate_cohort_facts
 from routing_health.facts.frames import owner_names
 from routing_health.facts.reps import load_rep_states, skips_of
+from routing_health.lib.format import float_or_none
 from routing_health.metrics import (
     DUPLICATE_NAMES,
     METRIC_NAMES,
@@ -385,7 +386,8 @@ def fairness_week(
             continue
         rows.append(FairnessPoolRow(
             str(r["pool"]), int(r["leads"]), int(r["reps"]), int(r["reps_without_leads"]),
-            _number(r["max_min_ratio"]), _number(r["gini"]), _number(r["p_value"]),
+            float_or_none(r["max_min_ratio"]), float_or_none(r["gini"]),
+            float_or_none(r["p_value"]),
             bool(config.fairness.judge(r))))
     rows.sort(key=lambda p: (not p.flagged, -p.leads, p.pool))
     members = availability_members(facts, leads, reps, params.closed_statuses)
@@ -417,12 +419,6 @@ def duplicates_week(
         for key, r in summary.head(DUPLICATE_COMPANIES_SHOWN).iterrows()
     )
     return DuplicatesWeek({n: total[n] for n in DUPLICATE_NAMES}, companies, len(summary))
-
-
-def _number(value: object) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return float(value)  # type: ignore[arg-type]
 
 
 def _shadow_week(
