@@ -151,6 +151,14 @@ def _stored(value: str) -> str | None:
 def write_rep_rollups(frame: pd.DataFrame) -> int:
     """Replace every ``RepRollup`` row with those of ``frame`` (every stored fact)."""
     RepRollup.objects.all().delete()
+    return insert_rep_rollups(frame)
+
+
+def insert_rep_rollups(frame: pd.DataFrame) -> int:
+    """Insert the ``RepRollup`` rows of ``frame``'s days (none of them may be stored: a full
+    run's partition)."""
+    if frame.empty:
+        return 0
     groups = _summarise(frame)
     tta, touch = groups.values.get("tta_values", []), groups.values.get("first_touch_values", [])
     rows = [
@@ -316,6 +324,7 @@ __all__ = [
     "OPS_INPUT",
     "AgeBucket",
     "age_buckets",
+    "insert_rep_rollups",
     "move_rep_rollups",
     "refresh_failure_days",
     "rep_key",

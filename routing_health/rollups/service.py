@@ -37,8 +37,9 @@ from django.db.models import Max
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import load_frames
+from routing_health.lib.env import envint
 from routing_health.lib.sfid import CONTACT_PREFIX
-from routing_health.lib.upsert import insert_rows
+from routing_health.lib.upsert import bulk_load, insert_frame
 from routing_health.metrics import MetricParams, lead_facts_of
 from routing_health.metrics.business_hours import business_deadline
 from routing_health.models import (
@@ -48,6 +49,7 @@ from routing_health.models import (
     LeadFact,
     MetricsState,
     OwnerChange,
+    RepRollup,
     StatusChange,
 )
 from routing_health.rollups.delta import apply_delta
@@ -58,6 +60,12 @@ from routing_health.rollups.ops import (
     write_failure_rollups,
     write_queue_rollups,
     write_rep_rollups,
+)
+from routing_health.rollups.partitions import (
+    PARTITION_LEADS,
+    compute_partition,
+    lead_partitions,
+    run_partition_tasks,
 )
 from routing_health.rollups.rows import (
     BUSINESS_FLAGS,
@@ -122,8 +130,14 @@ def compute_metrics(
     as_of: datetime,
     full: bool = False,
     progress: Callable[[str], None] | None = None,
+    partition_leads: int | None = None,
+    tasks: bool = False,
 ) -> ComputeOutcome:
-    """Refresh ``LeadFact`` and ``DailyRollup`` as of ``as_of``."""
+    """Refresh ``LeadFact`` and ``DailyRollup`` as of ``as_of``.
+
+    A full run computes the leads in partitions of about ``partition_leads`` (default
+    ``COMPUTE_PARTITION_LEADS``, ``rollups.partitions``): in this process, or with ``tasks`` as
+    django-q2 tasks shared by the cluster's workers."""
     say = progress or (lambda _m: None)
     started = time.monotonic()
     params = resolved_params(config)
@@ -143,37 +157,103 @@ def compute_metrics(
     else:
         lead_ids = _dirty_lead_ids(state.sync_mark, state.as_of, as_of)
     say(f"compute_metrics: {mode} run as of {as_of.isoformat()}")
-    extra = [SOURCE_FIELD] if SOURCE_FIELD in config.lead_fields.extra else []
-    frames = load_frames(lead_ids=lead_ids, extra=extra)  # None: every lead
-    facts = lead_facts_of(frames, params, as_of)
-    say(f"compute_metrics: {len(facts)} lead facts computed")
-    frame = fact_frame(facts, params, as_of, source=SOURCE_FIELD if extra else None)
-    new = frame[list(FACT_INPUT)] if len(frame) else pd.DataFrame(columns=list(FACT_INPUT))
-    with transaction.atomic():
-        if lead_ids is None:
-            LeadFact.objects.all().delete()
-            store_facts(frame)
-            rewritten = write_rollups(new)
-        else:
+    extra, source = _extra_fields(config)
+    if lead_ids is None:
+        computed, rewritten = _full_run(
+            params, as_of, extra=extra, source=source, say=say,
+            partition_leads=partition_leads, tasks=tasks, fingerprint=fingerprint,
+            done=lambda: _save_state(as_of, fingerprint, sync_mark, started),
+        )
+    else:
+        frames = load_frames(lead_ids=lead_ids, extra=extra)
+        facts = lead_facts_of(frames, params, as_of)
+        say(f"compute_metrics: {len(facts)} lead facts computed")
+        frame = fact_frame(facts, params, as_of, source=source)
+        new = frame[list(FACT_INPUT)] if len(frame) else pd.DataFrame(columns=list(FACT_INPUT))
+        computed = len(frame)
+        with transaction.atomic():
             # Contributions move: the old facts' out of their rows (a recomputed lead may
             # change day, or leave when deleted), the new ones' in.
             old = _replace_facts(lead_ids, frame)
             rewritten = apply_delta(old, new)
             rewritten += move_rep_rollups(old, new)
             rewritten += refresh_failure_days(old, new)
-        rewritten += write_queue_rollups(as_of, params.queue_age_limit_hours)
-        MetricsState.objects.update_or_create(
-            pk=1,
-            defaults={
-                "as_of": as_of,
-                "config_fingerprint": fingerprint,
-                "sync_mark": sync_mark,
-                "computed_seconds": time.monotonic() - started,
-            },
-        )
-    outcome = ComputeOutcome(mode, as_of, len(frame), rewritten, time.monotonic() - started)
+            rewritten += write_queue_rollups(as_of, params.queue_age_limit_hours)
+            _save_state(as_of, fingerprint, sync_mark, started)
+    outcome = ComputeOutcome(mode, as_of, computed, rewritten, time.monotonic() - started)
     say(outcome.summary())
     return outcome
+
+
+def _extra_fields(config: RoutingConfig) -> tuple[list[str], str | None]:
+    """The extra Lead fields the facts need (the lead source, when configured) and the
+    source column's name."""
+    if SOURCE_FIELD in config.lead_fields.extra:
+        return [SOURCE_FIELD], SOURCE_FIELD
+    return [], None
+
+
+def partition_inputs(config: RoutingConfig) -> tuple[MetricParams, list[str], str | None]:
+    """What a partition task computes with: the resolved parameters, the extra fields, the
+    source column (``rollups.partitions.run_partition_task``)."""
+    return (resolved_params(config), *_extra_fields(config))
+
+
+def _save_state(
+    as_of: datetime, fingerprint: str, sync_mark: datetime | None, started: float
+) -> None:
+    MetricsState.objects.update_or_create(
+        pk=1,
+        defaults={
+            "as_of": as_of,
+            "config_fingerprint": fingerprint,
+            "sync_mark": sync_mark,
+            "computed_seconds": time.monotonic() - started,
+        },
+    )
+
+
+def _full_run(
+    params: MetricParams,
+    as_of: datetime,
+    *,
+    extra: list[str],
+    source: str | None,
+    say: Callable[[str], None],
+    partition_leads: int | None,
+    tasks: bool,
+    fingerprint: str,
+    done: Callable[[], None],
+) -> tuple[int, int]:
+    """Every lead's facts and every rollup, partition by partition; ``done`` runs in the
+    transaction of the last write. Returns (facts, rollup rows) written."""
+    size = partition_leads or envint("COMPUTE_PARTITION_LEADS", PARTITION_LEADS)
+    parts = lead_partitions(params.report_timezone, size)
+    say(f"compute_metrics: {len(parts)} partition(s) of about {size:,} leads"
+        + (", as django-q2 tasks" if tasks else ""))
+    if tasks:
+        computed, written = run_partition_tasks(parts, as_of, fingerprint, say)
+        with transaction.atomic():
+            written += write_failure_rollups()
+            written += write_queue_rollups(as_of, params.queue_age_limit_hours)
+            done()
+        return computed, written
+    computed = written = 0
+    with transaction.atomic():
+        for model in (LeadFact, DailyRollup, RepRollup):
+            model.objects.all().delete()
+        with bulk_load(LeadFact):
+            for part in parts:
+                facts, rows = compute_partition(
+                    part, params, as_of, extra=extra, source=source, replace=False
+                )
+                computed += facts
+                written += rows
+                say(f"compute_metrics: {part.describe()}: {facts:,} lead facts")
+        written += write_failure_rollups()
+        written += write_queue_rollups(as_of, params.queue_age_limit_hours)
+        done()
+    return computed, written
 
 
 def write_rollups(facts: pd.DataFrame) -> int:
@@ -349,10 +429,9 @@ def fact_frame(
 
 
 def store_facts(frame: pd.DataFrame) -> int:
-    """Insert the ``LeadFact`` rows of ``fact_frame`` output (none of them may be stored)."""
-    values = frame.astype(object).where(frame.notna(), None)
-    rows = list(values.itertuples(index=False, name=None))
-    return insert_rows(LeadFact, list(frame.columns), rows)
+    """Insert the ``LeadFact`` rows of ``fact_frame`` output (none of them may be stored):
+    column by column (``lib.upsert.insert_frame``), no Python object per lead."""
+    return insert_frame(LeadFact, frame)
 
 
 def _text(series: pd.Series) -> pd.Series:
