@@ -79,6 +79,9 @@ BY = ("region", "tier")
 BULK_POLL_SECONDS = "0.05"
 """The sync's Bulk API 2.0 poll interval (as in bench_sync), so polling does not count."""
 STDERR_TAIL = 15
+COMMAND_TIMEOUT = float(os.environ.get("BENCH_SCALE_TIMEOUT", "3600"))
+"""Seconds after which a command is killed (and recorded as failed), so one hang does not
+stall the whole run."""
 TARGETS = {
     "backfill_cpu_s": 120.0,
     "backfill_wall_over_floor": 1.5,
@@ -104,7 +107,12 @@ def measure(
     try:
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             proc = subprocess.Popen(list(argv), env=env, stdout=out, stderr=err, cwd=ROOT)
-            _, status, usage = os.wait4(proc.pid, 0)
+            watchdog = threading.Timer(COMMAND_TIMEOUT, proc.kill)
+            watchdog.start()
+            try:
+                _, status, usage = os.wait4(proc.pid, 0)
+            finally:
+                watchdog.cancel()
         wall = time.monotonic() - started
         code = os.waitstatus_to_exitcode(status)
         proc.returncode = code  # reaped here: Popen must not wait for it again
@@ -119,6 +127,8 @@ def measure(
     if code != 0:
         lines = err_path.read_text(errors="replace").strip().splitlines()
         record["stderr_tail"] = lines[-STDERR_TAIL:]
+        if wall >= COMMAND_TIMEOUT:
+            record["error"] = f"killed after {COMMAND_TIMEOUT:g} s"
     return record
 
 
@@ -610,7 +620,7 @@ def _record(
     }
     failed = [n for n, r in commands.items() if r.get("exit") != 0]
     return {
-        "name": f"scale_{leads // 1000}k_{'postgresql' if db != 'sqlite' else 'sqlite'}",
+        "name": f"scale_{leads // 1000}k_{db}",
         "leads": leads,
         "database": db,
         "backfill_wall_s": wall("sync_backfill"),
@@ -678,14 +688,31 @@ def run_size(leads: int, databases: Sequence[str]) -> list[dict[str, Any]]:
             _say(f"  [scale {label}] floor: the pulls took {floor.get('pull_s')} s: "
                  f"{floor.get('rows')}")
             for i, db in enumerate(databases):
-                records.append(run_database(db, leads, info, emulator, floor, now, window,
-                                            root, seed=11 + i))
+                try:
+                    records.append(run_database(db, leads, info, emulator, floor, now, window,
+                                                root, seed=11 + i))
+                except Exception as exc:  # e.g. PostgreSQL down: the other database still runs
+                    _say(f"  [scale {label} {db}] FAILED: {exc!r}")
+                    records.append(_failed_record(db, leads, now, exc))
+                    continue
                 info["usage_at_end"] = _proc_usage(emulator.pid)
                 records[-1]["emulator"]["usage_at_end"] = info["usage_at_end"]
                 _print_row(records[-1])
         finally:
             _stop(emulator)
     return records
+
+
+def _failed_record(db: str, leads: int, now: datetime, exc: Exception) -> dict[str, Any]:
+    return {
+        "name": f"scale_{leads // 1000}k_{db}",
+        "leads": leads,
+        "database": db,
+        "error": repr(exc),
+        "now": _iso(now),
+        "targets": TARGETS,
+        "verdict": "MISSED",
+    }
 
 
 def _print_row(r: dict[str, Any]) -> None:
@@ -709,7 +736,21 @@ def run(scale: str = "full") -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for leads in sizes:
         records += run_size(leads, databases)
+    _print_table(records)
     return records
+
+
+def _print_table(records: Sequence[dict[str, Any]]) -> None:
+    """Seconds of wall time per record (backfill CPU in brackets), then the verdict."""
+    columns = ("floor", "backfill", "compute", "export", "duckdb", "cycle")
+    _say(f"  {'record':<22}" + "".join(f"{c:>17}" for c in columns) + "  verdict")
+    for r in records:
+        cells = [r.get("floor_wall_s"),
+                 f"{r.get('backfill_wall_s')} ({r.get('backfill_cpu_s')})",
+                 r.get("compute_full_wall_s"), r.get("export_wall_s"),
+                 r.get("duckdb_load_query_s"), r.get("incremental_cycle_wall_s")]
+        _say(f"  {r['name']:<22}" + "".join(f"{c!s:>17}" for c in cells)
+             + f"  {r['verdict']}")
 
 
 def main(argv: list[str] | None = None) -> int:
