@@ -313,6 +313,7 @@ LEAD_SELECT = (
     "converted_date", "converted_contact_id", "is_deleted", "region", "tier", "failed_node",
     "rejection_reason",
 )
+FETCH_ROWS = 100_000
 RELATED = {
     "owner_changes": ("routing_health_ownerchange",
                       ("id", "lead_id", "created_at", "old_owner_id", "new_owner_id")),
@@ -324,13 +325,20 @@ RELATED = {
 
 
 def _fetch_arrow(cursor: Any, sql: str, params: Sequence[Any], columns: Sequence[str]) -> Any:
-    """Rows of ``sql`` as a pyarrow Table (column by column, from the DB-API cursor)."""
+    """Rows of ``sql`` as a pyarrow Table, built FETCH_ROWS rows at a time from the DB-API
+    cursor (so a million rows never sit in memory as Python tuples all at once)."""
     import pyarrow as pa
 
     cursor.execute(sql, list(params))
-    rows = cursor.fetchall()
-    data = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-    return pa.Table.from_pydict({c: pa.array(list(v)) for c, v in zip(columns, data, strict=True)})
+    batches = []
+    while rows := cursor.fetchmany(FETCH_ROWS):
+        data = zip(*rows, strict=True)
+        batches.append(pa.Table.from_pydict(
+            {c: pa.array(list(v)) for c, v in zip(columns, data, strict=True)}))
+    if not batches:
+        return pa.Table.from_pydict({c: pa.array([]) for c in columns})
+    # A batch where a column is all null types it as null: promoted to the others' type.
+    return pa.concat_tables(batches, promote_options="default")
 
 
 def _frame(table: Any, times: Sequence[str], bools: Sequence[str] = ()) -> Any:
