@@ -41,7 +41,9 @@ query, peak ≤ 600 MB; incremental cycle ≤ 10 s. Not part of ``make test``; r
 ``make bench-scale`` or ``python -m bench.run --only scale [--scale small]``.
 Environment: ``BENCH_SCALE_LEADS=20000`` (one size, for a quick check),
 ``BENCH_SCALE_DATABASES=sqlite`` (or ``postgresql``; default both),
-``BENCH_SCALE_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/routing_health_scale``).
+``BENCH_SCALE_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/routing_health_scale``;
+dropped again after its run), ``BENCH_SCALE_TIMEOUT`` (seconds per command, default 3600).
+The emulator holds the whole org in memory: about 1.1 GB at 100k leads, so expect 11-12 GB at 1M.
 """
 
 from __future__ import annotations
