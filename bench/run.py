@@ -19,7 +19,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCHES = ("sync", "metrics", "business_hours", "pages", "volumes", "fairness", "inputs",
-           "duplicates")
+           "duplicates", "scale")
 
 
 def main(argv: list[str] | None = None) -> int:
