@@ -23,6 +23,7 @@ Two ways to run the partitions (``rollups.service.compute_metrics``):
 from __future__ import annotations
 
 import logging
+import resource
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -173,8 +174,14 @@ def run_partition_task(
         facts, rows = compute_partition(
             part, params, datetime.fromisoformat(as_of), extra=extra, source=source, replace=True
         )
-    return {"partition": part.index, "facts": facts, "rollup_rows": rows,
-            "seconds": round(time.monotonic() - started, 3)}
+    return {
+        "partition": part.index,
+        "facts": facts,
+        "rollup_rows": rows,
+        "seconds": round(time.monotonic() - started, 3),
+        # The worker's peak so far (a long-lived worker: the largest partition it has run).
+        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 __all__ = [
