@@ -62,7 +62,14 @@ def matched_facts(
     created_from, _ = local_days_utc(start, end, ZoneInfo(params.report_timezone))
     since = created_from - timedelta(days=config.duplicates.window_days)
     frames = load_frames(created_from=since, as_of=as_of, extra=extra)
-    facts = lead_facts_of(frames, params, as_of)
+    return match_duplicates(config, lead_facts_of(frames, params, as_of), since, as_of)
+
+
+def match_duplicates(
+    config: RoutingConfig, facts: pd.DataFrame, since: datetime, as_of: datetime
+) -> pd.DataFrame:
+    """``facts`` — the engine's facts of every lead created in ``[since, as_of]`` — with the
+    duplicates columns, matched over all of them (``metrics.duplicates.attach``)."""
     return attach(facts, load_contacts(since, as_of), load_accounts(), config.duplicates, as_of)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from routing_health.config import RoutingConfig, Shadow
 from routing_health.config.model import DataQuality
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.duplicates import duplicate_cohort_facts
+from routing_health.facts.duplicates import match_duplicates
 from routing_health.facts.frames import Frames, load_frames, local_days_utc
 from routing_health.facts.reps import load_rep_states
 from routing_health.metrics import (
@@ -130,14 +130,8 @@ def _parse_by(config: RoutingConfig, by: str | Sequence[str] | None) -> tuple[st
 def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, Any]:
     """The export document of spec section 7 for ``request``."""
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
-    extra = [key for key in request.by if key in config.lead_fields.extra]
-    frames = cohort_frames(params, request.start, request.end, request.as_of, extra,
-                           shadow=config.shadow, data_quality=config.data_quality)
-    members = facts_of_frames(frames, params, request.start, request.end, request.as_of, extra,
-                              shadow=config.shadow)
-    members = with_duplicates(members, duplicate_cohort_facts(
-        config, params, request.start, request.end, request.as_of, extra))
-    away = availability_members(members, frames.leads, load_rep_states(),
+    members, leads = export_members(config, params, request)
+    away = availability_members(members, leads, load_rep_states(),
                                 params.closed_statuses)
     rows = metrics_rows(members, list(request.by), params) if request.by else []
     if request.by:
@@ -160,6 +154,31 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
         "rows": rows,
         "total": total,
     }
+
+
+def export_members(
+    config: RoutingConfig, params: MetricParams, request: ExportRequest
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The export's cohort facts — with the shadow and duplicates columns — and the loaded
+    leads frame (availability reads it).
+
+    One load and one engine pass over the leads duplicate matching needs (the cohort, the
+    ``window_days`` before it, the leads after it up to ``as_of``); the cohort is a subset of
+    them, and a lead's facts depend on its own records only. The same as ``cohort_facts``
+    with ``facts.duplicates.duplicate_cohort_facts``' columns (which load and compute twice;
+    tests/export/test_export_single_pass.py compares them)."""
+    extra = [key for key in request.by if key in config.lead_fields.extra]
+    since, _ = local_days_utc(request.start, request.end, ZoneInfo(params.report_timezone))
+    since -= timedelta(days=config.duplicates.window_days)
+    frames = load_frames(created_from=since, as_of=request.as_of,
+                         extra=_with_candidate(extra, config.shadow),
+                         data_quality=config.data_quality)
+    every = facts_of_frames(frames, params, request.start, request.end, request.as_of, extra,
+                            shadow=config.shadow, cohort_only=False)
+    members = cohort(every, request.start, request.end)
+    matched = cohort(match_duplicates(config, every, since, request.as_of),
+                     request.start, request.end)
+    return with_duplicates(members, matched), frames.leads
 
 
 def cohort_facts(
@@ -194,20 +213,29 @@ def cohort_frames(
     # The cohort's local days are the half-open UTC window [start's midnight, the midnight
     # after end); leads created after as_of are not loaded (the engine drops them anyway).
     created_from, created_to = local_days_utc(start, end, ZoneInfo(params.report_timezone))
+    return load_frames(created_from=created_from, created_to=created_to, as_of=as_of,
+                       extra=_with_candidate(extra, shadow), data_quality=data_quality)
+
+
+def _with_candidate(extra: Sequence[str], shadow: Shadow | None) -> list[str]:
+    """The lead fields to load: ``extra`` and, with ``[shadow]``, the candidate field."""
     loaded = list(extra)
     if shadow is not None and shadow.candidate_field not in extra:
         loaded.append(shadow.candidate_field)
-    return load_frames(created_from=created_from, created_to=created_to, as_of=as_of,
-                       extra=loaded, data_quality=data_quality)
+    return loaded
 
 
 def facts_of_frames(
     frames: Frames, params: MetricParams, start: date, end: date, as_of: datetime,
-    extra: Sequence[str], *, shadow: Shadow | None = None,
+    extra: Sequence[str], *, shadow: Shadow | None = None, cohort_only: bool = True,
 ) -> pd.DataFrame:
-    """The cohort's facts from ``cohort_frames``' frames (with the shadow columns)."""
+    """The cohort's facts from ``cohort_frames``' frames (with the shadow columns); with
+    ``cohort_only`` False, the facts of every loaded lead (created by ``as_of``)."""
+    def keep(facts: pd.DataFrame) -> pd.DataFrame:
+        return cohort(facts, start, end) if cohort_only else facts
+
     if shadow is None:
-        return cohort(lead_facts_of(frames, params, as_of), start, end)
+        return keep(lead_facts_of(frames, params, as_of))
     # The candidate is loaded under a private column name, so a candidate field that is also
     # an ``extra`` grouping field keeps its own column too.
     leads = frames.leads
@@ -229,7 +257,7 @@ def facts_of_frames(
         conversion_days=shadow.conversion_days,
         as_of=as_of,
     )
-    return cohort(with_shadow, start, end)
+    return keep(with_shadow)
 
 
 def with_duplicates(members: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
