@@ -97,14 +97,14 @@ def _watches_duplicates(config: RoutingConfig) -> bool:
 
 
 def _with_duplicates(
-    facts: pd.DataFrame, config: RoutingConfig, as_of: datetime, main_from: datetime
+    facts: pd.DataFrame, config: RoutingConfig, as_of: datetime, since: datetime
 ) -> pd.DataFrame:
-    """``facts`` plus the duplicates columns, matched over the leads created from
-    ``[duplicates] window_days`` before the widest rule window (a partner may be that old)."""
-    since = main_from - timedelta(days=config.duplicates.window_days)
-    wide = lead_facts_of(load_frames(created_from=since, as_of=as_of), resolved_params(config),
-                         as_of)
-    matched = attach(wide, load_contacts(since, as_of), load_accounts(), config.duplicates,
+    """``facts`` plus the duplicates columns, matched over those of its leads created from
+    ``since`` (``[duplicates] window_days`` before the widest rule window: a partner may be
+    that old) to ``as_of``."""
+    created = pd.to_datetime(facts["created_at"], utc=True)
+    universe = facts[(created >= pd.Timestamp(since)).to_numpy()]
+    matched = attach(universe, load_contacts(since, as_of), load_accounts(), config.duplicates,
                      as_of).set_index("lead_id")
     ids = facts["lead_id"].astype(str).to_numpy()
     return facts.assign(**{
@@ -114,17 +114,26 @@ def _with_duplicates(
 
 
 def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
-    """Everything ``evaluate_facts`` needs for ``as_of`` (aware), from the database."""
+    """Everything ``evaluate_facts`` needs for ``as_of`` (aware), from the database.
+
+    The leads of the widest rule window (and the older ones a rule still watches) are
+    loaded and computed in one pass together with, when duplicate outreach is watched, the
+    ``[duplicates] window_days`` before it that matching needs; a lead's facts depend on its
+    own records only, so the window's facts are the same as from a load of their own."""
     main_from = as_of - timedelta(hours=largest_window_hours(config))
-    frames = load_frames(created_from=main_from, as_of=as_of)
+    duplicates = _watches_duplicates(config)
+    since = main_from - timedelta(days=config.duplicates.window_days) if duplicates else main_from
+    frames = load_frames(created_from=since, as_of=as_of)
     extra = _extra_ids(config, as_of, main_from)
     if extra:
         frames = concat_frames([frames, load_frames(lead_ids=extra)])
-    facts = lead_facts_of(frames, resolved_params(config), as_of)
+    every = _with_owner_state(lead_facts_of(frames, resolved_params(config), as_of), frames)
+    if duplicates:
+        every = _with_duplicates(every, config, as_of, since)
+    created = pd.to_datetime(every["created_at"], utc=True)
+    watched = (created >= pd.Timestamp(main_from)) | every["lead_id"].astype(str).isin(extra)
+    facts = every[watched.to_numpy()].reset_index(drop=True)
     leads = frames.leads
-    facts = _with_owner_state(facts, frames)
-    if _watches_duplicates(config):
-        facts = _with_duplicates(facts, config, as_of, main_from)
     name = leads["name"].astype(str).str.strip()
     company = leads["company"].astype(str).str.strip()
     label = name.where(name != "", company).where(lambda s: s != "", leads["id"].astype(str))

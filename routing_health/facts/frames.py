@@ -22,6 +22,7 @@ from django.db import connection
 
 from routing_health.config.model import DataQuality
 from routing_health.lib.sql import sql_datetime
+from routing_health.lib.upsert import logged_copy
 from routing_health.metrics.columns import (
     ACTIVITY_COLUMNS,
     LEAD_COLUMNS,
@@ -233,10 +234,10 @@ def _read(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
 def _read_copy(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
     """PostgreSQL: ``sql``'s rows as CSV (NULL unquoted-empty, '' quoted), every column read as
     text (``_typed`` converts), booleans from ``t``/``f``."""
-    with connection.cursor() as cursor:
-        statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
-        with cursor.cursor.copy(statement, params or None) as copy:
-            data = b"".join(bytes(block) for block in copy)
+    statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
+    with connection.cursor() as cursor, logged_copy(cursor, statement, params), \
+            cursor.cursor.copy(statement, params or None) as copy:
+        data = b"".join(bytes(block) for block in copy)
     if not data:
         return pd.DataFrame(columns=columns)
     table = pa_csv.read_csv(

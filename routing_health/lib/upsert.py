@@ -10,7 +10,7 @@ caller's transaction, so the rows commit together with the watermark that covers
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import pandas as pd
@@ -85,9 +85,18 @@ def _db_values(
     ]
 
 
+def logged_copy(cursor, statement: str, params: Sequence[object] | None = None):
+    """A ``COPY`` on the raw psycopg cursor bypasses Django's wrapper: log it as the wrapper
+    logs a query (``connection.queries``, the ``django.db.backends`` logger, the test suite's
+    query counts) when the connection logs queries."""
+    debug = getattr(cursor, "debug_sql", None)
+    return debug(statement, params) if debug is not None else nullcontext()
+
+
 def _copy_rows(cursor, table: str, column_list: str, rows: Sequence[Sequence[object]]) -> None:
     """``COPY`` ``rows`` into ``table`` (PostgreSQL; ``cursor`` is Django's wrapper)."""
-    with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+    statement = f"COPY {table} ({column_list}) FROM STDIN"
+    with logged_copy(cursor, statement), cursor.cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -166,7 +175,8 @@ def insert_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
             part = frame.iloc[start : start + COPY_BATCH]
             if connection.vendor == "postgresql":
                 arrays = [_copy_text(part[f.attname], f) for f in fields]
-                with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                statement = f"COPY {table} ({column_list}) FROM STDIN"
+                with logged_copy(cursor, statement), cursor.cursor.copy(statement) as copy:
                     copy.write(_joined_lines(arrays))
             else:
                 columns = [_sqlite_values(part[f.attname], f) for f in fields]
