@@ -690,6 +690,8 @@ def _scale_out_run(
         (c.get("peak_rss_mb", 0) for c in run["cluster_processes"]), default=None)
     if run.get("coordinator", {}).get("exit") == 0:
         run["tasks"] = _task_results(database_url)
+        if "span_s" in run["tasks"]:  # the serial part: start-up, planning, final rollups
+            run["outside_tasks_s"] = round(run["coordinator"]["wall_s"] - run["tasks"]["span_s"], 2)
         run["stored"] = _fact_digest(database_url)
         keys = ("facts", "daily_rollups", "rep_rollups")
         run["same_as_in_process"] = all(run["stored"][n] == reference.get(n) for n in keys)
