@@ -17,6 +17,22 @@ What is measured, and how:
   the day before NOW (JSON to a file); then the incremental cycle: the emulator changes 1,000
   leads, and ``sync_salesforce`` + ``compute_metrics`` + ``evaluate_alerts`` run with
   ``--as-of`` the instant after the change (wall-clock time, later than NOW).
+- **Scale-out** (issue 18 item 6; PostgreSQL only, right after ``compute_metrics --full``):
+  ``compute_metrics --full --partition-leads P`` in process (P = leads / 8, or
+  ``BENCH_SCALE_PARTITION_LEADS``: its peak is the memory bound of a partition; what it stores
+  is the reference), then for K = 1 and K = 2: K separate ``manage.py qcluster`` processes
+  with ``Q_WORKERS=1`` (K "machines" sharing the database and one Redis database of the
+  bench's own, ``BENCH_SCALE_REDIS``/``BENCH_SCALE_REDIS_DB``, default
+  ``redis://127.0.0.1:6379`` db 13, flushed before and after), started and waited for
+  (django-q2's "running." log line; start-up is outside the timing), then the timed
+  ``compute_metrics --full --tasks --partition-leads P``, then SIGTERM to each cluster and
+  ``os.wait4``: CPU and peak RSS of each cluster's process tree. Per K: each partition's
+  ``seconds`` and ``worker_peak_rss_mb`` from its task result in ``django_q_task`` (the
+  newest ``compute-…`` group), and whether the stored facts and rollups equal the in-process
+  run's (counts and sums, ``same_as_in_process``; md5 of every row, ``identical_rows``).
+  Speed-up = wall(K=1) / wall(K=2). On a 2-core machine shared with PostgreSQL and the
+  coordinator, two workers can at best be about twice as fast; on a busy one, less (the
+  load averages before and after each run are in the JSON).
 - **Each process** is started with ``subprocess.Popen`` and reaped with ``os.wait4``: wall is
   monotonic time from spawn to reap, CPU is that child's ``ru_utime + ru_stime``, peak memory
   its ``ru_maxrss``. A failing command is recorded (exit code, last stderr lines), not raised.
@@ -37,11 +53,14 @@ What is measured, and how:
 
 Targets (reported, not asserted, for every size): backfill CPU ≤ 120 s and wall ≤ 1.5 × floor;
 ``compute_metrics --full`` ≤ 20 s and peak ≤ 1.5 GB; ``export_metrics`` ≤ 1.5 × DuckDB's load +
-query, peak ≤ 600 MB; incremental cycle ≤ 10 s. Not part of ``make test``; run with
-``make bench-scale`` or ``python -m bench.run --only scale [--scale small]``.
+query, peak ≤ 600 MB; incremental cycle ≤ 10 s; on PostgreSQL, the partitioned run as tasks on
+2 one-worker clusters ≥ 1.6 × faster than on 1, storing what the in-process run stores.
+Not part of ``make test``; run with ``make bench-scale`` or
+``python -m bench.run --only scale [--scale small]``.
 Environment: ``BENCH_SCALE_LEADS=20000`` (one size, for a quick check),
 ``BENCH_SCALE_DATABASES=sqlite`` (or ``postgresql``; default both),
-``BENCH_SCALE_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/routing_health_scale``;
+``BENCH_SCALE_PARTITION_LEADS`` (the scale-out's P), ``BENCH_SCALE_DATABASE_URL``
+(default ``postgres://postgres@127.0.0.1:5432/routing_health_scale``;
 dropped again after its run), ``BENCH_SCALE_TIMEOUT`` (seconds per command, default 3600).
 The emulator holds the whole org in memory: about 1.1 GB at 100k leads, so expect 11-12 GB at 1M.
 """
@@ -92,7 +111,14 @@ TARGETS = {
     "export_over_duckdb": 1.5,
     "export_peak_rss_mb": 600.0,
     "incremental_cycle_wall_s": 10.0,
+    "scale_out_speedup": 1.6,
 }
+SCALE_OUT_PARTITIONS = 8
+"""The scale-out step cuts the org in about this many partitions (leads / 8 per partition)."""
+SCALE_OUT_CLUSTERS = (1, 2)
+REDIS_BASE = os.environ.get("BENCH_SCALE_REDIS", "redis://127.0.0.1:6379")
+REDIS_DB = int(os.environ.get("BENCH_SCALE_REDIS_DB", "13"))
+"""The bench's own Redis database, flushed before and after each scale-out run."""
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -483,6 +509,245 @@ def _stored_rows(database_url: str) -> dict[str, int]:
         return {"error": str(exc)[:200]}
 
 
+# --- scale-out: the partitions as django-q2 tasks on K one-worker clusters (PostgreSQL) --------
+
+
+def _redis_flush(url: str) -> str | None:
+    """Empty the bench's own Redis database (never another): None, or why it could not."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        client.flushdb()
+        client.close()
+        return None
+    except Exception as exc:  # recorded: the scale-out step then reports the failure
+        return str(exc)[:200]
+
+
+def _start_cluster(name: str, env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen, Path]:
+    """``manage.py qcluster`` as a child (its own "machine"); the log is its stderr."""
+    log_path = workdir / f"{name}.log"
+    with open(log_path, "wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen([sys.executable, MANAGE, "qcluster"], env=env, stdout=log,
+                                stderr=subprocess.STDOUT, cwd=ROOT)
+    return proc, log_path
+
+
+def _wait_cluster_up(proc: subprocess.Popen, log_path: Path, limit: float) -> float | None:
+    """Seconds until django-q2 logs ``Q Cluster … running.`` (its workers are spawned and the
+    pusher reads the broker), or None when it died or did not within ``limit``."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if "running." in log_path.read_text(errors="replace"):
+            return round(time.monotonic() - started, 2)
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.1)
+    return None
+
+
+def _stop_cluster(proc: subprocess.Popen, log_path: Path) -> dict[str, Any]:
+    """SIGTERM (django-q2 stops its sentinel, which joins its worker, pusher and monitor),
+    then ``os.wait4``: the CPU of the whole process tree (every descendant was reaped by its
+    parent) and the largest RSS any process of it reached."""
+    started = time.monotonic()
+    record: dict[str, Any] = {"pid": proc.pid}
+    if proc.returncode is not None:  # died earlier, already reaped by poll(): no rusage left
+        return record | {"exit": proc.returncode, "error": "exited before it was stopped",
+                         "log_tail": _tail(log_path)}
+    proc.send_signal(signal.SIGTERM)
+    watchdog = threading.Timer(120, proc.kill)
+    watchdog.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        watchdog.cancel()
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
+    record |= {
+        "stop_s": round(time.monotonic() - started, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "exit": code,
+    }
+    if code != 0:
+        record["log_tail"] = _tail(log_path)
+    return record
+
+
+def _tail(path: Path) -> list[str]:
+    return path.read_text(errors="replace").strip().splitlines()[-STDERR_TAIL:]
+
+
+def _fact_digest(database_url: str) -> dict[str, Any]:
+    """What a full run stored, to compare two runs: counts and sums of the facts and of the
+    daily rollups, and an md5 of every row of each (the rollups' serial ids left out)."""
+    import psycopg
+
+    queries = {
+        "facts": "SELECT count(*), sum(tta_minutes), sum(first_touch_minutes), "
+                 "count(*) FILTER (WHERE outcome = 'failed') FROM routing_health_leadfact",
+        "daily_rollups": "SELECT count(*), sum(leads), sum(failed), sum(assigned) "
+                         "FROM routing_health_dailyrollup",
+        "rep_rollups": "SELECT count(*) FROM routing_health_reprollup",
+        "facts_md5": "SELECT md5(string_agg(t::text, '|' ORDER BY lead_id)) "
+                     "FROM routing_health_leadfact t",
+        "daily_rollups_md5": "SELECT md5(string_agg(r, '|' ORDER BY r)) FROM "
+                             "(SELECT (to_jsonb(d) - 'id')::text AS r "
+                             "FROM routing_health_dailyrollup d) s",
+    }
+    digest: dict[str, Any] = {}
+    with psycopg.connect(database_url) as conn:
+        for name, sql in queries.items():
+            row = conn.execute(sql).fetchone()
+            values = [round(v, 6) if isinstance(v, float) else v for v in row]
+            digest[name] = values[0] if len(values) == 1 else values
+    return digest
+
+
+def _task_results(database_url: str) -> dict[str, Any]:
+    """The newest ``compute-…`` group of ``django_q_task``: each partition task's result (the
+    dict ``run_partition_task`` returns) and, in seconds after the first was enqueued, when it
+    finished and (finished less its own ``seconds``) about when its work began. django-q2's
+    ``started`` is the enqueue time, not when a worker took the task."""
+    import base64
+    import pickle
+    import zlib
+
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        newest = conn.execute(
+            "SELECT \"group\" FROM django_q_task WHERE \"group\" LIKE 'compute-%' "
+            "ORDER BY stopped DESC LIMIT 1").fetchone()
+        if newest is None:
+            return {"error": "no compute-… task group in django_q_task"}
+        rows = conn.execute(
+            "SELECT name, success, result, started, stopped FROM django_q_task "
+            "WHERE \"group\" = %s ORDER BY started", (newest[0],)).fetchall()
+    first = min(r[3] for r in rows)
+    tasks = []
+    for name, success, raw, began, stopped in rows:
+        data = base64.b64decode(raw) if raw else b""
+        try:
+            result: Any = pickle.loads(data) if data else None  # our own run's rows
+        except pickle.UnpicklingError:
+            result = pickle.loads(zlib.decompress(data))
+        task = {"name": name, "success": success,
+                "enqueued_s": round((began - first).total_seconds(), 2),
+                "finished_s": round((stopped - first).total_seconds(), 2)}
+        task |= result if isinstance(result, dict) else {"result": str(result)}
+        if isinstance(task.get("seconds"), (int, float)):
+            task["began_s"] = round(task["finished_s"] - task["seconds"], 2)
+        tasks.append(task)
+    ok = [t for t in tasks if t["success"]]
+    return {
+        "group": newest[0],
+        "tasks": tasks,
+        "partitions": len(tasks),
+        "failed": len(tasks) - len(ok),
+        "partition_seconds": [t.get("seconds") for t in ok],
+        "partition_seconds_sum": round(sum(t.get("seconds", 0) for t in ok), 2),
+        "partition_seconds_max": max((t.get("seconds", 0) for t in ok), default=None),
+        # A worker's peak so far when the task ended: the max is the peak of the worker that
+        # ran the heaviest partition, i.e. the peak memory of one partition.
+        "worker_peak_rss_mb_max": max((t.get("worker_peak_rss_mb", 0) for t in ok),
+                                      default=None),
+        # From the first enqueue to the last task's end: the parallel part of the run (the
+        # coordinator's start-up, planning and final rollups are outside it).
+        "span_s": round(max((t["finished_s"] for t in tasks), default=0), 2),
+    }
+
+
+def _scale_out_run(
+    k: int, base_env: dict[str, str], redis_url: str, workdir: Path, partition_leads: int,
+    now: datetime, step: Any, database_url: str, reference: dict[str, Any],
+) -> dict[str, Any]:
+    """K clusters of one worker each, then the timed ``compute_metrics --full --tasks``."""
+    run: dict[str, Any] = {"clusters": k, "load_average_before": os.getloadavg()}
+    flush_error = _redis_flush(redis_url)
+    if flush_error:
+        return run | {"error": f"Redis: {flush_error}"}
+    env = base_env | {"REDIS_URL": redis_url}
+    clusters = [_start_cluster(f"qcluster_k{k}_{i + 1}", env | {"Q_WORKERS": "1"}, workdir)
+                for i in range(k)]
+    try:
+        run["seconds_to_up"] = [_wait_cluster_up(p, log, 180) for p, log in clusters]
+        if None in run["seconds_to_up"]:
+            run["error"] = "a cluster did not start"
+        else:
+            run["coordinator"] = step(
+                f"compute_tasks_k{k}",
+                [sys.executable, MANAGE, "compute_metrics", "--full", "--tasks",
+                 "--partition-leads", str(partition_leads), "--as-of", _iso(now)],
+                env=env)
+    finally:
+        run["cluster_processes"] = [_stop_cluster(p, log) for p, log in clusters]
+        _redis_flush(redis_url)
+    run["load_average_after"] = os.getloadavg()
+    run["clusters_cpu_s"] = round(sum(c.get("cpu_s", 0) for c in run["cluster_processes"]), 2)
+    run["clusters_peak_rss_mb"] = max(
+        (c.get("peak_rss_mb", 0) for c in run["cluster_processes"]), default=None)
+    if run.get("coordinator", {}).get("exit") == 0:
+        run["tasks"] = _task_results(database_url)
+        if "span_s" in run["tasks"]:  # the serial part: start-up, planning, final rollups
+            run["outside_tasks_s"] = round(run["coordinator"]["wall_s"] - run["tasks"]["span_s"], 2)
+        run["stored"] = _fact_digest(database_url)
+        keys = ("facts", "daily_rollups", "rep_rollups")
+        run["same_as_in_process"] = all(run["stored"][n] == reference.get(n) for n in keys)
+        run["identical_rows"] = all(
+            run["stored"][n] == reference.get(n) for n in ("facts_md5", "daily_rollups_md5"))
+    return run
+
+
+def scale_out(
+    leads: int, env: dict[str, str], workdir: Path, now: datetime, step: Any, database_url: str,
+    prefix: str,
+) -> dict[str, Any]:
+    """Issue 18 item 6: the in-process partitioned run (the reference and its peak), then the
+    same partitions as django-q2 tasks on K = 1 and K = 2 one-worker clusters sharing this
+    PostgreSQL database and the bench's own Redis database; speed-up = wall(1) / wall(2)."""
+    partition_leads = int(os.environ.get("BENCH_SCALE_PARTITION_LEADS", "0")) or max(
+        1, leads // SCALE_OUT_PARTITIONS)
+    redis_url = f"{REDIS_BASE}/{REDIS_DB}"
+    out: dict[str, Any] = {"partition_leads": partition_leads, "redis_url": redis_url,
+                           "cores": os.cpu_count()}
+    in_process = step("compute_full_partitioned",
+                      [sys.executable, MANAGE, "compute_metrics", "--full", "--partition-leads",
+                       str(partition_leads), "--as-of", _iso(now)])
+    out["in_process"] = {k: in_process.get(k) for k in ("wall_s", "cpu_s", "peak_rss_mb", "exit")}
+    if in_process.get("exit") != 0:
+        return out | {"error": "the in-process partitioned run failed"}
+    reference = _fact_digest(database_url)
+    out["in_process"]["stored"] = reference
+    for k in SCALE_OUT_CLUSTERS:
+        _say(f"  {prefix} scale-out: {k} cluster(s) of 1 worker, partitions of "
+             f"{partition_leads:,} leads ...")
+        run = _scale_out_run(k, env, redis_url, workdir, partition_leads, now, step,
+                             database_url, reference)
+        out[f"k{k}"] = run
+        tasks = run.get("tasks", {})
+        _say(f"  {prefix} scale-out k={k}: {tasks.get('partitions')} partitions, seconds "
+             f"{tasks.get('partition_seconds')}, worker peak "
+             f"{tasks.get('worker_peak_rss_mb_max')} MB, clusters cpu "
+             f"{run.get('clusters_cpu_s')} s, same as in process: "
+             f"{run.get('same_as_in_process')} {run.get('error', '')}")
+    walls = [out.get(f"k{k}", {}).get("coordinator", {}) for k in SCALE_OUT_CLUSTERS]
+    ok = all(w.get("exit") == 0 for w in walls)
+    out["speedup_2_over_1"] = _ratio(walls[0]["wall_s"], walls[1]["wall_s"]) if ok else None
+    spans = [out.get(f"k{k}", {}).get("tasks", {}).get("span_s") for k in SCALE_OUT_CLUSTERS]
+    out["tasks_span_speedup_2_over_1"] = _ratio(spans[0], spans[1])  # for reading, no target
+    out["target_speedup"] = TARGETS["scale_out_speedup"]
+    out["same_as_in_process"] = ok and all(
+        out[f"k{k}"].get("same_as_in_process") for k in SCALE_OUT_CLUSTERS)
+    out["verdict"] = "met" if (
+        out["same_as_in_process"] and out["speedup_2_over_1"] is not None
+        and out["speedup_2_over_1"] >= TARGETS["scale_out_speedup"]) else "MISSED"
+    _say(f"  {prefix} scale-out: speed-up 2 over 1 = {out['speedup_2_over_1']} "
+         f"(target {TARGETS['scale_out_speedup']}, {out['cores']} cores): {out['verdict']}")
+    return out
+
+
 def _ceil_second(moment: datetime) -> datetime:
     return moment.replace(microsecond=0) + timedelta(seconds=1)
 
@@ -511,7 +776,9 @@ def run_database(
     python = sys.executable
     commands: dict[str, dict[str, Any]] = {}
 
-    def step(name: str, argv: list[str], stdout: Path | None = None) -> dict[str, Any]:
+    def step(
+        name: str, argv: list[str], stdout: Path | None = None, env: dict[str, str] = env
+    ) -> dict[str, Any]:
         _say(f"  {prefix} {name} ...")
         result = measure(name, argv, env, workdir, stdout)
         commands[name] = result
@@ -524,6 +791,13 @@ def run_database(
     synced = _synced_rows(workdir / "sync_backfill.out")
     step("compute_full", [python, MANAGE, "compute_metrics", "--full", "--as-of", _iso(now)])
     stored = _stored_rows(url)
+    scaled: dict[str, Any] | None = None
+    if db == "postgresql" and commands["compute_full"].get("exit") == 0:
+        try:
+            scaled = scale_out(leads, env, workdir, now, step, url, prefix)
+        except Exception as exc:  # recorded; the export and the cycle still run
+            _say(f"  {prefix} scale-out FAILED: {exc!r}")
+            scaled = {"error": repr(exc)}
     export_file = workdir / "export.json"
     step("export", [python, MANAGE, "export_metrics", "--start", start.isoformat(),
                     "--end", end.isoformat(), "--by", ",".join(BY), "--as-of", _iso(now)],
@@ -568,7 +842,7 @@ def run_database(
         drop_database(PG_URL)  # up to a few GB at 1M leads, on a shared machine
 
     return _record(db, leads, info, floor, now, window, commands, synced, stored, export_rows,
-                   duck, cycle)
+                   duck, cycle, scaled)
 
 
 def _ok(commands: dict[str, dict[str, Any]], *names: str) -> bool:
@@ -582,7 +856,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 def _record(
     db: str, leads: int, info: dict, floor: dict, now: datetime, window: tuple[date, date],
     commands: dict[str, dict[str, Any]], synced: dict, stored: dict, export_rows: int | None,
-    duck: dict[str, Any], cycle: dict[str, Any],
+    duck: dict[str, Any], cycle: dict[str, Any], scaled: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     def wall(name: str) -> float | None:
         return commands[name]["wall_s"] if _ok(commands, name) else None
@@ -628,6 +902,8 @@ def _record(
         "incremental_cycle_wall_s": cycle_wall is not None
         and cycle_wall <= TARGETS["incremental_cycle_wall_s"],
     }
+    if scaled is not None:  # PostgreSQL only
+        checks["scale_out_speedup"] = scaled.get("verdict") == "met"
     failed = [n for n, r in commands.items() if r.get("exit") != 0]
     return {
         "name": f"scale_{leads // 1000}k_{db}",
@@ -652,6 +928,7 @@ def _record(
         "floor": floor,
         "duckdb": duck,
         "incremental": cycle,
+        "scale_out": scaled,
         "ratios": ratios,
         "targets": TARGETS,
         "checks": checks,
@@ -730,12 +1007,14 @@ def _print_row(r: dict[str, Any]) -> None:
         return "-" if value is None else f"{value}"
 
     ratios = r["ratios"]
+    scaled = (f"scale-out {f(r['scale_out'].get('speedup_2_over_1'))} x faster on 2 workers; "
+              if r.get("scale_out") else "")
     _say(f"  {r['name']}: backfill {f(r['backfill_wall_s'])} s (cpu {f(r['backfill_cpu_s'])} s, "
          f"{f(ratios['backfill_wall_over_floor'])} x floor {f(r['floor_wall_s'])} s); compute "
          f"{f(r['compute_full_wall_s'])} s; export {f(r['export_wall_s'])} s "
          f"({f(ratios['export_over_duckdb_load_query'])} x duckdb "
          f"{f(r['duckdb_load_query_s'])} s); cycle {f(r['incremental_cycle_wall_s'])} s; "
-         f"{r['verdict']} {[k for k, v in r['checks'].items() if not v]}")
+         f"{scaled}{r['verdict']} {[k for k, v in r['checks'].items() if not v]}")
 
 
 def run(scale: str = "full") -> list[dict[str, Any]]:
