@@ -98,13 +98,7 @@ class Columns:
         canonical = pc.fill_null(pc.match_substring_regex(column, CANONICAL_DATETIME), False)
         fast = canonical.to_numpy(zero_copy_only=False)
         raw = column.to_numpy(zero_copy_only=False).astype(object)
-        parsed = pd.to_datetime(
-            pd.Series(np.where(fast, raw, None), dtype=object),
-            format="%Y-%m-%dT%H:%M:%S.%fZ",
-            errors="coerce",
-            utc=True,
-        ).astype("datetime64[us, UTC]")
-        # A canonical-looking value that is no date (month 13) gets the record parser's message.
+        parsed = _canonical_instants(column, canonical)
         missing = pd.isna(raw)
         self._missing(name, missing)
         slow = (~fast | parsed.isna().to_numpy()) & ~missing
@@ -156,6 +150,26 @@ class Columns:
             (int(self.positions[i]), ids[i] or "?", message)
             for i, message in self.problems.items()
         ]
+
+
+def _canonical_instants(column: pa.Array, canonical: pa.Array) -> pd.Series:
+    """The instants of the values in the canonical form (NaT elsewhere): one Arrow cast of
+    the whole column, or, when some canonical-looking value is no date (month 13), pandas'
+    parser, which leaves that one NaT for the record parser to name."""
+    placeholder = pa.scalar("1970-01-01T00:00:00.000Z")
+    try:
+        instants = pc.cast(pc.if_else(canonical, column, placeholder), pa.timestamp("us", "UTC"))
+    except pa.ArrowInvalid:
+        fast = canonical.to_numpy(zero_copy_only=False)
+        raw = column.to_numpy(zero_copy_only=False).astype(object)
+        return pd.to_datetime(
+            pd.Series(np.where(fast, raw, None), dtype=object),
+            format="%Y-%m-%dT%H:%M:%S.%fZ",
+            errors="coerce",
+            utc=True,
+        ).astype("datetime64[us, UTC]")
+    instants = pc.if_else(canonical, instants, pa.scalar(None, pa.timestamp("us", "UTC")))
+    return pd.Series(instants.to_pandas(), dtype="datetime64[us, UTC]")
 
 
 def log_skipped(sobject: str, parts: Sequence[Columns]) -> int:
