@@ -10,7 +10,6 @@ import pyarrow as pa
 from routing_health.sync.columns import Columns
 
 
-
 def page(**columns: list[str | None]) -> Columns:
     return Columns(pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}))
 
