@@ -237,16 +237,19 @@ def _csv_payload(fields: Sequence[models.Field], columns: Sequence[Any]) -> byte
     return out.getvalue()
 
 
-def _timestamp_text(values: Any) -> Any:
-    """UTC instants as ISO text with ``Z`` (numpy formats them far faster than the CSV
-    writer or a cast would); null for NaT."""
+def _timestamp_text(values: Any, *, separator: str = "T", zone: str = "Z") -> Any:
+    """UTC instants as ISO text, ``zone`` appended (numpy formats them far faster than the
+    CSV writer, a cast or pandas would); null for NaT."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     instants = _utc_naive(values).to_numpy(dtype="datetime64[us]")
     text = pa.array(np.datetime_as_string(instants, unit="us"))
-    text = pc.binary_join_element_wise(text, pa.scalar("Z"), "")
+    if separator != "T":
+        text = pc.replace_substring(text, pattern="T", replacement=separator, max_replacements=1)
+    if zone:
+        text = pc.binary_join_element_wise(text, pa.scalar(zone), "")
     return pc.if_else(pa.array(np.isnat(instants)), pa.scalar(None, pa.string()), text)
 
 
@@ -260,15 +263,13 @@ def _utc_naive(values: Any) -> Any:
 def _sqlite_values(field: models.Field, values: Any) -> list[object]:
     """A column as SQLite takes it from Django: datetimes naive UTC text (``str`` of the
     datetime, so no fraction when it is zero), dates ISO text, booleans ``bool``."""
-    import pandas as pd
+    import pyarrow.compute as pc
 
     if isinstance(field, models.DateTimeField):
-        instants = pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None)
-        text = pd.Series(instants.strftime("%Y-%m-%d %H:%M:%S"), dtype=object)
-        micro = pd.Series(instants.microsecond)
-        fraction = pd.Series(instants.strftime(".%f"), dtype=object).where(micro != 0, "")
-        out = (text + fraction).where(pd.Series(instants).notna().to_numpy(), None)
-        return out.tolist()
+        # ``str`` of the naive UTC datetime: a space before the time, no zero fraction.
+        text = _timestamp_text(values, separator=" ", zone="")
+        text = pc.replace_substring_regex(text, pattern=r"\.000000$", replacement="")
+        return text.to_pylist()
     if isinstance(field, models.DateField):
         return [None if v is None else v.isoformat() for v in values]
     return values.tolist()

@@ -80,7 +80,7 @@ class Columns:
         fast = pc.fill_null(pc.match_substring_regex(column, _ID18), False).to_numpy(
             zero_copy_only=False
         )
-        missing = pd.isna(raw)
+        missing = column.is_null().to_numpy(zero_copy_only=False)
         out = np.where(fast, raw, "").astype(object)
         if required:
             self._missing(name, missing)
@@ -99,7 +99,7 @@ class Columns:
         fast = canonical.to_numpy(zero_copy_only=False)
         raw = column.to_numpy(zero_copy_only=False).astype(object)
         parsed = _canonical_instants(column, canonical)
-        missing = pd.isna(raw)
+        missing = column.is_null().to_numpy(zero_copy_only=False)
         self._missing(name, missing)
         slow = (~fast | parsed.isna().to_numpy()) & ~missing
         if slow.any():
@@ -207,11 +207,13 @@ def json_objects(names: Sequence[str], columns: Sequence[np.ndarray], n: int) ->
     from each column's distinct values (keys in ``names`` order)."""
     if not names:
         return np.full(n, "{}", dtype=object)
-    out = pd.Series(["{"] * n, dtype=object)
+    parts: list[Any] = []
     for k, (name, column) in enumerate(zip(names, columns, strict=True)):
-        encoded = mapped(column, json.dumps)
-        out = out + (", " if k else "") + json.dumps(name) + ": " + pd.Series(encoded, dtype=object)
-    return (out + "}").to_numpy(dtype=object)
+        parts.append(pa.scalar(("{" if k == 0 else ", ") + json.dumps(name) + ": "))
+        parts.append(pa.array(mapped(column, json.dumps), pa.string()))
+    parts.append(pa.scalar("}"))
+    joined = pc.binary_join_element_wise(*parts, "")
+    return joined.to_numpy(zero_copy_only=False).astype(object)
 
 
 def newest(instants: pd.DatetimeIndex, mask: np.ndarray) -> datetime | None:
