@@ -194,7 +194,7 @@ def upsert_columns(model: type[models.Model], columns: Mapping[str, Any]) -> int
             )
             cursor.execute(f"DROP TABLE {staging}")
         else:
-            lists = [_sqlite_values(field, values) for field, values in zip(fields, prepared,
+            lists = [_sqlite_column(field, values) for field, values in zip(fields, prepared,
                                                                             strict=True)]
             placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(
@@ -260,7 +260,7 @@ def _utc_naive(values: Any) -> Any:
     return pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None)
 
 
-def _sqlite_values(field: models.Field, values: Any) -> list[object]:
+def _sqlite_column(field: models.Field, values: Any) -> list[object]:
     """A column as SQLite takes it from Django: datetimes naive UTC text (``str`` of the
     datetime, so no fraction when it is zero), dates ISO text, booleans ``bool``."""
     import pyarrow.compute as pc
