@@ -20,8 +20,9 @@ import pandas as pd
 import pyarrow as pa
 
 from routing_health.config import RoutingConfig
+from routing_health.lib.columnar_upsert import upsert_columns
 from routing_health.lib.sfid import is_owner_id, is_sf_id, to_18
-from routing_health.lib.upsert import upsert, upsert_columns
+from routing_health.lib.upsert import upsert
 from routing_health.models import (
     Account,
     Activity,
