@@ -99,7 +99,6 @@ def _is_bool(field: models.Field) -> bool:
 
 def _csv_payload(fields: Sequence[models.Field], columns: Sequence[Any]) -> bytes:
     """The rows as PostgreSQL's CSV ``COPY`` reads them: null unquoted-empty, text quoted."""
-
     arrays = []
     for field, values in zip(fields, columns, strict=True):
         if isinstance(field, models.DateTimeField):
@@ -124,7 +123,6 @@ def _csv_payload(fields: Sequence[models.Field], columns: Sequence[Any]) -> byte
 def _timestamp_text(values: Any, *, separator: str = "T", zone: str = "Z") -> Any:
     """UTC instants as ISO text, ``zone`` appended (numpy formats them far faster than the
     CSV writer, a cast or pandas would); null for NaT."""
-
     instants = _utc_naive(values).to_numpy(dtype="datetime64[us]")
     text = pa.array(np.datetime_as_string(instants, unit="us"))
     if separator != "T":
@@ -136,14 +134,12 @@ def _timestamp_text(values: Any, *, separator: str = "T", zone: str = "Z") -> An
 
 def _utc_naive(values: Any) -> Any:
     """``values`` (aware instants) as naive UTC."""
-
     return pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None)
 
 
 def _sqlite_column(field: models.Field, values: Any) -> list[object]:
     """A column as SQLite takes it from Django: datetimes naive UTC text (``str`` of the
     datetime, so no fraction when it is zero), dates ISO text, booleans ``bool``."""
-
     if isinstance(field, models.DateTimeField):
         # ``str`` of the naive UTC datetime: a space before the time, no zero fraction.
         text = _timestamp_text(values, separator=" ", zone="")
