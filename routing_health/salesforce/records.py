@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 Record = dict[str, Any]
 
@@ -100,6 +103,39 @@ def canonical_records(records: list[Record], types: Mapping[str, str]) -> list[R
                 continue  # text stays as it is: the common case, kept cheap
             record[name] = canonical_value(value, field_type)
     return records
+
+
+# The datetime form Bulk API 2.0 sends and canonical_value keeps (checked without parsing).
+CANONICAL_DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
+
+
+def canonical_table(table: pa.Table, types: Mapping[str, str]) -> pa.Table:
+    """``canonical_records`` for a whole Bulk page read as text columns (nulls already null).
+
+    Only the typed columns change, and each distinct value goes through ``canonical_value``
+    once, so a page costs its distinct values, not its cells; a datetime column already in
+    the canonical form (what Bulk API 2.0 sends) is not touched at all.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        field_type = types.get(name.lower())
+        if field_type in _TYPED and column.null_count < len(column):
+            if field_type in _DATETIME_TYPES:
+                canonical = pc.match_substring_regex(column, CANONICAL_DATETIME)
+                if pc.all(pc.fill_null(canonical, True)).as_py():
+                    columns.append(column)
+                    continue
+            encoded = column.combine_chunks().dictionary_encode()
+            values = [canonical_value(v, field_type) for v in encoded.dictionary.to_pylist()]
+            column = pa.chunked_array(
+                [pc.take(pa.array(values, pa.string()), encoded.indices)], pa.string()
+            )
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
 
 
 def _rest_datetime(value: str) -> datetime:

@@ -22,6 +22,7 @@ on a lead, which is the point of rule 1.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,6 +108,35 @@ def link_activities(rows: Sequence[Activity]) -> list[Activity]:
         for row in unseen:
             row.lead_id = owners.get(row.id, "")
     return [row for row in rows if row.lead_id]
+
+
+def link_activity_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """``link_activities`` for a page given as columns (``id``, ``who_id``, ``created_at``
+    ...): adds ``lead_id`` and ``seen_lead_id`` and keeps the rows that belong to a lead."""
+    ids = np.asarray(columns["id"], dtype=object)
+    who = pd.Series(np.asarray(columns["who_id"], dtype=object))
+    on_lead = who.str.startswith(LEAD_PREFIX).to_numpy(dtype=bool)
+    lead = np.where(on_lead, who.to_numpy(), "").astype(object)
+    on_contacts = np.flatnonzero(~on_lead)
+    seen = _stored_seen_leads(ids[on_contacts].tolist())
+    if seen:
+        lead[on_contacts] = [seen.get(i, "") for i in ids[on_contacts]]
+    seen_lead = lead.copy()
+    unseen = (lead == "") & who.str.startswith(CONTACT_PREFIX).to_numpy(dtype=bool)
+    if unseen.any():
+        frame = pd.DataFrame(
+            {
+                "id": ids[unseen],
+                "who_id": who.to_numpy()[unseen],
+                "created_at": pd.DatetimeIndex(columns["created_at"])[unseen],
+            }
+        )
+        owners = contact_activity_leads(frame, _converted_leads(set(frame["who_id"])))
+        lead[unseen] = pd.Series(ids[unseen]).map(owners).fillna("").to_numpy(dtype=object)
+    keep = lead != ""
+    out = {name: values[keep] for name, values in columns.items()}
+    out["lead_id"], out["seen_lead_id"] = lead[keep], seen_lead[keep]
+    return out
 
 
 def relink_contact_activities(contact_ids: Iterable[str]) -> int:

@@ -15,7 +15,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
 from routing_health.config import RoutingConfig
+from routing_health.lib.columnar_upsert import upsert_columns
 from routing_health.lib.sfid import is_owner_id, is_sf_id, to_18
 from routing_health.lib.upsert import upsert
 from routing_health.models import (
@@ -28,13 +33,25 @@ from routing_health.models import (
     OwnerChange,
     StatusChange,
 )
-from routing_health.sync.activities import link_activities, relink_contact_activities
+from routing_health.sync.activities import (
+    link_activities,
+    link_activity_columns,
+    relink_contact_activities,
+)
 from routing_health.sync.calendars import (
     BUSINESS_HOURS_FIELDS,
     HOLIDAY_FIELDS,
     pruner,
     write_business_hours,
     write_holidays,
+)
+from routing_health.sync.columns import (
+    Columns,
+    json_objects,
+    log_skipped,
+    mapped,
+    mapped_pairs,
+    newest,
 )
 from routing_health.sync.kill_switch import NAME as KILL_SWITCH
 from routing_health.sync.kill_switch import check_found, kill_switch_fields, write_kill_switch
@@ -104,6 +121,9 @@ class ObjectSpec:
     sobject: str
     fields: Callable[[RoutingConfig], list[str]]
     write_page: Callable[[list[dict[str, Any]], RoutingConfig], PageResult]
+    # The same writer for a Bulk API 2.0 page read as columns (the large objects' backfills);
+    # without one, a Bulk page is written as records by ``write_page``.
+    write_table: Callable[[pa.Table, RoutingConfig], PageResult] | None = None
     watermark_field: str | None = "SystemModstamp"
     include_deleted: bool = False
     where: tuple[str, ...] = field(default_factory=tuple)
@@ -337,6 +357,135 @@ def _activity_writer(kind: str) -> Callable[[list[dict[str, Any]], RoutingConfig
     return write
 
 
+# -- Bulk pages as columns (issue 18): the writers above, one column at a time ---------------
+def write_leads_table(table: pa.Table, config: RoutingConfig) -> PageResult:
+    """``write_leads`` for a Bulk page: same rows, same skipped records and messages."""
+    lf = config.lead_fields
+    configured = lead_fields(config)[len(LEAD_FIELDS) :]
+    candidate = config.shadow.candidate_field if config.shadow else None
+    c = Columns(table)
+    columns: dict[str, Any] = {
+        "id": c.ids("Id"),
+        "name": c.texts("Name"),
+        "company": c.texts("Company"),
+        "email": c.texts("Email"),
+        "website": c.texts("Website"),
+        "created_at": c.datetimes("CreatedDate"),
+        "system_modstamp": c.datetimes("SystemModstamp"),
+        "owner_id": c.ids("OwnerId"),
+        "status": c.texts("Status"),
+        "is_converted": c.bools("IsConverted"),
+        "converted_date": c.dates("ConvertedDate"),
+        "converted_contact_id": c.ids("ConvertedContactId", required=False),
+        "is_deleted": c.bools("IsDeleted"),
+    }
+    none = np.full(c.n, None, dtype=object)
+    columns["region"] = mapped_pairs(
+        c.values(lf.region) if lf.region else none,
+        c.values(lf.country) if lf.country else none,
+        config.region_for,
+    )
+    columns["tier"] = mapped(c.values(lf.tier) if lf.tier else none, config.tier_for)
+    columns["failed_node"] = c.texts(lf.failed_node)
+    columns["rejection_reason"] = c.texts(lf.rejection_reason)
+    raw = [c.values(name) for name in configured]
+    if candidate in configured:
+        at = configured.index(candidate)
+        raw[at] = mapped(raw[at], _candidate_id)
+    columns["raw_fields"] = json_objects(configured, raw, c.n)
+    keep = c.ok()
+    skipped = log_skipped("Lead", [c])
+    kept = _kept(columns, keep)
+    upserted = upsert_columns(Lead, kept)
+    relink_contact_activities(kept["converted_contact_id"].tolist())
+    return PageResult(upserted, skipped, newest(columns["system_modstamp"], keep))
+
+
+def write_history_table(table: pa.Table, config: RoutingConfig) -> PageResult:
+    """``write_history`` for a Bulk page: the Id row of each owner change, every Status
+    change and the changes of the tracked fields; same skipped records and messages."""
+    tracked = {name.lower(): name for name in config.data_quality.api_names()}
+    page = Columns(table)
+    created = page.datetimes("CreatedDate")
+    dated = page.ok()
+    newest_created = newest(created, dated)
+    kind = page.values("Field")
+    data_type = page.values("DataType")
+    is_owner = (kind == "Owner") & dated
+    id_row = (data_type == "EntityId") | (pd.isna(data_type) & page.is_owner_id("NewValue"))
+    is_status = (kind == "Status") & dated
+    lowered = pd.Series(kind, dtype=object).str.lower()
+    is_field = dated & ~is_owner & ~is_status & lowered.isin(list(tracked)).to_numpy()
+    upserted = 0
+
+    owners = page.subset(is_owner & id_row)
+    columns = {
+        "id": owners.ids("Id"),
+        "lead_id": owners.ids("LeadId"),
+        "created_at": created[is_owner & id_row],
+        "created_by_id": owners.ids("CreatedById", required=False),
+        "old_owner_id": owners.ids("OldValue", required=False),
+        "new_owner_id": owners.ids("NewValue"),
+    }
+    upserted += upsert_columns(OwnerChange, _kept(columns, owners.ok()))
+
+    statuses = page.subset(is_status)
+    columns = {
+        "id": statuses.ids("Id"),
+        "lead_id": statuses.ids("LeadId"),
+        "created_at": created[is_status],
+        "created_by_id": statuses.ids("CreatedById", required=False),
+        "old_status": statuses.texts("OldValue"),
+        "new_status": statuses.texts("NewValue"),
+    }
+    upserted += upsert_columns(StatusChange, _kept(columns, statuses.ok()))
+
+    changes = page.subset(is_field)
+    if changes.n:
+        columns = {
+            "id": changes.ids("Id"),
+            "lead_id": changes.ids("LeadId"),
+            "field": np.array(
+                [tracked[k] for k in lowered[is_field]], dtype=object
+            ),
+            "created_at": created[is_field],
+            "old_value": changes.values("OldValue"),
+            "new_value": changes.values("NewValue"),
+        }
+        upserted += upsert_columns(FieldChange, _kept(columns, changes.ok()))
+    skipped = log_skipped("LeadHistory", [page, owners, statuses, changes])
+    return PageResult(upserted, skipped, newest_created)
+
+
+def _kept(columns: dict[str, Any], keep: np.ndarray) -> dict[str, Any]:
+    return {name: values[keep] for name, values in columns.items()}
+
+
+def _activity_table_writer(kind: str) -> Callable[[pa.Table, RoutingConfig], PageResult]:
+    def write(table: pa.Table, config: RoutingConfig) -> PageResult:
+        c = Columns(table)
+        columns: dict[str, Any] = {
+            "id": c.ids("Id"),
+            "who_id": c.ids("WhoId", required=False),
+            "owner_id": c.ids("OwnerId", required=False),
+            "created_at": c.datetimes("CreatedDate"),
+            "system_modstamp": c.datetimes("SystemModstamp"),
+            "subject": c.texts("Subject"),
+            "is_deleted": c.bools("IsDeleted"),
+        }
+        keep = c.ok()
+        skipped = log_skipped(kind, [c])
+        columns = _kept(columns, keep)
+        columns["kind"] = np.full(int(keep.sum()), kind, dtype=object)
+        linked = link_activity_columns(columns)
+        return PageResult(
+            upsert_columns(Activity, linked), skipped, newest(columns["system_modstamp"],
+                                                              np.ones(int(keep.sum()), bool))
+        )
+
+    return write
+
+
 OBJECTS: dict[str, ObjectSpec] = {
     spec.name: spec
     for spec in (
@@ -417,12 +566,16 @@ OBJECTS: dict[str, ObjectSpec] = {
             "Account", "Account", account_fields, write_accounts, include_deleted=True,
             optional=True,
         ),
-        ObjectSpec("Lead", "Lead", lead_fields, write_leads, include_deleted=True),
+        ObjectSpec(
+            "Lead", "Lead", lead_fields, write_leads, include_deleted=True,
+            write_table=write_leads_table,
+        ),
         ObjectSpec(
             "LeadHistory",
             "LeadHistory",
             lambda c: list(HISTORY_FIELDS),
             write_history,
+            write_table=write_history_table,
             watermark_field="CreatedDate",
             where=("Field IN ('Owner', 'Status')",),
             where_for=history_where,
@@ -432,6 +585,7 @@ OBJECTS: dict[str, ObjectSpec] = {
             "Task",
             lambda c: list(ACTIVITY_FIELDS),
             _activity_writer("Task"),
+            write_table=_activity_table_writer("Task"),
             include_deleted=True,
             where=("WhoId != null",),
         ),
@@ -440,8 +594,10 @@ OBJECTS: dict[str, ObjectSpec] = {
             "Event",
             lambda c: list(ACTIVITY_FIELDS),
             _activity_writer("Event"),
+            write_table=_activity_table_writer("Event"),
             include_deleted=True,
             where=("WhoId != null",),
         ),
     )
 }
+
