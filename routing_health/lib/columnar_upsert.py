@@ -1,4 +1,5 @@
-"""Upserts of rows given as columns, for the Bulk backfill's pages (issue 18).
+"""Rows given as columns, written without a Python object per row (issue 18): upserts of the
+Bulk backfill's pages (``upsert_columns``) and the full recompute's facts (``insert_frame``).
 
 ``routing_health.lib.upsert.upsert`` takes model instances, one Python object per row and a
 conversion per value; the backfill parses a page column by column
@@ -23,6 +24,10 @@ import pyarrow.csv as pa_csv
 from django.db import connection, models
 from django.utils import timezone
 
+from routing_health.lib.upsert import logged_copy
+
+COPY_BATCH = 200_000  # rows per COPY payload or executemany (bounded memory)
+
 
 def upsert_columns(model: type[models.Model], columns: Mapping[str, Any]) -> int:
     """``upsert`` for rows given as columns (one array per field ``attname``), as the
@@ -32,6 +37,23 @@ def upsert_columns(model: type[models.Model], columns: Mapping[str, Any]) -> int
     fields as their JSON text). PostgreSQL gets the rows as one CSV written by ``pyarrow``
     and ``COPY``; other databases ``executemany`` of rows zipped from the columns.
     """
+    return _write(model, columns, upsert=True)
+
+
+def insert_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
+    """Plain ``INSERT`` of every row of ``frame`` (columns named by ``model``'s attnames; none
+    of its keys may be stored yet), converted column by column as ``upsert_columns`` does: the
+    full recompute's facts (``rollups.partitions``). Fields ``frame`` lacks take their
+    default; NaN and NaT are NULL; datetimes are truncated to the microsecond, as the ORM
+    truncates them. Written ``COPY_BATCH`` rows at a time, in the caller's transaction."""
+    written = 0
+    for start in range(0, len(frame), COPY_BATCH):
+        part = frame.iloc[start : start + COPY_BATCH]
+        written += _write(model, {name: part[name] for name in part.columns}, upsert=False)
+    return written
+
+
+def _write(model: type[models.Model], columns: Mapping[str, Any], *, upsert: bool) -> int:
     pk = model._meta.pk
     keys = pd.Series(np.asarray(columns[pk.attname], dtype=object))
     if keys.empty:
@@ -47,12 +69,15 @@ def upsert_columns(model: type[models.Model], columns: Mapping[str, Any]) -> int
     for field in fields:
         if field.attname in columns:
             values = columns[field.attname]
-            if isinstance(values, pd.DatetimeIndex | pd.Series):
-                values = pd.DatetimeIndex(values)[keep]
+            if isinstance(field, models.DateTimeField):
+                values = pd.DatetimeIndex(pd.to_datetime(values, utc=True))[keep]
             else:
                 values = np.asarray(values, dtype=object if not _is_bool(field) else bool)[keep]
         elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             values = pd.DatetimeIndex([now] * n)
+        elif isinstance(field, models.DateTimeField):
+            default = field.get_default()
+            values = pd.DatetimeIndex([pd.NaT if default is None else default] * n, tz="UTC")
         else:
             values = np.full(n, field.get_default(), dtype=object)
         prepared.append(values)
@@ -63,32 +88,33 @@ def upsert_columns(model: type[models.Model], columns: Mapping[str, Any]) -> int
     )
     conflict = connection.ops.quote_name(pk.column)
     column_list = ", ".join(quoted)
+    on_conflict = f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}" if upsert else ""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             payload = _csv_payload(fields, prepared)
-            staging = "rh_upsert_staging"
-            cursor.execute(f"DROP TABLE IF EXISTS {staging}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {staging} (LIKE {table} INCLUDING DEFAULTS) "
-                "ON COMMIT DROP"
-            )
-            with cursor.cursor.copy(
-                f"COPY {staging} ({column_list}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy:
+            target = "rh_upsert_staging" if upsert else table
+            if upsert:
+                cursor.execute(f"DROP TABLE IF EXISTS {target}")
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {target} (LIKE {table} INCLUDING DEFAULTS) "
+                    "ON COMMIT DROP"
+                )
+            statement = f"COPY {target} ({column_list}) FROM STDIN WITH (FORMAT csv)"
+            with logged_copy(cursor, statement), cursor.cursor.copy(statement) as copy:
                 copy.write(payload)
-            cursor.execute(
-                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-            )
-            cursor.execute(f"DROP TABLE {staging}")
+            if upsert:
+                cursor.execute(
+                    f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {target}"
+                    + on_conflict
+                )
+                cursor.execute(f"DROP TABLE {target}")
         else:
             lists = [_sqlite_column(field, values) for field, values in zip(fields, prepared,
                                                                             strict=True)]
             placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(
-                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) "
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
-                list(zip(*lists, strict=True)),
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}){on_conflict}",
+                zip(*lists, strict=True),
             )
     return n
 
@@ -146,5 +172,7 @@ def _sqlite_column(field: models.Field, values: Any) -> list[object]:
         text = pc.replace_substring_regex(text, pattern=r"\.000000$", replacement="")
         return text.to_pylist()
     if isinstance(field, models.DateField):
-        return [None if v is None else v.isoformat() for v in values]
+        return pa.array(values, pa.date32(), from_pandas=True).cast(pa.string()).to_pylist()
+    if isinstance(field, models.FloatField):
+        return pa.array(values, pa.float64(), from_pandas=True).to_pylist()  # NaN: None
     return values.tolist()

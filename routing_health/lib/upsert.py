@@ -12,10 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from django.db import connection, models
 
 from routing_health.lib.sql import sql_datetime
@@ -143,110 +139,6 @@ def insert_rows(
                 f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows
             )
     return len(rows)
-
-
-# ---- Whole frames -------------------------------------------------------------------------------
-
-COPY_BATCH = 200_000  # rows per COPY payload (bounded memory; int32 Arrow offsets)
-
-
-def insert_frame(model: type[models.Model], frame: pd.DataFrame) -> int:
-    """Plain ``INSERT`` of every row of ``frame`` (columns named by ``model``'s attnames) into
-    its table, converted column by column, never value by value in Python: on PostgreSQL one
-    ``COPY … FROM STDIN`` text payload built by Arrow compute; elsewhere (SQLite) one
-    ``executemany`` of column lists already in the database's form (datetimes as Django's
-    naive UTC text, dates as ISO text, NaN/NaT as NULL). Runs in the caller's transaction.
-
-    Datetimes are truncated to the microsecond, as the ORM does. A field with a default that
-    ``frame`` lacks gets its default, as ``Model.save`` would give it."""
-    if frame.empty:
-        return 0
-    missing = {
-        field.attname: field.get_default()
-        for field in model._meta.concrete_fields
-        if field.attname not in frame.columns and field.has_default()
-    }
-    frame = frame.assign(**missing) if missing else frame
-    fields = [model._meta.get_field(name) for name in frame.columns]
-    table = connection.ops.quote_name(model._meta.db_table)
-    column_list = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    with connection.cursor() as cursor:
-        for start in range(0, len(frame), COPY_BATCH):
-            part = frame.iloc[start : start + COPY_BATCH]
-            if connection.vendor == "postgresql":
-                arrays = [_copy_text(part[f.attname], f) for f in fields]
-                statement = f"COPY {table} ({column_list}) FROM STDIN"
-                with logged_copy(cursor, statement), cursor.cursor.copy(statement) as copy:
-                    copy.write(_joined_lines(arrays))
-            else:
-                columns = [_sqlite_values(part[f.attname], f) for f in fields]
-                placeholders = ", ".join(["%s"] * len(fields))
-                cursor.executemany(
-                    f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",
-                    zip(*columns, strict=True),
-                )
-    return len(frame)
-
-
-def _arrow(values: pd.Series, field: models.Field) -> pa.Array:
-    """``values`` as an Arrow array of the field's kind (datetimes UTC, to the µs)."""
-    if isinstance(field, models.DateTimeField):
-        stamps = pd.to_datetime(values, utc=True).dt.floor("us").dt.tz_localize(None)
-        return pa.array(stamps, type=pa.timestamp("us"), from_pandas=True)
-    if isinstance(field, models.DateField):
-        days = pd.to_datetime(values.astype(object).where(values.notna(), None))
-        return pa.array(days, type=pa.timestamp("s"), from_pandas=True).cast(pa.date32())
-    if isinstance(field, models.BooleanField):
-        return pa.array(values.astype(bool).to_numpy())
-    if isinstance(field, models.FloatField):
-        return pa.array(values.astype(float).to_numpy(), from_pandas=True)  # NaN: null
-    if isinstance(field, models.IntegerField):
-        return pa.array(values, type=pa.int64(), from_pandas=True)
-    text = values.astype(object).where(values.notna(), None)
-    return pa.array(text, type=pa.string())
-
-
-def _sqlite_values(values: pd.Series, field: models.Field) -> list:
-    """A column as the Python values SQLite stores (``sql_datetime``'s text for datetimes)."""
-    array = _arrow(values, field)
-    if isinstance(field, models.DateTimeField):
-        text = pc.replace_substring_regex(array.cast(pa.string()), r"\.000000$", "")
-        return text.to_pylist()
-    if isinstance(field, models.DateField):
-        return array.cast(pa.string()).to_pylist()
-    return array.to_pylist()
-
-
-_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
-
-
-def _copy_text(values: pd.Series, field: models.Field) -> pa.Array:
-    """A column in PostgreSQL ``COPY`` text format (``\\N`` for NULL)."""
-    array = _arrow(values, field)
-    if isinstance(field, models.DateTimeField):
-        text = pc.binary_join_element_wise(array.cast(pa.string()), "+00", "")
-    elif isinstance(field, models.BooleanField):
-        text = pc.if_else(array, "t", "f")
-    elif isinstance(field, models.BinaryField):
-        raise TypeError(f"{field.attname}: binary columns go through insert_rows")
-    else:
-        text = array.cast(pa.string())
-        if pa.types.is_string(array.type):
-            for old, new in _COPY_ESCAPES:
-                text = pc.replace_substring(text, old, new)
-    return pc.fill_null(text, "\\N")
-
-
-def _joined_lines(arrays: Sequence[pa.Array]) -> memoryview:
-    """Tab-separated lines, one per row, as one buffer (no Python object per row)."""
-    row = pc.binary_join_element_wise(*arrays, "\t")
-    lines = pc.binary_join_element_wise(row, "", "\n")
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[
-        lines.offset : lines.offset + len(lines) + 1
-    ]
-    return memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
 
 @contextmanager

@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from routing_health.facts.frames import load_frames, local_days_utc
+from routing_health.lib.columnar_upsert import insert_frame
 from routing_health.lib.env import envfloat
-from routing_health.lib.upsert import insert_frame
 from routing_health.metrics import MetricParams, lead_facts_of
 from routing_health.models import DailyRollup, Lead, LeadFact, RepRollup
 from routing_health.rollups.ops import insert_rep_rollups

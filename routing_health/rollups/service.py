@@ -37,9 +37,10 @@ from django.db.models import Max
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
 from routing_health.facts.frames import load_frames
+from routing_health.lib.columnar_upsert import insert_frame
 from routing_health.lib.env import envint
 from routing_health.lib.sfid import CONTACT_PREFIX
-from routing_health.lib.upsert import bulk_load, insert_frame
+from routing_health.lib.upsert import bulk_load
 from routing_health.metrics import MetricParams, lead_facts_of
 from routing_health.metrics.business_hours import business_deadline
 from routing_health.models import (
@@ -430,7 +431,7 @@ def fact_frame(
 
 def store_facts(frame: pd.DataFrame) -> int:
     """Insert the ``LeadFact`` rows of ``fact_frame`` output (none of them may be stored):
-    column by column (``lib.upsert.insert_frame``), no Python object per lead."""
+    column by column (``lib.columnar_upsert.insert_frame``), no Python object per lead."""
     return insert_frame(LeadFact, frame)
 
 

@@ -1,6 +1,6 @@
-"""``lib.upsert.insert_frame``: a frame written column by column reads back, through the ORM,
-exactly as the same values saved by the ORM — on SQLite (Django's datetime text) and on
-PostgreSQL (COPY text format) alike."""
+"""``lib.columnar_upsert.insert_frame``: a frame written column by column reads back, through
+the ORM, exactly as the same values saved by the ORM — on SQLite (Django's datetime text) and
+on PostgreSQL (COPY of Arrow-written CSV) alike."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from routing_health.lib.upsert import COPY_BATCH, insert_frame
+from routing_health.lib.columnar_upsert import COPY_BATCH, insert_frame
 from routing_health.models import LeadFact
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_stored_text_compares_like_the_orm():
 
 
 def test_more_rows_than_one_batch(monkeypatch):
-    monkeypatch.setattr("routing_health.lib.upsert.COPY_BATCH", 2)
+    monkeypatch.setattr("routing_health.lib.columnar_upsert.COPY_BATCH", 2)
     assert COPY_BATCH > 2
     assert insert_frame(LeadFact, _frame()) == 3
     assert LeadFact.objects.count() == 3
