@@ -22,7 +22,7 @@ from routing_health.alerts.measures import OWNER_INACTIVE, OWNER_NAME, OWNER_SIN
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.duplicates import load_accounts, load_contacts
+from routing_health.facts.duplicates import load_accounts, load_contacts, partner_ids
 from routing_health.facts.frames import Frames, concat_frames, load_frames
 from routing_health.metrics import lead_facts_of
 from routing_health.metrics.duplicates import DUPLICATE_COLUMNS, attach
@@ -97,14 +97,15 @@ def _watches_duplicates(config: RoutingConfig) -> bool:
 
 
 def _with_duplicates(
-    facts: pd.DataFrame, config: RoutingConfig, as_of: datetime, since: datetime
+    facts: pd.DataFrame, config: RoutingConfig, as_of: datetime, since: datetime,
+    contacts: pd.DataFrame,
 ) -> pd.DataFrame:
     """``facts`` plus the duplicates columns, matched over those of its leads created from
     ``since`` (``[duplicates] window_days`` before the widest rule window: a partner may be
     that old) to ``as_of``."""
     created = pd.to_datetime(facts["created_at"], utc=True)
     universe = facts[(created >= pd.Timestamp(since)).to_numpy()]
-    matched = attach(universe, load_contacts(since, as_of), load_accounts(), config.duplicates,
+    matched = attach(universe, contacts, load_accounts(), config.duplicates,
                      as_of).set_index("lead_id")
     ids = facts["lead_id"].astype(str).to_numpy()
     return facts.assign(**{
@@ -116,23 +117,25 @@ def _with_duplicates(
 def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     """Everything ``evaluate_facts`` needs for ``as_of`` (aware), from the database.
 
-    The leads of the widest rule window (and the older ones a rule still watches) are
-    loaded and computed in one pass together with, when duplicate outreach is watched, the
-    ``[duplicates] window_days`` before it that matching needs; a lead's facts depend on its
-    own records only, so the window's facts are the same as from a load of their own."""
+    The leads of the widest rule window, the older ones a rule still watches and, when
+    duplicate outreach is watched, the leads of the ``[duplicates] window_days`` before that
+    share a domain or a company key with one of them (``facts.duplicates.partner_ids``: the
+    only ones matching can need) are loaded and computed in one pass; a lead's facts depend on
+    its own records only."""
     main_from = as_of - timedelta(hours=largest_window_hours(config))
-    duplicates = _watches_duplicates(config)
-    since = main_from - timedelta(days=config.duplicates.window_days) if duplicates else main_from
-    frames = load_frames(created_from=since, as_of=as_of)
+    frames = load_frames(created_from=main_from, as_of=as_of)
     extra = _extra_ids(config, as_of, main_from)
-    if extra:
-        frames = concat_frames([frames, load_frames(lead_ids=extra)])
+    watched = set(frames.leads["id"].astype(str)) | set(extra)
+    duplicates = _watches_duplicates(config)
+    since = main_from - timedelta(days=config.duplicates.window_days)
+    contacts = load_contacts(since, as_of) if duplicates else None
+    partners = partner_ids(contacts, watched, config.duplicates) if duplicates else []
+    if extra or partners:
+        frames = concat_frames([frames, load_frames(lead_ids=[*extra, *partners])])
     every = _with_owner_state(lead_facts_of(frames, resolved_params(config), as_of), frames)
     if duplicates:
-        every = _with_duplicates(every, config, as_of, since)
-    created = pd.to_datetime(every["created_at"], utc=True)
-    watched = (created >= pd.Timestamp(main_from)) | every["lead_id"].astype(str).isin(extra)
-    facts = every[watched.to_numpy()].reset_index(drop=True)
+        every = _with_duplicates(every, config, as_of, since, contacts)
+    facts = every[every["lead_id"].astype(str).isin(watched).to_numpy()].reset_index(drop=True)
     leads = frames.leads
     name = leads["name"].astype(str).str.strip()
     company = leads["company"].astype(str).str.strip()

@@ -3,6 +3,7 @@ and the export's cohort facts with the duplicates columns (``metrics.duplicates`
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from routing_health.config import RoutingConfig
 from routing_health.facts.frames import load_frames, local_days_utc
 from routing_health.lib.sql import sql_datetime
 from routing_health.metrics import MetricParams, cohort, lead_facts_of
-from routing_health.metrics.duplicates import ACCOUNT_INPUT, attach
+from routing_health.metrics.duplicates import ACCOUNT_INPUT, MatchSettings, attach, lead_keys
 from routing_health.models import Account, Lead
 
 
@@ -62,15 +63,33 @@ def matched_facts(
     created_from, _ = local_days_utc(start, end, ZoneInfo(params.report_timezone))
     since = created_from - timedelta(days=config.duplicates.window_days)
     frames = load_frames(created_from=since, as_of=as_of, extra=extra)
-    return match_duplicates(config, lead_facts_of(frames, params, as_of), since, as_of)
+    return match_duplicates(config, lead_facts_of(frames, params, as_of),
+                            load_contacts(since, as_of), as_of)
 
 
 def match_duplicates(
-    config: RoutingConfig, facts: pd.DataFrame, since: datetime, as_of: datetime
+    config: RoutingConfig, facts: pd.DataFrame, contacts: pd.DataFrame, as_of: datetime
 ) -> pd.DataFrame:
-    """``facts`` — the engine's facts of every lead created in ``[since, as_of]`` — with the
-    duplicates columns, matched over all of them (``metrics.duplicates.attach``)."""
-    return attach(facts, load_contacts(since, as_of), load_accounts(), config.duplicates, as_of)
+    """``facts`` with the duplicates columns, matched over all of them
+    (``metrics.duplicates.attach``); ``contacts`` (``load_contacts``) covers their leads."""
+    return attach(facts, contacts, load_accounts(), config.duplicates, as_of)
+
+
+def partner_ids(
+    contacts: pd.DataFrame, watched: Collection[str], settings: MatchSettings
+) -> list[str]:
+    """The leads of ``contacts`` outside ``watched`` that share a domain or a company key with
+    a watched lead: the only other leads that can change a watched lead's duplicates columns
+    (outreach is among leads of one key; account matching reads the lead and the Accounts).
+    Matching the watched leads together with these gives them the same columns as matching
+    them with every lead of ``contacts``, without loading and computing the others."""
+    keys = lead_keys(contacts, settings)
+    mine = contacts["lead_id"].isin(list(watched)).to_numpy()
+    domains = keys["lead_domain"].to_numpy(dtype=object)
+    companies = keys["company_key"].to_numpy(dtype=object)
+    shares = pd.Series(domains).isin(set(pd.Series(domains[mine]).dropna())).to_numpy() | (
+        pd.Series(companies).isin(set(pd.Series(companies[mine]).dropna())).to_numpy())
+    return contacts.loc[shares & ~mine, "lead_id"].astype(str).tolist()
 
 
 def duplicate_cohort_facts(

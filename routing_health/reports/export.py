@@ -23,8 +23,8 @@ import pandas as pd
 from routing_health.config import RoutingConfig, Shadow
 from routing_health.config.model import DataQuality
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.duplicates import match_duplicates
-from routing_health.facts.frames import Frames, load_frames, local_days_utc
+from routing_health.facts.duplicates import load_contacts, match_duplicates, partner_ids
+from routing_health.facts.frames import Frames, concat_frames, load_frames, local_days_utc
 from routing_health.facts.reps import load_rep_states
 from routing_health.metrics import (
     DUPLICATE_NAMES,
@@ -162,21 +162,30 @@ def export_members(
     """The export's cohort facts — with the shadow and duplicates columns — and the loaded
     leads frame (availability reads it).
 
-    One load and one engine pass over the leads duplicate matching needs (the cohort, the
-    ``window_days`` before it, the leads after it up to ``as_of``); the cohort is a subset of
-    them, and a lead's facts depend on its own records only. The same as ``cohort_facts``
-    with ``facts.duplicates.duplicate_cohort_facts``' columns (which load and compute twice;
-    tests/export/test_export_single_pass.py compares them)."""
+    One load and one engine pass: the cohort's leads and, of the leads created from
+    ``[duplicates] window_days`` before the cohort up to ``as_of``, those sharing a domain or a
+    company key with a cohort lead (``facts.duplicates.partner_ids``: the only ones matching
+    can need); a lead's facts depend on its own records only. The same as ``cohort_facts``
+    with ``facts.duplicates.duplicate_cohort_facts``' columns, which load and compute the
+    cohort, then every lead of that window (tests/export/test_export_single_pass.py compares
+    them)."""
     extra = [key for key in request.by if key in config.lead_fields.extra]
-    since, _ = local_days_utc(request.start, request.end, ZoneInfo(params.report_timezone))
-    since -= timedelta(days=config.duplicates.window_days)
-    frames = load_frames(created_from=since, as_of=request.as_of,
-                         extra=_with_candidate(extra, config.shadow),
-                         data_quality=config.data_quality)
+    created_from, created_to = local_days_utc(request.start, request.end,
+                                              ZoneInfo(params.report_timezone))
+    since = created_from - timedelta(days=config.duplicates.window_days)
+    fields = _with_candidate(extra, config.shadow)
+    frames = load_frames(created_from=created_from, created_to=created_to, as_of=request.as_of,
+                         extra=fields, data_quality=config.data_quality)
+    contacts = load_contacts(since, request.as_of)
+    partners = partner_ids(contacts, set(frames.leads["id"].astype(str)), config.duplicates)
+    if partners:
+        frames = concat_frames([frames, load_frames(lead_ids=partners, as_of=request.as_of,
+                                                    extra=fields,
+                                                    data_quality=config.data_quality)])
     every = facts_of_frames(frames, params, request.start, request.end, request.as_of, extra,
                             shadow=config.shadow, cohort_only=False)
     members = cohort(every, request.start, request.end)
-    matched = cohort(match_duplicates(config, every, since, request.as_of),
+    matched = cohort(match_duplicates(config, every, contacts, request.as_of),
                      request.start, request.end)
     return with_duplicates(members, matched), frames.leads
 
