@@ -22,7 +22,12 @@ from routing_health.alerts.measures import OWNER_INACTIVE, OWNER_NAME, OWNER_SIN
 from routing_health.alerts.rules import BASELINE_WEEKS, largest_window_hours, queue_aging_tiers
 from routing_health.config import RoutingConfig
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.duplicates import load_accounts, load_contacts, partner_ids
+from routing_health.facts.duplicates import (
+    PARTNERS_BY_ID,
+    load_accounts,
+    load_contacts,
+    partner_ids,
+)
 from routing_health.facts.frames import Frames, concat_frames, load_frames
 from routing_health.metrics import lead_facts_of
 from routing_health.metrics.duplicates import DUPLICATE_COLUMNS, attach
@@ -130,7 +135,12 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     since = main_from - timedelta(days=config.duplicates.window_days)
     contacts = load_contacts(since, as_of) if duplicates else None
     partners = partner_ids(contacts, watched, config.duplicates) if duplicates else []
-    if extra or partners:
+    if len(partners) > PARTNERS_BY_ID:  # most of the window: load it whole, by time
+        wide = load_frames(created_from=since, as_of=as_of)
+        loaded = set(wide.leads["id"].astype(str))
+        older = [lead for lead in extra if lead not in loaded]
+        frames = concat_frames([wide, load_frames(lead_ids=older)]) if older else wide
+    elif extra or partners:
         frames = concat_frames([frames, load_frames(lead_ids=[*extra, *partners])])
     every = _with_owner_state(lead_facts_of(frames, resolved_params(config), as_of), frames)
     if duplicates:

@@ -75,6 +75,11 @@ def match_duplicates(
     return attach(facts, contacts, load_accounts(), config.duplicates, as_of)
 
 
+PARTNERS_BY_ID = 20_000
+"""Up to this many partners are loaded by Id (``ID_CHUNK`` at a time); more, and one load of
+the whole window by creation time is cheaper (when most leads share a domain with another)."""
+
+
 def partner_ids(
     contacts: pd.DataFrame, watched: Collection[str], settings: MatchSettings
 ) -> list[str]:

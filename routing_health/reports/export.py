@@ -23,7 +23,12 @@ import pandas as pd
 from routing_health.config import RoutingConfig, Shadow
 from routing_health.config.model import DataQuality
 from routing_health.facts.calendars import resolved_params
-from routing_health.facts.duplicates import load_contacts, match_duplicates, partner_ids
+from routing_health.facts.duplicates import (
+    PARTNERS_BY_ID,
+    load_contacts,
+    match_duplicates,
+    partner_ids,
+)
 from routing_health.facts.frames import Frames, concat_frames, load_frames, local_days_utc
 from routing_health.facts.reps import load_rep_states
 from routing_health.metrics import (
@@ -178,7 +183,10 @@ def export_members(
                          extra=fields, data_quality=config.data_quality)
     contacts = load_contacts(since, request.as_of)
     partners = partner_ids(contacts, set(frames.leads["id"].astype(str)), config.duplicates)
-    if partners:
+    if len(partners) > PARTNERS_BY_ID:  # most of the window: load it whole, by time
+        frames = load_frames(created_from=since, as_of=request.as_of, extra=fields,
+                             data_quality=config.data_quality)
+    elif partners:
         frames = concat_frames([frames, load_frames(lead_ids=partners, as_of=request.as_of,
                                                     extra=fields,
                                                     data_quality=config.data_quality)])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from routing_health.alerts.loading import load_alert_data
 from routing_health.alerts.rules import largest_window_hours
 from tests.alerts.conftest import T0, WORKING, DbOrg
@@ -48,7 +50,12 @@ def test_inactive_owner_counts_leads_that_reached_a_deactivated_user_in_the_last
         ("Henry Gone", 2.0, {moved, born})]
 
 
-def test_duplicate_outreach_finds_partners_older_than_the_rule_window(db_org: DbOrg):
+@pytest.mark.parametrize("by_id", [20_000, 0], ids=["partners-by-id", "whole-window"])
+def test_duplicate_outreach_finds_partners_older_than_the_rule_window(
+    db_org: DbOrg, monkeypatch: pytest.MonkeyPatch, by_id: int
+):
+    """The partner is loaded by Id, or, past ``PARTNERS_BY_ID`` partners, with the whole
+    duplicates window: the same finding either way."""
     from routing_health.alerts.evaluate import evaluate_facts
     from routing_health.lib.sfid import to_18
 
@@ -56,6 +63,7 @@ def test_duplicate_outreach_finds_partners_older_than_the_rule_window(db_org: Db
     # Another rep got Northwind 20 days ago (outside the 7-day window, inside the 30-day
     # duplicates window); our rep got it twice in the last hours: those two are duplicate
     # outreach because of the old lead, which the evaluation must load to see.
+    monkeypatch.setattr("routing_health.alerts.loading.PARTNERS_BY_ID", by_id)
     db_org.lead(created_at=T0 - timedelta(days=20), owner=other_rep, company="Northwind Inc.")
     first = db_org.lead(created_at=T0 - timedelta(hours=2), company="Northwind")
     second = db_org.lead(created_at=T0 - timedelta(hours=1), company="NORTHWIND LLC")

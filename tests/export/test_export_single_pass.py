@@ -89,3 +89,9 @@ def test_a_partner_before_the_cohort_counts(synced_org):
     assert later["first_rep"] == reps[1]
     assert bool(later["duplicate_outreach"]) is True
     assert "00Q000000000ZZ1AAA" not in set(single["lead_id"].astype(str))
+
+
+def test_many_partners_load_the_whole_window(synced_org, monkeypatch):
+    """Past ``PARTNERS_BY_ID`` partners the window is loaded whole, by time: the same facts."""
+    monkeypatch.setattr("routing_health.reports.export.PARTNERS_BY_ID", 0)
+    check("2026-11-08", "2026-11-19", "region,tier", NOW)
