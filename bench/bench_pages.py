@@ -320,31 +320,36 @@ def _populate(leads: int, owners: dict[str, str]) -> dict[str, float]:
 
 
 def _copy_leads(leads: Any, now: datetime) -> None:
-    """One ``Lead`` row per synthetic lead (``upsert.insert_rows``: COPY)."""
+    """One ``Lead`` row per synthetic lead (``columnar_upsert.insert_frame``: COPY, column by
+    column; the fields not given, such as the e-mail and website, take their defaults)."""
+    import numpy as np
+    import pandas as pd
     from django.db import transaction
 
-    from routing_health.lib.upsert import insert_rows
+    from routing_health.lib.columnar_upsert import insert_frame
     from routing_health.models import Lead
 
-    columns = ["id", "name", "company", "created_at", "system_modstamp", "owner_id", "status",
-               "is_converted", "converted_date", "converted_contact_id", "is_deleted", "region",
-               "tier", "failed_node", "rejection_reason", "raw_fields", "synced_at"]
-    rows = [
-        (lead_id, name, company, created, created, owner, status, converted, converted_date, "",
-         deleted, region, tier, failed_node, "", {"LeadSource": source} if source else {}, now)
-        for (lead_id, name, company, created, owner, status, converted, converted_date, deleted,
-             region, tier, failed_node, source) in zip(
-            leads["id"].astype(str), leads["name"].astype(str), leads["company"].astype(str),
-            leads["created_at"].dt.to_pydatetime(), leads["owner_id"].astype(str),
-            leads["status"].astype(str), leads["is_converted"].astype(bool),
-            leads["converted_date"], leads["is_deleted"].astype(bool),
-            leads["region"].astype(str), leads["tier"].astype(str),
-            leads["failed_node"].astype(str), leads["LeadSource"].astype(str),
-            strict=True,
-        )
-    ]
+    source = leads["LeadSource"].astype(str)
+    frame = pd.DataFrame({
+        "id": leads["id"].astype(str),
+        "name": leads["name"].astype(str),
+        "company": leads["company"].astype(str),
+        "created_at": leads["created_at"],
+        "system_modstamp": leads["created_at"],
+        "owner_id": leads["owner_id"].astype(str),
+        "status": leads["status"].astype(str),
+        "is_converted": leads["is_converted"].astype(bool),
+        "converted_date": leads["converted_date"],
+        "is_deleted": leads["is_deleted"].astype(bool),
+        "region": leads["region"].astype(str),
+        "tier": leads["tier"].astype(str),
+        "failed_node": leads["failed_node"].astype(str),
+        # JSON text, as the backfill writes it (the sources are plain words).
+        "raw_fields": np.where(source != "", '{"LeadSource": "' + source + '"}', "{}"),
+        "synced_at": pd.Timestamp(now),
+    })
     with transaction.atomic():
-        insert_rows(Lead, columns, rows)
+        insert_frame(Lead, frame)
 
 
 def _context_rows(names: dict[str, str], as_of: datetime, now: datetime) -> None:
