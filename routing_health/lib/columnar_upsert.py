@@ -24,7 +24,7 @@ import pyarrow.csv as pa_csv
 from django.db import connection, models
 from django.utils import timezone
 
-from routing_health.lib.upsert import logged_copy
+from routing_health.lib.upsert import logged_copy, on_conflict, staged_upsert
 
 COPY_BATCH = 200_000  # rows per COPY payload or executemany (bounded memory)
 
@@ -82,38 +82,27 @@ def _write(model: type[models.Model], columns: Mapping[str, Any], *, upsert: boo
             values = np.full(n, field.get_default(), dtype=object)
         prepared.append(values)
     table = connection.ops.quote_name(model._meta.db_table)
-    quoted = [connection.ops.quote_name(field.column) for field in fields]
-    updates = ", ".join(
-        f"{c} = EXCLUDED.{c}" for c, f in zip(quoted, fields, strict=True) if not f.primary_key
-    )
-    conflict = connection.ops.quote_name(pk.column)
-    column_list = ", ".join(quoted)
-    on_conflict = f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}" if upsert else ""
+    column_list = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    conflict = on_conflict(fields) if upsert else ""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             payload = _csv_payload(fields, prepared)
-            target = "rh_upsert_staging" if upsert else table
+
+            def fill(target: str) -> None:
+                statement = f"COPY {target} ({column_list}) FROM STDIN WITH (FORMAT csv)"
+                with logged_copy(cursor, statement), cursor.cursor.copy(statement) as copy:
+                    copy.write(payload)
+
             if upsert:
-                cursor.execute(f"DROP TABLE IF EXISTS {target}")
-                cursor.execute(
-                    f"CREATE TEMPORARY TABLE {target} (LIKE {table} INCLUDING DEFAULTS) "
-                    "ON COMMIT DROP"
-                )
-            statement = f"COPY {target} ({column_list}) FROM STDIN WITH (FORMAT csv)"
-            with logged_copy(cursor, statement), cursor.cursor.copy(statement) as copy:
-                copy.write(payload)
-            if upsert:
-                cursor.execute(
-                    f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {target}"
-                    + on_conflict
-                )
-                cursor.execute(f"DROP TABLE {target}")
+                staged_upsert(cursor, table, column_list, conflict, fill)
+            else:
+                fill(table)
         else:
             lists = [_sqlite_column(field, values) for field, values in zip(fields, prepared,
                                                                             strict=True)]
             placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(
-                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}){on_conflict}",
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}){conflict}",
                 zip(*lists, strict=True),
             )
     return n

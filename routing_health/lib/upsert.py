@@ -9,7 +9,7 @@ caller's transaction, so the rows commit together with the watermark that covers
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
 from django.db import connection, models
@@ -31,20 +31,16 @@ def upsert(model: type[models.Model], rows: Sequence[models.Model]) -> int:
     attnames = [field.attname for field in fields]
     values = _db_values(fields, [[getattr(row, a) for a in attnames] for row in by_key.values()])
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = [connection.ops.quote_name(field.column) for field in fields]
-    updates = ", ".join(
-        f"{c} = EXCLUDED.{c}" for c, f in zip(columns, fields, strict=True) if not f.primary_key
-    )
-    conflict = connection.ops.quote_name(pk.column)
+    column_list = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    conflict = on_conflict(fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy_upsert(cursor, table, columns, conflict, updates, values)
+            staged_upsert(cursor, table, column_list, conflict,
+                          lambda staging: _copy_rows(cursor, staging, column_list, values))
         else:
-            placeholders = ", ".join(["%s"] * len(columns))
+            placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
-                values,
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}){conflict}", values
             )
     return len(values)
 
@@ -97,24 +93,28 @@ def _copy_rows(cursor, table: str, column_list: str, rows: Sequence[Sequence[obj
             copy.write_row(row)
 
 
-def _copy_upsert(
-    cursor,
-    table: str,
-    columns: list[str],
-    conflict: str,
-    updates: str,
-    values: Sequence[Sequence[object]],
-) -> None:
+def on_conflict(fields: Sequence[models.Field]) -> str:
+    """``ON CONFLICT (pk) DO UPDATE SET`` every other column (quoted), for an upsert."""
+    quote = connection.ops.quote_name
+    pk = next(field for field in fields if field.primary_key)
+    updates = ", ".join(
+        f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields if not f.primary_key
+    )
+    return f" ON CONFLICT ({quote(pk.column)}) DO UPDATE SET {updates}"
+
+
+def staged_upsert(cursor, table: str, column_list: str, conflict: str,
+                  fill: Callable[[str], None]) -> None:
+    """PostgreSQL: ``fill`` COPYs the rows into a temporary table shaped like ``table``
+    (given its name), then one ``INSERT … SELECT … {conflict}`` moves them over."""
     staging = "rh_upsert_staging"
     cursor.execute(f"DROP TABLE IF EXISTS {staging}")
     cursor.execute(
         f"CREATE TEMPORARY TABLE {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
     )
-    column_list = ", ".join(columns)
-    _copy_rows(cursor, staging, column_list, values)
+    fill(staging)
     cursor.execute(
-        f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging}{conflict}"
     )
     cursor.execute(f"DROP TABLE {staging}")
 
