@@ -8,27 +8,19 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from django.db import connection
 
 from routing_health.config import RoutingConfig
-from routing_health.facts.frames import load_frames, local_days_utc
+from routing_health.facts.frames import load_frames, local_days_utc, read_rows
 from routing_health.lib.sql import sql_datetime
 from routing_health.metrics import MetricParams, cohort, lead_facts_of
 from routing_health.metrics.duplicates import ACCOUNT_INPUT, MatchSettings, attach, lead_keys
 from routing_health.models import Account, Lead
 
 
-def _read(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return pd.DataFrame.from_records(rows, columns=columns)
-
-
 def load_accounts() -> pd.DataFrame:
     """Every non-deleted Account: ``ACCOUNT_INPUT`` columns."""
     table = Account._meta.db_table
-    frame = _read(
+    frame = read_rows(
         f"SELECT id, owner_id, name, website, domain FROM {table} WHERE is_deleted = %s",
         [False], list(ACCOUNT_INPUT),
     )
@@ -43,7 +35,7 @@ def load_contacts(created_from: datetime | None, as_of: datetime) -> pd.DataFram
     if created_from is not None:
         where.append("created_at >= %s")
         params.append(sql_datetime(created_from, name="created_from"))
-    return _read(
+    return read_rows(
         f"SELECT id, email, website, company FROM {table} WHERE {' AND '.join(where)}",
         params, ["lead_id", "email", "website", "company"],
     )

@@ -218,17 +218,22 @@ def _lead_filter(window: _Window, lead_ids: Sequence[str] | None) -> tuple[str, 
 
 
 def _read(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
-    """The rows of ``sql`` as a typed frame: on PostgreSQL through ``COPY … TO STDOUT`` parsed
-    by Arrow's CSV reader (no Python object per value); elsewhere fetched in chunks."""
+    """The rows of ``sql`` as a typed frame (``read_rows``, then ``_typed``)."""
+    return _typed(read_rows(sql, params, columns))
+
+
+def read_rows(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``sql`` as a frame of ``columns``, as the database gives them: on
+    PostgreSQL through ``COPY … TO STDOUT`` parsed by Arrow's CSV reader (no Python object per
+    value); elsewhere fetched in chunks."""
     if connection.vendor == "postgresql":
-        return _typed(_read_copy(sql, params, columns))
+        return _read_copy(sql, params, columns)
     chunks = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK):
             chunks.append(pd.DataFrame.from_records(rows, columns=columns))
-    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
-    return _typed(frame)
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
 
 
 def _read_copy(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
