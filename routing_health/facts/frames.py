@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -121,6 +121,11 @@ def concat_frames(parts: Sequence[Frames]) -> Frames:
     )
 
 
+def concat_leads(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``load_leads`` frames as one, like ``concat_frames``' leads: each Id once."""
+    return _concat(list(parts), unique=True)
+
+
 def local_days_utc(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Local days ``start``..``end`` (inclusive) in ``tz`` as the UTC instants ``[from, to)``:
     ``start``'s local midnight and the local midnight after ``end``."""
@@ -137,12 +142,49 @@ class _Window:
     as_of: datetime | None  # inclusive
 
 
+def load_leads(
+    *,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    as_of: datetime | None = None,
+    lead_ids: Sequence[str] | None = None,
+    extra: Sequence[str] = (),
+    data_quality: DataQuality | None = None,
+) -> pd.DataFrame:
+    """The ``leads`` frame of ``load_frames`` with the same arguments, without the history and
+    activities (``rollups.stored`` reads the stored facts for the rest)."""
+    if lead_ids is None or len(lead_ids) <= ID_CHUNK:
+        chunks: list[Sequence[str] | None] = [lead_ids]
+    else:
+        ids = list(dict.fromkeys(lead_ids))
+        chunks = [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
+    window = _Window(created_from, created_to, as_of)
+    quality = data_quality if data_quality is not None and data_quality.enabled else None
+    return _concat([_load_leads(window, chunk, extra, quality)[0] for chunk in chunks])
+
+
 def _load_part(
     window: _Window,
     lead_ids: Sequence[str] | None,
     extra: Sequence[str],
     quality: DataQuality | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    leads, related = _load_leads(window, lead_ids, extra, quality)
+    return (
+        leads,
+        related(OwnerChange, OWNER_CHANGE_COLUMNS),
+        related(StatusChange, STATUS_CHANGE_COLUMNS),
+        related(Activity, ACTIVITY_COLUMNS),
+    )
+
+
+def _load_leads(
+    window: _Window,
+    lead_ids: Sequence[str] | None,
+    extra: Sequence[str],
+    quality: DataQuality | None = None,
+) -> tuple[pd.DataFrame, Callable[[type, Sequence[str]], pd.DataFrame]]:
+    """The leads frame of the selection, and a reader of a related table's rows for them."""
     where, params = _lead_filter(window, lead_ids)
     lead_table = Lead._meta.db_table
     lead_cols = [c for c in LEAD_COLUMNS if c != "converted_date"] + ["converted_date"]
@@ -181,14 +223,7 @@ def _load_part(
         inputs = input_columns(at_creation, quality.fields, quality.source_field)
         leads["lead_source"] = inputs["lead_source"].to_numpy(dtype=object)
         leads["input_missing_fields"] = inputs["input_missing_fields"].to_numpy(dtype=object)
-    leads = leads.drop(columns=raw_cols)
-
-    return (
-        leads,
-        related(OwnerChange, OWNER_CHANGE_COLUMNS),
-        related(StatusChange, STATUS_CHANGE_COLUMNS),
-        related(Activity, ACTIVITY_COLUMNS),
-    )
+    return leads.drop(columns=raw_cols), related
 
 
 def owner_names() -> pd.Series:

@@ -47,6 +47,14 @@ class LeadFact(models.Model):
     assign_sla_met_business = models.BooleanField(default=False)
     touch_sla_applicable_business = models.BooleanField(default=False)
     touch_sla_met_business = models.BooleanField(default=False)
+    # The rest of the engine's facts (``metrics.columns.FACT_COLUMNS``), so the export can
+    # aggregate the stored facts (``reports.stored``); the columns that depend on T alone
+    # (ages) are derived there.
+    initial_owner = models.CharField(max_length=SF_ID, blank=True, default="")
+    routed_at = models.DateTimeField(null=True, blank=True)
+    failed_node = models.CharField(max_length=255, blank=True, default="")
+    first_touch_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,7 +29,14 @@ from routing_health.facts.duplicates import (
     match_duplicates,
     partner_ids,
 )
-from routing_health.facts.frames import Frames, concat_frames, load_frames, local_days_utc
+from routing_health.facts.frames import (
+    Frames,
+    concat_frames,
+    concat_leads,
+    load_frames,
+    load_leads,
+    local_days_utc,
+)
 from routing_health.facts.reps import load_rep_states
 from routing_health.metrics import (
     DUPLICATE_NAMES,
@@ -47,6 +54,8 @@ from routing_health.metrics.duplicates import DUPLICATE_COLUMNS
 from routing_health.metrics.fairness import availability_members, availability_values
 from routing_health.metrics.inputs import INPUT_COLUMNS
 from routing_health.metrics.shadow import shadow_facts
+from routing_health.rollups.service import config_fingerprint
+from routing_health.rollups.stored import stored_lead_facts, stored_state
 
 EXPORT_NAMES = (*METRIC_NAMES, *availability_names(), *DUPLICATE_NAMES)
 """The export's metric columns: the catalog's ``METRICS``, its fairness counts, then the
@@ -132,10 +141,13 @@ def _parse_by(config: RoutingConfig, by: str | Sequence[str] | None) -> tuple[st
     return tuple(keys)
 
 
-def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, Any]:
-    """The export document of spec section 7 for ``request``."""
+def compute_export(
+    config: RoutingConfig, request: ExportRequest, *, raw: bool = False
+) -> dict[str, Any]:
+    """The export document of spec section 7 for ``request`` (from the stored facts when they
+    can serve; with ``raw`` from the raw rows: ``export_members``)."""
     params = resolved_params(config)  # business-hours calendars completed from Salesforce
-    members, leads = export_members(config, params, request)
+    members, leads = export_members(config, params, request, raw=raw)
     away = availability_members(members, leads, load_rep_states(),
                                 params.closed_statuses)
     rows = metrics_rows(members, list(request.by), params) if request.by else []
@@ -162,7 +174,7 @@ def compute_export(config: RoutingConfig, request: ExportRequest) -> dict[str, A
 
 
 def export_members(
-    config: RoutingConfig, params: MetricParams, request: ExportRequest
+    config: RoutingConfig, params: MetricParams, request: ExportRequest, *, raw: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The export's cohort facts — with the shadow and duplicates columns — and the loaded
     leads frame (availability reads it).
@@ -173,29 +185,50 @@ def export_members(
     can need); a lead's facts depend on its own records only. The same as ``cohort_facts``
     with ``facts.duplicates.duplicate_cohort_facts``' columns, which load and compute the
     cohort, then every lead of that window (tests/export/test_export_single_pass.py compares
-    them)."""
+    them).
+
+    The facts come from the stored ones (``rollups.stored``: ``compute_metrics``' facts, the
+    dirty leads recomputed as of ``as_of``) when they can serve, else — or with ``raw`` —
+    from the raw rows; both give the same facts (tests/export/test_export_from_stored_facts.py).
+    """
     extra = [key for key in request.by if key in config.lead_fields.extra]
     created_from, created_to = local_days_utc(request.start, request.end,
                                               ZoneInfo(params.report_timezone))
     since = created_from - timedelta(days=config.duplicates.window_days)
     fields = _with_candidate(extra, config.shadow)
-    frames = load_frames(created_from=created_from, created_to=created_to, as_of=request.as_of,
-                         extra=fields, data_quality=config.data_quality)
     contacts = load_contacts(since, request.as_of)
-    partners = partner_ids(contacts, set(frames.leads["id"].astype(str)), config.duplicates)
-    if len(partners) > PARTNERS_BY_ID:  # most of the window: load it whole, by time
-        frames = load_frames(created_from=since, as_of=request.as_of, extra=fields,
-                             data_quality=config.data_quality)
-    elif partners:
-        frames = concat_frames([frames, load_frames(lead_ids=partners, as_of=request.as_of,
-                                                    extra=fields,
-                                                    data_quality=config.data_quality)])
-    every = facts_of_frames(frames, params, request.start, request.end, request.as_of, extra,
-                            shadow=config.shadow, cohort_only=False)
+    quality = config.data_quality
+
+    def select(load: Callable[..., Any], concat: Callable[[list[Any]], Any],
+               ids: Callable[[Any], set[str]]) -> Any:
+        """The cohort's leads and their partners, through ``load``."""
+        options = {"as_of": request.as_of, "extra": fields, "data_quality": quality}
+        loaded = load(created_from=created_from, created_to=created_to, **options)
+        partners = partner_ids(contacts, ids(loaded), config.duplicates)
+        if len(partners) > PARTNERS_BY_ID:  # most of the window: load it whole, by time
+            return load(created_from=since, **options)
+        if partners:
+            return concat([loaded, load(lead_ids=partners, **options)])
+        return loaded
+
+    every = None
+    fingerprint = config_fingerprint(config, params)
+    if not raw and stored_state(fingerprint, request.as_of) is not None:
+        leads = select(load_leads, concat_leads, lambda f: set(f["id"].astype(str)))
+        facts = stored_lead_facts(leads, params, request.as_of, fingerprint,
+                                  extra=fields, data_quality=quality,
+                                  drop=_private(extra, config.shadow))
+        if facts is not None:
+            every = with_shadow(facts, leads, config.shadow, request.as_of)
+    if every is None:
+        frames = select(load_frames, concat_frames, lambda f: set(f.leads["id"].astype(str)))
+        every = facts_of_frames(frames, params, request.start, request.end, request.as_of,
+                                extra, shadow=config.shadow, cohort_only=False)
+        leads = frames.leads
     members = cohort(every, request.start, request.end)
     matched = cohort(match_duplicates(config, every, contacts, request.as_of),
                      request.start, request.end)
-    return with_duplicates(members, matched), frames.leads
+    return with_duplicates(members, matched), leads
 
 
 def cohort_facts(
@@ -255,18 +288,32 @@ def facts_of_frames(
         return keep(lead_facts_of(frames, params, as_of))
     # The candidate is loaded under a private column name, so a candidate field that is also
     # an ``extra`` grouping field keeps its own column too.
-    leads = frames.leads
-    dropped = [n for n in (shadow.candidate_field,) if n not in extra]
-    candidate = leads[shadow.candidate_field].rename("_shadow_candidate")
-    lean = replace(frames, leads=leads.drop(columns=dropped))
-    facts = lead_facts_of(lean, params, as_of)
+    lean = replace(frames, leads=frames.leads.drop(columns=_private(extra, shadow)))
+    return keep(with_shadow(lead_facts_of(lean, params, as_of), frames.leads, shadow, as_of))
+
+
+def _private(extra: Sequence[str], shadow: Shadow | None) -> list[str]:
+    """The loaded lead columns that are not grouping fields: the shadow candidate, when it
+    is not also an ``extra`` field."""
+    if shadow is None or shadow.candidate_field in extra:
+        return []
+    return [shadow.candidate_field]
+
+
+def with_shadow(
+    facts: pd.DataFrame, leads: pd.DataFrame, shadow: Shadow | None, as_of: datetime
+) -> pd.DataFrame:
+    """``facts`` with the shadow-comparison columns (``metrics.shadow.shadow_facts``) from the
+    candidate and conversion columns of ``leads``; ``facts`` as they are without ``shadow``."""
+    if shadow is None:
+        return facts
     by_id = pd.DataFrame({
-        "candidate": candidate.to_numpy(dtype=object),
+        "candidate": leads[shadow.candidate_field].to_numpy(dtype=object),
         "is_converted": leads["is_converted"].to_numpy(),
         "converted_date": leads["converted_date"].to_numpy(dtype=object),
     }, index=pd.Index(leads["id"].astype(object)))
     aligned = by_id.reindex(pd.Index(facts["lead_id"].astype(object)))
-    with_shadow = shadow_facts(
+    return shadow_facts(
         facts,
         aligned["candidate"],
         aligned["is_converted"],
@@ -274,7 +321,6 @@ def facts_of_frames(
         conversion_days=shadow.conversion_days,
         as_of=as_of,
     )
-    return keep(with_shadow)
 
 
 def with_duplicates(members: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:

@@ -156,7 +156,7 @@ def compute_metrics(
         mode = "full"
         lead_ids: list[str] | None = None
     else:
-        lead_ids = _dirty_lead_ids(state.sync_mark, state.as_of, as_of)
+        lead_ids = dirty_lead_ids(state.sync_mark, state.as_of, as_of)
     say(f"compute_metrics: {mode} run as of {as_of.isoformat()}")
     extra, source = _extra_fields(config)
     if lead_ids is None:
@@ -276,7 +276,7 @@ def _sync_mark() -> datetime | None:
     return max(marks) if marks else None
 
 
-def _dirty_lead_ids(since: datetime | None, previous: datetime, as_of: datetime) -> list[str]:
+def dirty_lead_ids(since: datetime | None, previous: datetime, as_of: datetime) -> list[str]:
     """Leads whose facts may differ from those computed as of ``previous``.
 
     Those whose stored data changed after the sync mark ``since``; those with an event (their
@@ -424,6 +424,11 @@ def fact_frame(
             "tta_business_minutes": facts["tta_business_minutes"],
             "first_touch_business_minutes": facts["first_touch_business_minutes"],
             **{flag: facts[flag].astype(bool) for flag in BUSINESS_FLAGS},
+            "initial_owner": _text(facts["initial_owner"]),
+            "routed_at": facts["routed_at"],
+            "failed_node": _text(facts["failed_node"]),
+            "first_touch_at": facts["first_touch_at"],
+            "bounced_at": facts["bounced_at"],
         }
     )
     return frame

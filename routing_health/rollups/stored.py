@@ -1,0 +1,232 @@
+"""The engine's facts read from the stored ``LeadFact`` rows (issue 18 item 4).
+
+``compute_metrics`` stores every lead's facts as of ``MetricsState.as_of`` (T₀), with
+``next_change_at``, the first instant a fact would change with time alone. For a later
+``as_of`` (T), a lead's facts are the stored ones unless it is *dirty*: the leads an
+incremental run would recompute (data synced since the run, an event in (T₀, T], a
+time-driven change due by T: ``service.dirty_lead_ids``), plus those whose stored facts
+hold something the run fixed that may have moved without a sync mark:
+
+- a failure reason naming an owner (``fallback: <name>``, ``unrouted: <name>``): the name is
+  the owner's current one, and users are renamed;
+- a queued lead that is converted (its ConvertedDate decides, by T's local day).
+
+Dirty leads are computed from their raw rows as of T; the others are the stored rows with the
+columns that depend on T alone (``age_minutes``, ``age_business_minutes``,
+``queue_age_hours``) derived. The result equals ``lead_facts`` of the same leads' raw rows
+(``tests/export/test_export_from_stored_facts.py`` compares them).
+
+The stored rows cannot serve — and the caller reads the raw rows — when there are none
+(``MetricsState`` missing), when they were computed with other parameters (fingerprint), when
+T is before T₀, or when a compute committed while they were read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+
+from routing_health.config.model import DataQuality
+from routing_health.facts.frames import ID_CHUNK, load_frames, read_rows
+from routing_health.lib.sql import sql_datetime
+from routing_health.metrics import MetricParams, lead_facts_of
+from routing_health.metrics._arrays import NAT, NS_PER_HOUR, NS_PER_MINUTE, utc_ns
+from routing_health.metrics.business_facts import signed_open_minutes
+from routing_health.metrics.columns import FACT_COLUMNS, LEAD_COLUMNS, OUTCOMES
+from routing_health.models import LeadFact, MetricsState
+
+log = logging.getLogger(__name__)
+
+TEXT = ("region", "tier", "initial_owner", "routed_owner", "outcome", "failure_reason",
+        "failed_node", "first_rep", "rejection_reason", "queue_owner", "business_calendar")
+"""Stored as text ('' for none); categoricals in the engine's facts (null for none)."""
+TIMES = ("created_at", "routed_at", "rep_assigned_at", "first_touch_at", "bounced_at",
+         "queue_entered_at")
+FLOATS = ("tta_minutes", "first_touch_minutes", "tta_business_minutes",
+          "first_touch_business_minutes")
+FLAGS = ("bounced", "accepted", "acceptance_pending", "rejected", "queued",
+         "assign_sla_applicable", "assign_sla_met", "touch_sla_applicable", "touch_sla_met",
+         "assign_sla_applicable_business", "assign_sla_met_business",
+         "touch_sla_applicable_business", "touch_sla_met_business")
+STORED = ("lead_id", "created_day", *TEXT, *TIMES, *FLOATS, *FLAGS)
+"""The ``LeadFact`` columns read: with the ages derived, every one of ``FACT_COLUMNS``."""
+NAMED_REASONS = ("fallback: ", "unrouted: ")
+BY_RANGE = 20_000  # more Ids than this: read the facts by creation time, then keep the Ids
+
+
+def stored_state(fingerprint: str, as_of: datetime) -> MetricsState | None:
+    """The state whose stored facts can serve ``as_of``, or None."""
+    state = MetricsState.objects.filter(pk=1).first()
+    if (state is None or state.as_of is None or state.config_fingerprint != fingerprint
+            or as_of < state.as_of):
+        return None
+    return state
+
+
+def stored_lead_facts(
+    leads: pd.DataFrame,
+    params: MetricParams,
+    as_of: datetime,
+    fingerprint: str,
+    *,
+    extra: Sequence[str] = (),
+    data_quality: DataQuality | None = None,
+    drop: Sequence[str] = (),
+) -> pd.DataFrame | None:
+    """``lead_facts`` as of ``as_of`` of the leads of ``leads`` (the ``facts.frames.load_leads``
+    frame; its columns past ``LEAD_COLUMNS`` but ``drop`` are passed through like extra lead
+    columns), from the stored facts; None when they cannot serve (see the module doc).
+    ``extra`` and ``data_quality`` are those ``leads`` was loaded with (dirty leads are
+    reloaded with them)."""
+    with transaction.atomic():
+        state = stored_state(fingerprint, as_of)
+        if state is None:
+            return None
+        from routing_health.rollups.service import dirty_lead_ids
+
+        now = int(pd.Timestamp(as_of).as_unit("ns").value)
+        created = utc_ns(leads["created_at"])
+        in_scope = ~leads["is_deleted"].to_numpy(dtype=bool) & (created != NAT) & (created <= now)
+        ids = pd.Index(leads["id"].astype(str))[in_scope]
+        stored = _read_facts(ids, created[in_scope])
+        stored = stored[stored["lead_id"].isin(ids)]
+        dirty = set(dirty_lead_ids(state.sync_mark, state.as_of, as_of))
+        reason = stored["failure_reason"].astype(str)
+        named = reason.str.startswith(NAMED_REASONS[0]) | reason.str.startswith(NAMED_REASONS[1])
+        converted = set(leads.loc[leads["is_converted"].to_numpy(dtype=bool), "id"].astype(str))
+        moved = stored["queued"].to_numpy(dtype=bool) & stored["lead_id"].isin(converted)
+        dirty |= set(stored.loc[named.to_numpy() | moved.to_numpy(), "lead_id"])
+        dirty |= set(ids.difference(pd.Index(stored["lead_id"])))
+        clean = stored[~stored["lead_id"].isin(dirty)]
+        recompute = [lead for lead in ids if lead in dirty]
+        if _changed(state):
+            log.info("stored facts: a compute committed while they were read; raw rows instead")
+            return None
+    log.info("stored facts as of %s: %d stored, %d recomputed as of %s",
+             state.as_of.isoformat(), len(clean), len(recompute), as_of.isoformat())
+    passed = [c for c in leads.columns if c not in LEAD_COLUMNS and c not in drop]
+    parts = [_from_stored(clean, leads, passed, params, now)]
+    if recompute:
+        frames = load_frames(lead_ids=recompute, as_of=as_of, extra=extra,
+                             data_quality=data_quality)
+        lean = frames.leads.drop(columns=[c for c in drop if c in frames.leads.columns])
+        from dataclasses import replace
+
+        parts.append(lead_facts_of(replace(frames, leads=lean), params, as_of))
+    return _in_order(parts, leads, passed)
+
+
+def _changed(state: MetricsState) -> bool:
+    now = MetricsState.objects.filter(pk=1).values_list(
+        "as_of", "config_fingerprint", "sync_mark", "computed_seconds").first()
+    return now != (state.as_of, state.config_fingerprint, state.sync_mark,
+                   state.computed_seconds)
+
+
+def _read_facts(ids: pd.Index, created: np.ndarray) -> pd.DataFrame:
+    """The stored rows of ``ids`` (``created`` their creation times, int64 ns)."""
+    table = LeadFact._meta.db_table
+    select = f"SELECT {', '.join(STORED)} FROM {table}"
+    if len(ids) == 0:
+        return _typed(pd.DataFrame(columns=list(STORED)))
+    if len(ids) > BY_RANGE:
+        first = pd.Timestamp(int(created.min()), tz="UTC").to_pydatetime()
+        last = pd.Timestamp(int(created.max()), tz="UTC").to_pydatetime()
+        sql = f"{select} WHERE created_at >= %s AND created_at <= %s"
+        params = [sql_datetime(first - timedelta(seconds=1), name="first"),
+                  sql_datetime(last + timedelta(seconds=1), name="last")]
+        return _typed(read_rows(sql, params, list(STORED)))
+    chunks = []
+    for i in range(0, len(ids), ID_CHUNK):
+        part = list(ids[i : i + ID_CHUNK])
+        sql = f"{select} WHERE lead_id IN ({', '.join(['%s'] * len(part))})"
+        chunks.append(read_rows(sql, part, list(STORED)))
+    return _typed(pd.concat(chunks, ignore_index=True))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stored values as the engine types them (text, times, floats, flags), whatever the
+    database gave (PostgreSQL's COPY gives text)."""
+    out = pd.DataFrame({"lead_id": frame["lead_id"].astype(str)})
+    out["created_day"] = frame["created_day"].astype(str).str.slice(0, 10)
+    for column in TEXT:
+        out[column] = frame[column].astype(object).where(frame[column].notna(), "")
+    for column in TIMES:
+        out[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    for column in FLOATS:
+        out[column] = pd.to_numeric(frame[column], errors="raise").astype(float)
+    for column in FLAGS:
+        values = frame[column]
+        out[column] = values.isin(["t", "1", 1, True]).to_numpy(dtype=bool)
+    return out
+
+
+def _from_stored(
+    stored: pd.DataFrame, leads: pd.DataFrame, passed: list[str], params: MetricParams,
+    now: int,
+) -> pd.DataFrame:
+    """The engine's fact columns of the stored rows as of ``now`` (ns), then ``passed``."""
+    out: dict[str, object] = {}
+    for column in FACT_COLUMNS:
+        if column in stored.columns:
+            out[column] = stored[column].to_numpy()
+    created = utc_ns(stored["created_at"])
+    days = stored["created_day"].to_numpy(dtype=object)
+    out["created_day"] = pd.array(days, dtype="str")
+    out["created_week"] = pd.array(_weeks(days), dtype="str")
+    queued = stored["queued"].to_numpy(dtype=bool)
+    entered = utc_ns(stored["queue_entered_at"])
+    queue_age = np.full(len(stored), np.nan)
+    queue_age[queued] = (now - entered[queued]) / NS_PER_HOUR
+    out["queue_age_hours"] = queue_age
+    out["age_minutes"] = (now - created) / NS_PER_MINUTE
+    names = stored["business_calendar"].to_numpy(dtype=object)
+    table = np.asarray(sorted({"", *names}), dtype=object)
+    codes = np.searchsorted(table, names).astype(np.int64) if len(names) else np.zeros(0, int)
+    (age,) = signed_open_minutes(created, [np.full(len(created), now, dtype=np.int64)], codes,
+                                 table, params.calendars)
+    out["age_business_minutes"] = age
+    for column in ("created_at", *TIMES):
+        out[column] = stored[column].reset_index(drop=True)
+    facts = pd.DataFrame(out, columns=list(FACT_COLUMNS))
+    if passed:
+        by_id = leads.drop_duplicates("id").set_index(leads["id"].drop_duplicates().astype(str))
+        aligned = by_id[passed].reindex(pd.Index(stored["lead_id"]))
+        for column in passed:
+            facts[column] = aligned[column].to_numpy()
+    return facts
+
+
+def _weeks(days: np.ndarray) -> list[str]:
+    """ISO week 'YYYY-Www' of each 'YYYY-MM-DD' (each distinct day formatted once)."""
+    unique, codes = np.unique(days.astype(str), return_inverse=True) if len(days) else ([], [])
+    weeks = []
+    for day in unique:
+        year, week, _ = date.fromisoformat(day).isocalendar()
+        weeks.append(f"{year}-W{week:02d}")
+    return list(np.asarray(weeks, dtype=object)[codes]) if len(days) else []
+
+
+def _in_order(parts: list[pd.DataFrame], leads: pd.DataFrame, passed: list[str]) -> pd.DataFrame:
+    """The parts as one frame in the order of ``leads`` (the engine's), the engine's types."""
+    parts = [p for p in parts if len(p)] or parts[:1]
+    facts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    position = pd.Index(leads["id"].astype(str)).get_indexer(facts["lead_id"].astype(str))
+    facts = facts.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
+    facts["lead_id"] = facts["lead_id"].astype(leads["id"].dtype)
+    for column in TEXT:
+        values = facts[column].astype(object)
+        values = values.where(values.notna() & (values != ""), None)
+        if column == "outcome":
+            facts[column] = pd.Categorical(values, categories=pd.Index(OUTCOMES, dtype="str"))
+        else:
+            present = sorted({str(v) for v in values.dropna().unique()})
+            facts[column] = pd.Categorical(values, categories=pd.Index(present, dtype="str"))
+    for column in ("created_day", "created_week"):
+        facts[column] = pd.array(facts[column].astype(object).to_numpy(), dtype="str")
+    return facts[[*FACT_COLUMNS, *passed]]
