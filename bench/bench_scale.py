@@ -61,13 +61,15 @@ Environment: ``BENCH_SCALE_LEADS=20000`` (one size, for a quick check),
 ``BENCH_SCALE_DATABASES=sqlite`` (or ``postgresql``; default both),
 ``BENCH_SCALE_PARTITION_LEADS`` (the scale-out's P), ``BENCH_SCALE_DATABASE_URL``
 (default ``postgres://postgres@127.0.0.1:5432/routing_health_scale``;
-dropped again after its run), ``BENCH_SCALE_TIMEOUT`` (seconds per command, default 3600).
+dropped again after its run), ``BENCH_SCALE_TIMEOUT`` (seconds per command, default 3600),
+``BENCH_SCALE_KEEP=1`` (keep the work directory: the SQLite database, configuration, logs).
 The emulator holds the whole org in memory: about 1.1 GB at 100k leads, so expect 11-12 GB at 1M.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -79,7 +81,7 @@ import tempfile
 import threading
 import time
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -959,13 +961,26 @@ def _window(now: datetime, config_path: str) -> tuple[date, date]:
     return end - timedelta(days=WINDOW_DAYS - 1), end
 
 
+@contextlib.contextmanager
+def _workdir(label: str) -> Iterator[str]:
+    """A temporary directory, kept (and named) with ``BENCH_SCALE_KEEP=1``: the SQLite
+    database, the configuration and the logs of the run, for profiling a command after it."""
+    if os.environ.get("BENCH_SCALE_KEEP") == "1":
+        kept = tempfile.mkdtemp(prefix=f"bench_scale_{label}_")
+        _say(f"[scale {label}] BENCH_SCALE_KEEP=1: the work directory {kept} is kept")
+        yield kept
+        return
+    with tempfile.TemporaryDirectory(prefix=f"bench_scale_{label}_") as tmp:
+        yield tmp
+
+
 def run_size(leads: int, databases: Sequence[str]) -> list[dict[str, Any]]:
     """One emulator, the floor, then every database in turn."""
     label = f"{leads // 1000}k"
     # serve.py takes a second off --now; NOW is the org's now, a whole second.
     now = datetime.now(UTC).replace(microsecond=0)
     records = []
-    with tempfile.TemporaryDirectory(prefix=f"bench_scale_{label}_") as tmp:
+    with _workdir(label) as tmp:
         root = Path(tmp)
         _say(f"[scale {label}] starting the emulator ({leads:,} leads, scenario plain) ...")
         emulator, info = _start_emulator(leads, now + timedelta(seconds=1), root)

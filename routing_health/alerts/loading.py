@@ -133,7 +133,7 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     watched = set(frames.leads["id"].astype(str)) | set(extra)
     duplicates = _watches_duplicates(config)
     since = main_from - timedelta(days=config.duplicates.window_days)
-    contacts = load_contacts(since, as_of) if duplicates else None
+    contacts = load_contacts(since, as_of, config.duplicates) if duplicates else None
     partners = partner_ids(contacts, watched, config.duplicates) if duplicates else []
     if len(partners) > PARTNERS_BY_ID:  # most of the window: load it whole, by time
         wide = load_frames(created_from=since, as_of=as_of)

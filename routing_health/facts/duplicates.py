@@ -7,13 +7,21 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from routing_health.config import RoutingConfig
 from routing_health.facts.frames import load_frames, local_days_utc, read_rows
 from routing_health.lib.sql import sql_datetime
 from routing_health.metrics import MetricParams, cohort, lead_facts_of
-from routing_health.metrics.duplicates import ACCOUNT_INPUT, MatchSettings, attach, lead_keys
+from routing_health.metrics.duplicates import (
+    ACCOUNT_INPUT,
+    KEY_COLUMNS,
+    MatchSettings,
+    attach,
+    lead_keys,
+    with_lead_keys,
+)
 from routing_health.models import Account, Lead
 
 
@@ -27,18 +35,22 @@ def load_accounts() -> pd.DataFrame:
     return frame.astype(object)
 
 
-def load_contacts(created_from: datetime | None, as_of: datetime) -> pd.DataFrame:
+def load_contacts(
+    created_from: datetime | None, as_of: datetime, settings: MatchSettings | None = None
+) -> pd.DataFrame:
     """``lead_id``, ``email``, ``website``, ``company`` of the leads created in
-    ``[created_from, as_of]``."""
+    ``[created_from, as_of]``; with ``settings``, their match keys too (``with_lead_keys``:
+    computed once for ``partner_ids`` and the matching)."""
     table = Lead._meta.db_table
     where, params = ["created_at <= %s"], [sql_datetime(as_of, name="as_of")]
     if created_from is not None:
         where.append("created_at >= %s")
         params.append(sql_datetime(created_from, name="created_from"))
-    return read_rows(
+    contacts = read_rows(
         f"SELECT id, email, website, company FROM {table} WHERE {' AND '.join(where)}",
         params, ["lead_id", "email", "website", "company"],
     )
+    return contacts if settings is None else with_lead_keys(contacts, settings)
 
 
 def matched_facts(
@@ -81,12 +93,13 @@ def partner_ids(
     Matching the watched leads together with these gives them the same columns as matching
     them with every lead of ``contacts``, without loading and computing the others."""
     keys = lead_keys(contacts, settings)
-    mine = contacts["lead_id"].isin(list(watched)).to_numpy()
-    domains = keys["lead_domain"].to_numpy(dtype=object)
-    companies = keys["company_key"].to_numpy(dtype=object)
-    shares = pd.Series(domains).isin(set(pd.Series(domains[mine]).dropna())).to_numpy() | (
-        pd.Series(companies).isin(set(pd.Series(companies[mine]).dropna())).to_numpy())
-    return contacts.loc[shares & ~mine, "lead_id"].astype(str).tolist()
+    ids = pd.Index(contacts["lead_id"].to_numpy(dtype=object), dtype=object)
+    mine = ids.isin(list(watched))
+    shares = np.zeros(len(ids), dtype=bool)
+    for column in KEY_COLUMNS:
+        values = pd.Index(keys[column].to_numpy(dtype=object), dtype=object)
+        shares |= values.isin(values[mine].dropna().unique())
+    return [str(lead) for lead in ids[shares & ~mine]]
 
 
 def duplicate_cohort_facts(

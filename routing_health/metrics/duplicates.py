@@ -76,12 +76,24 @@ _SECOND = 1_000_000_000
 
 
 def lead_keys(leads: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
-    """``lead_domain`` and ``company_key`` of each lead (index of ``leads``)."""
+    """``lead_domain`` and ``company_key`` of each lead (index of ``leads``); those of
+    ``leads`` when it carries them already (``with_lead_keys``)."""
+    if KEY_COLUMNS[0] in leads.columns and KEY_COLUMNS[1] in leads.columns:
+        return leads[list(KEY_COLUMNS)].astype(object)
     public = settings.public_domains
     domain = email_domain(leads["email"], public)
     domain = domain.where(domain.notna(), website_domain(leads["website"], public))
     return pd.DataFrame({"lead_domain": domain.astype(object),
                          "company_key": company_key(leads["company"])}, index=leads.index)
+
+
+KEY_COLUMNS = ("lead_domain", "company_key")
+
+
+def with_lead_keys(contacts: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
+    """``contacts`` (``LEAD_INPUT``'s contact fields) with their ``lead_keys`` as columns, so
+    that matching the same leads again does not normalise them again."""
+    return pd.concat([contacts, lead_keys(contacts, settings)], axis=1)
 
 
 def account_keys(accounts: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
@@ -219,7 +231,7 @@ def attach(facts: pd.DataFrame, contacts: pd.DataFrame, accounts: pd.DataFrame,
         "created_at": facts["created_at"].to_numpy(),
         "rep": facts["first_rep"].astype(object).to_numpy(),
         **{c: keyed[c].reindex(ids.to_numpy()).to_numpy(dtype=object)
-           for c in ("email", "website", "company")},
+           for c in ("email", "website", "company", *KEY_COLUMNS) if c in keyed.columns},
     })
     universe["created_at"] = pd.to_datetime(universe["created_at"], utc=True)
     found = duplicate_facts(universe, accounts, settings, as_of)

@@ -196,7 +196,7 @@ def export_members(
                                               ZoneInfo(params.report_timezone))
     since = created_from - timedelta(days=config.duplicates.window_days)
     fields = _with_candidate(extra, config.shadow)
-    contacts = load_contacts(since, request.as_of)
+    contacts = load_contacts(since, request.as_of, config.duplicates)
     quality = config.data_quality
 
     def select(load: Callable[..., Any], concat: Callable[[list[Any]], Any],

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 
 from routing_health.config.model import DataQuality
 from routing_health.facts.frames import ID_CHUNK, load_frames, read_rows
@@ -92,18 +92,23 @@ def stored_lead_facts(
         now = int(pd.Timestamp(as_of).as_unit("ns").value)
         created = utc_ns(leads["created_at"])
         in_scope = ~leads["is_deleted"].to_numpy(dtype=bool) & (created != NAT) & (created <= now)
-        ids = pd.Index(leads["id"].astype(str))[in_scope]
+        all_ids = leads["id"].to_numpy(dtype=object)
+        ids = pd.Index(all_ids[in_scope], dtype=object)
         stored = _read_facts(ids, created[in_scope])
-        stored = stored[stored["lead_id"].isin(ids)]
+        stored_ids = pd.Index(stored["lead_id"].to_numpy(dtype=object), dtype=object)
+        stored = stored[stored_ids.isin(ids)]
+        stored_ids = pd.Index(stored["lead_id"].to_numpy(dtype=object), dtype=object)
         dirty = set(dirty_lead_ids(state.sync_mark, state.as_of, as_of))
-        reason = stored["failure_reason"].astype(str)
-        named = reason.str.startswith(NAMED_REASONS[0]) | reason.str.startswith(NAMED_REASONS[1])
-        converted = set(leads.loc[leads["is_converted"].to_numpy(dtype=bool), "id"].astype(str))
-        moved = stored["queued"].to_numpy(dtype=bool) & stored["lead_id"].isin(converted)
-        dirty |= set(stored.loc[named.to_numpy() | moved.to_numpy(), "lead_id"])
-        dirty |= set(ids.difference(pd.Index(stored["lead_id"])))
-        clean = stored[~stored["lead_id"].isin(dirty)]
-        recompute = [lead for lead in ids if lead in dirty]
+        reason = stored["failure_reason"].to_numpy(dtype=object)
+        named = np.fromiter((r.startswith(NAMED_REASONS) for r in _distinct(reason)), bool)
+        converted = all_ids[leads["is_converted"].to_numpy(dtype=bool)]
+        moved = stored["queued"].to_numpy(dtype=bool) & stored_ids.isin(converted)
+        flagged = _expand(named, reason) | moved
+        dirty |= set(stored_ids[flagged])
+        dirty |= set(ids.difference(stored_ids))
+        is_dirty = stored_ids.isin(list(dirty))
+        clean = stored[~is_dirty]
+        recompute = list(ids[ids.isin(list(dirty))])
         if _changed(state):
             log.info("stored facts: a compute committed while they were read; raw rows instead")
             return None
@@ -121,6 +126,19 @@ def stored_lead_facts(
     return _in_order(parts, leads, passed)
 
 
+def _distinct(values: np.ndarray) -> list[str]:
+    """The distinct texts of ``values`` (few: failure reasons), in ``_expand``'s order."""
+    return list(pd.unique(values))
+
+
+def _expand(per_value: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``per_value`` (one flag per ``_distinct(values)``) back to one flag per value."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    codes = pd.Index(_distinct(values), dtype=object).get_indexer(values)
+    return per_value[codes]
+
+
 def _changed(state: MetricsState) -> bool:
     now = MetricsState.objects.filter(pk=1).values_list(
         "as_of", "config_fingerprint", "sync_mark", "computed_seconds").first()
@@ -131,7 +149,7 @@ def _changed(state: MetricsState) -> bool:
 def _read_facts(ids: pd.Index, created: np.ndarray) -> pd.DataFrame:
     """The stored rows of ``ids`` (``created`` their creation times, int64 ns)."""
     table = LeadFact._meta.db_table
-    select = f"SELECT {', '.join(STORED)} FROM {table}"
+    select = f"SELECT {', '.join(_as_read(c) for c in STORED)} FROM {table}"
     if len(ids) == 0:
         return _typed(pd.DataFrame(columns=list(STORED)))
     if len(ids) > BY_RANGE:
@@ -147,6 +165,15 @@ def _read_facts(ids: pd.Index, created: np.ndarray) -> pd.DataFrame:
         sql = f"{select} WHERE lead_id IN ({', '.join(['%s'] * len(part))})"
         chunks.append(read_rows(sql, part, list(STORED)))
     return _typed(pd.concat(chunks, ignore_index=True))
+
+
+def _as_read(column: str) -> str:
+    """A stored column in the SELECT: on SQLite times and days as their text, which Arrow
+    parses at once, not through Python's converters value by value (PostgreSQL's COPY gives
+    text already)."""
+    if connection.vendor == "sqlite" and column in ("created_day", *TIMES):
+        return f"CAST({column} AS TEXT)"
+    return column
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -173,7 +200,7 @@ def _from_stored(
     """The engine's fact columns of the stored rows as of ``now`` (ns), then ``passed``."""
     out: dict[str, object] = {}
     for column in FACT_COLUMNS:
-        if column in stored.columns:
+        if column in stored.columns and column not in TIMES:
             out[column] = stored[column].to_numpy()
     created = utc_ns(stored["created_at"])
     days = stored["created_day"].to_numpy(dtype=object)
@@ -191,7 +218,7 @@ def _from_stored(
     (age,) = signed_open_minutes(created, [np.full(len(created), now, dtype=np.int64)], codes,
                                  table, params.calendars)
     out["age_business_minutes"] = age
-    for column in ("created_at", *TIMES):
+    for column in TIMES:
         out[column] = stored[column].reset_index(drop=True)
     facts = pd.DataFrame(out, columns=list(FACT_COLUMNS))
     if passed:
