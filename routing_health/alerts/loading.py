@@ -10,10 +10,12 @@ One ``lead_facts`` call over the union of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
+from typing import Any
 
 import pandas as pd
 from django.db.models import Min, Q
@@ -28,10 +30,18 @@ from routing_health.facts.duplicates import (
     load_contacts,
     partner_ids,
 )
-from routing_health.facts.frames import Frames, concat_frames, load_frames
+from routing_health.facts.frames import (
+    concat_frames,
+    concat_leads,
+    load_frames,
+    load_leads,
+    owner_names,
+)
 from routing_health.metrics import lead_facts_of
 from routing_health.metrics.duplicates import DUPLICATE_COLUMNS, attach
 from routing_health.models import Lead, OwnerChange, SalesforceUser
+from routing_health.rollups.service import config_fingerprint
+from routing_health.rollups.stored import stored_lead_facts, stored_state
 
 QUEUE_PREFIX = "00G"
 
@@ -62,16 +72,18 @@ def _extra_ids(config: RoutingConfig, as_of: datetime, main_from: datetime) -> l
     return list(leads.exclude(created_at__gte=main_from).values_list("id", flat=True))
 
 
-def _with_owner_state(facts: pd.DataFrame, frames: Frames) -> pd.DataFrame:
+def _with_owner_state(
+    facts: pd.DataFrame, leads: pd.DataFrame, changes: pd.DataFrame
+) -> pd.DataFrame:
     """``facts`` plus, for ``inactive_owner``: whether each lead's current owner is a
     deactivated user, that user's name, and when the lead reached that owner (its last owner
-    change to them, else its creation)."""
+    change to them, else its creation). ``changes``: the leads' owner changes (those to a
+    deactivated user at least)."""
     inactive = dict(SalesforceUser.objects.filter(is_active=False).values_list("id", "name"))
-    leads = frames.leads.drop_duplicates("id", keep="last")
+    leads = leads.drop_duplicates("id", keep="last")
     owner = pd.Series(leads["owner_id"].astype(str).to_numpy(), index=leads["id"].astype(str))
     created = pd.Series(pd.to_datetime(leads["created_at"], utc=True).to_numpy(),
                         index=owner.index)
-    changes = frames.owner_changes
     lead_ids = facts["lead_id"].astype(str)
     since = lead_ids.map(created)
     if len(changes) and inactive:
@@ -92,6 +104,17 @@ def _with_owner_state(facts: pd.DataFrame, frames: Frames) -> pd.DataFrame:
         OWNER_NAME: current.map(inactive).to_numpy(),
         OWNER_SINCE: since.where(is_inactive).to_numpy(),
     })
+
+
+def _changes_to_inactive(leads: pd.DataFrame) -> pd.DataFrame:
+    """The owner changes of ``leads`` to a deactivated user (what ``_with_owner_state`` reads
+    of their history), without loading the rest of it."""
+    inactive = SalesforceUser.objects.filter(is_active=False).values("id")
+    rows = OwnerChange.objects.filter(new_owner_id__in=inactive).values_list(
+        "lead_id", "new_owner_id", "created_at")
+    changes = pd.DataFrame.from_records(list(rows),
+                                        columns=["lead_id", "new_owner_id", "created_at"])
+    return changes[changes["lead_id"].isin(set(leads["id"].astype(str)))]
 
 
 def _watches_duplicates(config: RoutingConfig) -> bool:
@@ -126,27 +149,46 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     duplicate outreach is watched, the leads of the ``[duplicates] window_days`` before that
     share a domain or a company key with one of them (``facts.duplicates.partner_ids``: the
     only ones matching can need) are loaded and computed in one pass; a lead's facts depend on
-    its own records only."""
+    its own records only. Their facts are the stored ones when they can serve
+    (``rollups.stored``: the compute before the evaluation, its dirty leads recomputed), else
+    computed from the raw rows."""
+    params = resolved_params(config)
     main_from = as_of - timedelta(hours=largest_window_hours(config))
-    frames = load_frames(created_from=main_from, as_of=as_of)
     extra = _extra_ids(config, as_of, main_from)
-    watched = set(frames.leads["id"].astype(str)) | set(extra)
     duplicates = _watches_duplicates(config)
     since = main_from - timedelta(days=config.duplicates.window_days)
     contacts = load_contacts(since, as_of, config.duplicates) if duplicates else None
-    partners = partner_ids(contacts, watched, config.duplicates) if duplicates else []
-    if len(partners) > PARTNERS_BY_ID:  # most of the window: load it whole, by time
-        wide = load_frames(created_from=since, as_of=as_of)
-        loaded = set(wide.leads["id"].astype(str))
-        older = [lead for lead in extra if lead not in loaded]
-        frames = concat_frames([wide, load_frames(lead_ids=older)]) if older else wide
-    elif extra or partners:
-        frames = concat_frames([frames, load_frames(lead_ids=[*extra, *partners])])
-    every = _with_owner_state(lead_facts_of(frames, resolved_params(config), as_of), frames)
+    fingerprint = config_fingerprint(config, params)
+
+    def select(load: Callable[..., Any], concat: Callable[[list[Any]], Any],
+               ids: Callable[[Any], set[str]]) -> tuple[Any, set[str]]:
+        """The watched leads and their partners through ``load``, and the watched Ids."""
+        loaded = load(created_from=main_from, as_of=as_of)
+        watched = ids(loaded) | set(extra)
+        partners = partner_ids(contacts, watched, config.duplicates) if duplicates else []
+        if len(partners) > PARTNERS_BY_ID:  # most of the window: load it whole, by time
+            wide = load(created_from=since, as_of=as_of)
+            older = [lead for lead in extra if lead not in ids(wide)]
+            return (concat([wide, load(lead_ids=older)]) if older else wide), watched
+        if extra or partners:
+            return concat([loaded, load(lead_ids=[*extra, *partners])]), watched
+        return loaded, watched
+
+    every = None
+    if stored_state(fingerprint, as_of) is not None:
+        leads, watched = select(load_leads, concat_leads, _lead_ids)
+        facts = stored_lead_facts(leads, params, as_of, fingerprint)
+        if facts is not None:
+            every = _with_owner_state(facts, leads, _changes_to_inactive(leads))
+            queue_names = owner_names()
+    if every is None:
+        frames, watched = select(load_frames, concat_frames, lambda f: _lead_ids(f.leads))
+        leads, queue_names = frames.leads, frames.owner_names
+        every = _with_owner_state(lead_facts_of(frames, params, as_of), leads,
+                                  frames.owner_changes)
     if duplicates:
         every = _with_duplicates(every, config, as_of, since, contacts)
     facts = every[every["lead_id"].astype(str).isin(watched).to_numpy()].reset_index(drop=True)
-    leads = frames.leads
     name = leads["name"].astype(str).str.strip()
     company = leads["company"].astype(str).str.strip()
     label = name.where(name != "", company).where(lambda s: s != "", leads["id"].astype(str))
@@ -154,8 +196,10 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
     return AlertData(
         facts=facts,
         labels=pd.Series(label.to_numpy(), index=leads["id"].astype(str).to_numpy()),
-        queue_names=frames.owner_names,
+        queue_names=queue_names,
         history_start=history_start,
     )
 
 
+def _lead_ids(leads: pd.DataFrame) -> set[str]:
+    return set(leads["id"].astype(str))

@@ -55,6 +55,10 @@ FLAGS = ("bounced", "accepted", "acceptance_pending", "rejected", "queued",
          "touch_sla_applicable_business", "touch_sla_met_business")
 STORED = ("lead_id", "created_day", *TEXT, *TIMES, *FLOATS, *FLAGS)
 """The ``LeadFact`` columns read: with the ages derived, every one of ``FACT_COLUMNS``."""
+PACKED = "flags"
+"""The ``FLAGS`` are read as one integer (bit i: ``FLAGS[i]``): one value per row for the
+database driver to convert instead of thirteen."""
+READ = ("lead_id", "created_day", *TEXT, *TIMES, *FLOATS, PACKED)
 NAMED_REASONS = ("fallback: ", "unrouted: ")
 BY_RANGE = 20_000  # more Ids than this: read the facts by creation time, then keep the Ids
 
@@ -149,21 +153,23 @@ def _changed(state: MetricsState) -> bool:
 def _read_facts(ids: pd.Index, created: np.ndarray) -> pd.DataFrame:
     """The stored rows of ``ids`` (``created`` their creation times, int64 ns)."""
     table = LeadFact._meta.db_table
-    select = f"SELECT {', '.join(_as_read(c) for c in STORED)} FROM {table}"
+    packed = " + ".join(f"{1 << i} * CAST({flag} AS INTEGER)" for i, flag in enumerate(FLAGS))
+    columns = [_as_read(c) for c in READ if c != PACKED] + [f"({packed})"]
+    select = f"SELECT {', '.join(columns)} FROM {table}"
     if len(ids) == 0:
-        return _typed(pd.DataFrame(columns=list(STORED)))
+        return _typed(pd.DataFrame(columns=list(READ)))
     if len(ids) > BY_RANGE:
         first = pd.Timestamp(int(created.min()), tz="UTC").to_pydatetime()
         last = pd.Timestamp(int(created.max()), tz="UTC").to_pydatetime()
         sql = f"{select} WHERE created_at >= %s AND created_at <= %s"
         params = [sql_datetime(first - timedelta(seconds=1), name="first"),
                   sql_datetime(last + timedelta(seconds=1), name="last")]
-        return _typed(read_rows(sql, params, list(STORED)))
+        return _typed(read_rows(sql, params, list(READ)))
     chunks = []
     for i in range(0, len(ids), ID_CHUNK):
         part = list(ids[i : i + ID_CHUNK])
         sql = f"{select} WHERE lead_id IN ({', '.join(['%s'] * len(part))})"
-        chunks.append(read_rows(sql, part, list(STORED)))
+        chunks.append(read_rows(sql, part, list(READ)))
     return _typed(pd.concat(chunks, ignore_index=True))
 
 
@@ -187,9 +193,9 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     for column in FLOATS:
         out[column] = pd.to_numeric(frame[column], errors="raise").astype(float)
-    for column in FLAGS:
-        values = frame[column]
-        out[column] = values.isin(["t", "1", 1, True]).to_numpy(dtype=bool)
+    packed = pd.to_numeric(frame[PACKED], errors="raise").to_numpy(dtype=np.int64)
+    for bit, column in enumerate(FLAGS):
+        out[column] = (packed >> bit) & 1 == 1
     return out
 
 

@@ -72,3 +72,31 @@ def test_duplicate_outreach_finds_partners_older_than_the_rule_window(
                                rules=["duplicate_outreach"]).findings
     assert (finding.value, finding.lead_ids, finding.reasons) == (
         2.0, (first, second), (("northwind", 2),))
+
+
+@pytest.mark.parametrize("hours_before", [0, 30], ids=["compute-at-T", "compute-30h-before"])
+def test_the_stored_facts_give_the_raw_alert_data(synced_org, caplog, hours_before):
+    """After a compute, the evaluation reads the stored facts (issue 18), the leads that
+    changed since recomputed: the same facts, labels and owner state as from the raw rows
+    before any compute. The demo org has a deactivated rep with leads."""
+    import logging
+
+    import pandas as pd
+
+    from routing_health.models import OwnerChange
+    from routing_health.rollups.service import compute_metrics
+    from routing_health.salesforce import runtime
+    from tests.conftest import NOW
+    from tests.export.test_export_single_pass import comparable
+
+    config = runtime.routing_config()
+    raw = load_alert_data(config, NOW)
+    assert raw.facts["owner_inactive"].any()  # the owner-state columns are exercised
+    assert OwnerChange.objects.exists()
+    compute_metrics(config=config, as_of=NOW - timedelta(hours=hours_before), full=True)
+    with caplog.at_level(logging.INFO, logger="routing_health.rollups.stored"):
+        stored = load_alert_data(config, NOW)
+    assert "stored facts as of" in caplog.text
+    pd.testing.assert_frame_equal(comparable(stored.facts), comparable(raw.facts))
+    pd.testing.assert_series_equal(stored.labels.sort_index(), raw.labels.sort_index())
+    assert stored.history_start == raw.history_start
