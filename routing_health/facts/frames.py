@@ -257,38 +257,61 @@ def _read(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
     return _typed(read_rows(sql, params, columns))
 
 
-def read_rows(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+def read_rows(
+    sql: str,
+    params: list,
+    columns: list[str],
+    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """The rows of ``sql`` as a frame of ``columns``, as the database gives them: on
     PostgreSQL through ``COPY … TO STDOUT`` parsed by Arrow's CSV reader (no Python object per
-    value); elsewhere fetched in chunks."""
+    value); elsewhere fetched in chunks. ``transform`` is applied to each chunk as it arrives
+    (to the whole frame on PostgreSQL), so a caller typing the rows never holds them all as
+    Python values."""
     if connection.vendor == "postgresql":
-        return _read_copy(sql, params, columns)
+        frame = _read_copy(sql, params, columns)
+        return transform(frame) if transform else frame
     chunks = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK):
-            chunks.append(pd.DataFrame.from_records(rows, columns=columns))
-    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
+            chunk = pd.DataFrame.from_records(rows, columns=columns)
+            chunks.append(transform(chunk) if transform else chunk)
+    if not chunks:
+        empty = pd.DataFrame(columns=columns)
+        return transform(empty) if transform else empty
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
-def _read_copy(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
-    """PostgreSQL: ``sql``'s rows as CSV (NULL unquoted-empty, '' quoted), every column read as
-    text (``_typed`` converts), booleans from ``t``/``f``."""
+def read_table(
+    sql: str, params: list, columns: list[str], types: dict[str, pa.DataType] | None = None
+) -> pa.Table | None:
+    """PostgreSQL: the rows of ``sql`` as an Arrow table (``COPY … TO STDOUT``, CSV; NULL
+    unquoted-empty, '' quoted), each column of ``types`` or text; None when there are none."""
     statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
     with connection.cursor() as cursor, logged_copy(cursor, statement, params), \
             cursor.cursor.copy(statement, params or None) as copy:
         data = b"".join(bytes(block) for block in copy)
     if not data:
-        return pd.DataFrame(columns=columns)
-    table = pa_csv.read_csv(
+        return None
+    types = types or {}
+    return pa_csv.read_csv(
         io.BytesIO(data),
         read_options=pa_csv.ReadOptions(column_names=columns),
         convert_options=pa_csv.ConvertOptions(
-            column_types={c: pa.string() for c in columns},
+            column_types={c: types.get(c, pa.string()) for c in columns},
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
         ),
     )
+
+
+def _read_copy(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+    """PostgreSQL: ``sql``'s rows (``read_table``), every column as text (``_typed``
+    converts), booleans from ``t``/``f``."""
+    table = read_table(sql, params, columns)
+    if table is None:
+        return pd.DataFrame(columns=columns)
     frame = table.to_pandas()
     for column in _BOOLEAN & set(columns):
         frame[column] = frame[column] == "t"

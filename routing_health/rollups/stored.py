@@ -29,10 +29,11 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from django.db import connection, transaction
 
 from routing_health.config.model import DataQuality
-from routing_health.facts.frames import ID_CHUNK, load_frames, read_rows
+from routing_health.facts.frames import ID_CHUNK, load_frames, read_rows, read_table
 from routing_health.lib.sql import sql_datetime
 from routing_health.metrics import MetricParams, lead_facts_of
 from routing_health.metrics._arrays import NAT, NS_PER_HOUR, NS_PER_MINUTE, utc_ns
@@ -151,7 +152,8 @@ def _changed(state: MetricsState) -> bool:
 
 
 def _read_facts(ids: pd.Index, created: np.ndarray) -> pd.DataFrame:
-    """The stored rows of ``ids`` (``created`` their creation times, int64 ns)."""
+    """The stored rows of ``ids`` (``created`` their creation times, int64 ns), typed chunk
+    by chunk as they arrive (``_typed``): the rows are never all held as Python values."""
     table = LeadFact._meta.db_table
     packed = " + ".join(f"{1 << i} * CAST({flag} AS INTEGER)" for i, flag in enumerate(FLAGS))
     columns = [_as_read(c) for c in READ if c != PACKED] + [f"({packed})"]
@@ -161,42 +163,84 @@ def _read_facts(ids: pd.Index, created: np.ndarray) -> pd.DataFrame:
     if len(ids) > BY_RANGE:
         first = pd.Timestamp(int(created.min()), tz="UTC").to_pydatetime()
         last = pd.Timestamp(int(created.max()), tz="UTC").to_pydatetime()
-        sql = f"{select} WHERE created_at >= %s AND created_at <= %s"
-        params = [sql_datetime(first - timedelta(seconds=1), name="first"),
-                  sql_datetime(last + timedelta(seconds=1), name="last")]
-        return _typed(read_rows(sql, params, list(READ)))
-    chunks = []
-    for i in range(0, len(ids), ID_CHUNK):
-        part = list(ids[i : i + ID_CHUNK])
-        sql = f"{select} WHERE lead_id IN ({', '.join(['%s'] * len(part))})"
-        chunks.append(read_rows(sql, part, list(READ)))
-    return _typed(pd.concat(chunks, ignore_index=True))
+        wheres = [(f"{select} WHERE created_at >= %s AND created_at <= %s",
+                   [sql_datetime(first - timedelta(seconds=1), name="first"),
+                    sql_datetime(last + timedelta(seconds=1), name="last")])]
+    else:
+        parts = [list(ids[i : i + ID_CHUNK]) for i in range(0, len(ids), ID_CHUNK)]
+        wheres = [(f"{select} WHERE lead_id IN ({', '.join(['%s'] * len(part))})", part)
+                  for part in parts]
+    chunks = [_read_typed(sql, params) for sql, params in wheres]
+    return _concat_typed(chunks)
+
+
+def _read_typed(sql: str, params: list) -> pd.DataFrame:
+    if connection.vendor != "postgresql":
+        return _concat_typed([read_rows(sql, params, list(READ), transform=_typed)])
+    # PostgreSQL: times as epoch microseconds and the flags as numbers in Arrow; the texts
+    # (few distinct values) straight to categoricals — no Python string per value.
+    types = {c: pa.int64() for c in (*TIMES, PACKED)} | {c: pa.float64() for c in FLOATS}
+    table = read_table(sql, params, list(READ), types)
+    if table is None:
+        return _typed(pd.DataFrame(columns=list(READ)))
+    for column in TIMES:  # int64 microseconds reinterpreted: no float on the way
+        at = table.schema.get_field_index(column)
+        table = table.set_column(at, column, table[column].cast(pa.timestamp("us", tz="UTC")))
+    return _typed(table.to_pandas(strings_to_categorical=True))
 
 
 def _as_read(column: str) -> str:
-    """A stored column in the SELECT: on SQLite times and days as their text, which Arrow
-    parses at once, not through Python's converters value by value (PostgreSQL's COPY gives
-    text already)."""
-    if connection.vendor == "sqlite" and column in ("created_day", *TIMES):
+    """A stored column in the SELECT: times and days on SQLite as their text (parsed by
+    pandas at once, not by the driver's converters value by value), times on PostgreSQL as
+    epoch microseconds (exact: ``EXTRACT`` gives a numeric)."""
+    if connection.vendor == "postgresql":
+        if column in TIMES:
+            return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+        return column
+    if column in ("created_day", *TIMES):
         return f"CAST({column} AS TEXT)"
     return column
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Stored values as the engine types them (text, times, floats, flags), whatever the
-    database gave (PostgreSQL's COPY gives text)."""
-    out = pd.DataFrame({"lead_id": frame["lead_id"].astype(str)})
-    out["created_day"] = frame["created_day"].astype(str).str.slice(0, 10)
+    """Stored values as the engine types them: texts as categoricals ('' for none), times
+    (text, or epoch microseconds from PostgreSQL), floats, the unpacked flags."""
+    out = pd.DataFrame({"lead_id": frame["lead_id"].to_numpy(dtype=object)})
+    out["created_day"] = _category(frame["created_day"])  # 'YYYY-MM-DD' from both
     for column in TEXT:
-        out[column] = frame[column].astype(object).where(frame[column].notna(), "")
+        out[column] = _category(frame[column])
     for column in TIMES:
-        out[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        values = frame[column]
+        if not isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = pd.to_datetime(values, utc=True, format="ISO8601")
+        out[column] = values.astype("datetime64[ns, UTC]")
     for column in FLOATS:
         out[column] = pd.to_numeric(frame[column], errors="raise").astype(float)
     packed = pd.to_numeric(frame[PACKED], errors="raise").to_numpy(dtype=np.int64)
     for bit, column in enumerate(FLAGS):
         out[column] = (packed >> bit) & 1 == 1
     return out
+
+
+def _category(values: pd.Series) -> pd.Categorical:
+    """Text values as a categorical of their strings, null as ''."""
+    return pd.Categorical(values.astype(object).where(values.notna(), ""))
+
+
+def _concat_typed(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """Typed chunks as one frame, their categoricals merged (``union_categoricals``)."""
+    chunks = [c for c in chunks if len(c)] or chunks[:1]
+    if len(chunks) == 1:
+        return chunks[0]
+    out = {}
+    for column in chunks[0].columns:
+        parts = [c[column] for c in chunks]
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            out[column] = pd.api.types.union_categoricals(
+                [pd.Categorical(p) for p in parts], ignore_order=True)
+        else:
+            out[column] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(out)
 
 
 def _from_stored(
@@ -209,9 +253,10 @@ def _from_stored(
         if column in stored.columns and column not in TIMES:
             out[column] = stored[column].to_numpy()
     created = utc_ns(stored["created_at"])
-    days = stored["created_day"].to_numpy(dtype=object)
-    out["created_day"] = pd.array(days, dtype="str")
-    out["created_week"] = pd.array(_weeks(days), dtype="str")
+    days = pd.Categorical(stored["created_day"])
+    out["created_day"] = pd.array(days.to_numpy(dtype=object), dtype="str")
+    weeks = np.asarray(_weeks(np.asarray(days.categories, dtype=object)), dtype=object)
+    out["created_week"] = pd.array(weeks[days.codes] if len(days) else [], dtype="str")
     queued = stored["queued"].to_numpy(dtype=bool)
     entered = utc_ns(stored["queue_entered_at"])
     queue_age = np.full(len(stored), np.nan)
