@@ -168,7 +168,8 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
         partners = partner_ids(contacts, watched, config.duplicates) if duplicates else []
         if len(partners) > PARTNERS_BY_ID:  # most of the window: load it whole, by time
             wide = load(created_from=since, as_of=as_of)
-            older = [lead for lead in extra if lead not in ids(wide)]
+            loaded_ids = ids(wide)
+            older = [lead for lead in extra if lead not in loaded_ids]
             return (concat([wide, load(lead_ids=older)]) if older else wide), watched
         if extra or partners:
             return concat([loaded, load(lead_ids=[*extra, *partners])]), watched
