@@ -41,7 +41,12 @@ from routing_health.metrics import lead_facts_of
 from routing_health.metrics.duplicates import DUPLICATE_COLUMNS, attach
 from routing_health.models import Lead, OwnerChange, SalesforceUser
 from routing_health.rollups.service import config_fingerprint
-from routing_health.rollups.stored import stored_lead_facts, stored_state
+from routing_health.rollups.stored import (
+    MATCH_COLUMNS,
+    stored_lead_facts,
+    stored_match_rows,
+    stored_state,
+)
 
 QUEUE_PREFIX = "00G"
 
@@ -177,18 +182,16 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
 
     every = None
     if stored_state(fingerprint, as_of) is not None:
-        leads, watched = select(load_leads, concat_leads, _lead_ids)
-        facts = stored_lead_facts(leads, params, as_of, fingerprint)
-        if facts is not None:
-            every = _with_owner_state(facts, leads, _changes_to_inactive(leads))
-            queue_names = owner_names()
+        every, leads, watched = _from_stored(config, params, as_of, fingerprint, main_from,
+                                             extra, since, contacts)
+        queue_names = owner_names()
     if every is None:
         frames, watched = select(load_frames, concat_frames, lambda f: _lead_ids(f.leads))
         leads, queue_names = frames.leads, frames.owner_names
         every = _with_owner_state(lead_facts_of(frames, params, as_of), leads,
                                   frames.owner_changes)
-    if duplicates:
-        every = _with_duplicates(every, config, as_of, since, contacts)
+        if duplicates:
+            every = _with_duplicates(every, config, as_of, since, contacts)
     facts = every[every["lead_id"].astype(str).isin(watched).to_numpy()].reset_index(drop=True)
     name = leads["name"].astype(str).str.strip()
     company = leads["company"].astype(str).str.strip()
@@ -200,6 +203,41 @@ def load_alert_data(config: RoutingConfig, as_of: datetime) -> AlertData:
         queue_names=queue_names,
         history_start=history_start,
     )
+
+
+def _from_stored(
+    config: RoutingConfig, params: Any, as_of: datetime, fingerprint: str, main_from: datetime,
+    extra: list[str], since: datetime, contacts: pd.DataFrame | None,
+) -> tuple[pd.DataFrame | None, pd.DataFrame, set[str]]:
+    """``load_alert_data``'s facts (owner state and duplicates columns included), leads and
+    watched Ids from the stored facts (``rollups.stored``): the watched leads' whole facts,
+    of their duplicate partners only what matching reads (``stored_match_rows``). None for
+    the facts when the stored ones cannot serve."""
+    leads = load_leads(created_from=main_from, as_of=as_of)
+    watched = _lead_ids(leads) | set(extra)
+    if extra:
+        leads = concat_leads([leads, load_leads(lead_ids=extra)])
+    facts = stored_lead_facts(leads, params, as_of, fingerprint)
+    if facts is None:
+        return None, leads, watched
+    every = _with_owner_state(facts, leads, _changes_to_inactive(leads))
+    if contacts is None:  # duplicate outreach not watched
+        return every, leads, watched
+    partners = partner_ids(contacts, watched, config.duplicates)
+    by_time = len(partners) > PARTNERS_BY_ID
+    rows = stored_match_rows(params, as_of, fingerprint, created_from=since,
+                             lead_ids=None if by_time else partners)
+    if rows is None:
+        return None, leads, watched
+    own = every[list(MATCH_COLUMNS)]
+    universe = pd.concat([own, rows[~rows["lead_id"].isin(set(own["lead_id"]))]],
+                         ignore_index=True)
+    matched = _with_duplicates(universe, config, as_of, since, contacts).set_index("lead_id")
+    ids = every["lead_id"].astype(str).to_numpy()
+    return every.assign(**{
+        column: matched[column].reindex(ids).to_numpy(dtype=object)
+        for column in DUPLICATE_COLUMNS
+    }), leads, watched
 
 
 def _lead_ids(leads: pd.DataFrame) -> set[str]:

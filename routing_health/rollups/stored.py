@@ -144,6 +144,78 @@ def _expand(per_value: np.ndarray, values: np.ndarray) -> np.ndarray:
     return per_value[codes]
 
 
+MATCH_COLUMNS = ("lead_id", "created_at", "first_rep")
+"""What duplicate matching reads of a lead's facts (``metrics.duplicates.attach``)."""
+
+
+def stored_match_rows(
+    params: MetricParams,
+    as_of: datetime,
+    fingerprint: str,
+    *,
+    created_from: datetime,
+    lead_ids: Sequence[str] | None = None,
+) -> pd.DataFrame | None:
+    """``MATCH_COLUMNS`` as of ``as_of`` of the leads created in ``[created_from, as_of]``
+    (those of ``lead_ids`` only, when given) — the duplicate partners of an evaluation, whose
+    other facts nobody reads — from the stored facts, the dirty ones recomputed; None when the
+    stored facts cannot serve. The same rows as ``lead_facts``' of those leads (not deleted,
+    created by ``as_of``)."""
+    with transaction.atomic():
+        state = stored_state(fingerprint, as_of)
+        if state is None:
+            return None
+        from routing_health.rollups.service import dirty_lead_ids
+
+        table = LeadFact._meta.db_table
+        created_at = "CAST(created_at AS TEXT)" if connection.vendor == "sqlite" else "created_at"
+        columns = ["lead_id", created_at, "first_rep"]
+        select = (f"SELECT {', '.join(columns)} FROM {table} WHERE created_at >= %s "
+                  "AND created_at <= %s")
+        bounds = [sql_datetime(created_from, name="created_from"),
+                  sql_datetime(as_of, name="as_of")]
+        if lead_ids is None:
+            stored = read_rows(select, bounds, list(MATCH_COLUMNS), transform=_match_typed)
+        else:
+            ids = list(dict.fromkeys(lead_ids))
+            stored = pd.concat([
+                read_rows(f"{select} AND lead_id IN ({', '.join(['%s'] * len(part))})",
+                          [*bounds, *part], list(MATCH_COLUMNS), transform=_match_typed)
+                for part in (ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK))
+            ] or [_match_typed(pd.DataFrame(columns=list(MATCH_COLUMNS)))], ignore_index=True)
+        dirty = set(dirty_lead_ids(state.sync_mark, state.as_of, as_of))
+        if lead_ids is not None:
+            dirty &= set(lead_ids)
+        if _changed(state):
+            return None
+    clean = stored[~stored["lead_id"].isin(list(dirty))]
+    parts = [clean]
+    if dirty:
+        frames = load_frames(lead_ids=sorted(dirty), created_from=created_from, as_of=as_of)
+        again = lead_facts_of(frames, params, as_of)
+        parts.append(pd.DataFrame({
+            "lead_id": again["lead_id"].to_numpy(dtype=object),
+            "created_at": again["created_at"],
+            "first_rep": again["first_rep"].astype(object).to_numpy(),
+        }))
+    log.info("stored match rows as of %s: %d stored, %d recomputed as of %s",
+             state.as_of.isoformat(), len(clean), len(parts[-1]) if dirty else 0,
+             as_of.isoformat())
+    rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else clean
+    rows["first_rep"] = rows["first_rep"].astype(object).where(
+        rows["first_rep"].notna() & (rows["first_rep"].astype(object) != ""), None)
+    return rows.reset_index(drop=True)
+
+
+def _match_typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "lead_id": frame["lead_id"].to_numpy(dtype=object),
+        "created_at": pd.to_datetime(frame["created_at"], utc=True, format="ISO8601").astype(
+            "datetime64[ns, UTC]").to_numpy(),
+        "first_rep": pd.Categorical(frame["first_rep"].astype(object)),
+    }).assign(created_at=lambda f: pd.to_datetime(f["created_at"], utc=True))
+
+
 def _changed(state: MetricsState) -> bool:
     now = MetricsState.objects.filter(pk=1).values_list(
         "as_of", "config_fingerprint", "sync_mark", "computed_seconds").first()
