@@ -46,11 +46,11 @@ def load_contacts(
     if created_from is not None:
         where.append("created_at >= %s")
         params.append(sql_datetime(created_from, name="created_from"))
-    contacts = read_rows(
+    keyed = None if settings is None else (lambda rows: with_lead_keys(rows, settings))
+    return read_rows(
         f"SELECT id, email, website, company FROM {table} WHERE {' AND '.join(where)}",
-        params, ["lead_id", "email", "website", "company"],
+        params, ["lead_id", "email", "website", "company"], transform=keyed,
     )
-    return contacts if settings is None else with_lead_keys(contacts, settings)
 
 
 def matched_facts(

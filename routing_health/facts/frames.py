@@ -262,21 +262,22 @@ def read_rows(
     params: list,
     columns: list[str],
     transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    chunk: int = CHUNK,
 ) -> pd.DataFrame:
     """The rows of ``sql`` as a frame of ``columns``, as the database gives them: on
     PostgreSQL through ``COPY … TO STDOUT`` parsed by Arrow's CSV reader (no Python object per
     value); elsewhere fetched in chunks. ``transform`` is applied to each chunk as it arrives
     (to the whole frame on PostgreSQL), so a caller typing the rows never holds them all as
-    Python values."""
+    Python values (``chunk`` rows at a time)."""
     if connection.vendor == "postgresql":
         frame = _read_copy(sql, params, columns)
         return transform(frame) if transform else frame
     chunks = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        while rows := cursor.fetchmany(CHUNK):
-            chunk = pd.DataFrame.from_records(rows, columns=columns)
-            chunks.append(transform(chunk) if transform else chunk)
+        while rows := cursor.fetchmany(chunk):
+            part = pd.DataFrame.from_records(rows, columns=columns)
+            chunks.append(transform(part) if transform else part)
     if not chunks:
         empty = pd.DataFrame(columns=columns)
         return transform(empty) if transform else empty

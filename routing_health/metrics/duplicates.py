@@ -79,7 +79,8 @@ def lead_keys(leads: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
     """``lead_domain`` and ``company_key`` of each lead (index of ``leads``); those of
     ``leads`` when it carries them already (``with_lead_keys``)."""
     if KEY_COLUMNS[0] in leads.columns and KEY_COLUMNS[1] in leads.columns:
-        return leads[list(KEY_COLUMNS)].astype(object)
+        keys = leads[list(KEY_COLUMNS)].astype(object)
+        return keys.where(keys.notna(), None)
     public = settings.public_domains
     domain = email_domain(leads["email"], public)
     domain = domain.where(domain.notna(), website_domain(leads["website"], public))
@@ -91,9 +92,14 @@ KEY_COLUMNS = ("lead_domain", "company_key")
 
 
 def with_lead_keys(contacts: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
-    """``contacts`` (``LEAD_INPUT``'s contact fields) with their ``lead_keys`` as columns, so
-    that matching the same leads again does not normalise them again."""
-    return pd.concat([contacts, lead_keys(contacts, settings)], axis=1)
+    """``contacts`` (``LEAD_INPUT``'s contact fields) as their ``lead_id`` and ``lead_keys``
+    (categoricals: few distinct keys), which is all matching reads of them: the same leads
+    are not normalised twice, and the e-mail, website and company texts are not kept."""
+    keys = lead_keys(contacts, settings)
+    return pd.DataFrame({
+        "lead_id": contacts["lead_id"].to_numpy(dtype=object),
+        **{column: pd.Categorical(keys[column].to_numpy(dtype=object)) for column in KEY_COLUMNS},
+    }, index=contacts.index)
 
 
 def account_keys(accounts: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
@@ -223,7 +229,7 @@ def attach(facts: pd.DataFrame, contacts: pd.DataFrame, accounts: pd.DataFrame,
            settings: MatchSettings, as_of: datetime | pd.Timestamp) -> pd.DataFrame:
     """``facts`` (the engine's ``lead_facts``) with ``DUPLICATE_COLUMNS`` added, matched over all
     of its leads: ``contacts`` gives each lead's ``lead_id``, ``email``, ``website`` and
-    ``company``; the rep is the engine's ``first_rep``."""
+    ``company`` (or their keys: ``with_lead_keys``); the rep is the engine's ``first_rep``."""
     keyed = contacts.drop_duplicates("lead_id").set_index("lead_id")
     ids = facts["lead_id"].astype(str)
     universe = pd.DataFrame({

@@ -61,6 +61,7 @@ PACKED = "flags"
 database driver to convert instead of thirteen."""
 READ = ("lead_id", "created_day", *TEXT, *TIMES, *FLOATS, PACKED)
 NAMED_REASONS = ("fallback: ", "unrouted: ")
+READ_CHUNK = 25_000  # rows fetched as Python values at a time on SQLite, then typed
 BY_RANGE = 20_000  # more Ids than this: read the facts by creation time, then keep the Ids
 
 
@@ -248,7 +249,8 @@ def _read_facts(ids: pd.Index, created: np.ndarray) -> pd.DataFrame:
 
 def _read_typed(sql: str, params: list) -> pd.DataFrame:
     if connection.vendor != "postgresql":
-        return _concat_typed([read_rows(sql, params, list(READ), transform=_typed)])
+        return _concat_typed([read_rows(sql, params, list(READ), transform=_typed,
+                                        chunk=READ_CHUNK)])
     # PostgreSQL: times as epoch microseconds and the flags as numbers in Arrow; the texts
     # (few distinct values) straight to categoricals — no Python string per value.
     types = {c: pa.int64() for c in (*TIMES, PACKED)} | {c: pa.float64() for c in FLOATS}
@@ -323,7 +325,7 @@ def _from_stored(
     out: dict[str, object] = {}
     for column in FACT_COLUMNS:
         if column in stored.columns and column not in TIMES:
-            out[column] = stored[column].to_numpy()
+            out[column] = stored[column].array if column in TEXT else stored[column].to_numpy()
     created = utc_ns(stored["created_at"])
     days = pd.Categorical(stored["created_day"])
     out["created_day"] = pd.array(days.to_numpy(dtype=object), dtype="str")
@@ -363,20 +365,40 @@ def _weeks(days: np.ndarray) -> list[str]:
 
 
 def _in_order(parts: list[pd.DataFrame], leads: pd.DataFrame, passed: list[str]) -> pd.DataFrame:
-    """The parts as one frame in the order of ``leads`` (the engine's), the engine's types."""
+    """The parts as one frame in the order of ``leads`` (the engine's), the engine's types:
+    the texts categoricals of their sorted values, null for none (merged as categoricals,
+    never as a Python object per lead)."""
     parts = [p for p in parts if len(p)] or parts[:1]
-    facts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    texts = {column: _engine_category(column, [p[column] for p in parts]) for column in TEXT}
+    facts = (pd.concat([p.drop(columns=list(TEXT)) for p in parts], ignore_index=True)
+             if len(parts) > 1 else parts[0].drop(columns=list(TEXT)))
+    for column, values in texts.items():
+        facts[column] = values
     position = pd.Index(leads["id"].astype(str)).get_indexer(facts["lead_id"].astype(str))
     facts = facts.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
     facts["lead_id"] = facts["lead_id"].astype(leads["id"].dtype)
-    for column in TEXT:
-        values = facts[column].astype(object)
-        values = values.where(values.notna() & (values != ""), None)
-        if column == "outcome":
-            facts[column] = pd.Categorical(values, categories=pd.Index(OUTCOMES, dtype="str"))
-        else:
-            present = sorted({str(v) for v in values.dropna().unique()})
-            facts[column] = pd.Categorical(values, categories=pd.Index(present, dtype="str"))
     for column in ("created_day", "created_week"):
         facts[column] = pd.array(facts[column].astype(object).to_numpy(), dtype="str")
     return facts[[*FACT_COLUMNS, *passed]]
+
+
+def _engine_category(column: str, parts: list[pd.Series]) -> pd.Categorical:
+    """``parts`` of one text column as one categorical like the engine's: '' is null, the
+    categories are the values in use, sorted (``outcome``: ``OUTCOMES``)."""
+    def as_object(part: pd.Series) -> pd.Categorical:
+        values = part.array if isinstance(part.dtype, pd.CategoricalDtype) else pd.Categorical(
+            part.astype(object))
+        return values.set_categories(values.categories.astype(object), rename=True)
+
+    merged = pd.api.types.union_categoricals([as_object(p) for p in parts], ignore_order=True)
+    if "" in merged.categories:
+        merged = merged.remove_categories([""])
+    merged = merged.remove_unused_categories()
+    if column == "outcome":
+        categories = pd.Index(OUTCOMES, dtype="str")
+    else:
+        categories = pd.Index(sorted(str(c) for c in merged.categories), dtype="str")
+    codes = categories.get_indexer(merged.categories.astype(str))
+    mapped = np.where(merged.codes >= 0, codes[np.maximum(merged.codes, 0)], -1) \
+        if len(codes) else np.full(len(merged), -1)
+    return pd.Categorical.from_codes(mapped, categories=categories)
