@@ -336,11 +336,13 @@ def _next_change_at(facts: pd.DataFrame, params: MetricParams, as_of: datetime) 
     assign_limit = assign_limit.fillna(default_assign)
     touch_limit = tiers.map({t: b for t, (_, b) in sla.items()}).astype(float)
     touch_limit = touch_limit.fillna(default_touch)
+    # When the acceptance window closes, acceptance_pending flips at that instant
+    # (``now < end``); every other fact flips just after its instant (a strict ``>``).
+    closes = (facts["rep_assigned_at"].where(facts["acceptance_pending"].astype(bool))
+              + params.accept_hours * 60 * minutes)
     candidates = [
         created.where(facts["outcome"].astype("object") == "pending")
         + params.routing_grace_minutes * minutes,
-        facts["rep_assigned_at"].where(facts["acceptance_pending"].astype(bool))
-        + params.accept_hours * 60 * minutes,
         (created + assign_limit * minutes).where(
             facts["rep_assigned_at"].isna() & ~facts["assign_sla_applicable"].astype(bool)
         ),
@@ -353,9 +355,12 @@ def _next_change_at(facts: pd.DataFrame, params: MetricParams, as_of: datetime) 
         *_business_deadlines(facts, params, assign_limit, touch_limit),
     ]
     stacked = pd.concat(candidates, axis=1)
-    future = stacked.where(stacked > pd.Timestamp(as_of))
-    # A breach is strict (> limit): the fact flips just after the limit instant.
-    return future.min(axis=1) + pd.to_timedelta(1, unit="us")
+    now = pd.Timestamp(as_of)
+    # A breach is strict (> limit): the fact flips just after the limit instant, so a limit
+    # at ``as_of`` itself is still to come (it was missed when only later ones counted).
+    after = stacked.where(stacked >= now).min(axis=1) + pd.to_timedelta(1, unit="us")
+    at = closes.where(closes > now)
+    return pd.concat([after, at], axis=1).min(axis=1)
 
 
 def _business_deadlines(

@@ -78,7 +78,7 @@ def compute_and_store(params, as_of) -> None:
                                 sync_mark=max(marks))
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(orgs(), st.sampled_from([0, 1, 59, 60 * 5, 60 * 31, 60 * 24 * 3, 60 * 24 * 9]))
 def test_stored_facts_read_later_are_the_raw_facts(db, org: dict[str, Any], minutes: int):

@@ -160,3 +160,25 @@ def test_the_config_fingerprint_is_the_same_in_every_process(tmp_path):
         assert done.returncode == 0, done.stderr
         prints.add(done.stdout.strip())
     assert len(prints) == 1 and len(prints.pop()) == 16
+
+
+def test_a_lead_whose_grace_ends_at_the_compute_is_recomputed_just_after(synced_org):
+    """Routing grace ending exactly at the compute's instant: the lead is pending then (the
+    spec's "older than" is strict) and failed a minute later. The next incremental run must
+    take it (``next_change_at`` once skipped a deadline equal to the run's own instant)."""
+    from datetime import timedelta
+
+    from routing_health.facts.calendars import resolved_params
+
+    config = runtime.routing_config()
+    params = resolved_params(config)
+    created = NOW - timedelta(minutes=params.routing_grace_minutes)
+    template = Lead.objects.order_by("id").first()
+    Lead.objects.create(id=to_18("00Q000000GRACE1"), name="Grace", created_at=created,
+                        system_modstamp=created, owner_id=sorted(params.holding)[0],
+                        status=template.status, region=template.region, tier=template.tier)
+    compute_metrics(config=config, as_of=NOW, full=True)
+    assert LeadFact.objects.get(lead_id=to_18("00Q000000GRACE1")).outcome == "pending"
+    later = compute_metrics(config=config, as_of=NOW + timedelta(minutes=1))
+    assert later.mode == "incremental"
+    assert LeadFact.objects.get(lead_id=to_18("00Q000000GRACE1")).outcome == "failed"
