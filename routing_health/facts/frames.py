@@ -90,13 +90,8 @@ def load_frames(
     With ``data_quality`` listing fields, the leads also get ``metrics.inputs.INPUT_COLUMNS``
     (the source and the missing or invalid fields at creation, from the stored field history).
     """
-    if lead_ids is None or len(lead_ids) <= ID_CHUNK:
-        chunks: list[Sequence[str] | None] = [lead_ids]
-    else:
-        ids = list(dict.fromkeys(lead_ids))  # a repeated Id must not load its lead twice
-        chunks = [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
-    window = _Window(created_from, created_to, as_of)
-    quality = data_quality if data_quality is not None and data_quality.enabled else None
+    window, chunks, quality = _selection(created_from, created_to, as_of, lead_ids,
+                                         data_quality)
     parts = [_load_part(window, chunk, extra, quality) for chunk in chunks]
     return Frames(
         leads=_concat([p[0] for p in parts]),
@@ -153,14 +148,27 @@ def load_leads(
 ) -> pd.DataFrame:
     """The ``leads`` frame of ``load_frames`` with the same arguments, without the history and
     activities (``rollups.stored`` reads the stored facts for the rest)."""
+    window, chunks, quality = _selection(created_from, created_to, as_of, lead_ids,
+                                         data_quality)
+    return _concat([_load_leads(window, chunk, extra, quality)[0] for chunk in chunks])
+
+
+def _selection(
+    created_from: datetime | None,
+    created_to: datetime | None,
+    as_of: datetime | None,
+    lead_ids: Sequence[str] | None,
+    data_quality: DataQuality | None,
+) -> tuple[_Window, list[Sequence[str] | None], DataQuality | None]:
+    """``load_frames``' and ``load_leads``' arguments as the window, the Id chunks (``ID_CHUNK``
+    at a time; None: no Id filter) and the data-quality settings when they list fields."""
     if lead_ids is None or len(lead_ids) <= ID_CHUNK:
         chunks: list[Sequence[str] | None] = [lead_ids]
     else:
-        ids = list(dict.fromkeys(lead_ids))
+        ids = list(dict.fromkeys(lead_ids))  # a repeated Id must not load its lead twice
         chunks = [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
-    window = _Window(created_from, created_to, as_of)
     quality = data_quality if data_quality is not None and data_quality.enabled else None
-    return _concat([_load_leads(window, chunk, extra, quality)[0] for chunk in chunks])
+    return _Window(created_from, created_to, as_of), chunks, quality
 
 
 def _load_part(
