@@ -35,7 +35,8 @@ pytestmark = pytest.mark.django_db
 STORED = "stored facts as of"  # the log line of an export served from the stored facts
 
 
-def both_paths(start: str, end: str, by: str, as_of, caplog) -> tuple[dict, dict]:
+def both_paths(start: str, end: str, by: str, as_of, caplog, *, nonempty: bool = True
+               ) -> tuple[dict, dict]:
     """(stored, raw): the export documents of the two paths; the stored one must have been
     served from the stored facts, and their cohort facts must agree column by column."""
     config = runtime.routing_config()
@@ -46,7 +47,7 @@ def both_paths(start: str, end: str, by: str, as_of, caplog) -> tuple[dict, dict
         stored, _ = export_members(config, params, request)
     assert STORED in caplog.text, "the export did not read the stored facts"
     raw, _ = export_members(config, params, request, raw=True)
-    assert len(raw) > 0
+    assert len(raw) > 0 or not nonempty  # a late start, an early as_of: no lead yet
     pd.testing.assert_frame_equal(comparable(stored), comparable(raw))
     return (json_of(config, request), json_of(config, request, raw=True))
 
@@ -190,7 +191,8 @@ def test_random_changes_after_the_compute(synced_org, caplog, computed, later, c
                          statuses, anchor + timedelta(minutes=minutes), n)
         as_of = anchor + timedelta(hours=later)
         start = date(2026, 11, 1) + timedelta(days=first)
-        stored, raw = both_paths(start.isoformat(), "2026-11-19", by, as_of, caplog)
+        stored, raw = both_paths(start.isoformat(), "2026-11-19", by, as_of, caplog,
+                                 nonempty=False)
         assert stored == raw
         transaction.set_rollback(True)
 
