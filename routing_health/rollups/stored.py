@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -40,6 +41,7 @@ from routing_health.metrics._arrays import NAT, NS_PER_HOUR, NS_PER_MINUTE, utc_
 from routing_health.metrics.business_facts import signed_open_minutes
 from routing_health.metrics.columns import FACT_COLUMNS, LEAD_COLUMNS, OUTCOMES
 from routing_health.models import LeadFact, MetricsState
+from routing_health.rollups.service import dirty_lead_ids
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +95,6 @@ def stored_lead_facts(
         state = stored_state(fingerprint, as_of)
         if state is None:
             return None
-        from routing_health.rollups.service import dirty_lead_ids
-
         now = int(pd.Timestamp(as_of).as_unit("ns").value)
         created = utc_ns(leads["created_at"])
         in_scope = ~leads["is_deleted"].to_numpy(dtype=bool) & (created != NAT) & (created <= now)
@@ -105,11 +105,13 @@ def stored_lead_facts(
         stored = stored[stored_ids.isin(ids)]
         stored_ids = pd.Index(stored["lead_id"].to_numpy(dtype=object), dtype=object)
         dirty = set(dirty_lead_ids(state.sync_mark, state.as_of, as_of))
-        reason = stored["failure_reason"].to_numpy(dtype=object)
-        named = np.fromiter((r.startswith(NAMED_REASONS) for r in _distinct(reason)), bool)
+        reason = pd.Categorical(stored["failure_reason"])  # '' for none, never null
+        per_reason = np.asarray([str(r).startswith(NAMED_REASONS) for r in reason.categories],
+                                dtype=bool)
+        named = per_reason[reason.codes] if len(per_reason) else np.zeros(len(reason), bool)
         converted = all_ids[leads["is_converted"].to_numpy(dtype=bool)]
         moved = stored["queued"].to_numpy(dtype=bool) & stored_ids.isin(converted)
-        flagged = _expand(named, reason) | moved
+        flagged = named | moved
         dirty |= set(stored_ids[flagged])
         dirty |= set(ids.difference(stored_ids))
         is_dirty = stored_ids.isin(list(dirty))
@@ -126,23 +128,8 @@ def stored_lead_facts(
         frames = load_frames(lead_ids=recompute, as_of=as_of, extra=extra,
                              data_quality=data_quality)
         lean = frames.leads.drop(columns=[c for c in drop if c in frames.leads.columns])
-        from dataclasses import replace
-
         parts.append(lead_facts_of(replace(frames, leads=lean), params, as_of))
     return _in_order(parts, leads, passed)
-
-
-def _distinct(values: np.ndarray) -> list[str]:
-    """The distinct texts of ``values`` (few: failure reasons), in ``_expand``'s order."""
-    return list(pd.unique(values))
-
-
-def _expand(per_value: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``per_value`` (one flag per ``_distinct(values)``) back to one flag per value."""
-    if len(values) == 0:
-        return np.zeros(0, dtype=bool)
-    codes = pd.Index(_distinct(values), dtype=object).get_indexer(values)
-    return per_value[codes]
 
 
 MATCH_COLUMNS = ("lead_id", "created_at", "first_rep")
@@ -166,8 +153,6 @@ def stored_match_rows(
         state = stored_state(fingerprint, as_of)
         if state is None:
             return None
-        from routing_health.rollups.service import dirty_lead_ids
-
         table = LeadFact._meta.db_table
         created_at = "CAST(created_at AS TEXT)" if connection.vendor == "sqlite" else "created_at"
         columns = ["lead_id", created_at, "first_rep"]
@@ -209,12 +194,12 @@ def stored_match_rows(
 
 
 def _match_typed(frame: pd.DataFrame) -> pd.DataFrame:
+    created = pd.to_datetime(frame["created_at"], utc=True, format="ISO8601")
     return pd.DataFrame({
         "lead_id": frame["lead_id"].to_numpy(dtype=object),
-        "created_at": pd.to_datetime(frame["created_at"], utc=True, format="ISO8601").astype(
-            "datetime64[ns, UTC]").to_numpy(),
+        "created_at": created.astype("datetime64[ns, UTC]").array,
         "first_rep": pd.Categorical(frame["first_rep"].astype(object)),
-    }).assign(created_at=lambda f: pd.to_datetime(f["created_at"], utc=True))
+    })
 
 
 def _changed(state: MetricsState) -> bool:
